@@ -1,0 +1,419 @@
+//! Every operation kind with its typed payload.
+//!
+//! Payloads are plain data. Amounts are `Decimal` carried as strings
+//! (`"1234.50"`), never as JSON numbers, so no float ever touches money on the
+//! wire. Field order here is part of the frozen encoding (see [`crate::op`]).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::date::Date;
+use crate::domain::invoice_no::DocType;
+use crate::domain::lifecycle::JobStatus;
+use crate::domain::roles::Role;
+use crate::identity::PublicKey;
+use crate::ids::{BranchId, DeviceId, RecordId, UserId};
+use crate::op::OpId;
+
+/// A value written to one field of a record.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "t", content = "v", rename_all = "snake_case")]
+pub enum FieldValue {
+    Null,
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    #[serde(with = "rust_decimal::serde::str")]
+    Decimal(Decimal),
+    Id(RecordId),
+    User(UserId),
+}
+
+/// One field write inside an update. `supersedes` names the writes this one
+/// was made on top of (what the user saw); anything not named stays live as a
+/// concurrent value, so a disagreement is kept for review, never lost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWrite {
+    pub field: String,
+    pub value: FieldValue,
+    pub supersedes: Vec<OpId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    pub id: BranchId,
+    pub name: String,
+    pub gstin: String,
+    /// Two-digit GST state code, e.g. "29" for Karnataka.
+    pub state_code: String,
+    pub address: String,
+    /// Prefix of the tax-invoice series, e.g. "BLR1".
+    pub invoice_prefix: String,
+    /// Prefix of the credit-note series, e.g. "BLRC".
+    pub credit_note_prefix: String,
+    pub upi_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    /// `None` for the owner, who works across branches.
+    pub branch: Option<BranchId>,
+    /// argon2 PHC string of the user's PIN; never the PIN itself.
+    pub pin_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: RecordId,
+    pub name: String,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub gstin: Option<String>,
+    /// GST state code of the customer, decides the place of supply.
+    pub state_code: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordKind {
+    Pin,
+    Pattern,
+    Text,
+}
+
+/// A secret sealed with AES-256-GCM under the branch key. The record id and
+/// field name are the associated data, so a ciphertext moved to another job
+/// does not open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub nonce: String,
+    pub ciphertext: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobIntake {
+    pub id: RecordId,
+    /// The human job number printed on the slip, unique per device.
+    pub job_no: String,
+    pub customer: RecordId,
+    pub device_type: String,
+    pub brand: String,
+    pub model: String,
+    pub serial: String,
+    pub complaint: String,
+    pub accessories: Vec<String>,
+    pub condition: String,
+    pub password_kind: Option<PasswordKind>,
+    pub password: Option<Sealed>,
+    /// SHA-256 (hex) of job id and the delivery OTP given to the customer.
+    pub delivery_otp_hash: String,
+    pub promised: Option<Date>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextField {
+    Diagnosis,
+    Notes,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum DeliveryProof {
+    /// The OTP the customer read out.
+    Otp { otp: String },
+    /// SHA-256 (hex) of the captured signature image.
+    Signature { image_sha256: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub job: RecordId,
+    pub from: JobStatus,
+    pub to: JobStatus,
+    /// The status change this one follows; `None` when it follows intake.
+    pub after: Option<OpId>,
+    /// Present when a manager or owner skips a step; recorded as an override.
+    pub override_reason: Option<String>,
+    pub delivery: Option<DeliveryProof>,
+    /// A manager's permission to deliver with money still owed.
+    pub allow_balance_due: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    Service,
+    Part,
+}
+
+/// A priced line: of an estimate, or of an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Line {
+    pub id: RecordId,
+    pub kind: LineKind,
+    pub item: Option<RecordId>,
+    pub description: String,
+    /// HSN for goods, SAC for services (998713: computer repair).
+    pub hsn_sac: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    pub unit: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unit_price: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub discount: Decimal,
+    /// Percent, e.g. "18".
+    #[serde(with = "rust_decimal::serde::str")]
+    pub gst_rate: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: RecordId,
+    pub sku: String,
+    pub name: String,
+    pub hsn_sac: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub gst_rate: Decimal,
+    pub unit: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub sale_price: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub reorder_level: Decimal,
+    pub is_service: bool,
+}
+
+/// Where a stock movement takes from and gives to is decided by its kind and
+/// the device that makes it: see [`crate::domain::stock`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MovementKind {
+    Receipt {
+        supplier: String,
+        reference: Option<String>,
+    },
+    IssueToTechnician {
+        technician: UserId,
+        to_device: DeviceId,
+    },
+    ReturnToStore {
+        to_device: DeviceId,
+    },
+    UseOnJob {
+        job: RecordId,
+        #[serde(with = "rust_decimal::serde::str")]
+        unit_price: Decimal,
+    },
+    Adjustment {
+        increase: bool,
+        reason: String,
+    },
+    TransferOut {
+        transfer: RecordId,
+        to_branch: BranchId,
+        to_device: DeviceId,
+    },
+    TransferIn {
+        transfer: RecordId,
+        from_branch: BranchId,
+        #[serde(with = "rust_decimal::serde::str")]
+        sent: Decimal,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StockMovement {
+    pub id: RecordId,
+    pub item: RecordId,
+    /// Quantity moved; for a transfer-in, the quantity actually received.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    pub movement: MovementKind,
+    pub note: Option<String>,
+}
+
+/// A finalized invoice or credit note: an immutable fact once signed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Document {
+    pub id: RecordId,
+    pub doc_type: DocType,
+    /// Series prefix and financial year, e.g. ("BLR1", 2025) for BLR1/2526/…
+    pub prefix: String,
+    pub fy: u16,
+    pub seq: u64,
+    /// The printed number, e.g. "BLR1/2526/00042".
+    pub number: String,
+    pub date: Date,
+    pub supplier_gstin: String,
+    pub supplier_state: String,
+    pub customer: Option<RecordId>,
+    pub customer_name: String,
+    pub customer_gstin: Option<String>,
+    pub customer_address: Option<String>,
+    pub place_of_supply: String,
+    pub job: Option<RecordId>,
+    pub lines: Vec<Line>,
+    /// Totals as the issuing device computed them; every replica recomputes
+    /// and refuses a document whose totals disagree.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub grand_total: Decimal,
+    /// For a credit note: the invoice it reverses.
+    pub against: Option<DocRef>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DocRef {
+    pub invoice: RecordId,
+    pub number: String,
+    pub date: Date,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMode {
+    Cash,
+    Upi,
+    Card,
+    Bank,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: RecordId,
+    pub invoice: Option<RecordId>,
+    pub job: Option<RecordId>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub mode: PaymentMode,
+    pub reference: Option<String>,
+    pub date: Date,
+}
+
+/// A block of a series leased to one device by the hub.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Lease {
+    pub id: RecordId,
+    pub device: DeviceId,
+    pub doc_type: DocType,
+    pub prefix: String,
+    pub fy: u16,
+    pub first: u64,
+    pub last: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "data", rename_all = "snake_case")]
+pub enum OpBody {
+    BranchCreated(Branch),
+    BranchUpdated {
+        branch: BranchId,
+        writes: Vec<FieldWrite>,
+    },
+    UserCreated(User),
+    UserUpdated {
+        user: UserId,
+        writes: Vec<FieldWrite>,
+    },
+    DeviceEnrolled {
+        device: DeviceId,
+        key: PublicKey,
+        branch: BranchId,
+        label: String,
+        /// This device holds the branch store (the front desk).
+        holds_store: bool,
+    },
+    DeviceRevoked {
+        device: DeviceId,
+        reason: String,
+    },
+    CustomerCreated(Customer),
+    CustomerUpdated {
+        customer: RecordId,
+        writes: Vec<FieldWrite>,
+    },
+    JobOpened(JobIntake),
+    JobUpdated {
+        job: RecordId,
+        writes: Vec<FieldWrite>,
+    },
+    /// An automerge change to a free-text field, merged character by character.
+    JobTextEdited {
+        job: RecordId,
+        field: TextField,
+        change: String,
+    },
+    JobStatusChanged(StatusChange),
+    EstimateLineAdded {
+        job: RecordId,
+        line: Line,
+    },
+    EstimateLineRemoved {
+        job: RecordId,
+        line: RecordId,
+    },
+    /// A device password was shown to the author: the access-log entry.
+    DevicePasswordRead {
+        job: RecordId,
+        purpose: String,
+    },
+    ItemCreated(Item),
+    ItemUpdated {
+        item: RecordId,
+        writes: Vec<FieldWrite>,
+    },
+    StockMoved(StockMovement),
+    DocumentIssued(Document),
+    DocumentCancelled {
+        document: RecordId,
+        reason: String,
+    },
+    PaymentRecorded(Payment),
+    LeaseGranted(Lease),
+}
+
+impl OpBody {
+    /// A short, stable name of the kind, for logs, audit and errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OpBody::BranchCreated(_) => "branch_created",
+            OpBody::BranchUpdated { .. } => "branch_updated",
+            OpBody::UserCreated(_) => "user_created",
+            OpBody::UserUpdated { .. } => "user_updated",
+            OpBody::DeviceEnrolled { .. } => "device_enrolled",
+            OpBody::DeviceRevoked { .. } => "device_revoked",
+            OpBody::CustomerCreated(_) => "customer_created",
+            OpBody::CustomerUpdated { .. } => "customer_updated",
+            OpBody::JobOpened(_) => "job_opened",
+            OpBody::JobUpdated { .. } => "job_updated",
+            OpBody::JobTextEdited { .. } => "job_text_edited",
+            OpBody::JobStatusChanged(_) => "job_status_changed",
+            OpBody::EstimateLineAdded { .. } => "estimate_line_added",
+            OpBody::EstimateLineRemoved { .. } => "estimate_line_removed",
+            OpBody::DevicePasswordRead { .. } => "device_password_read",
+            OpBody::ItemCreated(_) => "item_created",
+            OpBody::ItemUpdated { .. } => "item_updated",
+            OpBody::StockMoved(_) => "stock_moved",
+            OpBody::DocumentIssued(_) => "document_issued",
+            OpBody::DocumentCancelled { .. } => "document_cancelled",
+            OpBody::PaymentRecorded(_) => "payment_recorded",
+            OpBody::LeaseGranted(_) => "lease_granted",
+        }
+    }
+
+    /// Billing, stock, status and permission-relevant kinds land in the audit log.
+    pub fn is_audited(&self) -> bool {
+        !matches!(
+            self,
+            OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. }
+        )
+    }
+}

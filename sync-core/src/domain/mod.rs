@@ -1,0 +1,17 @@
+//! The shop's rules, as pure functions that a device and the hub run
+//! identically: who may do what ([`roles`]), how a job moves ([`lifecycle`]),
+//! how GST is computed ([`gst`]), what an invoice number looks like
+//! ([`invoice_no`]), which numbers a device may use ([`lease`]), whose stock may
+//! be consumed ([`stock`]), and the check of one operation against the state it
+//! lands on ([`rules`]).
+
+pub mod date;
+pub mod gst;
+pub mod invoice_no;
+pub mod lease;
+pub mod lifecycle;
+pub mod money;
+pub mod roles;
+pub mod rules;
+pub mod stock;
+pub mod validate;

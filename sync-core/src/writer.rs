@@ -1,0 +1,89 @@
+//! Making operations on a device: numbering, chaining, stamping, and
+//! recording causal dependencies, then signing. The device's store persists
+//! [`WriterState`] in the same transaction as the operation it made.
+
+use crate::body::OpBody;
+use crate::error::CoreError;
+use crate::hlc::{Clock, Stamp};
+use crate::identity::DeviceKey;
+use crate::ids::{BranchId, DeviceId, UserId};
+use crate::op::{Op, OpHash, OpId, UnsignedOp};
+use crate::vv::VersionVector;
+
+/// What a device must remember to make its next operation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriterState {
+    pub seq: u64,
+    pub prev: OpHash,
+    /// What this device had applied when it made its previous op.
+    pub seen_at_last_op: VersionVector,
+}
+
+pub struct DeviceWriter {
+    pub device: DeviceId,
+    pub key: DeviceKey,
+    pub state: WriterState,
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for DeviceWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceWriter")
+            .field("device", &self.device)
+            .field("seq", &self.state.seq)
+            .finish()
+    }
+}
+
+impl DeviceWriter {
+    pub fn new(device: DeviceId, key: DeviceKey) -> Self {
+        DeviceWriter {
+            device,
+            key,
+            state: WriterState::default(),
+            clock: Clock::default(),
+        }
+    }
+
+    /// Make and sign the next operation. `applied` is what this device holds
+    /// now; the entries of other devices that advanced since the previous op
+    /// become this op's dependencies. Nothing changes if signing fails.
+    pub fn make(
+        &mut self,
+        author: UserId,
+        branch: BranchId,
+        body: OpBody,
+        applied: &VersionVector,
+        wall_ms: u64,
+    ) -> Result<Op, CoreError> {
+        let mut clock = self.clock.clone();
+        let hlc: Stamp = clock.tick(wall_ms);
+        let deps: Vec<OpId> = applied
+            .advanced_since(&self.state.seen_at_last_op)
+            .into_iter()
+            .filter(|d| d.device != self.device)
+            .collect();
+        let id = OpId {
+            device: self.device,
+            seq: self.state.seq + 1,
+        };
+        let op = UnsignedOp {
+            id,
+            hlc,
+            author,
+            branch,
+            prev: self.state.prev,
+            deps,
+            body,
+        }
+        .sign(&self.key)?;
+        let hash = op.hash()?;
+        self.clock = clock;
+        self.state.seq = id.seq;
+        self.state.prev = hash;
+        let mut seen = applied.clone();
+        seen.observe(id);
+        self.state.seen_at_last_op = seen;
+        Ok(op)
+    }
+}
