@@ -445,13 +445,11 @@ impl State {
     /// SHA-256 over a canonical rendering of everything materialized.
     /// Two replicas with the same hash show the same shop.
     pub fn hash(&self) -> [u8; 32] {
+        type CanonField<'a> = (&'a String, Option<&'a FieldValue>, Vec<&'a FieldValue>);
+        type CanonRecord<'a> = (&'a (Kind, RecordId), Option<BranchId>, Vec<CanonField<'a>>);
         #[derive(Serialize)]
         struct Canon<'a> {
-            records: Vec<(
-                &'a (Kind, RecordId),
-                Option<BranchId>,
-                Vec<(&'a String, Option<&'a FieldValue>, Vec<&'a FieldValue>)>,
-            )>,
+            records: Vec<CanonRecord<'a>>,
             status: Vec<(RecordId, JobStatus, Option<OpId>, Vec<OpId>)>,
             texts: Vec<(RecordId, TextField, String)>,
             lines: Vec<(&'a RecordId, &'a (RecordId, crate::body::Line))>,
@@ -619,13 +617,13 @@ impl Replica {
             };
         }
         if !self.ready(&op) {
-            if let Some(existing) = self.pending.get(&op.id) {
-                if existing.hash()? != op.hash()? {
-                    return Err(CoreError::ChainFork {
-                        device: op.id.device,
-                        seq: op.id.seq,
-                    });
-                }
+            if let Some(existing) = self.pending.get(&op.id)
+                && existing.hash()? != op.hash()?
+            {
+                return Err(CoreError::ChainFork {
+                    device: op.id.device,
+                    seq: op.id.seq,
+                });
             }
             self.pending.insert(op.id, op);
             return Ok(Received::Waiting);

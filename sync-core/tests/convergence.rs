@@ -157,12 +157,12 @@ fn act(w: &mut World, i: usize, what: u8, a: u32, b: u32, clock: u64) -> Option<
             let j = pick(&jobs, a)?;
             let field = if what == 2 { "brand" } else { "model" };
             let reg = d.r.state.record(Kind::Job, j)?.fields.get(field)?;
-            let supersedes = if b % 3 == 0 {
+            let supersedes = if b.is_multiple_of(3) {
                 reg.live_ops()
             } else {
                 reg.winner_op()
             };
-            if i == 2 && b % 3 == 0 {
+            if i == 2 && b.is_multiple_of(3) {
                 author = w.org.manager;
             }
             if i != 2 {

@@ -23,8 +23,7 @@ impl Date {
         if !(1..=12).contains(&month)
             || day == 0
             || day > days_in_month(year, month)
-            || year < 2000
-            || year > 2999
+            || !(2000..=2999).contains(&year)
         {
             return Err(CoreError::invalid(
                 "date",
@@ -93,7 +92,7 @@ fn days_in_month(y: u16, m: u8) -> u8 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         _ => 0,
     }

@@ -110,7 +110,7 @@ fn words(n: u64) -> String {
     fn below_100(n: u64) -> String {
         if n < 20 {
             ONES[n as usize].to_string()
-        } else if n % 10 == 0 {
+        } else if n.is_multiple_of(10) {
             TENS[(n / 10) as usize].to_string()
         } else {
             format!("{} {}", TENS[(n / 10) as usize], ONES[(n % 10) as usize])
@@ -121,7 +121,7 @@ fn words(n: u64) -> String {
         if n >= 100 {
             parts.push(format!("{} Hundred", ONES[(n / 100) as usize]));
         }
-        if n % 100 > 0 {
+        if !n.is_multiple_of(100) {
             parts.push(below_100(n % 100));
         }
         parts.join(" ")

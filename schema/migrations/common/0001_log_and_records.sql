@@ -1,0 +1,330 @@
+-- The signed operation log and the queryable tables materialized from it.
+-- Shared by every device and by the hub. Amounts are canonical decimal
+-- strings (TEXT), never REAL.
+
+CREATE TABLE ops (
+    lsn          INTEGER PRIMARY KEY,          -- local arrival order: the pull cursor
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    author       BLOB    NOT NULL,
+    branch       BLOB    NOT NULL,
+    kind         TEXT    NOT NULL,
+    hash         BLOB    NOT NULL,
+    wire         BLOB    NOT NULL,              -- the signed bytes, exactly as received
+    UNIQUE (device, seq)
+);
+CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
+
+-- The log is append-only on every replica.
+CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
+BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
+CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops
+BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
+
+CREATE TABLE chain_heads (
+    device BLOB PRIMARY KEY,
+    seq    INTEGER NOT NULL,
+    hash   BLOB    NOT NULL
+) WITHOUT ROWID;
+
+-- Operations received before their causal past: applied when it arrives.
+CREATE TABLE pending_ops (
+    device BLOB    NOT NULL,
+    seq    INTEGER NOT NULL,
+    wire   BLOB    NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+
+-- Per-field registers: every write of a field that no later write has
+-- superseded is live; the greatest (hlc, device, seq) live write is the value
+-- shown, the others are conflicts kept for review.
+CREATE TABLE field_versions (
+    record       BLOB    NOT NULL,
+    field        TEXT    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL,
+    value        TEXT    NOT NULL,             -- FieldValue as JSON
+    superseded   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (record, field, device, seq)
+) WITHOUT ROWID;
+CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
+
+CREATE TABLE branches (
+    id                  BLOB PRIMARY KEY,
+    name                TEXT NOT NULL,
+    gstin               TEXT NOT NULL,
+    state_code          TEXT NOT NULL,
+    address             TEXT NOT NULL,
+    invoice_prefix      TEXT NOT NULL,
+    credit_note_prefix  TEXT NOT NULL,
+    upi_id              TEXT
+);
+
+CREATE TABLE users (
+    id        BLOB PRIMARY KEY,
+    branch    BLOB,
+    name      TEXT    NOT NULL,
+    role      TEXT    NOT NULL,
+    active    INTEGER NOT NULL DEFAULT 1,
+    pin_hash  TEXT    NOT NULL
+);
+
+CREATE TABLE devices (
+    id           BLOB PRIMARY KEY,
+    branch       BLOB    NOT NULL,
+    public_key   BLOB    NOT NULL,
+    label        TEXT    NOT NULL,
+    holds_store  INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    revoked_reason TEXT
+);
+
+CREATE TABLE customers (
+    id          BLOB PRIMARY KEY,
+    branch      BLOB    NOT NULL,
+    name        TEXT    NOT NULL,
+    mobile      TEXT    NOT NULL,
+    email       TEXT,
+    address     TEXT,
+    gstin       TEXT,
+    state_code  TEXT,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX customers_mobile ON customers (branch, mobile);
+CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
+CREATE INDEX customers_mobile_all ON customers (mobile);
+
+CREATE TABLE jobs (
+    id              BLOB PRIMARY KEY,
+    branch          BLOB    NOT NULL,
+    job_no          TEXT    NOT NULL,
+    customer        BLOB    NOT NULL,
+    device_type     TEXT    NOT NULL,
+    brand           TEXT    NOT NULL,
+    model           TEXT    NOT NULL,
+    serial          TEXT    NOT NULL,
+    complaint       TEXT    NOT NULL,
+    accessories     TEXT    NOT NULL,          -- JSON array
+    condition       TEXT    NOT NULL,
+    password_kind   TEXT,
+    password_nonce  TEXT,                      -- AES-256-GCM under the branch key
+    password_ct     TEXT,
+    otp_hash        TEXT    NOT NULL,
+    technician      BLOB,
+    promised        TEXT,
+    estimate_note   TEXT,
+    status          TEXT    NOT NULL,
+    status_head_device BLOB,
+    status_head_seq    INTEGER,
+    conflicts       INTEGER NOT NULL DEFAULT 0, -- status changes that lost a disagreement
+    opened_at       INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    closed_at       INTEGER
+);
+CREATE INDEX jobs_branch_status ON jobs (branch, status, opened_at);
+CREATE INDEX jobs_technician ON jobs (technician, status);
+CREATE INDEX jobs_customer ON jobs (customer);
+CREATE INDEX jobs_serial ON jobs (serial);
+
+CREATE TABLE job_texts (
+    job    BLOB NOT NULL,
+    field  TEXT NOT NULL,
+    text   TEXT NOT NULL,
+    doc    BLOB NOT NULL,                      -- the automerge document
+    PRIMARY KEY (job, field)
+) WITHOUT ROWID;
+
+-- Immutable history: every status change ever received, winners and losers.
+CREATE TABLE status_changes (
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL,
+    job          BLOB    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    author       BLOB    NOT NULL,
+    from_status  TEXT    NOT NULL,
+    to_status    TEXT    NOT NULL,
+    after_device BLOB,
+    after_seq    INTEGER,
+    is_override  INTEGER NOT NULL,
+    reason       TEXT,
+    note         TEXT,
+    delivery     TEXT,                         -- proof of delivery, JSON
+    on_path      INTEGER NOT NULL DEFAULT 1,   -- 0: lost a concurrent disagreement
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE INDEX status_changes_job ON status_changes (job);
+
+CREATE TABLE estimate_lines (
+    id          BLOB PRIMARY KEY,
+    job         BLOB    NOT NULL,
+    kind        TEXT    NOT NULL,
+    item        BLOB,
+    description TEXT    NOT NULL,
+    hsn_sac     TEXT    NOT NULL,
+    qty         TEXT    NOT NULL,
+    unit        TEXT    NOT NULL,
+    unit_price  TEXT    NOT NULL,
+    discount    TEXT    NOT NULL,
+    gst_rate    TEXT    NOT NULL,
+    removed     INTEGER NOT NULL DEFAULT 0,
+    added_at    INTEGER NOT NULL
+);
+CREATE INDEX estimate_lines_job ON estimate_lines (job);
+
+CREATE TABLE password_reads (
+    device   BLOB    NOT NULL,
+    seq      INTEGER NOT NULL,
+    job      BLOB    NOT NULL,
+    reader   BLOB    NOT NULL,
+    at       INTEGER NOT NULL,
+    purpose  TEXT    NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE INDEX password_reads_job ON password_reads (job);
+
+CREATE TABLE items (
+    id             BLOB PRIMARY KEY,
+    sku            TEXT    NOT NULL,
+    name           TEXT    NOT NULL,
+    hsn_sac        TEXT    NOT NULL,
+    gst_rate       TEXT    NOT NULL,
+    unit           TEXT    NOT NULL,
+    sale_price     TEXT    NOT NULL,
+    cost           TEXT    NOT NULL,
+    reorder_level  TEXT    NOT NULL,
+    is_service     INTEGER NOT NULL
+);
+CREATE INDEX items_sku ON items (sku);
+
+CREATE TABLE stock_movements (
+    id          BLOB PRIMARY KEY,
+    device      BLOB    NOT NULL,
+    seq         INTEGER NOT NULL,
+    branch      BLOB    NOT NULL,
+    item        BLOB    NOT NULL,
+    kind        TEXT    NOT NULL,
+    qty         TEXT    NOT NULL,
+    job         BLOB,
+    to_device   BLOB,
+    transfer    BLOB,
+    detail      TEXT    NOT NULL,              -- the movement as JSON
+    at          INTEGER NOT NULL
+);
+CREATE INDEX stock_movements_item ON stock_movements (branch, item, at);
+CREATE INDEX stock_movements_job ON stock_movements (job);
+
+-- Sum of movements per bucket; a bucket is taken from only by its holder.
+CREATE TABLE stock_balances (
+    branch       BLOB NOT NULL,
+    item         BLOB NOT NULL,
+    holder_kind  TEXT NOT NULL,                -- device | transit
+    holder       BLOB NOT NULL,
+    qty          TEXT NOT NULL,
+    PRIMARY KEY (branch, item, holder_kind, holder)
+) WITHOUT ROWID;
+
+CREATE TABLE transfers (
+    id           BLOB PRIMARY KEY,
+    item         BLOB    NOT NULL,
+    from_branch  BLOB    NOT NULL,
+    to_branch    BLOB    NOT NULL,
+    receiver     BLOB    NOT NULL,
+    sent         TEXT    NOT NULL,
+    received     TEXT,
+    variance     TEXT,
+    sent_at      INTEGER NOT NULL,
+    received_at  INTEGER
+);
+
+CREATE TABLE documents (
+    id               BLOB PRIMARY KEY,
+    branch           BLOB    NOT NULL,
+    device           BLOB    NOT NULL,
+    doc_type         TEXT    NOT NULL,
+    prefix           TEXT    NOT NULL,
+    fy               INTEGER NOT NULL,
+    seq              INTEGER NOT NULL,
+    number           TEXT    NOT NULL,
+    date             TEXT    NOT NULL,
+    customer         BLOB,
+    customer_name    TEXT    NOT NULL,
+    customer_gstin   TEXT,
+    place_of_supply  TEXT    NOT NULL,
+    job              BLOB,
+    taxable          TEXT    NOT NULL,
+    cgst             TEXT    NOT NULL,
+    sgst             TEXT    NOT NULL,
+    igst             TEXT    NOT NULL,
+    round_off        TEXT    NOT NULL,
+    grand_total      TEXT    NOT NULL,
+    against          BLOB,
+    body             TEXT    NOT NULL,         -- the signed document as JSON
+    cancelled        INTEGER NOT NULL DEFAULT 0,
+    cancel_reason    TEXT,
+    UNIQUE (prefix, doc_type, fy, seq)
+);
+CREATE INDEX documents_branch_date ON documents (branch, date);
+CREATE INDEX documents_job ON documents (job);
+
+CREATE TABLE document_lines (
+    document  BLOB    NOT NULL,
+    idx       INTEGER NOT NULL,
+    hsn_sac   TEXT    NOT NULL,
+    gst_rate  TEXT    NOT NULL,
+    qty       TEXT    NOT NULL,
+    taxable   TEXT    NOT NULL,
+    cgst      TEXT    NOT NULL,
+    sgst      TEXT    NOT NULL,
+    igst      TEXT    NOT NULL,
+    PRIMARY KEY (document, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE payments (
+    id         BLOB PRIMARY KEY,
+    branch     BLOB    NOT NULL,
+    invoice    BLOB,
+    job        BLOB,
+    amount     TEXT    NOT NULL,
+    mode       TEXT    NOT NULL,
+    reference  TEXT,
+    date       TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+);
+CREATE INDEX payments_invoice ON payments (invoice);
+CREATE INDEX payments_job ON payments (job);
+
+CREATE TABLE leases (
+    id        BLOB PRIMARY KEY,
+    device    BLOB    NOT NULL,
+    doc_type  TEXT    NOT NULL,
+    prefix    TEXT    NOT NULL,
+    fy        INTEGER NOT NULL,
+    first     INTEGER NOT NULL,
+    last      INTEGER NOT NULL
+);
+CREATE INDEX leases_device ON leases (device);
+
+-- Append-only and hash-chained: each entry's hash covers the previous one,
+-- so an edit or deletion anywhere breaks every hash after it.
+CREATE TABLE audit (
+    n        INTEGER PRIMARY KEY,
+    device   BLOB    NOT NULL,
+    seq      INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    author   BLOB    NOT NULL,
+    branch   BLOB    NOT NULL,
+    kind     TEXT    NOT NULL,
+    record   TEXT,
+    prev     BLOB    NOT NULL,
+    hash     BLOB    NOT NULL,
+    UNIQUE (device, seq)
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
