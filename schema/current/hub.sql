@@ -34,6 +34,14 @@ CREATE TABLE field_versions (
     superseded   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (record, field, device, seq)
 ) WITHOUT ROWID;
+CREATE TABLE record_origins (
+    record       BLOB PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE branches (
     id                  BLOB PRIMARY KEY,
     name                TEXT NOT NULL,

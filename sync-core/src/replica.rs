@@ -697,14 +697,14 @@ impl Replica {
 
 impl RuleContext for Replica {
     fn user(&self, id: UserId) -> Option<UserInfo> {
-        if id == self.genesis.owner {
-            return Some(UserInfo {
+        let Some(r) = self.state.record(Kind::User, rid_user(id)) else {
+            // The genesis owner acts before (and without) a user record.
+            return (id == self.genesis.owner).then_some(UserInfo {
                 role: Role::Owner,
                 branch: None,
                 active: true,
             });
-        }
-        let r = self.state.record(Kind::User, rid_user(id))?;
+        };
         Some(UserInfo {
             role: r.text("role").and_then(Role::parse)?,
             branch: r.branch,
@@ -819,7 +819,7 @@ impl RuleContext for Replica {
     }
 
     fn record_exists(&self, id: RecordId) -> bool {
-        [Kind::Customer, Kind::Job, Kind::Item]
+        [Kind::Customer, Kind::Job, Kind::Item, Kind::User]
             .iter()
             .any(|k| self.state.records.contains_key(&(*k, id)))
             || self.state.estimate_lines.contains(&id)

@@ -53,6 +53,18 @@ CREATE TABLE field_versions (
 ) WITHOUT ROWID;
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 
+-- The operation that created each record: the first write of every field.
+-- Its versions are only copied into field_versions when a field is first
+-- edited, so creating a record costs one row here, not one per field.
+CREATE TABLE record_origins (
+    record       BLOB PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE branches (
     id                  BLOB PRIMARY KEY,
     name                TEXT NOT NULL,

@@ -258,7 +258,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                     "every role but owner belongs to a branch",
                 ));
             }
-            if ctx.user(u.id).is_some() {
+            if ctx.record_exists(RecordId(u.id.0)) {
                 return Err(CoreError::invalid("id", "user already exists"));
             }
             if !u.pin_hash.starts_with("$argon2") {

@@ -1,0 +1,726 @@
+//! The command line: everything a shop needs to script or repair a device.
+//! Output is JSON on stdout; errors go to stderr as JSON naming the field and
+//! the rule, with exit code 1 (2 for usage errors).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use sync_core::body::{FieldValue, PasswordKind, TextField};
+use sync_core::domain::lifecycle::JobStatus;
+use sync_core::domain::roles::Role;
+use sync_core::ids::{RecordId, UserId};
+
+use crate::auth::{self, LoginInput, Session};
+use crate::error::{NodeError, Result};
+use crate::node::{Node, StandaloneSetup};
+use crate::services as svc;
+use crate::store::read::{self, JobFilter};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "branch-node",
+    version,
+    about = "A repair shop's device: job cards, customers and sync, offline-first."
+)]
+pub struct Cli {
+    /// The device database (its key file sits beside it as <db>.keys).
+    #[arg(
+        long,
+        env = "BRANCH_NODE_DB",
+        default_value = "branch.sqlite",
+        global = true
+    )]
+    pub db: PathBuf,
+    /// Who is acting: a user's name or id.
+    #[arg(long, env = "BRANCH_NODE_USER", global = true)]
+    pub user: Option<String>,
+    /// That user's PIN.
+    #[arg(long, env = "BRANCH_NODE_PIN", global = true, hide_env_values = true)]
+    pub pin: Option<String>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Set up a standalone device (its own branch and owner) until a hub enrolls it.
+    Init(InitArgs),
+    /// Serve the local HTTP API (and the web UI when built).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: String,
+    },
+    /// Check a user's PIN and print who they are.
+    Login,
+    /// Users of this device's branch.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Customers.
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// Job cards.
+    #[command(subcommand)]
+    Job(JobCmd),
+    /// Values that concurrent edits kept for review.
+    #[command(subcommand)]
+    Conflicts(ConflictCmd),
+    /// The append-only, hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Dump a table (or every table) as JSON.
+    Export {
+        #[arg(long)]
+        table: Option<String>,
+    },
+    /// Test tool: open job cards as fast as possible, printing each id once committed.
+    #[command(hide = true)]
+    Stress {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub branch_name: String,
+    #[arg(long)]
+    pub gstin: String,
+    #[arg(long)]
+    pub state_code: String,
+    #[arg(long, default_value = "")]
+    pub address: String,
+    #[arg(long)]
+    pub invoice_prefix: String,
+    #[arg(long)]
+    pub credit_note_prefix: String,
+    #[arg(long)]
+    pub upi_id: Option<String>,
+    #[arg(long)]
+    pub owner_name: String,
+    #[arg(long, env = "BRANCH_NODE_OWNER_PIN", hide_env_values = true)]
+    pub owner_pin: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// List users.
+    List,
+    /// Create a user (owner only; standalone devices).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        new_pin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCmd {
+    /// Create a customer.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        mobile: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        gstin: Option<String>,
+        #[arg(long)]
+        state_code: Option<String>,
+    },
+    /// Find customers by mobile prefix or part of the name.
+    List {
+        #[arg(long, default_value = "")]
+        q: String,
+    },
+    /// Show one customer.
+    Show { id: RecordId },
+    /// A customer's jobs.
+    History { id: RecordId },
+    /// Edit a customer.
+    Update {
+        id: RecordId,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        gstin: Option<String>,
+        #[arg(long)]
+        state_code: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobCmd {
+    /// Open a job card (intake). Prints the job and the delivery OTP.
+    Open {
+        /// Existing customer id.
+        #[arg(long)]
+        customer: Option<RecordId>,
+        /// Or a new customer: name…
+        #[arg(long)]
+        customer_name: Option<String>,
+        /// …and mobile.
+        #[arg(long)]
+        customer_mobile: Option<String>,
+        #[arg(long, default_value = "Laptop")]
+        device_type: String,
+        #[arg(long, default_value = "")]
+        brand: String,
+        #[arg(long, default_value = "")]
+        model: String,
+        #[arg(long, default_value = "")]
+        serial: String,
+        #[arg(long)]
+        complaint: String,
+        /// Repeat for each accessory received.
+        #[arg(long = "accessory")]
+        accessories: Vec<String>,
+        #[arg(long, default_value = "")]
+        condition: String,
+        /// The customer's device password / PIN (sealed under the branch key).
+        #[arg(long)]
+        device_password: Option<String>,
+        #[arg(long, value_parser = parse_password_kind, default_value = "text")]
+        password_kind: PasswordKind,
+    },
+    /// List job cards.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        technician: Option<UserId>,
+        #[arg(long)]
+        open: bool,
+    },
+    /// Show a job card with its timeline.
+    Show { id: RecordId },
+    /// Edit a job card's fields.
+    Update {
+        id: RecordId,
+        #[arg(long)]
+        brand: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        serial: Option<String>,
+        #[arg(long)]
+        complaint: Option<String>,
+        #[arg(long)]
+        condition: Option<String>,
+    },
+    /// Move a job through its lifecycle.
+    Status {
+        id: RecordId,
+        #[arg(long, value_parser = parse_status)]
+        to: JobStatus,
+        #[arg(long)]
+        override_reason: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        otp: Option<String>,
+        #[arg(long)]
+        signature_sha256: Option<String>,
+        #[arg(long)]
+        allow_balance_due: bool,
+    },
+    /// Replace the diagnosis text.
+    Diagnose {
+        id: RecordId,
+        #[arg(long)]
+        text: String,
+    },
+    /// Replace the notes text.
+    Notes {
+        id: RecordId,
+        #[arg(long)]
+        text: String,
+    },
+    /// Add an estimate line.
+    EstimateAdd {
+        id: RecordId,
+        #[arg(long)]
+        description: String,
+        #[arg(long, default_value = "998713")]
+        hsn_sac: String,
+        #[arg(long, default_value = "1")]
+        qty: String,
+        #[arg(long)]
+        unit_price: String,
+        #[arg(long, default_value = "0")]
+        discount: String,
+        #[arg(long, default_value = "18")]
+        gst_rate: String,
+    },
+    /// Remove an estimate line.
+    EstimateRemove { id: RecordId, line: RecordId },
+    /// Assign a technician (or --none).
+    Assign {
+        id: RecordId,
+        #[arg(long)]
+        technician: Option<UserId>,
+    },
+    /// Show the device password (logged).
+    Password {
+        id: RecordId,
+        #[arg(long, default_value = "")]
+        purpose: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConflictCmd {
+    /// List fields with concurrent values.
+    List,
+    /// Keep one value (text) for a field.
+    Resolve {
+        #[arg(long)]
+        record: RecordId,
+        #[arg(long)]
+        field: String,
+        #[arg(long)]
+        value: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// The latest entries.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Recompute the hash chain; exit 1 if it is broken.
+    Verify,
+}
+
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    Role::parse(s)
+        .ok_or_else(|| "must be one of owner, manager, receptionist, technician, accountant".into())
+}
+fn parse_status(s: &str) -> std::result::Result<JobStatus, String> {
+    JobStatus::parse(s)
+        .ok_or_else(|| "must be a job status such as diagnosed, in_repair, ready, delivered".into())
+}
+fn parse_password_kind(s: &str) -> std::result::Result<PasswordKind, String> {
+    match s {
+        "pin" => Ok(PasswordKind::Pin),
+        "pattern" => Ok(PasswordKind::Pattern),
+        "text" => Ok(PasswordKind::Text),
+        _ => Err("must be pin, pattern or text".into()),
+    }
+}
+fn dec(field: &str, s: &str) -> Result<rust_decimal::Decimal> {
+    s.parse()
+        .map_err(|_| NodeError::invalid(field, "must be a decimal number like 1499.00"))
+}
+
+fn print<T: Serialize>(v: &T) -> Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("output serializes")
+    );
+    Ok(())
+}
+
+fn session(cli: &Cli, node: &Node) -> Result<Session> {
+    let user = cli
+        .user
+        .clone()
+        .ok_or_else(|| NodeError::invalid("user", "give --user NAME (or BRANCH_NODE_USER)"))?;
+    let pin = cli
+        .pin
+        .clone()
+        .ok_or_else(|| NodeError::invalid("pin", "give --pin (or BRANCH_NODE_PIN)"))?;
+    auth::check_pin(node, &LoginInput { user, pin })
+}
+
+/// Run a parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    if let Cmd::Init(a) = &cli.cmd {
+        let node = Node::init_standalone(
+            &cli.db,
+            &StandaloneSetup {
+                branch_name: a.branch_name.clone(),
+                gstin: a.gstin.clone(),
+                state_code: a.state_code.clone(),
+                address: a.address.clone(),
+                invoice_prefix: a.invoice_prefix.clone(),
+                credit_note_prefix: a.credit_note_prefix.clone(),
+                upi_id: a.upi_id.clone(),
+                owner_name: a.owner_name.clone(),
+                owner_pin: a.owner_pin.clone(),
+            },
+        )?;
+        return print(
+            &serde_json::json!({ "device": node.device, "branch": node.branch, "db": cli.db }),
+        );
+    }
+    let node = Arc::new(Node::open(&cli.db)?);
+    match &cli.cmd {
+        Cmd::Init(_) => unreachable!("handled above"),
+        Cmd::Serve { listen } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen).await?;
+                eprintln!(
+                    "branch-node: device {} serving http://{}",
+                    node.device,
+                    listener.local_addr()?
+                );
+                crate::api::serve(listener, node.clone(), async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+            })?;
+            Ok(())
+        }
+        Cmd::Login => print(&session(&cli, &node)?),
+        Cmd::User(UserCmd::List) => print(&svc::list_users(&node, &session(&cli, &node)?)?),
+        Cmd::User(UserCmd::Create {
+            name,
+            role,
+            new_pin,
+        }) => print(&svc::create_user(
+            &node,
+            &session(&cli, &node)?,
+            svc::UserInput {
+                name: name.clone(),
+                role: *role,
+                pin: new_pin.clone(),
+            },
+        )?),
+        Cmd::Customer(c) => {
+            let s = session(&cli, &node)?;
+            match c {
+                CustomerCmd::Create {
+                    name,
+                    mobile,
+                    email,
+                    address,
+                    gstin,
+                    state_code,
+                } => print(&svc::create_customer(
+                    &node,
+                    &s,
+                    svc::CustomerInput {
+                        name: name.clone(),
+                        mobile: mobile.clone(),
+                        email: email.clone(),
+                        address: address.clone(),
+                        gstin: gstin.clone(),
+                        state_code: state_code.clone(),
+                    },
+                )?),
+                CustomerCmd::List { q } => print(&svc::find_customers(&node, &s, q)?),
+                CustomerCmd::Show { id } => print(&svc::get_customer(&node, &s, *id)?),
+                CustomerCmd::History { id } => print(&svc::customer_history(&node, &s, *id)?),
+                CustomerCmd::Update {
+                    id,
+                    name,
+                    mobile,
+                    email,
+                    address,
+                    gstin,
+                    state_code,
+                } => print(&svc::update_customer(
+                    &node,
+                    &s,
+                    *id,
+                    svc::CustomerPatch {
+                        name: name.clone(),
+                        mobile: mobile.clone(),
+                        email: email.clone(),
+                        address: address.clone(),
+                        gstin: gstin.clone(),
+                        state_code: state_code.clone(),
+                    },
+                )?),
+            }
+        }
+        Cmd::Job(j) => {
+            let s = session(&cli, &node)?;
+            match j {
+                JobCmd::Open {
+                    customer,
+                    customer_name,
+                    customer_mobile,
+                    device_type,
+                    brand,
+                    model,
+                    serial,
+                    complaint,
+                    accessories,
+                    condition,
+                    device_password,
+                    password_kind,
+                } => {
+                    let new_customer = match (customer_name, customer_mobile) {
+                        (Some(n), Some(m)) => Some(svc::CustomerInput {
+                            name: n.clone(),
+                            mobile: m.clone(),
+                            email: None,
+                            address: None,
+                            gstin: None,
+                            state_code: None,
+                        }),
+                        (None, None) => None,
+                        _ => {
+                            return Err(NodeError::invalid(
+                                "customer_mobile",
+                                "a new customer needs both --customer-name and --customer-mobile",
+                            ));
+                        }
+                    };
+                    print(&svc::open_job(
+                        &node,
+                        &s,
+                        svc::JobInput {
+                            customer: *customer,
+                            new_customer,
+                            device_type: device_type.clone(),
+                            brand: brand.clone(),
+                            model: model.clone(),
+                            serial: serial.clone(),
+                            complaint: complaint.clone(),
+                            accessories: accessories.clone(),
+                            condition: condition.clone(),
+                            password: device_password.as_ref().map(|v| svc::PasswordInput {
+                                kind: *password_kind,
+                                value: v.clone(),
+                            }),
+                            promised: None,
+                        },
+                    )?)
+                }
+                JobCmd::List {
+                    status,
+                    technician,
+                    open,
+                } => print(&svc::list_jobs(
+                    &node,
+                    &s,
+                    &JobFilter {
+                        status: status.clone(),
+                        technician: *technician,
+                        open: Some(*open),
+                        ..Default::default()
+                    },
+                )?),
+                JobCmd::Show { id } => print(&svc::job_detail(&node, &s, *id)?),
+                JobCmd::Update {
+                    id,
+                    brand,
+                    model,
+                    serial,
+                    complaint,
+                    condition,
+                } => print(&svc::update_job(
+                    &node,
+                    &s,
+                    *id,
+                    svc::JobPatch {
+                        brand: brand.clone(),
+                        model: model.clone(),
+                        serial: serial.clone(),
+                        complaint: complaint.clone(),
+                        condition: condition.clone(),
+                        ..Default::default()
+                    },
+                )?),
+                JobCmd::Status {
+                    id,
+                    to,
+                    override_reason,
+                    note,
+                    otp,
+                    signature_sha256,
+                    allow_balance_due,
+                } => print(&svc::change_status(
+                    &node,
+                    &s,
+                    *id,
+                    svc::StatusInput {
+                        to: *to,
+                        override_reason: override_reason.clone(),
+                        note: note.clone(),
+                        otp: otp.clone(),
+                        signature_sha256: signature_sha256.clone(),
+                        allow_balance_due: *allow_balance_due,
+                    },
+                )?),
+                JobCmd::Diagnose { id, text } => {
+                    print(&svc::set_text(&node, &s, *id, TextField::Diagnosis, text)?)
+                }
+                JobCmd::Notes { id, text } => {
+                    print(&svc::set_text(&node, &s, *id, TextField::Notes, text)?)
+                }
+                JobCmd::EstimateAdd {
+                    id,
+                    description,
+                    hsn_sac,
+                    qty,
+                    unit_price,
+                    discount,
+                    gst_rate,
+                } => print(&svc::add_estimate_line(
+                    &node,
+                    &s,
+                    *id,
+                    svc::LineInput {
+                        kind: sync_core::body::LineKind::Service,
+                        item: None,
+                        description: description.clone(),
+                        hsn_sac: hsn_sac.clone(),
+                        qty: dec("qty", qty)?,
+                        unit: "nos".into(),
+                        unit_price: dec("unit_price", unit_price)?,
+                        discount: dec("discount", discount)?,
+                        gst_rate: dec("gst_rate", gst_rate)?,
+                    },
+                )?),
+                JobCmd::EstimateRemove { id, line } => {
+                    print(&svc::remove_estimate_line(&node, &s, *id, *line)?)
+                }
+                JobCmd::Assign { id, technician } => {
+                    print(&svc::assign_technician(&node, &s, *id, *technician)?)
+                }
+                JobCmd::Password { id, purpose } => {
+                    print(&svc::reveal_password(&node, &s, *id, purpose)?)
+                }
+            }
+        }
+        Cmd::Conflicts(c) => {
+            let s = session(&cli, &node)?;
+            match c {
+                ConflictCmd::List => print(&svc::list_conflicts(&node, &s)?),
+                ConflictCmd::Resolve {
+                    record,
+                    field,
+                    value,
+                } => print(&svc::resolve_conflict(
+                    &node,
+                    &s,
+                    svc::ResolveInput {
+                        record: *record,
+                        field: field.clone(),
+                        value: FieldValue::Text(value.clone()),
+                    },
+                )?),
+            }
+        }
+        Cmd::Audit(a) => {
+            let s = session(&cli, &node)?;
+            match a {
+                AuditCmd::List { limit } => print(&svc::audit_log(&node, &s, *limit, None)?),
+                AuditCmd::Verify => {
+                    let check = svc::verify_audit(&node, &s)?;
+                    print(&check)?;
+                    if check.ok {
+                        Ok(())
+                    } else {
+                        Err(NodeError::Setup(format!(
+                            "audit log is broken at entry {:?}: {:?}",
+                            check.broken_at, check.problem
+                        )))
+                    }
+                }
+            }
+        }
+        Cmd::Export { table } => {
+            let s = session(&cli, &node)?;
+            s.require(sync_core::domain::roles::Action::ViewReports)?;
+            let tables: Vec<&str> = match table {
+                Some(t) => vec![t.as_str()],
+                None => vec![
+                    "branches",
+                    "users",
+                    "devices",
+                    "customers",
+                    "jobs",
+                    "status_changes",
+                    "estimate_lines",
+                    "items",
+                    "stock_movements",
+                    "documents",
+                    "payments",
+                    "audit",
+                ],
+            };
+            let mut out = serde_json::Map::new();
+            for t in tables {
+                out.insert(
+                    t.to_string(),
+                    serde_json::Value::Array(node.read(|c| read::export_table(c, t))?),
+                );
+            }
+            print(&out)
+        }
+        Cmd::Stress { count } => stress(&node, *count),
+    }
+}
+
+/// Open job cards as the owner, printing `committed <id>` after each commit
+/// returns (the crash test kills this process at random moments).
+fn stress(node: &Node, count: u64) -> Result<()> {
+    use std::io::Write;
+    let owner = node.genesis().owner;
+    let s = Session {
+        user: owner,
+        name: "owner".into(),
+        role: Role::Owner,
+        branch: None,
+    };
+    let customer = svc::create_customer(
+        node,
+        &s,
+        svc::CustomerInput {
+            name: "Stress Test".into(),
+            mobile: "9000000000".into(),
+            email: None,
+            address: None,
+            gstin: None,
+            state_code: None,
+        },
+    )?;
+    let out = std::io::stdout();
+    for i in 0..count {
+        let j = svc::open_job(
+            node,
+            &s,
+            svc::JobInput {
+                customer: Some(customer.id),
+                new_customer: None,
+                device_type: "Laptop".into(),
+                brand: "HP".into(),
+                model: format!("Pavilion {i}"),
+                serial: format!("SN{i}"),
+                complaint: "Does not boot".into(),
+                accessories: vec!["Charger".into()],
+                condition: String::new(),
+                password: None,
+                promised: None,
+            },
+        )?;
+        let mut o = out.lock();
+        writeln!(o, "committed {}", j.job.summary.id)?;
+        o.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! A device's engine: the store, the device's identity and clock, and the one
+//! write path. Every change goes through [`Node::commit`]: make the operation,
+//! check it with the rule book against this device's state, then append it
+//! and materialize it in one SQLite transaction. The call returns only after
+//! that transaction is durable.
+//!
+//! `Node` is synchronous; it guards the connection with a mutex. Async
+//! callers (the HTTP API) run it on `spawn_blocking`, never on a worker.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::TransactionBehavior;
+use serde::{Deserialize, Serialize};
+use sync_core::body::{Branch, OpBody, User};
+use sync_core::domain::roles::Role;
+use sync_core::domain::rules::{self, RuleContext};
+use sync_core::hlc::Clock;
+use sync_core::identity::{DeviceKey, PublicKey};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::{Op, OpId, hash_wire};
+use sync_core::replica::{Genesis, HQ};
+use sync_core::vv::VersionVector;
+use sync_core::writer::DeviceWriter;
+
+use crate::crypto;
+use crate::error::{NodeError, Result};
+use crate::keys::KeyFile;
+use crate::store::{self, Store, ctx::TxCtx};
+
+/// Milliseconds since the Unix epoch by this machine's clock (the HLC
+/// corrects it; see `sync_core::hlc`).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub fn new_id() -> Result<RecordId> {
+    Ok(RecordId(crypto::random_bytes::<16>()?))
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub genesis: Genesis,
+    pub writer: DeviceWriter,
+    /// Standalone devices only: the local stand-in for the hub.
+    pub root: Option<DeviceWriter>,
+    pub branch: BranchId,
+    pub branch_key: [u8; 32],
+    pub applied: VersionVector,
+}
+
+pub struct Node {
+    inner: Mutex<Inner>,
+    pub db_path: PathBuf,
+    pub device: DeviceId,
+    pub branch: BranchId,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("device", &self.device)
+            .field("db", &self.db_path)
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct GenesisMeta {
+    owner: UserId,
+    hub_device: DeviceId,
+    hub_key: PublicKey,
+    branch: BranchId,
+}
+
+/// What `branch-node init` asks for to set up a standalone device.
+#[derive(Clone, Debug, Deserialize)]
+pub struct StandaloneSetup {
+    pub branch_name: String,
+    pub gstin: String,
+    pub state_code: String,
+    pub address: String,
+    pub invoice_prefix: String,
+    pub credit_note_prefix: String,
+    pub upi_id: Option<String>,
+    pub owner_name: String,
+    pub owner_pin: String,
+}
+
+impl Node {
+    /// Open an existing device database and its key file.
+    pub fn open(db: &Path) -> Result<Node> {
+        let keys = KeyFile::load(db)?;
+        let store = Store::open(db)?;
+        let meta = store::meta_get(&store.conn, "genesis")?.ok_or(NodeError::NotInitialized)?;
+        let g: GenesisMeta = serde_json::from_str(&meta)
+            .map_err(|e| NodeError::Setup(format!("genesis record is damaged: {e}")))?;
+        let genesis = Genesis {
+            owner: g.owner,
+            hub_device: g.hub_device,
+            hub_key: g.hub_key,
+        };
+        let mut writer = DeviceWriter::new(keys.device, DeviceKey::from_seed(keys.device_seed()?));
+        let head = store::chain_head(&store.conn, keys.device)?;
+        writer.state.seq = head.seq;
+        writer.state.prev = head.hash;
+        let offset: i64 = store::meta_get(&store.conn, "clock_offset")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let last = store::max_stamp(&store.conn)?;
+        writer.clock = Clock::new(last, offset);
+        let root = match keys.root_seed()? {
+            Some(seed) => {
+                let mut w = DeviceWriter::new(genesis.hub_device, DeviceKey::from_seed(seed));
+                let h = store::chain_head(&store.conn, genesis.hub_device)?;
+                w.state.seq = h.seq;
+                w.state.prev = h.hash;
+                w.clock = Clock::new(last, offset);
+                Some(w)
+            }
+            None => None,
+        };
+        let applied = store::applied(&store.conn)?;
+        Ok(Node {
+            device: keys.device,
+            branch: g.branch,
+            db_path: db.to_path_buf(),
+            inner: Mutex::new(Inner {
+                store,
+                genesis,
+                writer,
+                root,
+                branch: g.branch,
+                branch_key: keys.branch_key()?,
+                applied,
+            }),
+        })
+    }
+
+    /// Create a standalone device: its own stand-in hub (root of trust), one
+    /// branch, the owner, and this device enrolled as the branch's store.
+    pub fn init_standalone(db: &Path, s: &StandaloneSetup) -> Result<Node> {
+        if db.exists() || crate::keys::path_for(db).exists() {
+            return Err(NodeError::Setup(format!(
+                "{} already exists; refusing to overwrite a device database",
+                db.display()
+            )));
+        }
+        crypto::check_pin(&s.owner_pin)?;
+        let device = DeviceId(crypto::random_bytes()?);
+        let root_device = DeviceId(crypto::random_bytes()?);
+        let keys = KeyFile {
+            device,
+            device_seed: hex::encode(crypto::random_bytes::<32>()?),
+            branch_key: hex::encode(crypto::random_bytes::<32>()?),
+            root_seed: Some(hex::encode(crypto::random_bytes::<32>()?)),
+        };
+        let root_key = DeviceKey::from_seed(keys.root_seed()?.expect("standalone has a root"));
+        let owner = UserId(crypto::random_bytes()?);
+        let branch = BranchId(crypto::random_bytes()?);
+        let genesis = GenesisMeta {
+            owner,
+            hub_device: root_device,
+            hub_key: root_key.public(),
+            branch,
+        };
+        let dev_key = DeviceKey::from_seed(keys.device_seed()?);
+        let store = Store::open(db)?;
+        store::meta_set(
+            &store.conn,
+            "genesis",
+            &serde_json::to_string(&genesis).expect("genesis serializes"),
+        )?;
+        keys.save(db)?;
+        drop(store);
+        let node = Node::open(db)?;
+        let pin_hash = crypto::hash_pin(&s.owner_pin)?;
+        node.commit_as_root(
+            HQ,
+            OpBody::BranchCreated(Branch {
+                id: branch,
+                name: s.branch_name.clone(),
+                gstin: s.gstin.clone(),
+                state_code: s.state_code.clone(),
+                address: s.address.clone(),
+                invoice_prefix: s.invoice_prefix.clone(),
+                credit_note_prefix: s.credit_note_prefix.clone(),
+                upi_id: s.upi_id.clone(),
+            }),
+        )?;
+        node.commit_as_root(
+            HQ,
+            OpBody::UserCreated(User {
+                id: owner,
+                name: s.owner_name.clone(),
+                role: Role::Owner,
+                branch: None,
+                pin_hash,
+            }),
+        )?;
+        node.commit_as_root(
+            branch,
+            OpBody::DeviceEnrolled {
+                device,
+                key: dev_key.public(),
+                branch,
+                label: "front desk".into(),
+                holds_store: true,
+            },
+        )?;
+        Ok(node)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn genesis(&self) -> Genesis {
+        self.lock().genesis.clone()
+    }
+
+    pub fn branch_key(&self) -> [u8; 32] {
+        self.lock().branch_key
+    }
+
+    pub fn is_standalone(&self) -> bool {
+        self.lock().root.is_some()
+    }
+
+    /// Make, check, append and materialize one operation as `author` on this
+    /// device. Durable when it returns.
+    pub fn commit(&self, author: UserId, body: OpBody) -> Result<Op> {
+        let mut g = self.lock();
+        let branch = g.branch;
+        commit_with(&mut g, false, author, branch, body)
+    }
+
+    /// Standalone only: an operation of the stand-in hub, made by the owner.
+    pub fn commit_as_root(&self, branch: BranchId, body: OpBody) -> Result<Op> {
+        let mut g = self.lock();
+        if g.root.is_none() {
+            return Err(NodeError::Setup("only a standalone device can act as its own hub; this device is enrolled with a hub".into()));
+        }
+        let owner = g.genesis.owner;
+        commit_with(&mut g, true, owner, branch, body)
+    }
+
+    /// Run `f` with a read-only view of the tables.
+    pub fn read<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+        let g = self.lock();
+        f(&g.store.conn)
+    }
+
+    /// Check an operation body with the rule book without committing it.
+    pub fn check(&self, author: UserId, body: &OpBody) -> Result<()> {
+        let g = self.lock();
+        let ctx = TxCtx {
+            c: &g.store.conn,
+            genesis: &g.genesis,
+        };
+        let probe = sync_core::op::UnsignedOp {
+            id: OpId {
+                device: g.writer.device,
+                seq: g.writer.state.seq + 1,
+            },
+            hlc: g.writer.clock.last(),
+            author,
+            branch: g.branch,
+            prev: g.writer.state.prev,
+            deps: vec![],
+            body: body.clone(),
+        }
+        .sign(&g.writer.key)?;
+        Ok(rules::check(&probe, &ctx as &dyn RuleContext)?)
+    }
+}
+
+fn commit_with(
+    g: &mut Inner,
+    as_root: bool,
+    author: UserId,
+    branch: BranchId,
+    body: OpBody,
+) -> Result<Op> {
+    let applied = g.applied.clone();
+    let Inner {
+        store,
+        genesis,
+        writer,
+        root,
+        ..
+    } = g;
+    let w = if as_root {
+        root.as_mut().expect("checked by caller")
+    } else {
+        writer
+    };
+    let saved = (w.state.clone(), w.clock.clone());
+    let restore = |w: &mut DeviceWriter, saved: &(sync_core::writer::WriterState, Clock)| {
+        w.state = saved.0.clone();
+        w.clock = saved.1.clone();
+    };
+    let result = (|| -> Result<Op> {
+        let op = w.make(author, branch, body, &applied, now_ms())?;
+        let tx = store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let ctx = TxCtx { c: &tx, genesis };
+            rules::check(&op, &ctx as &dyn RuleContext)?;
+        }
+        let wire = op.encode()?;
+        store::apply::insert_op(&tx, &op, &wire, hash_wire(&wire))?;
+        store::apply::materialize(&tx, &op)?;
+        tx.commit()?;
+        Ok(op)
+    })();
+    match result {
+        Ok(op) => {
+            g.applied.observe(op.id);
+            Ok(op)
+        }
+        Err(e) => {
+            restore(w, &saved);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,676 @@
+//! Materialize one operation into the queryable tables. The same merge rules
+//! as `sync_core::replica`, expressed over SQLite: per-field registers in
+//! `field_versions`, the status tree in `status_changes`, automerge documents
+//! in `job_texts`, counters in `stock_balances`, facts in their own tables.
+//! Runs inside the caller's transaction, after the op row is written.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use sync_core::body::{FieldValue, FieldWrite, MovementKind, OpBody};
+use sync_core::domain::gst;
+use sync_core::domain::lifecycle::JobStatus;
+use sync_core::domain::stock::{Holder, deltas};
+use sync_core::hlc::Stamp;
+use sync_core::ids::{DeviceId, RecordId};
+use sync_core::merge::status::{StatusLog, Transition};
+use sync_core::merge::text::TextDoc;
+use sync_core::op::{Op, OpHash, OpId};
+
+use super::{to16, to32};
+use crate::error::{NodeError, Result};
+
+/// How a register field maps onto a column.
+#[derive(Clone, Copy)]
+pub enum Col {
+    Text,
+    OptText,
+    Bool,
+    Decimal,
+    OptUser,
+}
+
+/// Editable fields of each table: (field, column type). The field name is
+/// the column name.
+pub fn spec(table: &str) -> &'static [(&'static str, Col)] {
+    match table {
+        "customers" => &[
+            ("name", Col::Text),
+            ("mobile", Col::Text),
+            ("email", Col::OptText),
+            ("address", Col::OptText),
+            ("gstin", Col::OptText),
+            ("state_code", Col::OptText),
+        ],
+        "jobs" => &[
+            ("brand", Col::Text),
+            ("model", Col::Text),
+            ("serial", Col::Text),
+            ("complaint", Col::Text),
+            ("condition", Col::Text),
+            ("technician", Col::OptUser),
+            ("promised", Col::OptText),
+            ("estimate_note", Col::OptText),
+        ],
+        "items" => &[
+            ("name", Col::Text),
+            ("sale_price", Col::Decimal),
+            ("cost", Col::Decimal),
+            ("reorder_level", Col::Decimal),
+            ("gst_rate", Col::Decimal),
+            ("hsn_sac", Col::Text),
+            ("unit", Col::Text),
+        ],
+        "users" => &[
+            ("name", Col::Text),
+            ("role", Col::Text),
+            ("active", Col::Bool),
+            ("pin_hash", Col::Text),
+        ],
+        "branches" => &[
+            ("name", Col::Text),
+            ("address", Col::Text),
+            ("upi_id", Col::OptText),
+        ],
+        _ => &[],
+    }
+}
+
+fn blob16(b: &[u8; 16]) -> &[u8] {
+    &b[..]
+}
+
+/// Insert the op into the log and advance its device's chain head.
+pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        blob16(&op.id.device.0),
+        op.id.seq,
+        op.hlc.wall_ms,
+        op.hlc.logical,
+        blob16(&op.author.0),
+        blob16(&op.branch.0),
+        op.body.kind(),
+        &hash.0[..],
+        wire
+    ])?;
+    c.prepare_cached("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")?
+        .execute(params![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
+    Ok(())
+}
+
+fn origin(c: &Connection, record: RecordId, kind: &str, op: &Op) -> Result<()> {
+    c.prepare_cached("INSERT OR IGNORE INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
+    Ok(())
+}
+
+fn value_to_sql(v: &FieldValue) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match v {
+        FieldValue::Null => V::Null,
+        FieldValue::Text(s) => V::Text(s.clone()),
+        FieldValue::Bool(b) => V::Integer(*b as i64),
+        FieldValue::Int(i) => V::Integer(*i),
+        FieldValue::Decimal(d) => V::Text(d.to_string()),
+        FieldValue::Id(id) => V::Blob(id.0.to_vec()),
+        FieldValue::User(u) => V::Blob(u.0.to_vec()),
+    }
+}
+
+fn value_from_sql(col: Col, v: rusqlite::types::Value) -> FieldValue {
+    use rusqlite::types::Value as V;
+    match (col, v) {
+        (_, V::Null) => FieldValue::Null,
+        (Col::Bool, V::Integer(i)) => FieldValue::Bool(i != 0),
+        (Col::Decimal, V::Text(s)) => s
+            .parse()
+            .map(FieldValue::Decimal)
+            .unwrap_or(FieldValue::Text(s)),
+        (Col::OptUser, V::Blob(b)) => FieldValue::User(sync_core::ids::UserId(to16(&b))),
+        (_, V::Text(s)) => FieldValue::Text(s),
+        (_, V::Integer(i)) => FieldValue::Int(i),
+        (_, V::Blob(b)) => FieldValue::Id(RecordId(to16(&b))),
+        (_, V::Real(_)) => FieldValue::Null,
+    }
+}
+
+/// Apply field writes of one op to a table row, through the registers.
+fn write_fields(
+    c: &Connection,
+    table: &str,
+    record: RecordId,
+    op: &Op,
+    writes: &[FieldWrite],
+) -> Result<()> {
+    let fields = spec(table);
+    for w in writes {
+        let Some((_, col)) = fields.iter().find(|(f, _)| *f == w.field) else {
+            continue; // not a column: kept in the register only
+        };
+        let has_versions: bool = c
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM field_versions WHERE record = ?1 AND field = ?2)",
+            )?
+            .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
+        if !has_versions {
+            // First edit of this field: copy the creating op's value in as a version.
+            let orig: Option<(u64, u32, Vec<u8>, u64)> = c
+                .prepare_cached("SELECT hlc_wall, hlc_logical, device, seq FROM record_origins WHERE record = ?1")?
+                .query_row([blob16(&record.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            if let Some((wall, logical, dev, seq)) = orig {
+                let current: rusqlite::types::Value = c.query_row(
+                    &format!("SELECT {} FROM {table} WHERE id = ?1", w.field),
+                    [blob16(&record.0)],
+                    |r| r.get(0),
+                )?;
+                let v = value_from_sql(*col, current);
+                c.prepare_cached("INSERT OR IGNORE INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                    .execute(params![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
+            }
+        }
+        for s in &w.supersedes {
+            c.prepare_cached("UPDATE field_versions SET superseded = 1 WHERE record = ?1 AND field = ?2 AND device = ?3 AND seq = ?4")?
+                .execute(params![blob16(&record.0), w.field, blob16(&s.device.0), s.seq])?;
+        }
+        c.prepare_cached("INSERT OR IGNORE INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+            .execute(params![blob16(&record.0), w.field, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq, serde_json::to_string(&w.value).expect("value serializes")])?;
+        let winner: String = c
+            .prepare_cached("SELECT value FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC LIMIT 1")?
+            .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
+        let v: FieldValue =
+            serde_json::from_str(&winner).map_err(|e| NodeError::Setup(e.to_string()))?;
+        c.execute(
+            &format!("UPDATE {table} SET {} = ?1 WHERE id = ?2", w.field),
+            params![value_to_sql(&v), blob16(&record.0)],
+        )?;
+    }
+    if table == "jobs" {
+        c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
+            .execute(params![op.hlc.wall_ms, blob16(&record.0)])?;
+    }
+    Ok(())
+}
+
+fn audit(c: &Connection, op: &Op) -> Result<()> {
+    if !op.body.is_audited() {
+        return Ok(());
+    }
+    let prev: Vec<u8> = c
+        .prepare_cached("SELECT hash FROM audit ORDER BY n DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| vec![0u8; 32]);
+    let record = audit_record(&op.body);
+    let hash = audit_hash(
+        &prev,
+        op.id,
+        op.hlc.wall_ms,
+        &op.author.0,
+        &op.branch.0,
+        op.body.kind(),
+        record.as_deref(),
+    );
+    c.prepare_cached("INSERT INTO audit (device, seq, at, author, branch, kind, record, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+        .execute(params![blob16(&op.id.device.0), op.id.seq, op.hlc.wall_ms, blob16(&op.author.0), blob16(&op.branch.0), op.body.kind(), record, prev, &hash[..]])?;
+    Ok(())
+}
+
+/// Hash of one audit entry, chained to the previous entry's hash.
+pub fn audit_hash(
+    prev: &[u8],
+    id: OpId,
+    at: u64,
+    author: &[u8],
+    branch: &[u8],
+    kind: &str,
+    record: Option<&str>,
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(id.device.0);
+    h.update(id.seq.to_be_bytes());
+    h.update(at.to_be_bytes());
+    h.update(author);
+    h.update(branch);
+    h.update((kind.len() as u32).to_be_bytes());
+    h.update(kind.as_bytes());
+    if let Some(r) = record {
+        h.update([1]);
+        h.update((r.len() as u32).to_be_bytes());
+        h.update(r.as_bytes());
+    } else {
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+fn audit_record(body: &OpBody) -> Option<String> {
+    Some(match body {
+        OpBody::BranchCreated(b) => b.id.to_string(),
+        OpBody::BranchUpdated { branch, .. } => branch.to_string(),
+        OpBody::UserCreated(u) => u.id.to_string(),
+        OpBody::UserUpdated { user, .. } => user.to_string(),
+        OpBody::DeviceEnrolled { device, .. } | OpBody::DeviceRevoked { device, .. } => {
+            device.to_string()
+        }
+        OpBody::CustomerCreated(c) => c.id.to_string(),
+        OpBody::JobOpened(j) => j.id.to_string(),
+        OpBody::JobUpdated { job, .. }
+        | OpBody::JobStatusChanged(sync_core::body::StatusChange { job, .. })
+        | OpBody::EstimateLineAdded { job, .. }
+        | OpBody::EstimateLineRemoved { job, .. }
+        | OpBody::DevicePasswordRead { job, .. } => job.to_string(),
+        OpBody::ItemCreated(i) => i.id.to_string(),
+        OpBody::ItemUpdated { item, .. } => item.to_string(),
+        OpBody::StockMoved(m) => m.item.to_string(),
+        OpBody::DocumentIssued(d) => d.number.clone(),
+        OpBody::DocumentCancelled { document, .. } => document.to_string(),
+        OpBody::PaymentRecorded(p) => p.id.to_string(),
+        OpBody::LeaseGranted(l) => l.id.to_string(),
+        OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
+    })
+}
+
+fn dec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Decimal> {
+    let s: Option<String> = c
+        .prepare_cached(sql)?
+        .query_row(p, |r| r.get(0))
+        .optional()?;
+    Ok(s.and_then(|s| s.parse().ok()).unwrap_or_default())
+}
+
+fn add_balance(
+    c: &Connection,
+    branch: &[u8; 16],
+    item: RecordId,
+    holder: Holder,
+    qty: Decimal,
+) -> Result<()> {
+    let (kind, id) = match holder {
+        Holder::Device(d) => ("device", d.0),
+        Holder::Transit(t) => ("transit", t.0),
+    };
+    let cur = dec(
+        c,
+        "SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4",
+        params![&branch[..], blob16(&item.0), kind, &id[..]],
+    )?;
+    c.prepare_cached(
+        "INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (branch, item, holder_kind, holder) DO UPDATE SET qty = excluded.qty",
+    )?
+    .execute(params![&branch[..], blob16(&item.0), kind, &id[..], (cur + qty).normalize().to_string()])?;
+    Ok(())
+}
+
+/// Recompute a job's status from its whole history (the pure merge rule).
+fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
+    let mut log = StatusLog::default();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT device, seq, hlc_wall, hlc_logical, from_status, to_status, after_device, after_seq, is_override FROM status_changes WHERE job = ?1",
+        )?;
+        let rows = stmt.query_map([blob16(&job.0)], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, u64>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<Vec<u8>>>(6)?,
+                r.get::<_, Option<u64>>(7)?,
+                r.get::<_, bool>(8)?,
+            ))
+        })?;
+        for row in rows {
+            let (d, s, w, l, f, t, ad, aseq, ov) = row?;
+            let (Some(from), Some(to)) = (JobStatus::parse(&f), JobStatus::parse(&t)) else {
+                continue;
+            };
+            log.insert(Transition {
+                op: OpId {
+                    device: DeviceId(to16(&d)),
+                    seq: s,
+                },
+                hlc: Stamp::new(w, l),
+                from,
+                to,
+                after: match (ad, aseq) {
+                    (Some(d), Some(s)) => Some(OpId {
+                        device: DeviceId(to16(&d)),
+                        seq: s,
+                    }),
+                    _ => None,
+                },
+                is_override: ov,
+            });
+        }
+    }
+    let r = log.resolve();
+    let closed_at: Option<u64> = if r.status.is_terminal() {
+        r.head.and_then(|h| log.get(&h)).map(|t| t.hlc.wall_ms)
+    } else {
+        None
+    };
+    c.prepare_cached("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, conflicts = ?4, closed_at = ?5 WHERE id = ?6")?
+        .execute(params![
+            r.status.as_str(),
+            r.head.map(|h| h.device.0.to_vec()),
+            r.head.map(|h| h.seq),
+            r.losers.len() as i64,
+            closed_at,
+            blob16(&job.0)
+        ])?;
+    c.prepare_cached("UPDATE status_changes SET on_path = 0 WHERE job = ?1")?
+        .execute([blob16(&job.0)])?;
+    for p in &r.path {
+        c.prepare_cached("UPDATE status_changes SET on_path = 1 WHERE device = ?1 AND seq = ?2")?
+            .execute(params![blob16(&p.device.0), p.seq])?;
+    }
+    Ok(())
+}
+
+/// Materialize `op` (already in the log) into the tables.
+pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
+    audit(c, op)?;
+    let at = op.hlc.wall_ms;
+    let b = &op.branch.0;
+    match &op.body {
+        OpBody::BranchCreated(br) => {
+            c.prepare_cached("INSERT OR IGNORE INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+                .execute(params![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id])?;
+            origin(c, RecordId(br.id.0), "branch", op)?;
+        }
+        OpBody::BranchUpdated { branch, writes } => {
+            write_fields(c, "branches", RecordId(branch.0), op, writes)?
+        }
+        OpBody::UserCreated(u) => {
+            c.prepare_cached("INSERT OR IGNORE INTO users (id, branch, name, role, active, pin_hash) VALUES (?1, ?2, ?3, ?4, 1, ?5)")?
+                .execute(params![blob16(&u.id.0), u.branch.map(|b| b.0.to_vec()), u.name, u.role.as_str(), u.pin_hash])?;
+            origin(c, RecordId(u.id.0), "user", op)?;
+        }
+        OpBody::UserUpdated { user, writes } => {
+            write_fields(c, "users", RecordId(user.0), op, writes)?
+        }
+        OpBody::DeviceEnrolled {
+            device,
+            key,
+            branch,
+            label,
+            holds_store,
+        } => {
+            c.prepare_cached("INSERT OR IGNORE INTO devices (id, branch, public_key, label, holds_store) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store])?;
+        }
+        OpBody::DeviceRevoked { device, reason } => {
+            c.prepare_cached("UPDATE devices SET revoked = 1, revoked_reason = ?1 WHERE id = ?2")?
+                .execute(params![reason, blob16(&device.0)])?;
+        }
+        OpBody::CustomerCreated(cu) => {
+            c.prepare_cached("INSERT OR IGNORE INTO customers (id, branch, name, mobile, email, address, gstin, state_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+                .execute(params![blob16(&cu.id.0), &b[..], cu.name, cu.mobile, cu.email, cu.address, cu.gstin, cu.state_code, at])?;
+            origin(c, cu.id, "customer", op)?;
+        }
+        OpBody::CustomerUpdated { customer, writes } => {
+            write_fields(c, "customers", *customer, op, writes)?
+        }
+        OpBody::JobOpened(j) => {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
+                  password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17)",
+            )?
+            .execute(params![
+                blob16(&j.id.0),
+                &b[..],
+                j.job_no,
+                blob16(&j.customer.0),
+                j.device_type,
+                j.brand,
+                j.model,
+                j.serial,
+                j.complaint,
+                serde_json::to_string(&j.accessories).expect("strings serialize"),
+                j.condition,
+                j.password_kind.map(|k| serde_json::to_value(k).expect("enum").as_str().unwrap_or_default().to_string()),
+                j.password.as_ref().map(|p| p.nonce.clone()),
+                j.password.as_ref().map(|p| p.ciphertext.clone()),
+                j.delivery_otp_hash,
+                j.promised.map(|d| d.to_string()),
+                at
+            ])?;
+            origin(c, j.id, "job", op)?;
+        }
+        OpBody::JobUpdated { job, writes } => write_fields(c, "jobs", *job, op, writes)?,
+        OpBody::JobTextEdited { job, field, change } => {
+            let name = serde_json::to_value(field)
+                .expect("enum")
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let doc: Option<Vec<u8>> = c
+                .prepare_cached("SELECT doc FROM job_texts WHERE job = ?1 AND field = ?2")?
+                .query_row(params![blob16(&job.0), name], |r| r.get(0))
+                .optional()?;
+            let mut d = match doc {
+                Some(bytes) => TextDoc::load(&bytes)?,
+                None => TextDoc::genesis(),
+            };
+            d.apply(&hex::decode(change).map_err(|_| NodeError::invalid("change", "is not hex"))?)?;
+            let text = d.text();
+            c.prepare_cached("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc")?
+                .execute(params![blob16(&job.0), name, text, d.save()])?;
+            c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
+                .execute(params![at, blob16(&job.0)])?;
+        }
+        OpBody::JobStatusChanged(s) => {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO status_changes (device, seq, job, hlc_wall, hlc_logical, author, from_status, to_status, after_device, after_seq, is_override, reason, note, delivery)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                blob16(&op.id.device.0),
+                op.id.seq,
+                blob16(&s.job.0),
+                op.hlc.wall_ms,
+                op.hlc.logical,
+                blob16(&op.author.0),
+                s.from.as_str(),
+                s.to.as_str(),
+                s.after.map(|a| a.device.0.to_vec()),
+                s.after.map(|a| a.seq),
+                s.override_reason.is_some(),
+                s.override_reason,
+                s.note,
+                s.delivery.as_ref().map(|d| serde_json::to_string(d).expect("proof serializes")),
+            ])?;
+            recompute_status(c, s.job)?;
+            c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
+                .execute(params![at, blob16(&s.job.0)])?;
+        }
+        OpBody::EstimateLineAdded { job, line } => {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO estimate_lines (id, job, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                blob16(&line.id.0),
+                blob16(&job.0),
+                serde_json::to_value(line.kind).expect("enum").as_str().unwrap_or_default().to_string(),
+                line.item.map(|i| i.0.to_vec()),
+                line.description,
+                line.hsn_sac,
+                line.qty.to_string(),
+                line.unit,
+                line.unit_price.to_string(),
+                line.discount.to_string(),
+                line.gst_rate.to_string(),
+                at
+            ])?;
+        }
+        OpBody::EstimateLineRemoved { line, .. } => {
+            c.prepare_cached("UPDATE estimate_lines SET removed = 1 WHERE id = ?1")?
+                .execute([blob16(&line.0)])?;
+        }
+        OpBody::DevicePasswordRead { job, purpose } => {
+            c.prepare_cached("INSERT OR IGNORE INTO password_reads (device, seq, job, reader, at, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                .execute(params![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
+        }
+        OpBody::ItemCreated(i) => {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                blob16(&i.id.0),
+                i.sku,
+                i.name,
+                i.hsn_sac,
+                i.gst_rate.to_string(),
+                i.unit,
+                i.sale_price.to_string(),
+                i.cost.to_string(),
+                i.reorder_level.to_string(),
+                i.is_service
+            ])?;
+            origin(c, i.id, "item", op)?;
+        }
+        OpBody::ItemUpdated { item, writes } => write_fields(c, "items", *item, op, writes)?,
+        OpBody::StockMoved(m) => {
+            let (kind, job, to_device, transfer) = match &m.movement {
+                MovementKind::Receipt { .. } => ("receipt", None, None, None),
+                MovementKind::IssueToTechnician { to_device, .. } => {
+                    ("issue_to_technician", None, Some(*to_device), None)
+                }
+                MovementKind::ReturnToStore { to_device } => {
+                    ("return_to_store", None, Some(*to_device), None)
+                }
+                MovementKind::UseOnJob { job, .. } => ("use_on_job", Some(*job), None, None),
+                MovementKind::Adjustment { .. } => ("adjustment", None, None, None),
+                MovementKind::TransferOut {
+                    transfer,
+                    to_device,
+                    ..
+                } => ("transfer_out", None, Some(*to_device), Some(*transfer)),
+                MovementKind::TransferIn { transfer, .. } => {
+                    ("transfer_in", None, None, Some(*transfer))
+                }
+            };
+            let n = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO stock_movements (id, device, seq, branch, item, kind, qty, job, to_device, transfer, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?
+                .execute(params![
+                    blob16(&m.id.0),
+                    blob16(&op.id.device.0),
+                    op.id.seq,
+                    &b[..],
+                    blob16(&m.item.0),
+                    kind,
+                    m.qty.to_string(),
+                    job.map(|j| j.0.to_vec()),
+                    to_device.map(|d| d.0.to_vec()),
+                    transfer.map(|t| t.0.to_vec()),
+                    serde_json::to_string(m).expect("movement serializes"),
+                    at
+                ])?;
+            if n == 1 {
+                for d in deltas(m, op.branch, op.id.device) {
+                    add_balance(c, &d.branch.0, m.item, d.holder, d.qty)?;
+                }
+                match &m.movement {
+                    MovementKind::TransferOut {
+                        transfer,
+                        to_branch,
+                        to_device,
+                    } => {
+                        c.prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                            .execute(params![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?;
+                    }
+                    MovementKind::TransferIn { transfer, sent, .. } => {
+                        c.prepare_cached("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4")?
+                            .execute(params![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        OpBody::DocumentIssued(d) => {
+            let branch_state: Option<String> = c
+                .prepare_cached("SELECT state_code FROM branches WHERE id = ?1")?
+                .query_row([&b[..]], |r| r.get(0))
+                .optional()?;
+            let supply = gst::supply_for(
+                &branch_state.unwrap_or_else(|| d.supplier_state.clone()),
+                &d.place_of_supply,
+            );
+            let totals = gst::compute(&d.lines, supply)?;
+            let n = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO documents (id, branch, device, doc_type, prefix, fy, seq, number, date, customer, customer_name, customer_gstin, place_of_supply, job,
+                      taxable, cgst, sgst, igst, round_off, grand_total, against, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                )?
+                .execute(params![
+                    blob16(&d.id.0),
+                    &b[..],
+                    blob16(&op.id.device.0),
+                    d.doc_type.as_str(),
+                    d.prefix,
+                    d.fy,
+                    d.seq,
+                    d.number,
+                    d.date.to_string(),
+                    d.customer.map(|c| c.0.to_vec()),
+                    d.customer_name,
+                    d.customer_gstin,
+                    d.place_of_supply,
+                    d.job.map(|j| j.0.to_vec()),
+                    totals.taxable.to_string(),
+                    totals.cgst.to_string(),
+                    totals.sgst.to_string(),
+                    totals.igst.to_string(),
+                    totals.round_off.to_string(),
+                    d.grand_total.to_string(),
+                    d.against.as_ref().map(|a| a.invoice.0.to_vec()),
+                    serde_json::to_string(d).expect("document serializes"),
+                ])?;
+            if n == 1 {
+                for (i, (l, t)) in d.lines.iter().zip(&totals.lines).enumerate() {
+                    c.prepare_cached("INSERT INTO document_lines (document, idx, hsn_sac, gst_rate, qty, taxable, cgst, sgst, igst) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+                        .execute(params![blob16(&d.id.0), i as i64, l.hsn_sac, l.gst_rate.normalize().to_string(), l.qty.to_string(), t.taxable.to_string(), t.cgst.to_string(), t.sgst.to_string(), t.igst.to_string()])?;
+                }
+            }
+        }
+        OpBody::DocumentCancelled { document, reason } => {
+            c.prepare_cached(
+                "UPDATE documents SET cancelled = 1, cancel_reason = ?1 WHERE id = ?2",
+            )?
+            .execute(params![reason, blob16(&document.0)])?;
+        }
+        OpBody::PaymentRecorded(p) => {
+            c.prepare_cached("INSERT OR IGNORE INTO payments (id, branch, invoice, job, amount, mode, reference, date, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+                .execute(params![
+                    blob16(&p.id.0),
+                    &b[..],
+                    p.invoice.map(|i| i.0.to_vec()),
+                    p.job.map(|j| j.0.to_vec()),
+                    p.amount.to_string(),
+                    serde_json::to_value(p.mode).expect("enum").as_str().unwrap_or_default().to_string(),
+                    p.reference,
+                    p.date.to_string(),
+                    at
+                ])?;
+        }
+        OpBody::LeaseGranted(l) => {
+            c.prepare_cached("INSERT OR IGNORE INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                .execute(params![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
+        }
+    }
+    let _ = to32;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The rule book's view of the device's tables (`RuleContext`), so that a
+//! device checks an operation exactly as the reference replica and the hub do.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use sync_core::body::Lease;
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::DocType;
+use sync_core::domain::lifecycle::JobStatus;
+use sync_core::domain::roles::Role;
+use sync_core::domain::rules::{
+    BranchInfo, DeviceInfo, DocInfo, JobInfo, RuleContext, TransferInfo, UserInfo,
+};
+use sync_core::domain::stock::Holder;
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::OpId;
+use sync_core::replica::{Genesis, HQ};
+
+use super::to16;
+
+pub struct TxCtx<'a> {
+    pub c: &'a Connection,
+    pub genesis: &'a Genesis,
+}
+
+fn d(s: Option<String>) -> Decimal {
+    s.and_then(|s| s.parse().ok()).unwrap_or_default()
+}
+
+impl TxCtx<'_> {
+    fn sum(&self, sql: &str, p: impl rusqlite::Params) -> Decimal {
+        let Ok(mut stmt) = self.c.prepare_cached(sql) else {
+            return Decimal::ZERO;
+        };
+        let Ok(rows) = stmt.query_map(p, |r| r.get::<_, String>(0)) else {
+            return Decimal::ZERO;
+        };
+        rows.filter_map(|r| r.ok())
+            .filter_map(|s| s.parse::<Decimal>().ok())
+            .sum()
+    }
+
+    /// Invoiced (not cancelled, less credit notes) minus paid, for a job.
+    pub fn job_balance_due(&self, job: RecordId) -> Decimal {
+        let j = &job.0[..];
+        let invoiced = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'", [j]);
+        let credited = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'credit_note'", [j]);
+        let paid = self.sum(
+            "SELECT amount FROM payments WHERE job = ?1 OR invoice IN (SELECT id FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice')",
+            [j],
+        );
+        invoiced - credited - paid
+    }
+}
+
+impl RuleContext for TxCtx<'_> {
+    fn user(&self, id: UserId) -> Option<UserInfo> {
+        let found = self
+            .c
+            .prepare_cached("SELECT role, branch, active FROM users WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<Vec<u8>>>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .optional()
+            .ok()
+            .flatten()
+            .and_then(|(role, branch, active)| {
+                Some(UserInfo {
+                    role: Role::parse(&role)?,
+                    branch: branch.map(|b| BranchId(to16(&b))),
+                    active,
+                })
+            });
+        // The genesis owner acts before (and without) a user record.
+        found.or_else(|| {
+            (id == self.genesis.owner).then_some(UserInfo {
+                role: Role::Owner,
+                branch: None,
+                active: true,
+            })
+        })
+    }
+
+    fn device(&self, id: DeviceId) -> Option<DeviceInfo> {
+        if id == self.genesis.hub_device {
+            return Some(DeviceInfo {
+                branch: HQ,
+                revoked: false,
+                holds_store: false,
+            });
+        }
+        self.c
+            .prepare_cached("SELECT branch, revoked, holds_store FROM devices WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| {
+                Ok(DeviceInfo {
+                    branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                    revoked: r.get(1)?,
+                    holds_store: r.get(2)?,
+                })
+            })
+            .optional()
+            .ok()
+            .flatten()
+    }
+
+    fn branch(&self, id: BranchId) -> Option<BranchInfo> {
+        self.c
+            .prepare_cached("SELECT state_code, gstin, invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| Ok(BranchInfo { state_code: r.get(0)?, gstin: r.get(1)?, invoice_prefix: r.get(2)?, credit_note_prefix: r.get(3)? }))
+            .optional()
+            .ok()
+            .flatten()
+    }
+
+    fn customer_branch(&self, id: RecordId) -> Option<BranchId> {
+        self.c
+            .prepare_cached("SELECT branch FROM customers WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .ok()
+            .flatten()
+            .map(|b| BranchId(to16(&b)))
+    }
+
+    fn job(&self, id: RecordId) -> Option<JobInfo> {
+        let row = self
+            .c
+            .prepare_cached("SELECT branch, status, status_head_device, status_head_seq, otp_hash FROM jobs WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Vec<u8>>>(2)?, r.get::<_, Option<u64>>(3)?, r.get::<_, String>(4)?))
+            })
+            .optional()
+            .ok()
+            .flatten()?;
+        Some(JobInfo {
+            branch: BranchId(to16(&row.0)),
+            status: JobStatus::parse(&row.1)?,
+            head: match (row.2, row.3) {
+                (Some(d), Some(s)) => Some(OpId {
+                    device: DeviceId(to16(&d)),
+                    seq: s,
+                }),
+                _ => None,
+            },
+            otp_hash: row.4,
+            balance_due: self.job_balance_due(id),
+        })
+    }
+
+    fn estimate_line_job(&self, line: RecordId) -> Option<RecordId> {
+        self.c
+            .prepare_cached("SELECT job FROM estimate_lines WHERE id = ?1 AND removed = 0")
+            .ok()?
+            .query_row([&line.0[..]], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .ok()
+            .flatten()
+            .map(|j| RecordId(to16(&j)))
+    }
+
+    fn item_exists(&self, id: RecordId) -> bool {
+        self.c
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)")
+            .and_then(|mut s| s.query_row([&id.0[..]], |r| r.get(0)))
+            .unwrap_or(false)
+    }
+
+    fn balance(&self, branch: BranchId, item: RecordId, holder: Holder) -> Decimal {
+        let (kind, h) = match holder {
+            Holder::Device(d) => ("device", d.0),
+            Holder::Transit(t) => ("transit", t.0),
+        };
+        d(self
+            .c
+            .prepare_cached("SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4")
+            .ok()
+            .and_then(|mut s| s.query_row(params![&branch.0[..], &item.0[..], kind, &h[..]], |r| r.get(0)).optional().ok().flatten()))
+    }
+
+    fn transfer(&self, id: RecordId) -> Option<TransferInfo> {
+        self.c
+            .prepare_cached("SELECT from_branch, to_branch, receiver, item, sent, received FROM transfers WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| {
+                Ok(TransferInfo {
+                    from_branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                    to_branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
+                    receiver: DeviceId(to16(&r.get::<_, Vec<u8>>(2)?)),
+                    item: RecordId(to16(&r.get::<_, Vec<u8>>(3)?)),
+                    sent: d(r.get(4)?),
+                    received: r.get::<_, Option<String>>(5)?.is_some(),
+                })
+            })
+            .optional()
+            .ok()
+            .flatten()
+    }
+
+    fn leases_of(&self, device: DeviceId) -> Vec<Lease> {
+        let Ok(mut stmt) = self.c.prepare_cached(
+            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
+        ) else {
+            return vec![];
+        };
+        stmt.query_map([&device.0[..]], |r| {
+            Ok(Lease {
+                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                device,
+                doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
+                prefix: r.get(2)?,
+                fy: r.get(3)?,
+                first: r.get(4)?,
+                last: r.get(5)?,
+            })
+        })
+        .map(|rows| rows.filter_map(|r| r.ok()).collect())
+        .unwrap_or_default()
+    }
+
+    fn document(&self, id: RecordId) -> Option<DocInfo> {
+        let row = self
+            .c
+            .prepare_cached("SELECT branch, doc_type, number, date, grand_total, cancelled FROM documents WHERE id = ?1")
+            .ok()?
+            .query_row([&id.0[..]], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?))
+            })
+            .optional()
+            .ok()
+            .flatten()?;
+        Some(DocInfo {
+            branch: BranchId(to16(&row.0)),
+            doc_type: DocType::parse(&row.1)?,
+            number: row.2,
+            date: row.3.parse::<Date>().ok()?,
+            grand_total: row.4.parse().ok()?,
+            cancelled: row.5,
+            paid: self.sum(
+                "SELECT amount FROM payments WHERE invoice = ?1",
+                [&id.0[..]],
+            ),
+        })
+    }
+
+    fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool {
+        self.c
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3 AND seq = ?4)")
+            .and_then(|mut s| s.query_row(params![prefix, doc_type.as_str(), fy, seq], |r| r.get(0)))
+            .unwrap_or(false)
+    }
+
+    fn record_exists(&self, id: RecordId) -> bool {
+        self.c
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)",
+            )
+            .and_then(|mut s| s.query_row([&id.0[..]], |r| r.get(0)))
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,130 @@
+//! The device's SQLite store. All SQL of `branch-node` lives in this module.
+//!
+//! - [`Store::open`] sets the durability pragmas and migrates.
+//! - [`apply`] materializes one operation into the queryable tables, in the
+//!   caller's transaction, together with the op itself: the log and the
+//!   tables can never disagree.
+//! - [`ctx::TxCtx`] answers the rule book's questions (`RuleContext`) from
+//!   the tables.
+//! - [`read`] holds the queries behind the services' views.
+//!
+//! Durability: WAL with `synchronous=FULL`. In WAL mode, `NORMAL` only syncs
+//! at checkpoints, so a power cut can lose the last commits the user was told
+//! were saved; `FULL` fsyncs the WAL on every commit, so an acknowledged write
+//! survives `kill -9` and power loss. WAL keeps readers off the writer's back.
+
+pub mod apply;
+pub mod ctx;
+pub mod read;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sync_core::chain::ChainHead;
+use sync_core::hlc::Stamp;
+use sync_core::ids::DeviceId;
+use sync_core::op::OpHash;
+use sync_core::vv::VersionVector;
+
+use crate::error::Result;
+
+pub struct Store {
+    pub conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// Durability and behaviour settings applied to every connection.
+pub const PRAGMAS: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = FULL;
+    PRAGMA busy_timeout = 5000;
+    PRAGMA foreign_keys = OFF;
+    PRAGMA temp_store = MEMORY;
+";
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(PRAGMAS)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        schema::migrate(&mut conn, schema::Target::Device)?;
+        Ok(Store { conn })
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn, schema::Target::Device)?;
+        Ok(Store { conn })
+    }
+}
+
+pub fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT value FROM device_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<()> {
+    c.prepare_cached("INSERT INTO device_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+        .execute(params![key, value])?;
+    Ok(())
+}
+
+/// What this replica holds: the chain head of every device.
+pub fn applied(c: &Connection) -> Result<VersionVector> {
+    let mut stmt = c.prepare_cached("SELECT device, seq FROM chain_heads")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, u64>(1)?)))?;
+    let mut vv = VersionVector::default();
+    for row in rows {
+        let (d, s) = row?;
+        vv.0.insert(DeviceId(to16(&d)), s);
+    }
+    Ok(vv)
+}
+
+pub fn chain_head(c: &Connection, device: DeviceId) -> Result<ChainHead> {
+    Ok(
+        c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
+            .query_row([&device.0[..]], |r| {
+                Ok(ChainHead {
+                    seq: r.get(0)?,
+                    hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)),
+                })
+            })
+            .optional()?
+            .unwrap_or_default(),
+    )
+}
+
+/// The latest HLC stamp in the log, to restart the clock monotonically.
+pub fn max_stamp(c: &Connection) -> Result<Stamp> {
+    Ok(c.query_row(
+        "SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1",
+        [],
+        |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .unwrap_or_default())
+}
+
+pub fn to16(b: &[u8]) -> [u8; 16] {
+    let mut o = [0u8; 16];
+    let n = b.len().min(16);
+    o[..n].copy_from_slice(&b[..n]);
+    o
+}
+
+pub fn to32(b: &[u8]) -> [u8; 32] {
+    let mut o = [0u8; 32];
+    let n = b.len().min(32);
+    o[..n].copy_from_slice(&b[..n]);
+    o
+}
