@@ -13,7 +13,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -61,24 +60,50 @@ pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(
-                    NodeError::invalid("body", format!("must be at most {MAX_BODY} bytes")),
-                    Some(413),
-                )
-            } else {
-                bad_request("body", e.body_text())
-            }
-        })?;
-        parse_json(&bytes).map(Body)
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        read_limited(req.into_body())
+            .await
+            .and_then(|b| parse_json(&b))
+            .map(Body)
     }
 }
+
+/// Read a body of at most [`MAX_BODY`] bytes. A larger body is refused with
+/// 413, after reading (and dropping) up to [`DRAIN_BODY`] of it, so the client
+/// finishes sending and sees the JSON answer instead of a broken pipe.
+pub async fn read_limited(body: axum::body::Body) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| bad_request("body", format!("could not be read: {e}")))?;
+        seen += chunk.len();
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&chunk);
+        } else if seen > DRAIN_BODY {
+            break;
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(ApiError(
+            NodeError::invalid("body", format!("must be at most {MAX_BODY} bytes")),
+            Some(413),
+        ));
+    }
+    Ok(buf)
+}
+
+/// How much of an oversized body is read before answering 413.
+pub const DRAIN_BODY: usize = 32 * 1024 * 1024;
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(bad_request("body", "must be valid UTF-8 JSON"));
+    }
+    // Every body is a JSON object; serde would otherwise take `[]` for a struct.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(bad_request("body", "must be a JSON object"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -478,7 +503,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/audit", get(audit))
         .route("/api/audit/verify", get(audit_verify))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::disable())
         .with_state(node)
 }
 

@@ -16,7 +16,7 @@ use crate::auth::{self, LoginInput, Session};
 use crate::error::{NodeError, Result};
 use crate::node::{Node, StandaloneSetup};
 use crate::services as svc;
-use crate::store::read::{self, JobFilter};
+use crate::store::read::JobFilter;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -645,7 +645,6 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Export { table } => {
             let s = session(&cli, &node)?;
-            s.require(sync_core::domain::roles::Action::ViewReports)?;
             let tables: Vec<&str> = match table {
                 Some(t) => vec![t.as_str()],
                 None => vec![
@@ -663,14 +662,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     "audit",
                 ],
             };
-            let mut out = serde_json::Map::new();
-            for t in tables {
-                out.insert(
-                    t.to_string(),
-                    serde_json::Value::Array(node.read(|c| read::export_table(c, t))?),
-                );
-            }
-            print(&out)
+            print(&svc::export(&node, &s, &tables)?)
         }
         Cmd::Stress { count } => stress(&node, *count),
     }

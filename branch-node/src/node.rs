@@ -238,6 +238,13 @@ impl Node {
         commit_with(&mut g, false, author, branch, body)
     }
 
+    /// Several operations as one unit: all are committed, or none.
+    pub fn commit_many(&self, author: UserId, bodies: Vec<OpBody>) -> Result<Vec<Op>> {
+        let mut g = self.lock();
+        let branch = g.branch;
+        commit_all(&mut g, false, author, branch, bodies)
+    }
+
     /// Standalone only: an operation of the stand-in hub, made by the owner.
     pub fn commit_as_root(&self, branch: BranchId, body: OpBody) -> Result<Op> {
         let mut g = self.lock();
@@ -256,6 +263,11 @@ impl Node {
 
     /// Check an operation body with the rule book without committing it.
     pub fn check(&self, author: UserId, body: &OpBody) -> Result<()> {
+        self.check_for(author, self.branch, body)
+    }
+
+    /// As [`Node::check`], for an operation on behalf of `branch`.
+    pub fn check_for(&self, author: UserId, branch: BranchId, body: &OpBody) -> Result<()> {
         let g = self.lock();
         let ctx = TxCtx {
             c: &g.store.conn,
@@ -268,7 +280,7 @@ impl Node {
             },
             hlc: g.writer.clock.last(),
             author,
-            branch: g.branch,
+            branch,
             prev: g.writer.state.prev,
             deps: vec![],
             body: body.clone(),
@@ -285,7 +297,21 @@ fn commit_with(
     branch: BranchId,
     body: OpBody,
 ) -> Result<Op> {
-    let applied = g.applied.clone();
+    Ok(commit_all(g, as_root, author, branch, vec![body])?
+        .pop()
+        .expect("one op"))
+}
+
+/// Make, check and apply several operations in one transaction: all land, or
+/// none does (and the writer's chain is rewound).
+fn commit_all(
+    g: &mut Inner,
+    as_root: bool,
+    author: UserId,
+    branch: BranchId,
+    bodies: Vec<OpBody>,
+) -> Result<Vec<Op>> {
+    let mut applied = g.applied.clone();
     let Inner {
         store,
         genesis,
@@ -299,32 +325,34 @@ fn commit_with(
         writer
     };
     let saved = (w.state.clone(), w.clock.clone());
-    let restore = |w: &mut DeviceWriter, saved: &(sync_core::writer::WriterState, Clock)| {
-        w.state = saved.0.clone();
-        w.clock = saved.1.clone();
-    };
-    let result = (|| -> Result<Op> {
-        let op = w.make(author, branch, body, &applied, now_ms())?;
+    let result = (|| -> Result<Vec<Op>> {
         let tx = store
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let ctx = TxCtx { c: &tx, genesis };
-            rules::check(&op, &ctx as &dyn RuleContext)?;
+        let mut ops = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            let op = w.make(author, branch, body, &applied, now_ms())?;
+            {
+                let ctx = TxCtx { c: &tx, genesis };
+                rules::check(&op, &ctx as &dyn RuleContext)?;
+            }
+            let wire = op.encode()?;
+            store::apply::insert_op(&tx, &op, &wire, hash_wire(&wire))?;
+            store::apply::materialize(&tx, &op)?;
+            applied.observe(op.id);
+            ops.push(op);
         }
-        let wire = op.encode()?;
-        store::apply::insert_op(&tx, &op, &wire, hash_wire(&wire))?;
-        store::apply::materialize(&tx, &op)?;
         tx.commit()?;
-        Ok(op)
+        Ok(ops)
     })();
     match result {
-        Ok(op) => {
-            g.applied.observe(op.id);
-            Ok(op)
+        Ok(ops) => {
+            g.applied = applied;
+            Ok(ops)
         }
         Err(e) => {
-            restore(w, &saved);
+            w.state = saved.0;
+            w.clock = saved.1;
             Err(e)
         }
     }

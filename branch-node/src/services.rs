@@ -48,8 +48,7 @@ pub struct CustomerInput {
     pub state_code: Option<String>,
 }
 
-pub fn create_customer(node: &Node, s: &Session, i: CustomerInput) -> Result<CustomerView> {
-    own_branch(node, s)?;
+fn customer_body(i: CustomerInput) -> Result<Customer> {
     let mobile = validate::mobile("mobile", &i.mobile)?;
     let gstin = opt(i.gstin).map(|g| g.to_uppercase());
     let state_code = opt(i.state_code).or_else(|| {
@@ -67,6 +66,12 @@ pub fn create_customer(node: &Node, s: &Session, i: CustomerInput) -> Result<Cus
         gstin,
         state_code,
     };
+    Ok(c)
+}
+
+pub fn create_customer(node: &Node, s: &Session, i: CustomerInput) -> Result<CustomerView> {
+    own_branch(node, s)?;
+    let c = customer_body(i)?;
     let id = c.id;
     node.commit(s.user, OpBody::CustomerCreated(c))?;
     node.read(|c| read::customer(c, id))
@@ -257,9 +262,13 @@ fn job_prefix(node: &Node) -> String {
 pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
     own_branch(node, s)?;
     s.require(Action::CreateJobs)?;
-    let customer = match (i.customer, i.new_customer) {
-        (Some(c), None) => get_customer(node, s, c)?.id,
-        (None, Some(nc)) => create_customer(node, s, nc)?.id,
+    // A new customer is created in the same transaction as the job card.
+    let (customer, new_customer) = match (i.customer, i.new_customer) {
+        (Some(c), None) => (get_customer(node, s, c)?.id, None),
+        (None, Some(nc)) => {
+            let c = customer_body(nc)?;
+            (c.id, Some(c))
+        }
         _ => {
             return Err(NodeError::invalid(
                 "customer",
@@ -303,7 +312,12 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
         delivery_otp_hash: otp_hash(id, &otp),
         promised: i.promised,
     };
-    node.commit(s.user, OpBody::JobOpened(intake))?;
+    let mut bodies: Vec<OpBody> = new_customer
+        .into_iter()
+        .map(OpBody::CustomerCreated)
+        .collect();
+    bodies.push(OpBody::JobOpened(intake));
+    node.commit_many(s.user, bodies)?;
     Ok(OpenedJob {
         job: job_detail(node, s, id)?,
         otp,
@@ -505,9 +519,9 @@ pub struct StatusInput {
 
 pub fn change_status(node: &Node, s: &Session, id: RecordId, i: StatusInput) -> Result<JobDetail> {
     job_detail(node, s, id)?;
+    let g = node.genesis();
     let info = node.read(|c| {
         use sync_core::domain::rules::RuleContext;
-        let g = node.genesis();
         let ctx = crate::store::ctx::TxCtx { c, genesis: &g };
         ctx.job(id)
             .ok_or_else(|| NodeError::NotFound(format!("job {id}")))
@@ -698,4 +712,22 @@ pub fn create_user(node: &Node, s: &Session, i: UserInput) -> Result<read::UserV
 pub fn list_users(node: &Node, s: &Session) -> Result<Vec<read::UserView>> {
     own_branch(node, s)?;
     node.read(read::users)
+}
+
+/// Tables a report may export.
+pub fn export(
+    node: &Node,
+    s: &Session,
+    tables: &[&str],
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    s.require(Action::ViewReports)?;
+    own_branch(node, s)?;
+    let mut out = serde_json::Map::new();
+    for t in tables {
+        out.insert(
+            t.to_string(),
+            serde_json::Value::Array(node.read(|c| read::export_table(c, t))?),
+        );
+    }
+    Ok(out)
 }

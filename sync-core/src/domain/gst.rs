@@ -110,7 +110,12 @@ pub struct Totals {
 /// prices and discount to the paisa, discount not above the gross, rate in
 /// [0, 100] with at most 2 decimals.
 pub fn check_line(i: usize, l: &Line) -> Result<(), CoreError> {
-    let f = |name: &str| format!("lines[{i}].{name}");
+    check_line_named(&format!("lines[{i}]."), l)
+}
+
+/// As [`check_line`], with field names under `prefix` (empty for a lone line).
+pub fn check_line_named(prefix: &str, l: &Line) -> Result<(), CoreError> {
+    let f = |name: &str| format!("{prefix}{name}");
     if l.qty <= Decimal::ZERO || l.qty.normalize().scale() > 3 {
         return Err(CoreError::invalid(
             f("qty"),

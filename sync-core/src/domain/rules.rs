@@ -474,7 +474,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         OpBody::EstimateLineAdded { job, line } => {
             require(role, Action::AddDiagnosis)?;
             open_job(ctx, *job, op.branch)?;
-            crate::domain::gst::check_line(0, line)?;
+            crate::domain::gst::check_line_named("", line)?;
             if ctx.record_exists(line.id) {
                 return Err(CoreError::invalid("id", "record already exists"));
             }
