@@ -54,6 +54,14 @@ pub enum Cmd {
     },
     /// Check a user's PIN and print who they are.
     Login,
+    /// Create a standalone demo shop with a few days of work in a new folder, and serve it.
+    Demo {
+        /// Folder for the demo database (created; must not exist).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: String,
+    },
     /// Users of this device's branch.
     #[command(subcommand)]
     User(UserCmd),
@@ -370,27 +378,21 @@ pub fn run(cli: Cli) -> Result<()> {
             &serde_json::json!({ "device": node.device, "branch": node.branch, "db": cli.db }),
         );
     }
+    if let Cmd::Demo { dir, listen } = &cli.cmd {
+        let dir = match dir {
+            Some(d) => d.clone(),
+            None => std::env::temp_dir().join(format!("repair-shop-demo-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let db = dir.join("front-desk.sqlite");
+        let node = Arc::new(crate::demo::build(&db)?);
+        return serve(node, listen, Some(&db));
+    }
     let node = Arc::new(Node::open(&cli.db)?);
     match &cli.cmd {
         Cmd::Init(_) => unreachable!("handled above"),
-        Cmd::Serve { listen } => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind(listen).await?;
-                eprintln!(
-                    "branch-node: device {} serving http://{}",
-                    node.device,
-                    listener.local_addr()?
-                );
-                crate::api::serve(listener, node.clone(), async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-            })?;
-            Ok(())
-        }
+        Cmd::Serve { listen } => serve(node.clone(), listen, None),
+        Cmd::Demo { .. } => unreachable!("handled above"),
         Cmd::Login => print(&session(&cli, &node)?),
         Cmd::User(UserCmd::List) => print(&svc::list_users(&node, &session(&cli, &node)?)?),
         Cmd::User(UserCmd::Create {
@@ -666,6 +668,31 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Stress { count } => stress(&node, *count),
     }
+}
+
+fn serve(node: Arc<Node>, listen: &str, demo_db: Option<&std::path::Path>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        if let Some(db) = demo_db {
+            println!("Demo shop ready.");
+            println!("  database:  {}", db.display());
+            println!("  local API: http://{addr}/api   (OpenAPI: http://{addr}/openapi.json)");
+            println!("  log in:    POST http://{addr}/api/login {{\"user\": \"Meera Manager\", \"pin\": \"{}\"}}", crate::demo::PIN);
+            println!("  users:     Olivia Owner, Meera Manager, Ravi Reception, Tara Technician, Arun Accounts (PIN {})", crate::demo::PIN);
+            println!("Press Ctrl-C to stop.");
+        } else {
+            eprintln!("branch-node: device {} serving http://{addr}", node.device);
+        }
+        crate::api::serve(listener, node, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })?;
+    Ok(())
 }
 
 /// Open job cards as the owner, printing `committed <id>` after each commit

@@ -13,11 +13,13 @@
 //! - [`keys`]: the key file beside the database.
 //! - [`api`]: the local HTTP JSON API (axum) and its OpenAPI description.
 //! - [`cli`]: the command line.
+//! - [`demo`]: a demo shop with a few days of realistic work.
 
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod crypto;
+pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod node;

@@ -18,7 +18,7 @@ use sync_core::domain::rules::{self, RuleContext};
 use sync_core::hlc::Clock;
 use sync_core::identity::{DeviceKey, PublicKey};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
-use sync_core::op::{Op, OpId, hash_wire};
+use sync_core::op::{Op, OpId};
 use sync_core::replica::{Genesis, HQ};
 use sync_core::vv::VersionVector;
 use sync_core::writer::DeviceWriter;
@@ -54,6 +54,7 @@ pub struct Inner {
 
 pub struct Node {
     inner: Mutex<Inner>,
+    _checkpointer: store::Checkpointer,
     pub db_path: PathBuf,
     pub device: DeviceId,
     pub branch: BranchId,
@@ -125,6 +126,7 @@ impl Node {
         };
         let applied = store::applied(&store.conn)?;
         Ok(Node {
+            _checkpointer: store::Checkpointer::spawn(db)?,
             device: keys.device,
             branch: g.branch,
             db_path: db.to_path_buf(),
@@ -331,13 +333,12 @@ fn commit_all(
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut ops = Vec::with_capacity(bodies.len());
         for body in bodies {
-            let op = w.make(author, branch, body, &applied, now_ms())?;
+            let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
             {
                 let ctx = TxCtx { c: &tx, genesis };
                 rules::check(&op, &ctx as &dyn RuleContext)?;
             }
-            let wire = op.encode()?;
-            store::apply::insert_op(&tx, &op, &wire, hash_wire(&wire))?;
+            store::apply::insert_op(&tx, &op, &wire, hash)?;
             store::apply::materialize(&tx, &op)?;
             applied.observe(op.id);
             ops.push(op);

@@ -640,3 +640,30 @@ fn every_role_action_pair_of_the_matrix() {
     }
     assert_eq!(checked, Action::ALL.len() * Role::ALL.len());
 }
+
+#[test]
+fn demo_shop_has_jobs_in_every_open_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = branch_node::demo::build(&dir.path().join("demo.sqlite")).unwrap();
+    let jobs = node
+        .read(|c| branch_node::store::read::jobs(c, node.branch, &Default::default()))
+        .unwrap();
+    let mut statuses: Vec<&str> = jobs.iter().map(|j| j.status.as_str()).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        vec![
+            "diagnosed",
+            "estimate_shared",
+            "in_repair",
+            "ready",
+            "received",
+            "waiting_for_parts"
+        ]
+    );
+    assert!(
+        node.read(branch_node::store::read::verify_audit)
+            .unwrap()
+            .ok
+    );
+}

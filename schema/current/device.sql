@@ -271,8 +271,7 @@ CREATE TABLE audit (
     kind     TEXT    NOT NULL,
     record   TEXT,
     prev     BLOB    NOT NULL,
-    hash     BLOB    NOT NULL,
-    UNIQUE (device, seq)
+    hash     BLOB    NOT NULL
 );
 CREATE TABLE device_meta (
     key    TEXT PRIMARY KEY,
@@ -320,7 +319,6 @@ CREATE TABLE needs_attention (
     resolved   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
-CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

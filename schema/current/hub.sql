@@ -271,8 +271,7 @@ CREATE TABLE audit (
     kind     TEXT    NOT NULL,
     record   TEXT,
     prev     BLOB    NOT NULL,
-    hash     BLOB    NOT NULL,
-    UNIQUE (device, seq)
+    hash     BLOB    NOT NULL
 );
 CREATE TABLE hub_meta (
     key    TEXT PRIMARY KEY,
@@ -310,7 +309,6 @@ CREATE TABLE series_high (
     high      INTEGER NOT NULL,
     PRIMARY KEY (prefix, doc_type, fy)
 ) WITHOUT ROWID;
-CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -330,6 +328,7 @@ CREATE INDEX documents_job ON documents (job);
 CREATE INDEX payments_invoice ON payments (invoice);
 CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
+CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops

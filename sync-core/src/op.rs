@@ -88,7 +88,12 @@ pub struct UnsignedOp {
 }
 
 impl UnsignedOp {
-    pub fn sign(mut self, key: &DeviceKey) -> Result<Op, CoreError> {
+    pub fn sign(self, key: &DeviceKey) -> Result<Op, CoreError> {
+        self.sign_wire(key).map(|(op, _)| op)
+    }
+
+    /// Sign, and return the wire bytes too (saves re-encoding the body).
+    pub fn sign_wire(mut self, key: &DeviceKey) -> Result<(Op, Vec<u8>), CoreError> {
         self.deps.sort();
         self.deps.dedup();
         let bytes = encode_signing(
@@ -101,16 +106,21 @@ impl UnsignedOp {
             &self.body,
         )?;
         let sig = key.sign(&bytes);
-        Ok(Op {
-            id: self.id,
-            hlc: self.hlc,
-            author: self.author,
-            branch: self.branch,
-            prev: self.prev,
-            deps: self.deps,
-            body: self.body,
-            sig,
-        })
+        let mut wire = bytes;
+        wire.extend_from_slice(&sig);
+        Ok((
+            Op {
+                id: self.id,
+                hlc: self.hlc,
+                author: self.author,
+                branch: self.branch,
+                prev: self.prev,
+                deps: self.deps,
+                body: self.body,
+                sig,
+            },
+            wire,
+        ))
     }
 }
 

@@ -750,8 +750,11 @@ impl RuleContext for Replica {
             status: s.status,
             head: s.head,
             otp_hash: r.text("otp_hash").unwrap_or_default().to_string(),
-            balance_due: self.state.job_balance_due(id),
         })
+    }
+
+    fn job_balance_due(&self, id: RecordId) -> Decimal {
+        self.state.job_balance_due(id)
     }
 
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId> {

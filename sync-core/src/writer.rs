@@ -56,6 +56,19 @@ impl DeviceWriter {
         applied: &VersionVector,
         wall_ms: u64,
     ) -> Result<Op, CoreError> {
+        self.make_wire(author, branch, body, applied, wall_ms)
+            .map(|(op, _, _)| op)
+    }
+
+    /// As [`DeviceWriter::make`], also returning the wire bytes and their hash.
+    pub fn make_wire(
+        &mut self,
+        author: UserId,
+        branch: BranchId,
+        body: OpBody,
+        applied: &VersionVector,
+        wall_ms: u64,
+    ) -> Result<(Op, Vec<u8>, crate::op::OpHash), CoreError> {
         let mut clock = self.clock.clone();
         let hlc: Stamp = clock.tick(wall_ms);
         let deps: Vec<OpId> = applied
@@ -67,7 +80,7 @@ impl DeviceWriter {
             device: self.device,
             seq: self.state.seq + 1,
         };
-        let op = UnsignedOp {
+        let (op, wire) = UnsignedOp {
             id,
             hlc,
             author,
@@ -76,14 +89,14 @@ impl DeviceWriter {
             deps,
             body,
         }
-        .sign(&self.key)?;
-        let hash = op.hash()?;
+        .sign_wire(&self.key)?;
+        let hash = crate::op::hash_wire(&wire);
         self.clock = clock;
         self.state.seq = id.seq;
         self.state.prev = hash;
         let mut seen = applied.clone();
         seen.observe(id);
         self.state.seen_at_last_op = seen;
-        Ok(op)
+        Ok((op, wire, hash))
     }
 }

@@ -489,7 +489,36 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                 s.note,
                 s.delivery.as_ref().map(|d| serde_json::to_string(d).expect("proof serializes")),
             ])?;
-            recompute_status(c, s.job)?;
+            // Fast path: the change extends the winning path (no concurrent
+            // change exists at its parent), so it simply becomes the head.
+            // Anything else goes through the full merge of the status tree.
+            let head: Option<(String, Option<Vec<u8>>, Option<u64>)> = c
+                .prepare_cached(
+                    "SELECT status, status_head_device, status_head_seq FROM jobs WHERE id = ?1",
+                )?
+                .query_row([blob16(&s.job.0)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let extends = head.is_some_and(|(st, hd, hs)| {
+                st == s.from.as_str()
+                    && match (s.after, hd, hs) {
+                        (None, None, None) => true,
+                        (Some(a), Some(d), Some(q)) => a.device.0[..] == d[..] && a.seq == q,
+                        _ => false,
+                    }
+            });
+            if extends {
+                c.prepare_cached("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, closed_at = ?4 WHERE id = ?5")?.execute(params![
+                    s.to.as_str(),
+                    blob16(&op.id.device.0),
+                    op.id.seq,
+                    s.to.is_terminal().then_some(op.hlc.wall_ms),
+                    blob16(&s.job.0)
+                ])?;
+            } else {
+                recompute_status(c, s.job)?;
+            }
             c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
                 .execute(params![at, blob16(&s.job.0)])?;
         }

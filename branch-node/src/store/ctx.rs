@@ -40,8 +40,7 @@ impl TxCtx<'_> {
             .sum()
     }
 
-    /// Invoiced (not cancelled, less credit notes) minus paid, for a job.
-    pub fn job_balance_due(&self, job: RecordId) -> Decimal {
+    fn job_balance_due_sql(&self, job: RecordId) -> Decimal {
         let j = &job.0[..];
         let invoiced = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'", [j]);
         let credited = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'credit_note'", [j]);
@@ -152,8 +151,11 @@ impl RuleContext for TxCtx<'_> {
                 _ => None,
             },
             otp_hash: row.4,
-            balance_due: self.job_balance_due(id),
         })
+    }
+
+    fn job_balance_due(&self, id: RecordId) -> Decimal {
+        self.job_balance_due_sql(id)
     }
 
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId> {

@@ -15,7 +15,6 @@ CREATE TABLE ops (
     wire         BLOB    NOT NULL,              -- the signed bytes, exactly as received
     UNIQUE (device, seq)
 );
-CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 
 -- The log is append-only on every replica.
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
@@ -333,8 +332,7 @@ CREATE TABLE audit (
     kind     TEXT    NOT NULL,
     record   TEXT,
     prev     BLOB    NOT NULL,
-    hash     BLOB    NOT NULL,
-    UNIQUE (device, seq)
+    hash     BLOB    NOT NULL
 );
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

@@ -1,6 +1,9 @@
 -- What only the hub keeps: the organization, enrollment, wrapped branch keys,
 -- rejected operations and the lease book's high-water marks.
 
+-- Pull by branch, in arrival order.
+CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
+
 CREATE TABLE hub_meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL

@@ -48,7 +48,6 @@ pub struct JobInfo {
     pub status: JobStatus,
     pub head: Option<OpId>,
     pub otp_hash: String,
-    pub balance_due: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +78,8 @@ pub trait RuleContext {
     fn branch(&self, id: BranchId) -> Option<BranchInfo>;
     fn customer_branch(&self, id: RecordId) -> Option<BranchId>;
     fn job(&self, id: RecordId) -> Option<JobInfo>;
+    /// Invoiced (less credit notes and cancellations) minus paid, for a job.
+    fn job_balance_due(&self, id: RecordId) -> Decimal;
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId>;
     fn item_exists(&self, id: RecordId) -> bool;
     fn balance(
@@ -452,13 +453,14 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                         ));
                     }
                 }
-                if j.balance_due > Decimal::ZERO {
+                let balance_due = ctx.job_balance_due(s.job);
+                if balance_due > Decimal::ZERO {
                     if !s.allow_balance_due {
                         return Err(CoreError::invalid(
                             "balance_due",
                             format!(
                                 "₹{} is still owed; take payment or have a manager allow delivery",
-                                j.balance_due
+                                balance_due
                             ),
                         ));
                     }
