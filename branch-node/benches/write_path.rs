@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench -p branch-node --bench write_path` (N via WRITE_BENCH_N).
 
+// Latencies and rates are timings, not money: floats are fine here.
+#![allow(clippy::float_arithmetic)]
+
 use std::time::Instant;
 
 use automerge::transaction::Transactable;
