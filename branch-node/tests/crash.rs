@@ -47,10 +47,10 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(id) = line.strip_prefix("committed ") {
-                    if tx.send(id.to_string()).is_err() {
-                        break;
-                    }
+                if let Some(id) = line.strip_prefix("committed ")
+                    && tx.send(id.to_string()).is_err()
+                {
+                    break;
                 }
             }
         });
