@@ -24,7 +24,9 @@ use sync_core::body::{FieldValue, TextField};
 use sync_core::ids::{RecordId, UserId};
 
 use crate::auth::{self, LoginInput, Session};
+use crate::billing as bill;
 use crate::error::NodeError;
+use crate::inventory as inv;
 use crate::node::Node;
 use crate::services as svc;
 use crate::store::read::JobFilter;
@@ -467,6 +469,316 @@ async fn audit_verify(
     with_session(node, &h, svc::verify_audit).await
 }
 
+// ---------------------------------------------------------------- stock
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    low: bool,
+}
+
+async fn list_items(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let q: ItemQuery = parse_query(q)?;
+    with_session(node, &h, move |n, s| inv::list_items(n, s, &q.q, q.low)).await
+}
+
+async fn create_item(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::ItemInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::create_item(n, s, i)).await?,
+    ))
+}
+
+async fn get_item(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| inv::get_item(n, s, id)).await
+}
+
+async fn item_ledger(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| inv::ledger(n, s, id)).await
+}
+
+async fn receipt(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::ReceiptInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::receive(n, s, i)).await?,
+    ))
+}
+
+async fn adjustment(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::AdjustInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::adjust(n, s, i)).await?,
+    ))
+}
+
+async fn issue(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::IssueInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::issue_to_technician(n, s, i)).await?,
+    ))
+}
+
+async fn return_stock(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::ReturnInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::return_to_store(n, s, i)).await?,
+    ))
+}
+
+async fn use_part(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::UseInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::use_on_job(n, s, i)).await?,
+    ))
+}
+
+async fn list_transfers(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, inv::transfers).await
+}
+
+async fn send_transfer(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<inv::TransferOutInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| inv::transfer_out(n, s, i)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiveInput {
+    #[serde(with = "rust_decimal::serde::str")]
+    received: rust_decimal::Decimal,
+}
+
+async fn receive_transfer(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(i): Body<ReceiveInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let transfer: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| {
+        inv::transfer_in(
+            n,
+            s,
+            inv::TransferInInput {
+                transfer,
+                received: i.received,
+            },
+        )
+    })
+    .await
+}
+
+async fn devices(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, inv::devices).await
+}
+
+// ---------------------------------------------------------------- billing
+
+async fn list_drafts(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, bill::drafts).await
+}
+
+async fn create_draft(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<bill::DraftInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| bill::create_draft(n, s, i)).await?,
+    ))
+}
+
+async fn delete_draft(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| {
+        bill::delete_draft(n, s, id).map(|_| json!({ "deleted": id }))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FinalizeInput {
+    date: Option<sync_core::domain::date::Date>,
+}
+
+async fn finalize(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(i): Body<FinalizeInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| bill::finalize(n, s, id, i.date)).await?,
+    ))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocQuery {
+    job: Option<RecordId>,
+    invoice: Option<RecordId>,
+    #[serde(default)]
+    paper: Option<String>,
+}
+
+async fn list_documents(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let q: DocQuery = parse_query(q)?;
+    with_session(node, &h, move |n, s| bill::list_documents(n, s, q.job)).await
+}
+
+async fn get_document(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| bill::get_document(n, s, id)).await
+}
+
+async fn print_document(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    let q: DocQuery = parse_query(q)?;
+    let thermal = matches!(q.paper.as_deref(), Some("thermal") | Some("80mm"));
+    let axum::Json(html) =
+        with_session(node, &h, move |n, s| bill::render(n, s, id, thermal)).await?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonInput {
+    reason: String,
+}
+
+async fn cancel_document(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(i): Body<ReasonInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: RecordId = parse_id("id", &id)?;
+    with_session(node, &h, move |n, s| bill::cancel(n, s, id, &i.reason)).await
+}
+
+async fn credit_note(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<bill::CreditNoteInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| bill::credit_note(n, s, i)).await?,
+    ))
+}
+
+async fn list_payments(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let q: DocQuery = parse_query(q)?;
+    with_session(node, &h, move |n, s| bill::payments(n, s, q.invoice, q.job)).await
+}
+
+async fn record_payment(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<bill::PaymentInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| bill::record_payment(n, s, i)).await?,
+    ))
+}
+
+async fn leases(State(node): State<AppState>, h: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, bill::leases).await
+}
+
+async fn local_lease(
+    State(node): State<AppState>,
+    h: HeaderMap,
+    Body(i): Body<bill::LocalLeaseInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        with_session(node, &h, move |n, s| bill::grant_local_lease(n, s, i)).await?,
+    ))
+}
+
 async fn not_found() -> ApiError {
     ApiError(NodeError::NotFound("this endpoint".into()), None)
 }
@@ -502,6 +814,28 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/conflicts/resolve", post(resolve))
         .route("/api/audit", get(audit))
         .route("/api/audit/verify", get(audit_verify))
+        .route("/api/items", get(list_items).post(create_item))
+        .route("/api/items/{id}", get(get_item))
+        .route("/api/items/{id}/ledger", get(item_ledger))
+        .route("/api/stock/receipts", post(receipt))
+        .route("/api/stock/adjustments", post(adjustment))
+        .route("/api/stock/issues", post(issue))
+        .route("/api/stock/returns", post(return_stock))
+        .route("/api/stock/uses", post(use_part))
+        .route("/api/transfers", get(list_transfers).post(send_transfer))
+        .route("/api/transfers/{id}/receive", post(receive_transfer))
+        .route("/api/devices", get(devices))
+        .route("/api/drafts", get(list_drafts).post(create_draft))
+        .route("/api/drafts/{id}", axum::routing::delete(delete_draft))
+        .route("/api/drafts/{id}/finalize", post(finalize))
+        .route("/api/documents", get(list_documents))
+        .route("/api/documents/{id}", get(get_document))
+        .route("/api/documents/{id}/print", get(print_document))
+        .route("/api/documents/{id}/cancel", post(cancel_document))
+        .route("/api/credit-notes", post(credit_note))
+        .route("/api/payments", get(list_payments).post(record_payment))
+        .route("/api/leases", get(leases))
+        .route("/api/leases/local", post(local_lease))
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .with_state(node)
@@ -710,6 +1044,20 @@ fn schemas() -> Value {
         "LineInput": s(json!({ "kind": { "type": "string", "enum": ["service", "part"] }, "item": id, "description": text, "hsn_sac": text, "qty": text, "unit": text, "unit_price": money, "discount": money, "gst_rate": text }), &["description", "hsn_sac", "qty", "unit_price", "gst_rate"]),
         "RevealInput": s(json!({ "purpose": text }), &[]),
         "ResolveInput": s(json!({ "record": id, "field": text, "value": { "type": "object", "description": "FieldValue: {\"t\": \"text\", \"v\": \"…\"}" } }), &["record", "field", "value"]),
+        "ItemInput": s(json!({ "sku": text, "name": text, "hsn_sac": text, "gst_rate": text, "unit": text, "sale_price": money, "cost": money, "reorder_level": text, "is_service": { "type": "boolean" } }), &["sku", "name", "hsn_sac", "gst_rate", "sale_price"]),
+        "ReceiptInput": s(json!({ "item": id, "qty": text, "supplier": text, "reference": text, "note": text }), &["item", "qty", "supplier"]),
+        "AdjustInput": s(json!({ "item": id, "delta": text, "reason": text }), &["item", "delta", "reason"]),
+        "IssueInput": s(json!({ "item": id, "qty": text, "technician": id, "to_device": id }), &["item", "qty", "technician", "to_device"]),
+        "ReturnInput": s(json!({ "item": id, "qty": text, "to_device": id }), &["item", "qty"]),
+        "UseInput": s(json!({ "job": id, "item": id, "qty": text, "unit_price": money }), &["job", "item", "qty"]),
+        "TransferOutInput": s(json!({ "item": id, "qty": text, "to_branch": id, "to_device": id }), &["item", "qty", "to_branch"]),
+        "ReceiveInput": s(json!({ "received": text }), &["received"]),
+        "DraftInput": s(json!({ "job": id, "customer": id, "customer_name": text, "customer_gstin": text, "customer_state": text, "customer_address": text, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } } }), &[]),
+        "FinalizeInput": s(json!({ "date": { "type": "string", "format": "date" } }), &[]),
+        "ReasonInput": s(json!({ "reason": text }), &["reason"]),
+        "CreditNoteInput": s(json!({ "invoice": id, "reason": text, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } }, "date": { "type": "string", "format": "date" } }), &["invoice", "reason"]),
+        "PaymentInput": s(json!({ "invoice": id, "job": id, "amount": money, "mode": { "type": "string", "enum": ["cash", "upi", "card", "bank"] }, "reference": text, "date": { "type": "string", "format": "date" } }), &["amount", "mode"]),
+        "LocalLeaseInput": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] }, "size": { "type": "integer", "minimum": 1 }, "fy": { "type": "integer" } }), &["doc_type", "size"]),
         "Error": s(json!({ "error": s(json!({ "code": text, "message": text, "field": text, "rule": text }), &["code", "message"]) }), &["error"]),
     })
 }

@@ -87,6 +87,9 @@ pub enum Cmd {
     Stress {
         #[arg(long, default_value_t = 1000)]
         count: u64,
+        /// Finalize invoices (from drafts) instead of opening job cards.
+        #[arg(long)]
+        invoices: bool,
     },
 }
 
@@ -666,7 +669,13 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             print(&svc::export(&node, &s, &tables)?)
         }
-        Cmd::Stress { count } => stress(&node, *count),
+        Cmd::Stress { count, invoices } => {
+            if *invoices {
+                stress_invoices(&node, *count)
+            } else {
+                stress(&node, *count)
+            }
+        }
     }
 }
 
@@ -692,6 +701,52 @@ fn serve(node: Arc<Node>, listen: &str, demo_db: Option<&std::path::Path>) -> Re
         })
         .await
     })?;
+    Ok(())
+}
+
+/// Draft and finalize counter-sale invoices as the owner, printing
+/// `issued <number> <draft>` once each finalize returns; the draft id is
+/// printed first as `drafted <draft>`.
+fn stress_invoices(node: &Node, count: u64) -> Result<()> {
+    use std::io::Write;
+    let owner = node.genesis().owner;
+    let s = Session {
+        user: owner,
+        name: "owner".into(),
+        role: Role::Owner,
+        branch: None,
+    };
+    let out = std::io::stdout();
+    for i in 0..count {
+        let d = crate::billing::create_draft(
+            node,
+            &s,
+            crate::billing::DraftInput {
+                job: None,
+                customer: None,
+                customer_name: Some(format!("Walk-in {i}")),
+                customer_gstin: None,
+                customer_state: None,
+                customer_address: None,
+                lines: vec![svc::LineInput {
+                    kind: sync_core::body::LineKind::Part,
+                    item: None,
+                    description: "USB mouse".into(),
+                    hsn_sac: "8471".into(),
+                    qty: rust_decimal::Decimal::ONE,
+                    unit: "pcs".into(),
+                    unit_price: rust_decimal::Decimal::new(49900, 2),
+                    discount: rust_decimal::Decimal::ZERO,
+                    gst_rate: rust_decimal::Decimal::from(18),
+                }],
+            },
+        )?;
+        writeln!(out.lock(), "drafted {}", d.draft.id)?;
+        let doc = crate::billing::finalize(node, &s, d.draft.id, None)?;
+        let mut o = out.lock();
+        writeln!(o, "issued {} {}", doc.doc.number, d.draft.id)?;
+        o.flush()?;
+    }
     Ok(())
 }
 

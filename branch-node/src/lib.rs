@@ -17,12 +17,15 @@
 
 pub mod api;
 pub mod auth;
+pub mod billing;
 pub mod cli;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod inventory;
 pub mod keys;
 pub mod node;
+pub mod render;
 pub mod services;
 pub mod store;
 

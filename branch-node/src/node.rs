@@ -244,7 +244,24 @@ impl Node {
     pub fn commit_many(&self, author: UserId, bodies: Vec<OpBody>) -> Result<Vec<Op>> {
         let mut g = self.lock();
         let branch = g.branch;
-        commit_all(&mut g, false, author, branch, bodies)
+        commit_all(&mut g, false, author, branch, bodies, &|_| Ok(()))
+    }
+
+    /// One operation plus device-local bookkeeping (`local`, e.g. deleting the
+    /// draft an invoice was finalized from) in the same transaction.
+    pub fn commit_with_local(
+        &self,
+        author: UserId,
+        body: OpBody,
+        local: &dyn Fn(&rusqlite::Connection) -> Result<()>,
+    ) -> Result<Op> {
+        let mut g = self.lock();
+        let branch = g.branch;
+        Ok(
+            commit_all(&mut g, false, author, branch, vec![body], local)?
+                .pop()
+                .expect("one op"),
+        )
     }
 
     /// Standalone only: an operation of the stand-in hub, made by the owner.
@@ -299,9 +316,11 @@ fn commit_with(
     branch: BranchId,
     body: OpBody,
 ) -> Result<Op> {
-    Ok(commit_all(g, as_root, author, branch, vec![body])?
-        .pop()
-        .expect("one op"))
+    Ok(
+        commit_all(g, as_root, author, branch, vec![body], &|_| Ok(()))?
+            .pop()
+            .expect("one op"),
+    )
 }
 
 /// Make, check and apply several operations in one transaction: all land, or
@@ -312,6 +331,7 @@ fn commit_all(
     author: UserId,
     branch: BranchId,
     bodies: Vec<OpBody>,
+    local: &dyn Fn(&rusqlite::Connection) -> Result<()>,
 ) -> Result<Vec<Op>> {
     let mut applied = g.applied.clone();
     let Inner {
@@ -343,6 +363,7 @@ fn commit_all(
             applied.observe(op.id);
             ops.push(op);
         }
+        local(&tx)?;
         tx.commit()?;
         Ok(ops)
     })();

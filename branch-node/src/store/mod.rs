@@ -15,6 +15,7 @@
 
 pub mod apply;
 pub mod ctx;
+pub mod money;
 pub mod read;
 
 use std::path::Path;

@@ -605,11 +605,13 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                     if t.received {
                         return Err(CoreError::invalid("transfer", "already received"));
                     }
-                    if t.to_branch != op.branch
-                        || t.from_branch != *from_branch
-                        || t.item != m.item
-                        || t.sent != *sent
-                    {
+                    if t.to_branch != op.branch {
+                        return Err(CoreError::invalid(
+                            "transfer",
+                            "is addressed to another branch; only its receiving store can take it in",
+                        ));
+                    }
+                    if t.from_branch != *from_branch || t.item != m.item || t.sent != *sent {
                         return Err(CoreError::invalid(
                             "transfer",
                             "does not match what was sent",
