@@ -213,6 +213,108 @@ fn main() {
         tx.commit().unwrap();
     });
     let _ = rows;
+
+    // --- money: finalize an invoice from a draft, record a payment
+    let owner_s = branch_node::auth::Session {
+        user: owner,
+        name: "Owner".into(),
+        role: sync_core::domain::roles::Role::Owner,
+        branch: None,
+    };
+    let fy = sync_core::domain::date::Date::from_unix_ms_ist(branch_node::node::now_ms())
+        .financial_year();
+    branch_node::billing::grant_local_lease(
+        &node,
+        &owner_s,
+        branch_node::billing::LocalLeaseInput {
+            doc_type: sync_core::domain::invoice_no::DocType::TaxInvoice,
+            size: n as u64 + 10,
+            fy: Some(fy),
+        },
+    )
+    .unwrap();
+    let line = || branch_node::services::LineInput {
+        kind: LineKind::Part,
+        item: None,
+        description: "USB mouse".into(),
+        hsn_sac: "8471".into(),
+        qty: rust_decimal::Decimal::ONE,
+        unit: "pcs".into(),
+        unit_price: rust_decimal::Decimal::new(49900, 2),
+        discount: rust_decimal::Decimal::ZERO,
+        gst_rate: rust_decimal::Decimal::from(18),
+    };
+    let drafts: Vec<_> = (0..n)
+        .map(|_| {
+            branch_node::billing::create_draft(
+                &node,
+                &owner_s,
+                branch_node::billing::DraftInput {
+                    job: None,
+                    customer: None,
+                    customer_name: Some("Walk-in".into()),
+                    customer_gstin: None,
+                    customer_state: None,
+                    customer_address: None,
+                    lines: vec![line()],
+                },
+            )
+            .unwrap()
+            .draft
+            .id
+        })
+        .collect();
+    let mut invoices = Vec::with_capacity(n);
+    let engine_finalize = time(
+        "finalize an invoice — engine (next leased number, GST, signed op)",
+        n,
+        |i| {
+            invoices.push(
+                branch_node::billing::finalize(&node, &owner_s, drafts[i], None)
+                    .unwrap()
+                    .doc
+                    .id,
+            );
+        },
+    );
+    let engine_pay = time("record a payment — engine", n, |i| {
+        node.commit(
+            owner,
+            OpBody::PaymentRecorded(Payment {
+                id: new_id().unwrap(),
+                invoice: Some(invoices[i]),
+                job: None,
+                amount: rust_decimal::Decimal::from(100),
+                mode: PaymentMode::Cash,
+                reference: None,
+                date: "2026-11-21".parse().unwrap(),
+            }),
+        )
+        .unwrap();
+    });
+    let bare_finalize = time(
+        "finalize an invoice — bare INSERT of the document row",
+        n,
+        |i| {
+            let tx = bare.transaction().unwrap();
+            tx.prepare_cached(
+            "INSERT INTO documents (id, branch, device, doc_type, prefix, fy, seq, number, date, customer_name, place_of_supply, taxable, cgst, sgst, igst, round_off, grand_total, body)
+             VALUES (?1, ?2, ?2, 'tax_invoice', 'BEN', 2026, ?3, ?4, '2026-11-21', 'Walk-in', '29', '499.00', '44.91', '44.91', '0', '0.18', '589', '{}')",
+        )
+        .unwrap()
+        .execute(params![&invoices[i].0[..], &[1u8; 16][..], i as i64 + 1, format!("BEN/2627/{:07}", i + 1)])
+        .unwrap();
+            tx.commit().unwrap();
+        },
+    );
+    let bare_pay = time("record a payment — bare INSERT", n, |i| {
+        let tx = bare.transaction().unwrap();
+        tx.prepare_cached("INSERT INTO payments (id, branch, invoice, amount, mode, date, at) VALUES (?1, ?2, ?3, '100', 'cash', '2026-11-21', ?4)")
+            .unwrap()
+            .execute(params![&new_id().unwrap().0[..], &[1u8; 16][..], &invoices[i].0[..], i as i64])
+            .unwrap();
+        tx.commit().unwrap();
+    });
     println!("N = {n} per workload, WAL + synchronous=FULL, one transaction per operation\n");
     report(&[
         engine_open,
@@ -221,5 +323,9 @@ fn main() {
         engine_status,
         bare_status,
         am_status,
+        engine_finalize,
+        bare_finalize,
+        engine_pay,
+        bare_pay,
     ]);
 }

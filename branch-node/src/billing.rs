@@ -478,7 +478,24 @@ pub fn grant_local_lease(
 pub fn render(node: &Node, s: &Session, id: RecordId, thermal: bool) -> Result<String> {
     let d = get_document(node, s, id)?;
     let b = node.read(|c| read::branch(c, node.branch))?;
-    // RENDER_PENDING
-    let _ = (d, b, thermal);
-    Err(NodeError::Setup("rendering is not available yet".into()))
+    let supplier = crate::render::Supplier {
+        name: &b.name,
+        address: &b.address,
+        gstin: &b.gstin,
+        state_code: &b.state_code,
+        upi_id: b.upi_id.as_deref(),
+    };
+    let paid: Decimal = d.paid.parse().unwrap_or_default();
+    let paper = if thermal {
+        crate::render::Paper::Thermal80mm
+    } else {
+        crate::render::Paper::A4
+    };
+    Ok(crate::render::document_html(
+        &d.doc,
+        &supplier,
+        paid,
+        d.cancelled,
+        paper,
+    )?)
 }

@@ -74,6 +74,21 @@ pub enum Cmd {
     /// Values that concurrent edits kept for review.
     #[command(subcommand)]
     Conflicts(ConflictCmd),
+    /// The catalogue and stock.
+    #[command(subcommand)]
+    Item(ItemCmd),
+    /// Stock movements: receive, adjust, issue, return, use, transfer.
+    #[command(subcommand)]
+    Stock(StockCmd),
+    /// Invoices and credit notes.
+    #[command(subcommand)]
+    Invoice(InvoiceCmd),
+    /// Payments.
+    #[command(subcommand)]
+    Payment(PaymentCmd),
+    /// Invoice-number blocks this device holds.
+    #[command(subcommand)]
+    Lease(LeaseCmd),
     /// The append-only, hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -291,6 +306,183 @@ pub enum JobCmd {
         #[arg(long, default_value = "")]
         purpose: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ItemCmd {
+    /// Add an item to the catalogue.
+    Create {
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        hsn_sac: String,
+        #[arg(long, default_value = "18")]
+        gst_rate: String,
+        #[arg(long, default_value = "pcs")]
+        unit: String,
+        #[arg(long)]
+        sale_price: String,
+        #[arg(long, default_value = "0")]
+        cost: String,
+        #[arg(long, default_value = "0")]
+        reorder_level: String,
+        #[arg(long)]
+        service: bool,
+    },
+    /// List items with stock (--low for the low-stock list).
+    List {
+        #[arg(long, default_value = "")]
+        q: String,
+        #[arg(long)]
+        low: bool,
+    },
+    /// One item with its stock.
+    Show { id: RecordId },
+    /// Every movement of an item.
+    Ledger { id: RecordId },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StockCmd {
+    /// Receive stock from a supplier.
+    Receive {
+        item: RecordId,
+        #[arg(long)]
+        qty: String,
+        #[arg(long)]
+        supplier: String,
+        #[arg(long)]
+        reference: Option<String>,
+    },
+    /// Adjust stock (signed delta) with a reason.
+    Adjust {
+        item: RecordId,
+        #[arg(long, allow_hyphen_values = true)]
+        delta: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Issue parts to a technician's laptop.
+    Issue {
+        item: RecordId,
+        #[arg(long)]
+        qty: String,
+        #[arg(long)]
+        technician: UserId,
+        #[arg(long)]
+        to_device: sync_core::ids::DeviceId,
+    },
+    /// Return parts to the store.
+    Return {
+        item: RecordId,
+        #[arg(long)]
+        qty: String,
+    },
+    /// Use a part on a job.
+    Use {
+        item: RecordId,
+        #[arg(long)]
+        job: RecordId,
+        #[arg(long)]
+        qty: String,
+    },
+    /// Send stock to another branch.
+    TransferOut {
+        item: RecordId,
+        #[arg(long)]
+        qty: String,
+        #[arg(long)]
+        to_branch: sync_core::ids::BranchId,
+    },
+    /// Receive a transfer.
+    TransferIn {
+        transfer: RecordId,
+        #[arg(long)]
+        received: String,
+    },
+    /// Transfers from and to this branch.
+    Transfers,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceCmd {
+    /// Draft an invoice from a job's estimate and parts.
+    Draft {
+        #[arg(long)]
+        job: RecordId,
+    },
+    /// Number and issue a draft.
+    Finalize { draft: RecordId },
+    /// Drafts on this device.
+    Drafts,
+    /// Issued invoices and credit notes.
+    List,
+    /// One document.
+    Show { id: RecordId },
+    /// Printable HTML on stdout.
+    Print {
+        id: RecordId,
+        #[arg(long)]
+        thermal: bool,
+    },
+    /// Cancel (the number is kept).
+    Cancel {
+        id: RecordId,
+        #[arg(long)]
+        reason: String,
+    },
+    /// A credit note reversing a whole invoice.
+    CreditNote {
+        invoice: RecordId,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentCmd {
+    /// Record a payment against an invoice.
+    Record {
+        #[arg(long)]
+        invoice: RecordId,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, value_parser = parse_mode, default_value = "cash")]
+        mode: sync_core::body::PaymentMode,
+        #[arg(long)]
+        reference: Option<String>,
+    },
+    /// Payments, optionally of one invoice.
+    List {
+        #[arg(long)]
+        invoice: Option<RecordId>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LeaseCmd {
+    /// Blocks held and numbers remaining.
+    List,
+    /// Standalone only: grant this device a block of its own series.
+    GrantLocal {
+        #[arg(long, default_value_t = 100)]
+        size: u64,
+        #[arg(long)]
+        credit_notes: bool,
+    },
+}
+
+fn parse_mode(s: &str) -> std::result::Result<sync_core::body::PaymentMode, String> {
+    use sync_core::body::PaymentMode::*;
+    match s {
+        "cash" => Ok(Cash),
+        "upi" => Ok(Upi),
+        "card" => Ok(Card),
+        "bank" => Ok(Bank),
+        _ => Err("must be cash, upi, card or bank".into()),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -626,6 +818,214 @@ pub fn run(cli: Cli) -> Result<()> {
                         record: *record,
                         field: field.clone(),
                         value: FieldValue::Text(value.clone()),
+                    },
+                )?),
+            }
+        }
+        Cmd::Item(i) => {
+            use crate::inventory as inv;
+            let s = session(&cli, &node)?;
+            match i {
+                ItemCmd::Create {
+                    sku,
+                    name,
+                    hsn_sac,
+                    gst_rate,
+                    unit,
+                    sale_price,
+                    cost,
+                    reorder_level,
+                    service,
+                } => print(&inv::create_item(
+                    &node,
+                    &s,
+                    inv::ItemInput {
+                        sku: sku.clone(),
+                        name: name.clone(),
+                        hsn_sac: hsn_sac.clone(),
+                        gst_rate: dec("gst_rate", gst_rate)?,
+                        unit: unit.clone(),
+                        sale_price: dec("sale_price", sale_price)?,
+                        cost: dec("cost", cost)?,
+                        reorder_level: dec("reorder_level", reorder_level)?,
+                        is_service: *service,
+                    },
+                )?),
+                ItemCmd::List { q, low } => print(&inv::list_items(&node, &s, q, *low)?),
+                ItemCmd::Show { id } => print(&inv::get_item(&node, &s, *id)?),
+                ItemCmd::Ledger { id } => print(&inv::ledger(&node, &s, *id)?),
+            }
+        }
+        Cmd::Stock(c) => {
+            use crate::inventory as inv;
+            let s = session(&cli, &node)?;
+            match c {
+                StockCmd::Receive {
+                    item,
+                    qty,
+                    supplier,
+                    reference,
+                } => print(&inv::receive(
+                    &node,
+                    &s,
+                    inv::ReceiptInput {
+                        item: *item,
+                        qty: dec("qty", qty)?,
+                        supplier: supplier.clone(),
+                        reference: reference.clone(),
+                        note: None,
+                    },
+                )?),
+                StockCmd::Adjust {
+                    item,
+                    delta,
+                    reason,
+                } => print(&inv::adjust(
+                    &node,
+                    &s,
+                    inv::AdjustInput {
+                        item: *item,
+                        delta: dec("delta", delta)?,
+                        reason: reason.clone(),
+                    },
+                )?),
+                StockCmd::Issue {
+                    item,
+                    qty,
+                    technician,
+                    to_device,
+                } => print(&inv::issue_to_technician(
+                    &node,
+                    &s,
+                    inv::IssueInput {
+                        item: *item,
+                        qty: dec("qty", qty)?,
+                        technician: *technician,
+                        to_device: *to_device,
+                    },
+                )?),
+                StockCmd::Return { item, qty } => print(&inv::return_to_store(
+                    &node,
+                    &s,
+                    inv::ReturnInput {
+                        item: *item,
+                        qty: dec("qty", qty)?,
+                        to_device: None,
+                    },
+                )?),
+                StockCmd::Use { item, job, qty } => print(&inv::use_on_job(
+                    &node,
+                    &s,
+                    inv::UseInput {
+                        job: *job,
+                        item: *item,
+                        qty: dec("qty", qty)?,
+                        unit_price: None,
+                    },
+                )?),
+                StockCmd::TransferOut {
+                    item,
+                    qty,
+                    to_branch,
+                } => print(&inv::transfer_out(
+                    &node,
+                    &s,
+                    inv::TransferOutInput {
+                        item: *item,
+                        qty: dec("qty", qty)?,
+                        to_branch: *to_branch,
+                        to_device: None,
+                    },
+                )?),
+                StockCmd::TransferIn { transfer, received } => print(&inv::transfer_in(
+                    &node,
+                    &s,
+                    inv::TransferInInput {
+                        transfer: *transfer,
+                        received: dec("received", received)?,
+                    },
+                )?),
+                StockCmd::Transfers => print(&inv::transfers(&node, &s)?),
+            }
+        }
+        Cmd::Invoice(c) => {
+            use crate::billing as bill;
+            let s = session(&cli, &node)?;
+            match c {
+                InvoiceCmd::Draft { job } => print(&bill::create_draft(
+                    &node,
+                    &s,
+                    bill::DraftInput {
+                        job: Some(*job),
+                        customer: None,
+                        customer_name: None,
+                        customer_gstin: None,
+                        customer_state: None,
+                        customer_address: None,
+                        lines: vec![],
+                    },
+                )?),
+                InvoiceCmd::Finalize { draft } => print(&bill::finalize(&node, &s, *draft, None)?),
+                InvoiceCmd::Drafts => print(&bill::drafts(&node, &s)?),
+                InvoiceCmd::List => print(&bill::list_documents(&node, &s, None)?),
+                InvoiceCmd::Show { id } => print(&bill::get_document(&node, &s, *id)?),
+                InvoiceCmd::Print { id, thermal } => {
+                    println!("{}", bill::render(&node, &s, *id, *thermal)?);
+                    Ok(())
+                }
+                InvoiceCmd::Cancel { id, reason } => print(&bill::cancel(&node, &s, *id, reason)?),
+                InvoiceCmd::CreditNote { invoice, reason } => print(&bill::credit_note(
+                    &node,
+                    &s,
+                    bill::CreditNoteInput {
+                        invoice: *invoice,
+                        reason: reason.clone(),
+                        lines: None,
+                        date: None,
+                    },
+                )?),
+            }
+        }
+        Cmd::Payment(c) => {
+            use crate::billing as bill;
+            let s = session(&cli, &node)?;
+            match c {
+                PaymentCmd::Record {
+                    invoice,
+                    amount,
+                    mode,
+                    reference,
+                } => print(&bill::record_payment(
+                    &node,
+                    &s,
+                    bill::PaymentInput {
+                        invoice: Some(*invoice),
+                        job: None,
+                        amount: dec("amount", amount)?,
+                        mode: *mode,
+                        reference: reference.clone(),
+                        date: None,
+                    },
+                )?),
+                PaymentCmd::List { invoice } => print(&bill::payments(&node, &s, *invoice, None)?),
+            }
+        }
+        Cmd::Lease(c) => {
+            use crate::billing as bill;
+            let s = session(&cli, &node)?;
+            match c {
+                LeaseCmd::List => print(&bill::leases(&node, &s)?),
+                LeaseCmd::GrantLocal { size, credit_notes } => print(&bill::grant_local_lease(
+                    &node,
+                    &s,
+                    bill::LocalLeaseInput {
+                        doc_type: if *credit_notes {
+                            sync_core::domain::invoice_no::DocType::CreditNote
+                        } else {
+                            sync_core::domain::invoice_no::DocType::TaxInvoice
+                        },
+                        size: *size,
+                        fy: None,
                     },
                 )?),
             }

@@ -593,6 +593,118 @@ fn job_to_invoice_to_payment_to_delivery() {
     assert_eq!(cn.doc.grand_total, d("2124"));
     let same = bill::get_document(n, &s.accountant, inv_doc.doc.id).unwrap();
     assert_eq!(same.doc, inv_doc.doc, "the invoice itself is unchanged");
+    // The printed credit note cites the invoice.
+    let html = bill::render(n, &s.accountant, cn.doc.id, false).unwrap();
+    assert!(
+        html.contains("CREDIT NOTE")
+            && html.contains(&inv_doc.doc.number)
+            && html.contains("21-11-2026")
+    );
+}
+
+#[test]
+fn printed_invoice_carries_every_rule_46_field_and_the_right_totals() {
+    let s = shop();
+    let n = &s.node;
+    lease(&s, DocType::TaxInvoice, 5);
+    let opened = svc::open_job(n, &s.receptionist, intake("9845012345")).unwrap();
+    let job = opened.job.summary.id;
+    svc::add_estimate_line(
+        n,
+        &s.technician,
+        job,
+        svc::LineInput {
+            kind: LineKind::Service,
+            item: None,
+            description: "Screen replacement labour".into(),
+            hsn_sac: "998713".into(),
+            qty: d("1"),
+            unit: "nos".into(),
+            unit_price: d("850"),
+            discount: d("50"),
+            gst_rate: d("18"),
+        },
+    )
+    .unwrap();
+    svc::add_estimate_line(
+        n,
+        &s.technician,
+        job,
+        svc::LineInput {
+            kind: LineKind::Part,
+            item: None,
+            description: "15.6\" FHD panel".into(),
+            hsn_sac: "85285900".into(),
+            qty: d("1"),
+            unit: "pcs".into(),
+            unit_price: d("4200"),
+            discount: Decimal::ZERO,
+            gst_rate: d("18"),
+        },
+    )
+    .unwrap();
+    let draft = bill::create_draft(
+        n,
+        &s.accountant,
+        bill::DraftInput {
+            job: Some(job),
+            customer: None,
+            customer_name: None,
+            customer_gstin: None,
+            customer_state: None,
+            customer_address: None,
+            lines: vec![],
+        },
+    )
+    .unwrap();
+    // taxable 800.00 + 4200.00 = 5000.00; CGST 9% 72.00 + 378.00 = 450.00; SGST 450.00; total 5900.00, round-off 0
+    let doc = bill::finalize(n, &s.accountant, draft.draft.id, Some(DAY)).unwrap();
+    assert_eq!(doc.doc.grand_total, d("5900"));
+    bill::record_payment(
+        n,
+        &s.accountant,
+        bill::PaymentInput {
+            invoice: Some(doc.doc.id),
+            job: None,
+            amount: d("900"),
+            mode: PaymentMode::Cash,
+            reference: None,
+            date: Some(DAY),
+        },
+    )
+    .unwrap();
+    let html = bill::render(n, &s.accountant, doc.doc.id, false).unwrap();
+    let b = n
+        .read(|c| branch_node::store::read::branch(c, n.branch))
+        .unwrap();
+    for must in [
+        "TAX INVOICE",
+        b.name.as_str(),
+        b.gstin.as_str(),
+        "BLR1/2627/000001",
+        "21-11-2026",
+        "Asha Rao",
+        "Unregistered",
+        "Karnataka",
+        "998713",
+        "85285900",
+        "5,000.00",
+        "450.00",
+        "5,900.00",
+        "Five Thousand Nine Hundred",
+        "reverse charge",
+        "Authorised signatory",
+        "upi://pay",
+        "am=5000.00",
+        "<svg",
+    ] {
+        assert!(
+            html.contains(must) || html.to_lowercase().contains(&must.to_lowercase()),
+            "printed invoice lacks {must:?}"
+        );
+    }
+    let thermal = bill::render(n, &s.accountant, doc.doc.id, true).unwrap();
+    assert!(thermal.contains("80mm"));
 }
 
 #[test]

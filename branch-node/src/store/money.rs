@@ -462,10 +462,7 @@ pub fn all_leases(c: &Connection, device: DeviceId) -> Result<Vec<Lease>> {
 pub type PartUse = (RecordId, Decimal, Decimal);
 
 /// Estimate lines of a job (not removed) and the parts used on it, priced.
-pub fn job_billable(
-    c: &Connection,
-    job: RecordId,
-) -> Result<(Vec<Line>, Vec<PartUse>)> {
+pub fn job_billable(c: &Connection, job: RecordId) -> Result<(Vec<Line>, Vec<PartUse>)> {
     let detail = super::read::job_detail(c, job)?;
     let lines = detail
         .estimate
