@@ -26,6 +26,8 @@ pub enum NodeError {
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
     Schema(#[from] schema::SchemaError),
+    #[error(transparent)]
+    Replica(sqlite_replica::ReplicaError),
     #[error("key file: {0}")]
     Keys(String),
     #[error("the stored secret does not open: {0}")]
@@ -84,3 +86,13 @@ impl NodeError {
 }
 
 pub type Result<T, E = NodeError> = std::result::Result<T, E>;
+
+impl From<sqlite_replica::ReplicaError> for NodeError {
+    fn from(e: sqlite_replica::ReplicaError) -> Self {
+        match e {
+            sqlite_replica::ReplicaError::Rule(c) => NodeError::Rule(c),
+            sqlite_replica::ReplicaError::Db(d) => NodeError::Db(d),
+            other => NodeError::Replica(other),
+        }
+    }
+}

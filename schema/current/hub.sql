@@ -10,6 +10,7 @@ CREATE TABLE ops (
     kind         TEXT    NOT NULL,
     hash         BLOB    NOT NULL,
     wire         BLOB    NOT NULL,              -- the signed bytes, exactly as received
+    rejected     TEXT,                          -- the hub refused it (reason): kept for the chain, never materialized
     UNIQUE (device, seq)
 );
 CREATE TABLE chain_heads (
@@ -18,9 +19,10 @@ CREATE TABLE chain_heads (
     hash   BLOB    NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE pending_ops (
-    device BLOB    NOT NULL,
-    seq    INTEGER NOT NULL,
-    wire   BLOB    NOT NULL,
+    device   BLOB    NOT NULL,
+    seq      INTEGER NOT NULL,
+    wire     BLOB    NOT NULL,
+    rejected TEXT,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 CREATE TABLE field_versions (
@@ -273,6 +275,11 @@ CREATE TABLE audit (
     prev     BLOB    NOT NULL,
     hash     BLOB    NOT NULL
 );
+CREATE TABLE op_audience (
+    lsn     INTEGER NOT NULL,
+    branch  BLOB    NOT NULL,
+    PRIMARY KEY (branch, lsn)
+) WITHOUT ROWID;
 CREATE TABLE hub_meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL

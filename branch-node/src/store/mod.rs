@@ -13,19 +13,13 @@
 //! were saved; `FULL` fsyncs the WAL on every commit, so an acknowledged write
 //! survives `kill -9` and power loss. WAL keeps readers off the writer's back.
 
-pub mod apply;
-pub mod ctx;
+pub use sqlite_replica::{apply, ctx};
 pub mod money;
 pub mod read;
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sync_core::chain::ChainHead;
-use sync_core::hlc::Stamp;
-use sync_core::ids::DeviceId;
-use sync_core::op::OpHash;
-use sync_core::vv::VersionVector;
 
 use crate::error::Result;
 
@@ -124,53 +118,4 @@ pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// What this replica holds: the chain head of every device.
-pub fn applied(c: &Connection) -> Result<VersionVector> {
-    let mut stmt = c.prepare_cached("SELECT device, seq FROM chain_heads")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, u64>(1)?)))?;
-    let mut vv = VersionVector::default();
-    for row in rows {
-        let (d, s) = row?;
-        vv.0.insert(DeviceId(to16(&d)), s);
-    }
-    Ok(vv)
-}
-
-pub fn chain_head(c: &Connection, device: DeviceId) -> Result<ChainHead> {
-    Ok(
-        c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
-            .query_row([&device.0[..]], |r| {
-                Ok(ChainHead {
-                    seq: r.get(0)?,
-                    hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)),
-                })
-            })
-            .optional()?
-            .unwrap_or_default(),
-    )
-}
-
-/// The latest HLC stamp in the log, to restart the clock monotonically.
-pub fn max_stamp(c: &Connection) -> Result<Stamp> {
-    Ok(c.query_row(
-        "SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1",
-        [],
-        |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)),
-    )
-    .optional()?
-    .unwrap_or_default())
-}
-
-pub fn to16(b: &[u8]) -> [u8; 16] {
-    let mut o = [0u8; 16];
-    let n = b.len().min(16);
-    o[..n].copy_from_slice(&b[..n]);
-    o
-}
-
-pub fn to32(b: &[u8]) -> [u8; 32] {
-    let mut o = [0u8; 32];
-    let n = b.len().min(32);
-    o[..n].copy_from_slice(&b[..n]);
-    o
-}
+pub use sqlite_replica::{applied, chain_head, max_stamp, to16, to32};

@@ -13,6 +13,7 @@ CREATE TABLE ops (
     kind         TEXT    NOT NULL,
     hash         BLOB    NOT NULL,
     wire         BLOB    NOT NULL,              -- the signed bytes, exactly as received
+    rejected     TEXT,                          -- the hub refused it (reason): kept for the chain, never materialized
     UNIQUE (device, seq)
 );
 
@@ -30,9 +31,10 @@ CREATE TABLE chain_heads (
 
 -- Operations received before their causal past: applied when it arrives.
 CREATE TABLE pending_ops (
-    device BLOB    NOT NULL,
-    seq    INTEGER NOT NULL,
-    wire   BLOB    NOT NULL,
+    device   BLOB    NOT NULL,
+    seq      INTEGER NOT NULL,
+    wire     BLOB    NOT NULL,
+    rejected TEXT,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 

@@ -4,6 +4,14 @@
 -- Pull by branch, in arrival order.
 CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 
+-- Branches besides an op's own that may see it (a transfer is seen by the
+-- receiving branch).
+CREATE TABLE op_audience (
+    lsn     INTEGER NOT NULL,
+    branch  BLOB    NOT NULL,
+    PRIMARY KEY (branch, lsn)
+) WITHOUT ROWID;
+
 CREATE TABLE hub_meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL

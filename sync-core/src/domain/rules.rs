@@ -538,6 +538,11 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             };
             require(role, action)?;
             check_movement(m, dev)?;
+            // A reused movement id would be counted once on some replicas
+            // and not at all on others: refuse it.
+            if ctx.record_exists(m.id) {
+                return Err(CoreError::invalid("id", "record already exists"));
+            }
             if !ctx.item_exists(m.item) {
                 return Err(CoreError::invalid("item", "unknown item"));
             }

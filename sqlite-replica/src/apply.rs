@@ -17,8 +17,7 @@ use sync_core::merge::status::{StatusLog, Transition};
 use sync_core::merge::text::TextDoc;
 use sync_core::op::{Op, OpHash, OpId};
 
-use super::{to16, to32};
-use crate::error::{NodeError, Result};
+use crate::{ReplicaError, Result, to16, to32};
 
 /// How a register field maps onto a column.
 #[derive(Clone, Copy)]
@@ -81,9 +80,15 @@ fn blob16(b: &[u8; 16]) -> &[u8] {
 }
 
 /// Insert the op into the log and advance its device's chain head.
-pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<()> {
+pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<i64> {
+    insert_op_as(c, op, wire, hash, None)
+}
+
+/// As [`insert_op`]; `rejected` records the hub's refusal (the op then keeps
+/// its place in the chain but is never materialized). Returns its log position.
+pub fn insert_op_as(c: &Connection, op: &Op, wire: &[u8], hash: OpHash, rejected: Option<&str>) -> Result<i64> {
     c.prepare_cached(
-        "INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         blob16(&op.id.device.0),
@@ -94,11 +99,13 @@ pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<(
         blob16(&op.branch.0),
         op.body.kind(),
         &hash.0[..],
-        wire
+        wire,
+        rejected
     ])?;
+    let lsn = c.last_insert_rowid();
     c.prepare_cached("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")?
         .execute(params![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
-    Ok(())
+    Ok(lsn)
 }
 
 fn origin(c: &Connection, record: RecordId, kind: &str, op: &Op) -> Result<()> {
@@ -182,7 +189,7 @@ fn write_fields(
             .prepare_cached("SELECT value FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC LIMIT 1")?
             .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
         let v: FieldValue =
-            serde_json::from_str(&winner).map_err(|e| NodeError::Setup(e.to_string()))?;
+            serde_json::from_str(&winner).map_err(|e| ReplicaError::Damaged(e.to_string()))?;
         c.execute(
             &format!("UPDATE {table} SET {} = ?1 WHERE id = ?2", w.field),
             params![value_to_sql(&v), blob16(&record.0)],
@@ -461,7 +468,7 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                 Some(bytes) => TextDoc::load(&bytes)?,
                 None => TextDoc::genesis(),
             };
-            d.apply(&hex::decode(change).map_err(|_| NodeError::invalid("change", "is not hex"))?)?;
+            d.apply(&hex::decode(change).map_err(|_| ReplicaError::invalid("change", "is not hex"))?)?;
             let text = d.text();
             c.prepare_cached("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc")?
                 .execute(params![blob16(&job.0), name, text, d.save()])?;

@@ -16,7 +16,7 @@ use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::OpId;
 use sync_core::replica::{Genesis, HQ};
 
-use super::to16;
+use crate::to16;
 
 pub struct TxCtx<'a> {
     pub c: &'a Connection,

@@ -1,0 +1,78 @@
+//! `sqlite-replica`: the queryable tables of the shared schema, materialized
+//! from signed operations. A device and the hub keep the same tables this
+//! way, so they answer the rule book (`RuleContext`) identically.
+//!
+//! - [`apply`]: append an op to the log and materialize it (one op, inside
+//!   the caller's transaction).
+//! - [`ctx`]: the rule book's view of the tables.
+//! - [`receive`]: take operations from elsewhere — verify the signature and
+//!   the chain, hold back what is not causally ready, and apply in order.
+
+pub mod apply;
+pub mod ctx;
+pub mod receive;
+
+use rusqlite::{Connection, OptionalExtension};
+use sync_core::chain::ChainHead;
+use sync_core::hlc::Stamp;
+use sync_core::ids::DeviceId;
+use sync_core::op::OpHash;
+use sync_core::vv::VersionVector;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    #[error(transparent)]
+    Rule(#[from] sync_core::CoreError),
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+}
+
+impl ReplicaError {
+    pub fn invalid(field: &str, rule: impl Into<String>) -> Self {
+        ReplicaError::Rule(sync_core::CoreError::invalid(field, rule))
+    }
+}
+
+pub type Result<T, E = ReplicaError> = std::result::Result<T, E>;
+
+/// What this replica holds: the chain head of every device.
+pub fn applied(c: &Connection) -> Result<VersionVector> {
+    let mut stmt = c.prepare_cached("SELECT device, seq FROM chain_heads")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, u64>(1)?)))?;
+    let mut vv = VersionVector::default();
+    for row in rows {
+        let (d, s) = row?;
+        vv.0.insert(DeviceId(to16(&d)), s);
+    }
+    Ok(vv)
+}
+
+pub fn chain_head(c: &Connection, device: DeviceId) -> Result<ChainHead> {
+    Ok(c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
+        .query_row([&device.0[..]], |r| Ok(ChainHead { seq: r.get(0)?, hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)) }))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The latest HLC stamp in the log, to restart a clock monotonically.
+pub fn max_stamp(c: &Connection) -> Result<Stamp> {
+    Ok(c.query_row("SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1", [], |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub fn to16(b: &[u8]) -> [u8; 16] {
+    let mut o = [0u8; 16];
+    let n = b.len().min(16);
+    o[..n].copy_from_slice(&b[..n]);
+    o
+}
+
+pub fn to32(b: &[u8]) -> [u8; 32] {
+    let mut o = [0u8; 32];
+    let n = b.len().min(32);
+    o[..n].copy_from_slice(&b[..n]);
+    o
+}

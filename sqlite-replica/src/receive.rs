@@ -1,0 +1,157 @@
+//! Receiving operations made elsewhere (from the hub, or a LAN peer).
+//!
+//! An operation is applied only when it is causally ready: its device's
+//! previous op and every dependency it names are already here. Earlier
+//! arrivals wait in `pending_ops` and are applied as soon as their past
+//! arrives. Each applied op has its signature verified against its device's
+//! enrolled key and its place in the chain checked; a repeat is a harmless
+//! duplicate; a different op at a known place is a fork and is refused.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sync_core::chain::{self, Fit};
+use sync_core::domain::rules::{self, RuleContext};
+use sync_core::identity::PublicKey;
+use sync_core::ids::DeviceId;
+use sync_core::op::{Op, OpHash, OpId, hash_wire};
+use sync_core::replica::Genesis;
+
+use crate::ctx::TxCtx;
+use crate::{ReplicaError, Result, apply, to32};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Materialized now.
+    Applied,
+    /// Recorded in the chain as refused by the hub, not materialized.
+    RecordedRejected,
+    /// Already here.
+    Duplicate,
+    /// Waiting for its causal past.
+    Waiting,
+}
+
+/// How to treat the rule book on receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// The hub: check every op; a refused op is recorded as rejected.
+    Rules,
+    /// A device: the hub (or the author) already checked it.
+    Trust,
+}
+
+fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
+    if d == genesis.hub_device {
+        return Ok(genesis.hub_key);
+    }
+    let k: Option<Vec<u8>> = c.prepare_cached("SELECT public_key FROM devices WHERE id = ?1")?.query_row([&d.0[..]], |r| r.get(0)).optional()?;
+    k.map(|k| PublicKey(to32(&k))).ok_or(ReplicaError::Rule(sync_core::CoreError::UnknownDevice(d)))
+}
+
+fn hash_at(c: &Connection, id: OpId) -> Option<OpHash> {
+    c.prepare_cached("SELECT hash FROM ops WHERE device = ?1 AND seq = ?2")
+        .ok()?
+        .query_row(params![&id.device.0[..], id.seq], |r| r.get::<_, Vec<u8>>(0))
+        .optional()
+        .ok()
+        .flatten()
+        .map(|h| OpHash(to32(&h)))
+}
+
+fn ready(c: &Connection, op: &Op) -> Result<bool> {
+    if op.id.seq != crate::chain_head(c, op.id.device)?.seq + 1 {
+        return Ok(false);
+    }
+    for d in &op.deps {
+        if crate::chain_head(c, d.device)?.seq < d.seq {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Result of receiving one op, with the ops it unblocked.
+#[derive(Debug)]
+pub struct Received {
+    pub id: OpId,
+    pub outcome: Outcome,
+    /// The rule it broke, when the hub recorded it as rejected.
+    pub reason: Option<String>,
+    /// Held-back ops that became applicable and were applied.
+    pub unblocked: Vec<(OpId, Outcome, Option<String>)>,
+}
+
+/// Receive one operation (wire bytes) in the caller's transaction.
+/// `rejected` is set when the sender says the hub refused it.
+pub fn receive(c: &Connection, genesis: &Genesis, wire: &[u8], rejected: Option<&str>, check: Check) -> Result<Received> {
+    let op = Op::decode(wire)?;
+    let hash = hash_wire(wire);
+    let head = crate::chain_head(c, op.id.device)?;
+    if op.id.seq <= head.seq {
+        return match chain::check(head, &op, hash, |s| hash_at(c, OpId { device: op.id.device, seq: s }))? {
+            Fit::Duplicate => Ok(Received { id: op.id, outcome: Outcome::Duplicate, reason: None, unblocked: vec![] }),
+            Fit::Next => unreachable!("at or below the head"),
+        };
+    }
+    if !ready(c, &op)? {
+        let existing: Option<Vec<u8>> =
+            c.prepare_cached("SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2")?.query_row(params![&op.id.device.0[..], op.id.seq], |r| r.get(0)).optional()?;
+        match existing {
+            Some(w) if w != wire => return Err(sync_core::CoreError::ChainFork { device: op.id.device, seq: op.id.seq }.into()),
+            Some(_) => {}
+            None => {
+                c.prepare_cached("INSERT INTO pending_ops (device, seq, wire, rejected) VALUES (?1, ?2, ?3, ?4)")?.execute(params![&op.id.device.0[..], op.id.seq, wire, rejected])?;
+            }
+        }
+        return Ok(Received { id: op.id, outcome: Outcome::Waiting, reason: None, unblocked: vec![] });
+    }
+    let (outcome, reason) = apply_ready(c, genesis, &op, wire, hash, rejected, check)?;
+    let unblocked = drain(c, genesis, check)?;
+    Ok(Received { id: op.id, outcome, reason, unblocked })
+}
+
+fn apply_ready(c: &Connection, genesis: &Genesis, op: &Op, wire: &[u8], hash: OpHash, rejected: Option<&str>, check: Check) -> Result<(Outcome, Option<String>)> {
+    op.verify(&key_of(c, genesis, op.id.device)?)?;
+    chain::check_no_replay(crate::chain_head(c, op.id.device)?, op, hash, |_| None)?;
+    if let Some(r) = rejected {
+        apply::insert_op_as(c, op, wire, hash, Some(r))?;
+        return Ok((Outcome::RecordedRejected, Some(r.to_string())));
+    }
+    if check == Check::Rules {
+        let ctx = TxCtx { c, genesis };
+        if let Err(e) = rules::check(op, &ctx as &dyn RuleContext) {
+            let reason = e.to_string();
+            apply::insert_op_as(c, op, wire, hash, Some(&reason))?;
+            return Ok((Outcome::RecordedRejected, Some(reason)));
+        }
+    }
+    apply::insert_op(c, op, wire, hash)?;
+    apply::materialize(c, op)?;
+    Ok((Outcome::Applied, None))
+}
+
+/// Apply every held-back op that has become ready.
+fn drain(c: &Connection, genesis: &Genesis, check: Check) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
+    let mut done = vec![];
+    loop {
+        let pending: Vec<(Vec<u8>, Option<String>)> = c.prepare_cached("SELECT wire, rejected FROM pending_ops ORDER BY seq")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut progressed = false;
+        for (wire, rejected) in pending {
+            let op = Op::decode(&wire)?;
+            if !ready(c, &op)? {
+                continue;
+            }
+            c.prepare_cached("DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2")?.execute(params![&op.id.device.0[..], op.id.seq])?;
+            let (o, r) = apply_ready(c, genesis, &op, &wire, hash_wire(&wire), rejected.as_deref(), check)?;
+            done.push((op.id, o, r));
+            progressed = true;
+        }
+        if !progressed {
+            return Ok(done);
+        }
+    }
+}
+
+/// Number of ops waiting for their causal past.
+pub fn pending(c: &Connection) -> Result<u64> {
+    Ok(c.query_row("SELECT count(*) FROM pending_ops", [], |r| r.get(0))?)
+}
