@@ -1,1 +1,19 @@
+//! `hub`: the central server. Branches meet here: it enrolls devices, leases
+//! invoice-number blocks, validates every operation it receives with the same
+//! rule book the devices use, keeps the same queryable tables for every
+//! branch, and serves the owner's consolidated view.
+//!
+//! - [`store`]: the storage trait of whole transactional operations, and its
+//!   SQLite implementation.
+//! - [`server`]: the axum server: sync endpoints (signed requests), enrollment,
+//!   leases, health, OpenAPI, the owner's dashboard and reports.
+//! - [`reports`]: consolidation queries and CSV export.
+//! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
+pub mod cli;
+pub mod error;
+pub mod reports;
+pub mod server;
+pub mod store;
+
+pub use error::{HubError, Result};

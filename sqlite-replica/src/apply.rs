@@ -86,7 +86,13 @@ pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<i
 
 /// As [`insert_op`]; `rejected` records the hub's refusal (the op then keeps
 /// its place in the chain but is never materialized). Returns its log position.
-pub fn insert_op_as(c: &Connection, op: &Op, wire: &[u8], hash: OpHash, rejected: Option<&str>) -> Result<i64> {
+pub fn insert_op_as(
+    c: &Connection,
+    op: &Op,
+    wire: &[u8],
+    hash: OpHash,
+    rejected: Option<&str>,
+) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
@@ -468,7 +474,9 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                 Some(bytes) => TextDoc::load(&bytes)?,
                 None => TextDoc::genesis(),
             };
-            d.apply(&hex::decode(change).map_err(|_| ReplicaError::invalid("change", "is not hex"))?)?;
+            d.apply(
+                &hex::decode(change).map_err(|_| ReplicaError::invalid("change", "is not hex"))?,
+            )?;
             let text = d.text();
             c.prepare_cached("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc")?
                 .execute(params![blob16(&job.0), name, text, d.save()])?;

@@ -50,17 +50,28 @@ pub fn applied(c: &Connection) -> Result<VersionVector> {
 }
 
 pub fn chain_head(c: &Connection, device: DeviceId) -> Result<ChainHead> {
-    Ok(c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
-        .query_row([&device.0[..]], |r| Ok(ChainHead { seq: r.get(0)?, hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)) }))
-        .optional()?
-        .unwrap_or_default())
+    Ok(
+        c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
+            .query_row([&device.0[..]], |r| {
+                Ok(ChainHead {
+                    seq: r.get(0)?,
+                    hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)),
+                })
+            })
+            .optional()?
+            .unwrap_or_default(),
+    )
 }
 
 /// The latest HLC stamp in the log, to restart a clock monotonically.
 pub fn max_stamp(c: &Connection) -> Result<Stamp> {
-    Ok(c.query_row("SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1", [], |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or_default())
+    Ok(c.query_row(
+        "SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1",
+        [],
+        |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .unwrap_or_default())
 }
 
 pub fn to16(b: &[u8]) -> [u8; 16] {

@@ -43,14 +43,20 @@ fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
     if d == genesis.hub_device {
         return Ok(genesis.hub_key);
     }
-    let k: Option<Vec<u8>> = c.prepare_cached("SELECT public_key FROM devices WHERE id = ?1")?.query_row([&d.0[..]], |r| r.get(0)).optional()?;
-    k.map(|k| PublicKey(to32(&k))).ok_or(ReplicaError::Rule(sync_core::CoreError::UnknownDevice(d)))
+    let k: Option<Vec<u8>> = c
+        .prepare_cached("SELECT public_key FROM devices WHERE id = ?1")?
+        .query_row([&d.0[..]], |r| r.get(0))
+        .optional()?;
+    k.map(|k| PublicKey(to32(&k)))
+        .ok_or(ReplicaError::Rule(sync_core::CoreError::UnknownDevice(d)))
 }
 
 fn hash_at(c: &Connection, id: OpId) -> Option<OpHash> {
     c.prepare_cached("SELECT hash FROM ops WHERE device = ?1 AND seq = ?2")
         .ok()?
-        .query_row(params![&id.device.0[..], id.seq], |r| r.get::<_, Vec<u8>>(0))
+        .query_row(params![&id.device.0[..], id.seq], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })
         .optional()
         .ok()
         .flatten()
@@ -82,34 +88,87 @@ pub struct Received {
 
 /// Receive one operation (wire bytes) in the caller's transaction.
 /// `rejected` is set when the sender says the hub refused it.
-pub fn receive(c: &Connection, genesis: &Genesis, wire: &[u8], rejected: Option<&str>, check: Check) -> Result<Received> {
+pub fn receive(
+    c: &Connection,
+    genesis: &Genesis,
+    wire: &[u8],
+    rejected: Option<&str>,
+    check: Check,
+) -> Result<Received> {
     let op = Op::decode(wire)?;
     let hash = hash_wire(wire);
     let head = crate::chain_head(c, op.id.device)?;
     if op.id.seq <= head.seq {
-        return match chain::check(head, &op, hash, |s| hash_at(c, OpId { device: op.id.device, seq: s }))? {
-            Fit::Duplicate => Ok(Received { id: op.id, outcome: Outcome::Duplicate, reason: None, unblocked: vec![] }),
+        return match chain::check(head, &op, hash, |s| {
+            hash_at(
+                c,
+                OpId {
+                    device: op.id.device,
+                    seq: s,
+                },
+            )
+        })? {
+            Fit::Duplicate => Ok(Received {
+                id: op.id,
+                outcome: Outcome::Duplicate,
+                reason: None,
+                unblocked: vec![],
+            }),
             Fit::Next => unreachable!("at or below the head"),
         };
     }
     if !ready(c, &op)? {
-        let existing: Option<Vec<u8>> =
-            c.prepare_cached("SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2")?.query_row(params![&op.id.device.0[..], op.id.seq], |r| r.get(0)).optional()?;
+        let existing: Option<Vec<u8>> = c
+            .prepare_cached("SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2")?
+            .query_row(params![&op.id.device.0[..], op.id.seq], |r| r.get(0))
+            .optional()?;
         match existing {
-            Some(w) if w != wire => return Err(sync_core::CoreError::ChainFork { device: op.id.device, seq: op.id.seq }.into()),
+            Some(w) if w != wire => {
+                return Err(sync_core::CoreError::ChainFork {
+                    device: op.id.device,
+                    seq: op.id.seq,
+                }
+                .into());
+            }
             Some(_) => {}
             None => {
-                c.prepare_cached("INSERT INTO pending_ops (device, seq, wire, rejected) VALUES (?1, ?2, ?3, ?4)")?.execute(params![&op.id.device.0[..], op.id.seq, wire, rejected])?;
+                c.prepare_cached(
+                    "INSERT INTO pending_ops (device, seq, wire, rejected) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    &op.id.device.0[..],
+                    op.id.seq,
+                    wire,
+                    rejected
+                ])?;
             }
         }
-        return Ok(Received { id: op.id, outcome: Outcome::Waiting, reason: None, unblocked: vec![] });
+        return Ok(Received {
+            id: op.id,
+            outcome: Outcome::Waiting,
+            reason: None,
+            unblocked: vec![],
+        });
     }
     let (outcome, reason) = apply_ready(c, genesis, &op, wire, hash, rejected, check)?;
     let unblocked = drain(c, genesis, check)?;
-    Ok(Received { id: op.id, outcome, reason, unblocked })
+    Ok(Received {
+        id: op.id,
+        outcome,
+        reason,
+        unblocked,
+    })
 }
 
-fn apply_ready(c: &Connection, genesis: &Genesis, op: &Op, wire: &[u8], hash: OpHash, rejected: Option<&str>, check: Check) -> Result<(Outcome, Option<String>)> {
+fn apply_ready(
+    c: &Connection,
+    genesis: &Genesis,
+    op: &Op,
+    wire: &[u8],
+    hash: OpHash,
+    rejected: Option<&str>,
+    check: Check,
+) -> Result<(Outcome, Option<String>)> {
     op.verify(&key_of(c, genesis, op.id.device)?)?;
     chain::check_no_replay(crate::chain_head(c, op.id.device)?, op, hash, |_| None)?;
     if let Some(r) = rejected {
@@ -130,18 +189,34 @@ fn apply_ready(c: &Connection, genesis: &Genesis, op: &Op, wire: &[u8], hash: Op
 }
 
 /// Apply every held-back op that has become ready.
-fn drain(c: &Connection, genesis: &Genesis, check: Check) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
+fn drain(
+    c: &Connection,
+    genesis: &Genesis,
+    check: Check,
+) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
     let mut done = vec![];
     loop {
-        let pending: Vec<(Vec<u8>, Option<String>)> = c.prepare_cached("SELECT wire, rejected FROM pending_ops ORDER BY seq")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let pending: Vec<(Vec<u8>, Option<String>)> = c
+            .prepare_cached("SELECT wire, rejected FROM pending_ops ORDER BY seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let mut progressed = false;
         for (wire, rejected) in pending {
             let op = Op::decode(&wire)?;
             if !ready(c, &op)? {
                 continue;
             }
-            c.prepare_cached("DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2")?.execute(params![&op.id.device.0[..], op.id.seq])?;
-            let (o, r) = apply_ready(c, genesis, &op, &wire, hash_wire(&wire), rejected.as_deref(), check)?;
+            c.prepare_cached("DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2")?
+                .execute(params![&op.id.device.0[..], op.id.seq])?;
+            let (o, r) = apply_ready(
+                c,
+                genesis,
+                &op,
+                &wire,
+                hash_wire(&wire),
+                rejected.as_deref(),
+                check,
+            )?;
             done.push((op.id, o, r));
             progressed = true;
         }

@@ -17,6 +17,8 @@
 //! - [`merge`]: the merge rules, each a pure function.
 //! - [`domain`]: the shop's rules: roles, job lifecycle, GST, invoice numbers,
 //!   leases, stock escrow, validation of an operation against state.
+//! - [`protocol`]: the sync protocol's plain types and request signing.
+//! - [`seal`]: AES-256-GCM sealing of secrets (caller supplies the nonce).
 //! - [`replica`]: the reference materializer that applies operations in any
 //!   order and reaches the same state everywhere.
 
@@ -29,7 +31,9 @@ pub mod identity;
 pub mod ids;
 pub mod merge;
 pub mod op;
+pub mod protocol;
 pub mod replica;
+pub mod seal;
 pub mod testkit;
 pub mod vv;
 pub mod writer;

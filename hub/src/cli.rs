@@ -1,0 +1,219 @@
+//! `hub` command line: set up a business as an owner would, and serve.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use sync_core::body::Branch;
+use sync_core::domain::roles::Role;
+use sync_core::ids::{BranchId, DeviceId};
+
+use crate::error::{HubError, Result};
+use crate::store::HubStore;
+use crate::store::sqlite::{SqliteHub, now_ms};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hub",
+    version,
+    about = "The repair business's hub: enrollment, sync, invoice-number leases and the owner's reports."
+)]
+pub struct Cli {
+    /// The hub database (its key file sits beside it as <db>.keys).
+    #[arg(long, env = "HUB_DB", default_value = "hub.sqlite", global = true)]
+    pub db: PathBuf,
+    /// The owner's passphrase: wraps every branch key. Needed to add branches
+    /// and issue enrollment codes.
+    #[arg(long, env = "HUB_PASSPHRASE", global = true, hide_env_values = true)]
+    pub passphrase: Option<String>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Create the organization and its owner.
+    Init {
+        #[arg(long)]
+        owner_name: String,
+        #[arg(long)]
+        owner_pin: String,
+    },
+    /// Branches.
+    #[command(subcommand)]
+    Branch(BranchCmd),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs, technicians).
+    Report { name: String },
+    /// Serve the sync endpoints and the owner's dashboard.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:7400")]
+        listen: String,
+        /// Key for the dashboard URL (random when omitted).
+        #[arg(long, env = "HUB_DASHBOARD_KEY")]
+        dashboard_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BranchCmd {
+    /// Add a branch (service center).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        gstin: String,
+        #[arg(long)]
+        state_code: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        #[arg(long)]
+        invoice_prefix: String,
+        #[arg(long)]
+        credit_note_prefix: String,
+        #[arg(long)]
+        upi_id: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user to a branch (or an owner with --branch omitted and --role owner).
+    Add {
+        #[arg(long)]
+        branch: Option<BranchId>,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        pin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// Issue a one-time enrollment code for a new device of a branch.
+    Enroll {
+        #[arg(long)]
+        branch: BranchId,
+        #[arg(long)]
+        label: String,
+        /// This device holds the branch store (the front desk).
+        #[arg(long)]
+        store: bool,
+    },
+    /// Revoke a device (lost or stolen laptop). Its number blocks are reported, never re-leased.
+    Revoke {
+        device: DeviceId,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn print<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v).expect("serializes"));
+    Ok(())
+}
+
+pub fn random_key() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::getrandom(&mut b);
+    hex::encode(b)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Cmd::Init {
+        owner_name,
+        owner_pin,
+    } = &cli.cmd
+    {
+        let pass = cli.passphrase.as_deref().ok_or_else(|| {
+            HubError::invalid(
+                "passphrase",
+                "give --passphrase or HUB_PASSPHRASE (at least 8 characters)",
+            )
+        })?;
+        let hub = SqliteHub::init(&cli.db, owner_name, owner_pin, pass)?;
+        return print(
+            &serde_json::json!({ "db": cli.db, "owner": hub.genesis().owner, "hub_device": hub.genesis().hub_device }),
+        );
+    }
+    let hub = Arc::new(SqliteHub::open(&cli.db, cli.passphrase.as_deref())?);
+    match cli.cmd {
+        Cmd::Init { .. } => unreachable!("handled above"),
+        Cmd::Branch(BranchCmd::Add {
+            name,
+            gstin,
+            state_code,
+            address,
+            invoice_prefix,
+            credit_note_prefix,
+            upi_id,
+        }) => {
+            let mut id = [0u8; 16];
+            getrandom::getrandom(&mut id).map_err(|e| HubError::Setup(e.to_string()))?;
+            let b = hub.add_branch(Branch {
+                id: BranchId(id),
+                name,
+                gstin,
+                state_code,
+                address,
+                invoice_prefix,
+                credit_note_prefix,
+                upi_id,
+            })?;
+            print(&serde_json::json!({ "branch": b }))
+        }
+        Cmd::User(UserCmd::Add {
+            branch,
+            name,
+            role,
+            pin,
+        }) => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                HubError::invalid(
+                    "role",
+                    "must be owner, manager, receptionist, technician or accountant",
+                )
+            })?;
+            print(&serde_json::json!({ "user": hub.add_user(branch, &name, role, &pin)? }))
+        }
+        Cmd::Device(DeviceCmd::Enroll {
+            branch,
+            label,
+            store,
+        }) => print(&hub.create_enrollment(branch, &label, store, now_ms())?),
+        Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
+            &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
+        ),
+        Cmd::Report { name } => {
+            print!("{}", crate::reports::report(&hub, &name)?.to_csv());
+            Ok(())
+        }
+        Cmd::Serve {
+            listen,
+            dashboard_key,
+        } => {
+            let key = dashboard_key.unwrap_or_else(random_key);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen).await?;
+                let addr = listener.local_addr()?;
+                println!("hub: serving sync on http://{addr}  dashboard: http://{addr}/?key={key}");
+                crate::server::serve(listener, crate::server::AppState::new(hub, key), async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+            })?;
+            Ok(())
+        }
+    }
+}

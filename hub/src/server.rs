@@ -1,0 +1,357 @@
+//! The hub's HTTP server (axum). Sync requests are signed by the calling
+//! device (see `sync_core::protocol`); the server checks the signature, the
+//! time, the enrollment and revocation, and a per-device rate limit, then hands
+//! whole operations to the [`HubStore`] on the blocking pool.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sync_core::domain::date::Date;
+use sync_core::identity::PublicKey;
+use sync_core::ids::DeviceId;
+use sync_core::protocol::{
+    self, EnrollRequest, LeaseRequest, LeaseResponse, PullRequest, PushRequest, PushResponse,
+};
+
+use crate::error::HubError;
+use crate::reports;
+use crate::store::HubStore;
+use crate::store::sqlite::{DEFAULT_LEASE, SqliteHub, now_ms};
+
+/// Largest request body (a push batch of 1000 ops fits comfortably).
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Requests per device per second, sustained, with a burst of twice that.
+pub const RATE_PER_SEC: u32 = 50;
+/// A signed request's clock may differ from the hub's by at most this.
+pub const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
+
+pub struct ApiError(pub HubError);
+
+impl From<HubError> for ApiError {
+    fn from(e: HubError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "request failed");
+        }
+        (status, axum::Json(self.0.to_json())).into_response()
+    }
+}
+
+pub struct AppState {
+    pub hub: Arc<SqliteHub>,
+    /// Token for the owner's dashboard (printed when the hub starts).
+    pub dashboard_key: String,
+    buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+}
+
+impl AppState {
+    pub fn new(hub: Arc<SqliteHub>, dashboard_key: String) -> Arc<AppState> {
+        Arc::new(AppState {
+            hub,
+            dashboard_key,
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Token bucket per device.
+    #[allow(clippy::float_arithmetic)] // request rates, not money
+    fn allow(&self, d: DeviceId) -> bool {
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let cap = 2.0 * RATE_PER_SEC as f64;
+        let e = b.entry(d).or_insert((cap, now));
+        let refill = now.duration_since(e.1).as_secs_f64() * RATE_PER_SEC as f64;
+        e.0 = (e.0 + refill).min(cap);
+        e.1 = now;
+        if e.0 >= 1.0 {
+            e.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+type St = Arc<AppState>;
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError(HubError::Setup(format!("worker failed: {e}"))))?
+        .map_err(ApiError)
+}
+
+async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+    use futures_util::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError(HubError::invalid("body", format!("could not be read: {e}"))))?;
+        seen += chunk.len();
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&chunk);
+        } else if seen > 4 * MAX_BODY {
+            break;
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(ApiError(HubError::TooLarge(MAX_BODY)));
+    }
+    Ok((parts.headers, buf))
+}
+
+fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
+    if b.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError(HubError::invalid("body", "must be a JSON object")));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(b);
+    serde_path_to_error_free(de).map_err(|(path, msg)| ApiError(HubError::invalid(&path, msg)))
+}
+
+fn serde_path_to_error_free<'de, T: DeserializeOwned>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, (String, String)> {
+    T::deserialize(de).map_err(|e| ("body".to_string(), e.to_string()))
+}
+
+/// Check a signed request; returns the calling device.
+fn authenticate(
+    state: &AppState,
+    h: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<DeviceId, ApiError> {
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let unauth = |m: &str| ApiError(HubError::Unauthorized(m.to_string()));
+    let device: DeviceId = get(protocol::H_DEVICE)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| unauth("missing or malformed x-device header"))?;
+    let time: u64 = get(protocol::H_TIME)
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| unauth("missing x-time header"))?;
+    let sig_hex = get(protocol::H_SIGNATURE).ok_or_else(|| unauth("missing x-signature header"))?;
+    let mut sig = [0u8; 64];
+    hex::decode_to_slice(&sig_hex, &mut sig)
+        .map_err(|_| unauth("x-signature is not 64 bytes of hex"))?;
+    if now_ms().abs_diff(time) > MAX_SKEW_MS {
+        return Err(unauth(
+            "request time is more than 5 minutes off the hub's clock (replayed, or the device clock is wrong)",
+        ));
+    }
+    let auth = state
+        .hub
+        .device_auth(device)
+        .map_err(ApiError)?
+        .ok_or_else(|| unauth("unknown device: enroll it first"))?;
+    if !PublicKey::verify_strict(
+        &auth.key,
+        &protocol::request_signing_bytes(method, path, time, body),
+        &sig,
+    ) {
+        return Err(unauth("signature does not verify"));
+    }
+    if auth.revoked {
+        return Err(ApiError(HubError::Revoked(device.to_string())));
+    }
+    if !state.allow(device) {
+        return Err(ApiError(HubError::RateLimited(1)));
+    }
+    Ok(device)
+}
+
+async fn health() -> axum::Json<Value> {
+    axum::Json(json!({ "status": "ok", "time_ms": now_ms() }))
+}
+
+async fn openapi() -> axum::Json<Value> {
+    axum::Json(openapi_doc())
+}
+
+async fn enroll(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+    let (_, body) = read_body(req).await?;
+    let r: EnrollRequest = parse(&body)?;
+    let hub = st.hub.clone();
+    let out = blocking(move || hub.redeem(&r, now_ms())).await?;
+    Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+    let (h, body) = read_body(req).await?;
+    let device = authenticate(&st, &h, "POST", protocol::PUSH, &body)?;
+    let r: PushRequest = parse(&body)?;
+    if r.ops.len() > protocol::MAX_BATCH {
+        return Err(ApiError(HubError::invalid(
+            "ops",
+            format!("at most {} operations per push", protocol::MAX_BATCH),
+        )));
+    }
+    let wires: Vec<Vec<u8>> = r
+        .ops
+        .iter()
+        .map(|w| hex::decode(w).unwrap_or_default())
+        .collect();
+    let hub = st.hub.clone();
+    let results = blocking(move || hub.accept_batch(device, &wires)).await?;
+    Ok(axum::Json(PushResponse {
+        results,
+        hub_time_ms: now_ms(),
+    })
+    .into_response())
+}
+
+async fn pull(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+    let (h, body) = read_body(req).await?;
+    let device = authenticate(&st, &h, "POST", protocol::PULL, &body)?;
+    let r: PullRequest = parse(&body)?;
+    let hub = st.hub.clone();
+    let out = blocking(move || hub.pull(device, r.cursor, r.limit)).await?;
+    Ok(axum::Json(out).into_response())
+}
+
+async fn lease(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+    let (h, body) = read_body(req).await?;
+    let device = authenticate(&st, &h, "POST", protocol::LEASE, &body)?;
+    let r: LeaseRequest = parse(&body)?;
+    let hub = st.hub.clone();
+    let lease = blocking(move || {
+        hub.lease_block(
+            device,
+            r.doc_type,
+            DEFAULT_LEASE,
+            Date::from_unix_ms_ist(now_ms()),
+        )
+    })
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(LeaseResponse { lease })).into_response())
+}
+
+fn check_key(st: &AppState, q: &Option<String>) -> Result<(), ApiError> {
+    let ok = q
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .any(|kv| kv == format!("key={}", st.dashboard_key));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError(HubError::Unauthorized(
+            "the dashboard needs the owner's key (?key=…), printed when the hub starts".into(),
+        )))
+    }
+}
+
+async fn dashboard(State(st): State<St>, RawQuery(q): RawQuery) -> Result<Html<String>, ApiError> {
+    check_key(&st, &q)?;
+    let hub = st.hub.clone();
+    let key = st.dashboard_key.clone();
+    Ok(Html(
+        blocking(move || reports::dashboard_html(&hub, &key)).await?,
+    ))
+}
+
+async fn report(
+    State(st): State<St>,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    check_key(&st, &q)?;
+    let (name, csv) = match name.strip_suffix(".csv") {
+        Some(n) => (n.to_string(), true),
+        None => (
+            name.strip_suffix(".json").unwrap_or(&name).to_string(),
+            false,
+        ),
+    };
+    let hub = st.hub.clone();
+    let table = blocking(move || reports::report(&hub, &name)).await?;
+    if csv {
+        Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            table.to_csv(),
+        )
+            .into_response())
+    } else {
+        Ok(axum::Json(table).into_response())
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError(HubError::NotFound("this endpoint".into()))
+}
+
+pub fn router(state: St) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route(protocol::ENROLL, post(enroll))
+        .route(protocol::PUSH, post(push))
+        .route(protocol::PULL, post(pull))
+        .route(protocol::LEASE, post(lease))
+        .route("/", get(dashboard))
+        .route("/reports/{name}", get(report))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// Serve until `shutdown` resolves. Takes a bound listener so tests and the
+/// demo choose their ports.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: St,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+pub fn openapi_doc() -> Value {
+    let op = |summary: &str, body: Option<&str>, signed: bool| {
+        let mut o = json!({ "summary": summary, "responses": { "200": { "description": "OK" }, "4XX": { "description": "Refused, with a JSON error naming the field and rule" } } });
+        if let Some(b) = body {
+            o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "description": b } } } });
+        }
+        if signed {
+            o["security"] = json!([{ "device": [] }]);
+        }
+        o
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "hub", "version": env!("CARGO_PKG_VERSION"), "description": "The central hub: enrollment, sync, leases, consolidated reports." },
+        "paths": {
+            "/health": { "get": op("Liveness and the hub's clock", None, false) },
+            "/openapi.json": { "get": op("This document", None, false) },
+            "/enroll": { "post": op("Redeem a one-time enrollment code", Some("EnrollRequest {code, device, public_key}"), false) },
+            "/sync/push": { "post": op("Push signed operations; a verdict per operation", Some("PushRequest {ops: [hex wire]}"), true) },
+            "/sync/pull": { "post": op("Pull the operations this device may see after its cursor", Some("PullRequest {cursor, limit}"), true) },
+            "/sync/lease": { "post": op("Lease the next block of this device's branch series", Some("LeaseRequest {doc_type}"), true) },
+            "/": { "get": op("The owner's dashboard (?key=)", None, false) },
+            "/reports/{name}": { "get": op("A report as JSON, or CSV with a .csv suffix (?key=)", None, false) }
+        },
+        "components": { "securitySchemes": { "device": { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" } } }
+    })
+}

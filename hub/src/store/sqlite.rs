@@ -1,0 +1,883 @@
+//! The hub on an embedded SQLite database: the shared tables (through
+//! `sqlite-replica`), plus enrollment, wrapped branch keys, rejected
+//! operations and the lease book. One connection behind a mutex: SQLite has
+//! one writer anyway, and it makes every operation here a serial transaction
+//! (which is what keeps leases from ever overlapping).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlite_replica::ctx::TxCtx;
+use sqlite_replica::receive::{self, Check, Outcome};
+use sqlite_replica::{apply, to16, to32};
+use sync_core::body::{Branch, Lease, OpBody, User};
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::{DocType, Series};
+use sync_core::domain::lease::LeaseBook;
+use sync_core::domain::roles::Role;
+use sync_core::domain::rules::{self, RuleContext};
+use sync_core::hlc::Clock;
+use sync_core::identity::{DeviceKey, PublicKey};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::{Op, OpId};
+use sync_core::protocol::{
+    self, EnrollRequest, EnrollResponse, OpVerdict, PullResponse, PulledOp, Verdict,
+};
+use sync_core::replica::{Genesis, HQ};
+use sync_core::seal;
+use sync_core::writer::DeviceWriter;
+
+use super::{DeviceAuth, EnrollmentCode, HubStore};
+use crate::error::{HubError, Result};
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| HubError::Setup(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+/// How long an enrollment code stays valid.
+pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
+/// Numbers per lease block.
+pub const DEFAULT_LEASE: u64 = 50;
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    root_seed: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct GenesisMeta {
+    owner: UserId,
+    hub_device: DeviceId,
+    hub_key: PublicKey,
+}
+
+fn keys_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".keys");
+    PathBuf::from(p)
+}
+
+/// A per-branch signing device of the hub: the branch's admin ops (users,
+/// devices, leases) form their own chain, so a branch device can hold that
+/// whole chain without seeing any other branch's.
+fn branch_hub(root_seed: &[u8; 32], branch: BranchId) -> (DeviceId, DeviceKey) {
+    let id: [u8; 32] = Sha256::new()
+        .chain_update(b"branch-hub-id")
+        .chain_update(root_seed)
+        .chain_update(branch.0)
+        .finalize()
+        .into();
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(b"branch-hub-seed")
+        .chain_update(root_seed)
+        .chain_update(branch.0)
+        .finalize()
+        .into();
+    (DeviceId(to16(&id)), DeviceKey::from_seed(seed))
+}
+
+struct Inner {
+    conn: Connection,
+    genesis: Genesis,
+    root_seed: [u8; 32],
+    writers: std::collections::HashMap<DeviceId, DeviceWriter>,
+}
+
+pub struct SqliteHub {
+    inner: Mutex<Inner>,
+    master: Option<[u8; 32]>,
+    pub db: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteHub").field("db", &self.db).finish()
+    }
+}
+
+fn derive_master(passphrase: &str, salt: &[u8]) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut out)
+        .map_err(|e| HubError::Setup(format!("key derivation: {e}")))?;
+    Ok(out)
+}
+
+fn open_conn(db: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    schema::migrate(&mut conn, schema::Target::Hub)?;
+    Ok(conn)
+}
+
+fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT value FROM hub_meta WHERE key = ?1", [k], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+fn meta_set(c: &Connection, k: &str, v: &str) -> Result<()> {
+    c.execute("INSERT INTO hub_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
+    Ok(())
+}
+
+impl SqliteHub {
+    /// Create a new organization: the hub's root key, the owner, and the
+    /// passphrase that will wrap every branch key.
+    pub fn init(
+        db: &Path,
+        owner_name: &str,
+        owner_pin: &str,
+        passphrase: &str,
+    ) -> Result<SqliteHub> {
+        if db.exists() || keys_path(db).exists() {
+            return Err(HubError::Setup(format!(
+                "{} already exists; refusing to overwrite a hub",
+                db.display()
+            )));
+        }
+        if passphrase.chars().count() < 8 {
+            return Err(HubError::invalid(
+                "passphrase",
+                "must be at least 8 characters",
+            ));
+        }
+        sync_core::domain::validate::text("owner_name", owner_name, 1, 100)?;
+        if !(4..=8).contains(&owner_pin.len()) || !owner_pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
+        }
+        let root_seed: [u8; 32] = random()?;
+        let root_key = DeviceKey::from_seed(root_seed);
+        let hub_device = DeviceId(to16(&Sha256::digest(root_key.public().0)));
+        let owner = UserId(random()?);
+        let conn = open_conn(db)?;
+        let salt: [u8; 16] = random()?;
+        let master = derive_master(passphrase, &salt)?;
+        meta_set(&conn, "kdf_salt", &hex::encode(salt))?;
+        let check = seal::seal(&master, random()?, b"passphrase-check", b"ok");
+        meta_set(
+            &conn,
+            "kdf_check",
+            &serde_json::to_string(&check).expect("sealed serializes"),
+        )?;
+        meta_set(
+            &conn,
+            "genesis",
+            &serde_json::to_string(&GenesisMeta {
+                owner,
+                hub_device,
+                hub_key: root_key.public(),
+            })
+            .expect("genesis serializes"),
+        )?;
+        drop(conn);
+        write_keys(
+            db,
+            &KeyFile {
+                root_seed: hex::encode(root_seed),
+            },
+        )?;
+        let hub = SqliteHub::open(db, Some(passphrase))?;
+        let pin_hash = hash_pin(owner_pin)?;
+        hub.commit(
+            hub_device,
+            HQ,
+            owner,
+            OpBody::UserCreated(User {
+                id: owner,
+                name: owner_name.trim().into(),
+                role: Role::Owner,
+                branch: None,
+                pin_hash,
+            }),
+        )?;
+        Ok(hub)
+    }
+
+    /// Open an existing hub. Without the passphrase the hub syncs and serves
+    /// reports, but cannot add branches or issue enrollment codes.
+    pub fn open(db: &Path, passphrase: Option<&str>) -> Result<SqliteHub> {
+        let text = std::fs::read_to_string(keys_path(db)).map_err(|e| {
+            HubError::Setup(format!("cannot read {}: {e}", keys_path(db).display()))
+        })?;
+        let keys: KeyFile = serde_json::from_str(&text)
+            .map_err(|e| HubError::Setup(format!("hub key file is damaged: {e}")))?;
+        let mut root_seed = [0u8; 32];
+        hex::decode_to_slice(&keys.root_seed, &mut root_seed)
+            .map_err(|_| HubError::Setup("hub key file is damaged".into()))?;
+        let conn = open_conn(db)?;
+        let g: GenesisMeta = serde_json::from_str(
+            &meta_get(&conn, "genesis")?
+                .ok_or_else(|| HubError::Setup("not a hub database: run `hub init`".into()))?,
+        )
+        .map_err(|e| HubError::Setup(format!("genesis is damaged: {e}")))?;
+        let master = match passphrase {
+            Some(p) => {
+                let salt = hex::decode(meta_get(&conn, "kdf_salt")?.unwrap_or_default())
+                    .map_err(|_| HubError::Setup("kdf salt damaged".into()))?;
+                let m = derive_master(p, &salt)?;
+                let check: seal::Sealed =
+                    serde_json::from_str(&meta_get(&conn, "kdf_check")?.unwrap_or_default())
+                        .map_err(|_| HubError::Setup("kdf check damaged".into()))?;
+                seal::open(&m, b"passphrase-check", &check).map_err(|_| {
+                    HubError::invalid("passphrase", "is not the owner's passphrase")
+                })?;
+                Some(m)
+            }
+            None => None,
+        };
+        let genesis = Genesis {
+            owner: g.owner,
+            hub_device: g.hub_device,
+            hub_key: g.hub_key,
+        };
+        let hub = SqliteHub {
+            inner: Mutex::new(Inner {
+                conn,
+                genesis,
+                root_seed,
+                writers: Default::default(),
+            }),
+            master,
+            db: db.to_path_buf(),
+        };
+        Ok(hub)
+    }
+
+    pub fn genesis(&self) -> Genesis {
+        self.lock().genesis.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Read-only access for reports.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let g = self.lock();
+        f(&g.conn)
+    }
+
+    fn master(&self, what: &'static str) -> Result<[u8; 32]> {
+        self.master.ok_or(HubError::Locked(what))
+    }
+
+    /// An op by one of the hub's own devices (the root, or a branch's hub
+    /// device), checked by the rule book and applied like any other.
+    fn commit(
+        &self,
+        device: DeviceId,
+        branch: BranchId,
+        author: UserId,
+        body: OpBody,
+    ) -> Result<Op> {
+        let mut g = self.lock();
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+        } = &mut *g;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let op = commit_in(
+            &tx, genesis, root_seed, writers, device, branch, author, body,
+        )?;
+        tx.commit()?;
+        Ok(op)
+    }
+
+    fn branch_hub_device(&self, branch: BranchId) -> DeviceId {
+        branch_hub(&self.lock().root_seed, branch).0
+    }
+}
+
+fn write_keys(db: &Path, k: &KeyFile) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(keys_path(db))?;
+    f.write_all(
+        serde_json::to_string_pretty(k)
+            .expect("keys serialize")
+            .as_bytes(),
+    )?;
+    f.sync_all()?;
+    Ok(())
+}
+
+fn hash_pin(pin: &str) -> Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt_bytes: [u8; 16] = random()?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HubError::Setup(e.to_string()))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map_err(|e| HubError::Setup(e.to_string()))?
+        .to_string())
+}
+
+fn writer_for<'a>(
+    c: &Connection,
+    genesis: &Genesis,
+    root_seed: &[u8; 32],
+    writers: &'a mut std::collections::HashMap<DeviceId, DeviceWriter>,
+    device: DeviceId,
+    branch: BranchId,
+) -> Result<&'a mut DeviceWriter> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = writers.entry(device) {
+        let key = if device == genesis.hub_device {
+            DeviceKey::from_seed(*root_seed)
+        } else {
+            branch_hub(root_seed, branch).1
+        };
+        let mut w = DeviceWriter::new(device, key);
+        let head = sqlite_replica::chain_head(c, device)?;
+        w.state.seq = head.seq;
+        w.state.prev = head.hash;
+        w.clock = Clock::new(sqlite_replica::max_stamp(c)?, 0);
+        slot.insert(w);
+    }
+    Ok(writers.get_mut(&device).expect("inserted"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_in(
+    c: &Connection,
+    genesis: &Genesis,
+    root_seed: &[u8; 32],
+    writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
+    device: DeviceId,
+    branch: BranchId,
+    author: UserId,
+    body: OpBody,
+) -> Result<Op> {
+    // Depend only on what the op's audience can see: the root's chain and
+    // the branch's own devices. A dependency on another branch's op would
+    // leave this op waiting forever on that branch's devices.
+    let mut applied = sqlite_replica::applied(c)?;
+    let visible: std::collections::HashSet<DeviceId> = {
+        let mut stmt = c.prepare_cached("SELECT id FROM devices WHERE branch = ?1")?;
+        let rows = stmt.query_map([&branch.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut v: std::collections::HashSet<DeviceId> = rows
+            .filter_map(|r| r.ok())
+            .map(|b| DeviceId(to16(&b)))
+            .collect();
+        v.insert(genesis.hub_device);
+        if branch == HQ {
+            v.retain(|d| *d == genesis.hub_device);
+        }
+        v
+    };
+    applied.0.retain(|d, _| visible.contains(d));
+    let w = writer_for(c, genesis, root_seed, writers, device, branch)?;
+    let saved = (w.state.clone(), w.clock.clone());
+    let res = (|| -> Result<Op> {
+        let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
+        rules::check(&op, &TxCtx { c, genesis } as &dyn RuleContext)?;
+        apply::insert_op(c, &op, &wire, hash)?;
+        apply::materialize(c, &op)?;
+        Ok(op)
+    })();
+    if res.is_err() {
+        w.state = saved.0;
+        w.clock = saved.1;
+    }
+    res
+}
+
+impl HubStore for SqliteHub {
+    fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
+                    .query_row([&device.0[..]], |r| {
+                        Ok(DeviceAuth {
+                            key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
+                            branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
+                            revoked: r.get(2)?,
+                        })
+                    })
+                    .optional()?,
+            )
+        })
+    }
+
+    fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>> {
+        let mut g = self.lock();
+        let Inner { conn, genesis, .. } = &mut *g;
+        let from_branch: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT branch FROM devices WHERE id = ?1",
+                [&from.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(wires.len());
+        for wire in wires {
+            let op = match Op::decode(wire) {
+                Ok(op) => op,
+                Err(e) => {
+                    out.push(OpVerdict {
+                        device: DeviceId::default(),
+                        seq: 0,
+                        verdict: Verdict::Rejected,
+                        reason: Some(e.to_string()),
+                    });
+                    continue;
+                }
+            };
+            let (device, seq) = (op.id.device, op.id.seq);
+            // A device relays only ops of its own branch (or the hub's own).
+            if from_branch.as_deref() != Some(&op.branch.0[..]) && op.branch != HQ {
+                out.push(OpVerdict {
+                    device,
+                    seq,
+                    verdict: Verdict::Rejected,
+                    reason: Some(
+                        "branch: a device may only push operations of its own branch".into(),
+                    ),
+                });
+                continue;
+            }
+            let revoked: Option<bool> = tx
+                .query_row(
+                    "SELECT revoked FROM devices WHERE id = ?1",
+                    [&device.0[..]],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if revoked == Some(true) {
+                // Ops made before the revocation that the hub already holds are
+                // duplicates; anything new from a revoked device is refused.
+                let have: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM ops WHERE device = ?1 AND seq = ?2)",
+                    params![&device.0[..], seq],
+                    |r| r.get(0),
+                )?;
+                if !have {
+                    out.push(OpVerdict {
+                        device,
+                        seq,
+                        verdict: Verdict::Rejected,
+                        reason: Some(format!("device: {device} has been revoked")),
+                    });
+                    continue;
+                }
+            }
+            match receive::receive(&tx, genesis, wire, None, Check::Rules) {
+                Ok(r) => {
+                    let (verdict, reason) = match r.outcome {
+                        Outcome::Applied => (Verdict::Accepted, None),
+                        Outcome::Duplicate => (Verdict::Duplicate, None),
+                        Outcome::Waiting => (Verdict::Waiting, None),
+                        Outcome::RecordedRejected => (Verdict::Rejected, r.reason.clone()),
+                    };
+                    if let Some(reason) = &reason {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO rejected_ops (device, seq, hash, wire, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()],
+                        )?;
+                    }
+                    out.push(OpVerdict {
+                        device,
+                        seq,
+                        verdict,
+                        reason,
+                    });
+                }
+                Err(e) => out.push(OpVerdict {
+                    device,
+                    seq,
+                    verdict: Verdict::Rejected,
+                    reason: Some(e.to_string()),
+                }),
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn pull(&self, device: DeviceId, cursor: u64, limit: u32) -> Result<PullResponse> {
+        let g = self.lock();
+        let c = &g.conn;
+        let branch: Vec<u8> = c
+            .query_row(
+                "SELECT branch FROM devices WHERE id = ?1 AND revoked = 0",
+                [&device.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| HubError::Unauthorized("unknown or revoked device".into()))?;
+        let limit = limit.clamp(1, 1000);
+        let mut stmt = c.prepare_cached(
+            "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) ORDER BY lsn LIMIT ?4",
+        )?;
+        let ops: Vec<PulledOp> = stmt
+            .query_map(
+                params![cursor, branch, &g.genesis.hub_device.0[..], limit + 1],
+                |r| {
+                    Ok(PulledOp {
+                        lsn: r.get(0)?,
+                        wire: hex::encode(r.get::<_, Vec<u8>>(1)?),
+                        rejected: r.get(2)?,
+                    })
+                },
+            )?
+            .collect::<Result<_, _>>()?;
+        let more = ops.len() > limit as usize;
+        let ops: Vec<PulledOp> = ops.into_iter().take(limit as usize).collect();
+        let next_cursor = ops.last().map(|o| o.lsn).unwrap_or(cursor);
+        Ok(PullResponse {
+            ops,
+            next_cursor,
+            more,
+            hub_time_ms: now_ms(),
+        })
+    }
+
+    fn lease_block(
+        &self,
+        device: DeviceId,
+        doc_type: DocType,
+        size: u64,
+        today: Date,
+    ) -> Result<Lease> {
+        let mut g = self.lock();
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+        } = &mut *g;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (branch, revoked): (Vec<u8>, bool) = tx
+            .query_row(
+                "SELECT branch, revoked FROM devices WHERE id = ?1",
+                [&device.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+        if revoked {
+            return Err(HubError::Revoked(device.to_string()));
+        }
+        let branch = BranchId(to16(&branch));
+        let (inv, cn): (String, String) = tx.query_row(
+            "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+            [&branch.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let prefix = if doc_type == DocType::TaxInvoice {
+            inv
+        } else {
+            cn
+        };
+        let series = Series::new(&prefix, doc_type, today.financial_year())?;
+        // Blocks go upwards and are never re-leased, even after revocation.
+        let high: u64 = tx
+            .query_row(
+                "SELECT max(last) FROM leases WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3",
+                params![prefix, doc_type.as_str(), series.fy],
+                |r| r.get::<_, Option<u64>>(0),
+            )?
+            .unwrap_or(0);
+        let mut book = LeaseBook::default();
+        if high > 0 {
+            book.insert(Lease {
+                id: RecordId([0; 16]),
+                device,
+                doc_type,
+                prefix: prefix.clone(),
+                fy: series.fy,
+                first: 1,
+                last: high,
+            })?;
+        }
+        let lease = book.grant(RecordId(random()?), &series, device, size)?;
+        let hubdev = branch_hub(root_seed, branch).0;
+        let owner = genesis.owner;
+        commit_in(
+            &tx,
+            genesis,
+            root_seed,
+            writers,
+            hubdev,
+            branch,
+            owner,
+            OpBody::LeaseGranted(lease.clone()),
+        )?;
+        tx.execute(
+            "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
+            params![prefix, doc_type.as_str(), series.fy, lease.last],
+        )?;
+        tx.commit()?;
+        Ok(lease)
+    }
+
+    fn redeem(&self, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
+        let hash = protocol::code_hash(req.code.trim());
+        let mut g = self.lock();
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+        } = &mut *g;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        type Row = (Vec<u8>, String, bool, Vec<u8>, u64, Option<Vec<u8>>);
+        let row: Option<Row> = tx
+            .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .optional()?;
+        let Some((branch, label, holds_store, wrapped, expires, used)) = row else {
+            return Err(HubError::invalid("code", "is not a valid enrollment code"));
+        };
+        if used.is_some() {
+            return Err(HubError::invalid(
+                "code",
+                "has already been used; ask the owner for a new one",
+            ));
+        }
+        if expires < now {
+            return Err(HubError::invalid(
+                "code",
+                "has expired; ask the owner for a new one",
+            ));
+        }
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
+            [&req.device.0[..]],
+            |r| r.get(0),
+        )?;
+        if known {
+            return Err(HubError::invalid(
+                "device",
+                "this device id is already enrolled",
+            ));
+        }
+        let branch = BranchId(to16(&branch));
+        let hubdev = branch_hub(root_seed, branch).0;
+        let owner = genesis.owner;
+        commit_in(
+            &tx,
+            genesis,
+            root_seed,
+            writers,
+            hubdev,
+            branch,
+            owner,
+            OpBody::DeviceEnrolled {
+                device: req.device,
+                key: req.public_key,
+                branch,
+                label,
+                holds_store,
+            },
+        )?;
+        tx.execute(
+            "UPDATE enrollments SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
+            params![&req.device.0[..], now, &hash[..]],
+        )?;
+        tx.commit()?;
+        let wrapped: seal::Sealed = serde_json::from_slice(&wrapped)
+            .map_err(|e| HubError::Setup(format!("wrapped key damaged: {e}")))?;
+        Ok(EnrollResponse {
+            owner,
+            hub_device: genesis.hub_device,
+            hub_key: genesis.hub_key,
+            branch,
+            holds_store,
+            wrapped_branch_key: wrapped,
+            hub_time_ms: now_ms(),
+        })
+    }
+
+    fn add_branch(&self, b: Branch) -> Result<BranchId> {
+        let master = self.master("add a branch (its key is wrapped under the passphrase)")?;
+        let id = b.id;
+        let root = self.genesis();
+        self.commit(root.hub_device, HQ, root.owner, OpBody::BranchCreated(b))?;
+        let (hubdev, hubkey) = {
+            let g = self.lock();
+            branch_hub(&g.root_seed, id)
+        };
+        self.commit(
+            root.hub_device,
+            HQ,
+            root.owner,
+            OpBody::DeviceEnrolled {
+                device: hubdev,
+                key: hubkey.public(),
+                branch: id,
+                label: "hub".into(),
+                holds_store: false,
+            },
+        )?;
+        let branch_key: [u8; 32] = random()?;
+        let wrapped = seal::seal(&master, random()?, &seal::branch_key_aad(&id), &branch_key);
+        self.read(|c| {
+            c.execute(
+                "INSERT INTO branch_keys (branch, nonce, wrapped) VALUES (?1, ?2, ?3)",
+                params![
+                    &id.0[..],
+                    hex::decode(&wrapped.nonce).unwrap_or_default(),
+                    hex::decode(&wrapped.ciphertext).unwrap_or_default()
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    fn add_user(
+        &self,
+        branch: Option<BranchId>,
+        name: &str,
+        role: Role,
+        pin: &str,
+    ) -> Result<UserId> {
+        if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
+        }
+        let g = self.genesis();
+        let id = UserId(random()?);
+        let user = User {
+            id,
+            name: name.trim().into(),
+            role,
+            branch,
+            pin_hash: hash_pin(pin)?,
+        };
+        match branch {
+            Some(b) => self.commit(
+                self.branch_hub_device(b),
+                b,
+                g.owner,
+                OpBody::UserCreated(user),
+            )?,
+            None => self.commit(g.hub_device, HQ, g.owner, OpBody::UserCreated(user))?,
+        };
+        Ok(id)
+    }
+
+    fn create_enrollment(
+        &self,
+        branch: BranchId,
+        label: &str,
+        holds_store: bool,
+        now: u64,
+    ) -> Result<EnrollmentCode> {
+        let master = self.master("issue an enrollment code (it carries the branch key)")?;
+        sync_core::domain::validate::text("label", label, 1, 100)?;
+        let (nonce, wrapped): (Vec<u8>, Vec<u8>) = self
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT nonce, wrapped FROM branch_keys WHERE branch = ?1",
+                    [&branch.0[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+            })?
+            .ok_or_else(|| HubError::NotFound(format!("branch {branch}")))?;
+        let key = seal::open(
+            &master,
+            &seal::branch_key_aad(&branch),
+            &seal::Sealed {
+                nonce: hex::encode(nonce),
+                ciphertext: hex::encode(wrapped),
+            },
+        )?;
+        let code = format!(
+            "{}-{}",
+            hex::encode(random::<4>()?),
+            hex::encode(random::<16>()?)
+        );
+        let secret = protocol::code_secret_key(&code).expect("well-formed code");
+        let for_device = seal::seal(&secret, random()?, &seal::branch_key_aad(&branch), &key);
+        let expires = now + CODE_TTL_MS;
+        self.read(|c| {
+            c.execute(
+                "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires],
+            )?;
+            Ok(())
+        })?;
+        Ok(EnrollmentCode {
+            code,
+            branch,
+            label: label.trim().into(),
+            expires_at_ms: expires,
+        })
+    }
+
+    fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
+        let auth = self
+            .device_auth(device)?
+            .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+        let g = self.genesis();
+        self.commit(
+            self.branch_hub_device(auth.branch),
+            auth.branch,
+            g.owner,
+            OpBody::DeviceRevoked {
+                device,
+                reason: reason.trim().into(),
+            },
+        )?;
+        // Its blocks are reported, never re-leased (the high-water mark stays).
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
+            )?;
+            let rows = stmt.query_map([&device.0[..]], |r| {
+                Ok(Lease {
+                    id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                    device,
+                    doc_type: DocType::parse(&r.get::<_, String>(1)?)
+                        .unwrap_or(DocType::TaxInvoice),
+                    prefix: r.get(2)?,
+                    fy: r.get(3)?,
+                    first: r.get(4)?,
+                    last: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+}
+
+/// The op id of a stored op, for tests.
+pub fn op_ids(c: &Connection) -> Result<Vec<OpId>> {
+    let mut stmt = c.prepare("SELECT device, seq FROM ops ORDER BY lsn")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(OpId {
+            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
+            seq: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,572 @@
+//! The hub over real HTTP on loopback, with simulated devices that sign their
+//! operations and requests exactly as a branch node does: enrollment,
+//! push/pull, idempotency, security refusals, branch isolation and leases.
+
+use std::sync::Arc;
+
+use hub::store::HubStore;
+use hub::store::sqlite::{SqliteHub, now_ms};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sync_core::body::*;
+use sync_core::domain::invoice_no::DocType;
+use sync_core::domain::roles::Role;
+use sync_core::identity::DeviceKey;
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::Op;
+use sync_core::protocol::*;
+use sync_core::replica::{Genesis, Replica};
+use sync_core::writer::DeviceWriter;
+
+const PASS: &str = "correct horse battery";
+
+struct Hub {
+    hub: Arc<SqliteHub>,
+    url: String,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    a: BranchId,
+    b: BranchId,
+    users: std::collections::HashMap<&'static str, UserId>,
+}
+
+fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
+    let mut id = [0u8; 16];
+    getrandom::getrandom(&mut id).unwrap();
+    Branch {
+        id: BranchId(id),
+        name: name.into(),
+        gstin: sync_core::testkit::gstin("29", pan),
+        state_code: "29".into(),
+        address: "Bengaluru".into(),
+        invoice_prefix: prefix.into(),
+        credit_note_prefix: format!("{prefix}C"),
+        upi_id: None,
+    }
+}
+
+async fn start() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.sqlite");
+    let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
+        let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASS).unwrap();
+        let a = hub
+            .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
+            .unwrap();
+        let b = hub
+            .add_branch(branch("Whitefield", "FGHIJ5678K", "WFD"))
+            .unwrap();
+        let mut users = std::collections::HashMap::new();
+        users.insert(
+            "rec_a",
+            hub.add_user(Some(a), "Ravi", Role::Receptionist, "1111")
+                .unwrap(),
+        );
+        users.insert(
+            "tech_a",
+            hub.add_user(Some(a), "Tara", Role::Technician, "2222")
+                .unwrap(),
+        );
+        users.insert(
+            "acc_a",
+            hub.add_user(Some(a), "Arun", Role::Accountant, "3333")
+                .unwrap(),
+        );
+        users.insert(
+            "rec_b",
+            hub.add_user(Some(b), "Bina", Role::Receptionist, "4444")
+                .unwrap(),
+        );
+        (Arc::new(hub), a, b, users)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let state = hub::server::AppState::new(hub.clone(), "k".into());
+    tokio::spawn(async move {
+        hub::server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Hub {
+        hub,
+        url,
+        _dir: dir,
+        _stop: tx,
+        a,
+        b,
+        users,
+    }
+}
+
+/// A simulated device: its key, its writer and its replica of what it pulled.
+struct Dev {
+    id: DeviceId,
+    key: DeviceKey,
+    w: DeviceWriter,
+    r: Replica,
+    branch: BranchId,
+    cursor: u64,
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Dev {
+    async fn enroll(h: &Hub, branch: BranchId, store: bool) -> Dev {
+        let hub = h.hub.clone();
+        let code = tokio::task::spawn_blocking(move || {
+            hub.create_enrollment(branch, "test device", store, now_ms())
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).unwrap();
+        let key = DeviceKey::from_seed(seed);
+        let mut idb = [0u8; 16];
+        getrandom::getrandom(&mut idb).unwrap();
+        let id = DeviceId(idb);
+        let http = reqwest::Client::new();
+        let r = http
+            .post(format!("{}{ENROLL}", h.url))
+            .json(&EnrollRequest {
+                code: code.code.clone(),
+                device: id,
+                public_key: key.public(),
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let resp: EnrollResponse = r.json().await.unwrap();
+        let bk = sync_core::seal::open(
+            &code_secret_key(&code.code).unwrap(),
+            &sync_core::seal::branch_key_aad(&branch),
+            &resp.wrapped_branch_key,
+        )
+        .unwrap();
+        assert_eq!(bk.len(), 32);
+        // The code is one-time.
+        let again = http
+            .post(format!("{}{ENROLL}", h.url))
+            .json(&EnrollRequest {
+                code: code.code,
+                device: DeviceId([9; 16]),
+                public_key: key.public(),
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 422);
+        let genesis = Genesis {
+            owner: resp.owner,
+            hub_device: resp.hub_device,
+            hub_key: resp.hub_key,
+        };
+        let mut d = Dev {
+            id,
+            w: DeviceWriter::new(id, DeviceKey::from_seed(seed)),
+            key,
+            r: Replica::new(genesis),
+            branch,
+            cursor: 0,
+            http,
+            url: h.url.clone(),
+        };
+        d.pull_all().await;
+        d
+    }
+
+    async fn signed(&self, path: &str, body: &Value) -> reqwest::Response {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.signed_raw(path, bytes, now_ms()).await
+    }
+
+    async fn signed_raw(&self, path: &str, bytes: Vec<u8>, time: u64) -> reqwest::Response {
+        let sig = self
+            .key
+            .sign(&request_signing_bytes("POST", path, time, &bytes));
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header(H_DEVICE, self.id.to_string())
+            .header(H_TIME, time.to_string())
+            .header(H_SIGNATURE, hex::encode(sig))
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn pull_all(&mut self) -> usize {
+        let mut n = 0;
+        loop {
+            let r = self
+                .signed(
+                    PULL,
+                    &serde_json::json!({ "cursor": self.cursor, "limit": 100 }),
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+            let p: PullResponse = r.json().await.unwrap();
+            for o in &p.ops {
+                let op = Op::decode(&hex::decode(&o.wire).unwrap()).unwrap();
+                assert_eq!(o.rejected, None, "this test's pulled ops are all accepted");
+                let kind = op.body.kind();
+                let dev = op.id.device;
+                if let Err(e) = self.r.receive(op) {
+                    panic!(
+                        "receiving {kind} from {dev} (hub root {}): {e}",
+                        self.r.genesis.hub_device
+                    );
+                }
+                n += 1;
+            }
+            self.cursor = p.next_cursor;
+            if !p.more {
+                return n;
+            }
+        }
+    }
+
+    fn make(&mut self, author: UserId, body: OpBody) -> Op {
+        let applied = self.r.applied().clone();
+        let op = self
+            .w
+            .make(author, self.branch, body, &applied, now_ms())
+            .unwrap();
+        self.r.receive(op.clone()).unwrap();
+        op
+    }
+
+    async fn push(&self, ops: &[Op]) -> (reqwest::StatusCode, Value) {
+        let body = serde_json::json!({ "ops": ops.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>() });
+        let r = self.signed(PUSH, &body).await;
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+fn customer(n: u32) -> OpBody {
+    OpBody::CustomerCreated(Customer {
+        id: RecordId(sync_core::testkit::id16(b'c', n)),
+        name: format!("Customer {n}"),
+        mobile: "9845012345".into(),
+        email: None,
+        address: None,
+        gstin: None,
+        state_code: None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enroll_push_pull_and_idempotency() {
+    let h = start().await;
+    let mut a1 = Dev::enroll(&h, h.a, true).await;
+    let mut a2 = Dev::enroll(&h, h.a, false).await;
+    let rec = h.users["rec_a"];
+    let ops: Vec<Op> = (0..20).map(|i| a1.make(rec, customer(i))).collect();
+    let (st, v) = a1.push(&ops).await;
+    assert_eq!(st, 200, "{v}");
+    let res: PushResponse = serde_json::from_value(v).unwrap();
+    assert!(
+        res.results.iter().all(|r| r.verdict == Verdict::Accepted),
+        "{:?}",
+        res.results
+    );
+    // Pushing the same batch again: duplicates, not errors, nothing applied twice.
+    let (_, v) = a1.push(&ops).await;
+    let res: PushResponse = serde_json::from_value(v).unwrap();
+    assert!(res.results.iter().all(|r| r.verdict == Verdict::Duplicate));
+    let customers: i64 = h
+        .hub
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(customers, 20);
+    // The other device of the branch pulls them and converges.
+    assert_eq!(a2.pull_all().await, 20);
+    a1.pull_all().await;
+    assert_eq!(a1.r.hash(), a2.r.hash());
+    // An op pushed before its causal past waits, then is accepted when the past arrives.
+    let x = a2.make(rec, customer(100));
+    let y = a2.make(rec, customer(101));
+    let (_, v) = a2.push(std::slice::from_ref(&y)).await;
+    assert_eq!(v["results"][0]["verdict"], "waiting");
+    let (_, v) = a2.push(&[x]).await;
+    assert_eq!(v["results"][0]["verdict"], "accepted");
+    let (_, v) = a2.push(&[y]).await;
+    assert_eq!(
+        v["results"][0]["verdict"], "duplicate",
+        "it was applied when its past arrived"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_refusals() {
+    let h = start().await;
+    let mut a1 = Dev::enroll(&h, h.a, true).await;
+    let mut b1 = Dev::enroll(&h, h.b, true).await;
+    let rec = h.users["rec_a"];
+    let body = serde_json::to_vec(&serde_json::json!({ "cursor": 0, "limit": 10 })).unwrap();
+    // forged signature
+    let mut forged = a1.signed_raw(PULL, body.clone(), now_ms()).await;
+    assert_eq!(forged.status(), 200);
+    let time = now_ms();
+    let sig = DeviceKey::from_seed([7; 32]).sign(&request_signing_bytes("POST", PULL, time, &body));
+    forged = a1
+        .http
+        .post(format!("{}{PULL}", a1.url))
+        .header(H_DEVICE, a1.id.to_string())
+        .header(H_TIME, time.to_string())
+        .header(H_SIGNATURE, hex::encode(sig))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let e: Value = forged.json().await.unwrap();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signature")
+    );
+    // replayed request (an hour old)
+    let old = a1
+        .signed_raw(PULL, body.clone(), now_ms() - 3_600_000)
+        .await;
+    assert_eq!(old.status(), 401);
+    // a forged op inside a validly signed request: signature of the op is checked too
+    let mut op = a1.make(rec, customer(1));
+    op.sig[5] ^= 1;
+    let (_, v) = a1.push(&[op]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
+        "{v}"
+    );
+    // an op for another branch
+    let mut a_other = Dev::enroll(&h, h.a, false).await;
+    a_other.branch = h.b;
+    let op = a_other.make(h.users["rec_b"], customer(2));
+    let (_, v) = a_other.push(&[op]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("branch"),
+        "{v}"
+    );
+    // an op beyond the author's role: a technician creating a customer
+    let mut a3 = Dev::enroll(&h, h.a, false).await;
+    let op = a3.make(h.users["tech_a"], customer(3));
+    let (_, v) = a3.push(&[op]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("permission denied"),
+        "{v}"
+    );
+    // the rejected op keeps its place: the device's next op is still accepted
+    let op2 = a3.make(rec, customer(4));
+    let (_, v) = a3.push(&[op2]).await;
+    assert_eq!(v["results"][0]["verdict"], "accepted", "{v}");
+    // oversized body
+    let big = vec![b' '; 9 * 1024 * 1024];
+    let r = a1.signed_raw(PUSH, big, now_ms()).await;
+    assert_eq!(r.status(), 413);
+    // a branch-B device pulls nothing of branch A
+    let before = b1.r.log_len();
+    b1.pull_all().await;
+    use sync_core::replica::Kind;
+    // Branch B knows branch A exists (the org's branch list and the hub's own
+    // signing device for A), and nothing else of it: no users, devices, customers.
+    let leaked: Vec<_> =
+        b1.r.state
+            .records
+            .iter()
+            .filter(|((k, _), r)| {
+                r.branch == Some(h.a)
+                    && *k != Kind::Branch
+                    && !(*k == Kind::Device && r.text("label") == Some("hub"))
+            })
+            .map(|((k, _), _)| *k)
+            .collect();
+    assert!(leaked.is_empty(), "branch B sees {leaked:?} of branch A");
+    assert!(b1.r.log_len() >= before);
+    let customers_in_b =
+        b1.r.state
+            .records
+            .keys()
+            .filter(|(k, _)| *k == sync_core::replica::Kind::Customer)
+            .count();
+    assert_eq!(customers_in_b, 0);
+    // a revoked device is refused
+    let hub = h.hub.clone();
+    let id = a1.id;
+    tokio::task::spawn_blocking(move || hub.revoke(id, "laptop stolen").unwrap())
+        .await
+        .unwrap();
+    let op = a1.make(rec, customer(9));
+    let r = a1
+        .signed(
+            PUSH,
+            &serde_json::json!({ "ops": [hex::encode(op.encode().unwrap())] }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let _ = &mut b1;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_concurrent_lease_requests_never_overlap() {
+    let h = start().await;
+    let mut devs = vec![];
+    for i in 0..4 {
+        devs.push(Arc::new(
+            Dev::enroll(&h, if i % 2 == 0 { h.a } else { h.b }, i < 2).await,
+        ));
+    }
+    let mut tasks = vec![];
+    for i in 0..300 {
+        let d = devs[i % devs.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let r = d.signed(LEASE, &serde_json::json!({ "doc_type": if i % 3 == 0 { "credit_note" } else { "tax_invoice" } })).await;
+            assert!(r.status() == 201 || r.status() == 429, "{}", r.status());
+            if r.status() == 201 { Some(r.json::<LeaseResponse>().await.unwrap().lease) } else { None }
+        }));
+    }
+    let mut leases: Vec<Lease> = vec![];
+    for t in tasks {
+        if let Some(l) = t.await.unwrap() {
+            leases.push(l);
+        }
+    }
+    assert!(
+        leases.len() >= 200,
+        "most requests were served ({})",
+        leases.len()
+    );
+    for (i, x) in leases.iter().enumerate() {
+        for y in &leases[i + 1..] {
+            let same = x.prefix == y.prefix && x.doc_type == y.doc_type && x.fy == y.fy;
+            assert!(
+                !(same && x.first <= y.last && y.first <= x.last),
+                "overlap: {x:?} {y:?}"
+            );
+        }
+    }
+    // per series the blocks are contiguous from 1
+    let mut jay: Vec<&Lease> = leases
+        .iter()
+        .filter(|l| l.prefix == "JAY" && l.doc_type == DocType::TaxInvoice)
+        .collect();
+    jay.sort_by_key(|l| l.first);
+    assert_eq!(jay[0].first, 1);
+    for w in jay.windows(2) {
+        assert_eq!(w[0].last + 1, w[1].first);
+    }
+    // and a device can issue a number from its lease; the hub accepts it, and refuses one outside
+    let mut d = Arc::try_unwrap(devs.remove(0)).ok().unwrap();
+    d.pull_all().await;
+    let mine = leases
+        .iter()
+        .find(|l| l.device == d.id && l.doc_type == DocType::TaxInvoice)
+        .unwrap()
+        .clone();
+    let acc = h.users["acc_a"];
+    let doc = |seq: u64, id: u8| {
+        let series =
+            sync_core::domain::invoice_no::Series::new("JAY", DocType::TaxInvoice, mine.fy)
+                .unwrap();
+        let line = Line {
+            id: RecordId([id; 16]),
+            kind: LineKind::Service,
+            item: None,
+            description: "Repair".into(),
+            hsn_sac: "998713".into(),
+            qty: Decimal::ONE,
+            unit: "nos".into(),
+            unit_price: Decimal::from(1000),
+            discount: Decimal::ZERO,
+            gst_rate: Decimal::from(18),
+        };
+        let date = sync_core::domain::date::Date::from_unix_ms_ist(now_ms());
+        OpBody::DocumentIssued(Document {
+            id: RecordId([id.wrapping_add(100); 16]),
+            doc_type: DocType::TaxInvoice,
+            prefix: "JAY".into(),
+            fy: mine.fy,
+            seq,
+            number: series.format(seq).unwrap(),
+            date,
+            supplier_gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
+            supplier_state: "29".into(),
+            customer: None,
+            customer_name: "Walk-in".into(),
+            customer_gstin: None,
+            customer_address: None,
+            place_of_supply: "29".into(),
+            job: None,
+            lines: vec![line],
+            grand_total: Decimal::from(1180),
+            against: None,
+            reason: None,
+        })
+    };
+    let good = d.make(acc, doc(mine.first, 1));
+    let (_, v) = d.push(&[good]).await;
+    assert_eq!(v["results"][0]["verdict"], "accepted", "{v}");
+    // Outside its lease (another device's block): refused by the hub even if the device let it through.
+    let other = leases
+        .iter()
+        .find(|l| l.device != d.id && l.prefix == "JAY" && l.doc_type == DocType::TaxInvoice)
+        .unwrap();
+    let applied = d.r.applied().clone();
+    let bad =
+        d.w.make(acc, d.branch, doc(other.first, 2), &applied, now_ms())
+            .unwrap();
+    let (_, v) = d.push(&[bad]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lease"),
+        "{v}"
+    );
+}
+
+#[test]
+fn hub_database_alone_reveals_no_branch_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.sqlite");
+    let hub = SqliteHub::init(&db, "Olivia", "2468", PASS).unwrap();
+    let b = hub
+        .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
+        .unwrap();
+    let code = hub
+        .create_enrollment(b, "front desk", true, now_ms())
+        .unwrap();
+    // Without the passphrase, no codes can be issued.
+    drop(hub);
+    let locked = SqliteHub::open(&db, None).unwrap();
+    assert!(matches!(
+        locked.create_enrollment(b, "x", false, now_ms()),
+        Err(hub::HubError::Locked(_))
+    ));
+    assert!(SqliteHub::open(&db, Some("wrong passphrase")).is_err());
+    // The code's secret is not in the database: only its hash and a key wrapped under it.
+    let bytes = std::fs::read(&db).unwrap();
+    let secret = code.code.split_once('-').unwrap().1;
+    assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+}
