@@ -39,7 +39,7 @@ pub enum Check {
     Trust,
 }
 
-fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
+pub fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
     if d == genesis.hub_device {
         return Ok(genesis.hub_key);
     }
@@ -95,7 +95,21 @@ pub fn receive(
     rejected: Option<&str>,
     check: Check,
 ) -> Result<Received> {
-    let op = Op::decode(wire)?;
+    receive_op(c, genesis, Op::decode(wire)?, wire, rejected, check, false)
+}
+
+/// As [`receive`], for an op already decoded, whose signature the caller may
+/// have verified already (the hub checks a whole batch at once, about twice as
+/// fast as one by one).
+pub fn receive_op(
+    c: &Connection,
+    genesis: &Genesis,
+    op: Op,
+    wire: &[u8],
+    rejected: Option<&str>,
+    check: Check,
+    signature_verified: bool,
+) -> Result<Received> {
     let hash = hash_wire(wire);
     let head = crate::chain_head(c, op.id.device)?;
     if op.id.seq <= head.seq {
@@ -150,7 +164,16 @@ pub fn receive(
             unblocked: vec![],
         });
     }
-    let (outcome, reason) = apply_ready(c, genesis, &op, wire, hash, rejected, check)?;
+    let (outcome, reason) = apply_ready(
+        c,
+        genesis,
+        &op,
+        wire,
+        hash,
+        rejected,
+        check,
+        signature_verified,
+    )?;
     let unblocked = drain(c, genesis, check)?;
     Ok(Received {
         id: op.id,
@@ -160,6 +183,7 @@ pub fn receive(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn apply_ready(
     c: &Connection,
     genesis: &Genesis,
@@ -168,8 +192,11 @@ fn apply_ready(
     hash: OpHash,
     rejected: Option<&str>,
     check: Check,
+    signature_verified: bool,
 ) -> Result<(Outcome, Option<String>)> {
-    op.verify(&key_of(c, genesis, op.id.device)?)?;
+    if !signature_verified {
+        op.verify(&key_of(c, genesis, op.id.device)?)?;
+    }
     chain::check_no_replay(crate::chain_head(c, op.id.device)?, op, hash, |_| None)?;
     if let Some(r) = rejected {
         apply::insert_op_as(c, op, wire, hash, Some(r))?;
@@ -216,6 +243,7 @@ fn drain(
                 hash_wire(&wire),
                 rejected.as_deref(),
                 check,
+                false,
             )?;
             done.push((op.id, o, r));
             progressed = true;

@@ -435,16 +435,54 @@ impl HubStore for SqliteHub {
             )
             .optional()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Decode everything, then verify every signature whose key we know in
+        // one batch (about twice the speed of one by one); if the batch fails,
+        // each op is verified on its own so the forgery is named.
+        let decoded: Vec<std::result::Result<Op, String>> = wires
+            .iter()
+            .map(|w| Op::decode(w).map_err(|e| e.to_string()))
+            .collect();
+        let mut keys = Vec::new();
+        let mut msgs = Vec::new();
+        let mut sigs = Vec::new();
+        let mut idx = Vec::new();
+        for (i, d) in decoded.iter().enumerate() {
+            if let Ok(op) = d
+                && let Ok(k) = receive::key_of(&tx, genesis, op.id.device) {
+                    msgs.push(op.signing_bytes()?);
+                    sigs.push(op.sig);
+                    keys.push(k);
+                    idx.push(i);
+                }
+        }
+        let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+        // Two halves on two cores: the hub machine has two.
+        let half = refs.len() / 2;
+        let batch_ok = !idx.is_empty()
+            && std::thread::scope(|sc| {
+                let first = sc.spawn(|| {
+                    sync_core::identity::verify_batch(&refs[..half], &sigs[..half], &keys[..half])
+                });
+                let second =
+                    sync_core::identity::verify_batch(&refs[half..], &sigs[half..], &keys[half..]);
+                second && first.join().unwrap_or(false)
+            });
+        let mut verified = vec![false; wires.len()];
+        if batch_ok {
+            for i in idx {
+                verified[i] = true;
+            }
+        }
         let mut out = Vec::with_capacity(wires.len());
-        for wire in wires {
-            let op = match Op::decode(wire) {
+        for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
+            let op = match decoded {
                 Ok(op) => op,
                 Err(e) => {
                     out.push(OpVerdict {
                         device: DeviceId::default(),
                         seq: 0,
                         verdict: Verdict::Rejected,
-                        reason: Some(e.to_string()),
+                        reason: Some(e),
                     });
                     continue;
                 }
@@ -487,7 +525,7 @@ impl HubStore for SqliteHub {
                     continue;
                 }
             }
-            match receive::receive(&tx, genesis, wire, None, Check::Rules) {
+            match receive::receive_op(&tx, genesis, op, wire, None, Check::Rules, verified[i]) {
                 Ok(r) => {
                     let (verdict, reason) = match r.outcome {
                         Outcome::Applied => (Verdict::Accepted, None),

@@ -1,0 +1,179 @@
+//! Hub ingest on this machine, in one run, beside its limits:
+//!
+//! - **hub ingest**: `accept_batch` of 1000-op batches from 4 devices —
+//!   decode, batch-verify signatures, chain + causal checks, the rule book,
+//!   store, materialize, one transaction per batch;
+//! - **batch-verify limit**: ed25519 batch verification of the same ops;
+//! - **bare-insert limit**: inserting the same wire bytes into a plain table,
+//!   1000 rows per transaction, same durability.
+//!
+//! Run: `cargo bench -p hub --bench ingest` (N via INGEST_N, default 20000).
+#![allow(clippy::float_arithmetic)] // rates and times, not money
+
+use std::time::Instant;
+
+use hub::store::HubStore;
+use hub::store::sqlite::{SqliteHub, now_ms};
+use rusqlite::params;
+use sync_core::body::*;
+use sync_core::domain::roles::Role;
+use sync_core::identity::{DeviceKey, verify_batch};
+use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::op::Op;
+use sync_core::protocol::{EnrollRequest, Verdict};
+use sync_core::vv::VersionVector;
+use sync_core::writer::DeviceWriter;
+
+fn main() {
+    let n: usize = std::env::var("INGEST_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SqliteHub::init(
+        &dir.path().join("hub.sqlite"),
+        "Owner",
+        "2468",
+        "bench passphrase",
+    )
+    .unwrap();
+    let branch = hub
+        .add_branch(Branch {
+            id: BranchId([1; 16]),
+            name: "Bench".into(),
+            gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
+            state_code: "29".into(),
+            address: String::new(),
+            invoice_prefix: "BEN".into(),
+            credit_note_prefix: "BENC".into(),
+            upi_id: None,
+        })
+        .unwrap();
+    let rec = hub
+        .add_user(Some(branch), "Ravi", Role::Receptionist, "1111")
+        .unwrap();
+    let devices = 4;
+    let mut writers: Vec<DeviceWriter> = (0..devices)
+        .map(|i| {
+            let key = DeviceKey::from_seed([i as u8 + 10; 32]);
+            let id = DeviceId([i as u8 + 10; 16]);
+            let code = hub
+                .create_enrollment(branch, "bench", i == 0, now_ms())
+                .unwrap();
+            hub.redeem(
+                &EnrollRequest {
+                    code: code.code,
+                    device: id,
+                    public_key: key.public(),
+                },
+                now_ms(),
+            )
+            .unwrap();
+            DeviceWriter::new(id, key)
+        })
+        .collect();
+    // Realistic mix: each device creates customers and edits them.
+    let per = n / devices;
+    let mut batches: Vec<(usize, Vec<Vec<u8>>)> = vec![];
+    let mut all_ops: Vec<Op> = vec![];
+    for (d, w) in writers.iter_mut().enumerate() {
+        let mut ops = vec![];
+        for i in 0..per {
+            let id = RecordId(sync_core::testkit::id16(d as u8, (i / 2) as u32));
+            let body = if i % 2 == 0 {
+                OpBody::CustomerCreated(Customer {
+                    id,
+                    name: format!("Customer {i}"),
+                    mobile: "9845012345".into(),
+                    email: None,
+                    address: None,
+                    gstin: None,
+                    state_code: Some("29".into()),
+                })
+            } else {
+                let prev = ops.last().map(|o: &Op| o.id).into_iter().collect();
+                OpBody::CustomerUpdated {
+                    customer: id,
+                    writes: vec![FieldWrite {
+                        field: "name".into(),
+                        value: FieldValue::Text(format!("Customer {i} (edited)")),
+                        supersedes: prev,
+                    }],
+                }
+            };
+            ops.push(
+                w.make(rec, branch, body, &VersionVector::default(), now_ms())
+                    .unwrap(),
+            );
+        }
+        for chunk in ops.chunks(1000) {
+            batches.push((d, chunk.iter().map(|o| o.encode().unwrap()).collect()));
+        }
+        all_ops.extend(ops);
+    }
+    let total: usize = batches.iter().map(|b| b.1.len()).sum();
+
+    // batch-verify limit
+    let keys: Vec<_> = all_ops
+        .iter()
+        .map(|o| DeviceKey::from_seed([o.id.device.0[0]; 32]).public())
+        .collect();
+    let msgs: Vec<Vec<u8>> = all_ops.iter().map(|o| o.signing_bytes().unwrap()).collect();
+    let t = Instant::now();
+    for ((m, s), k) in msgs
+        .chunks(1000)
+        .zip(all_ops.chunks(1000))
+        .zip(keys.chunks(1000))
+    {
+        let refs: Vec<&[u8]> = m.iter().map(|x| x.as_slice()).collect();
+        let sigs: Vec<[u8; 64]> = s.iter().map(|o| o.sig).collect();
+        assert!(verify_batch(&refs, &sigs, k));
+    }
+    let verify_s = t.elapsed().as_secs_f64();
+
+    // bare-insert limit
+    let mut bare = rusqlite::Connection::open(dir.path().join("bare.sqlite")).unwrap();
+    bare.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE ops (lsn INTEGER PRIMARY KEY, device BLOB, seq INTEGER, wire BLOB, UNIQUE (device, seq));").unwrap();
+    let t = Instant::now();
+    for (_, b) in &batches {
+        let tx = bare.transaction().unwrap();
+        for w in b {
+            let op = Op::decode(w).unwrap();
+            tx.prepare_cached("INSERT INTO ops (device, seq, wire) VALUES (?1, ?2, ?3)")
+                .unwrap()
+                .execute(params![&op.id.device.0[..], op.id.seq, w])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let bare_s = t.elapsed().as_secs_f64();
+
+    // hub ingest
+    let t = Instant::now();
+    let mut accepted = 0;
+    for (d, b) in &batches {
+        let res = hub.accept_batch(DeviceId([*d as u8 + 10; 16]), b).unwrap();
+        accepted += res
+            .iter()
+            .filter(|r| r.verdict == Verdict::Accepted)
+            .count();
+    }
+    let ingest_s = t.elapsed().as_secs_f64();
+    assert_eq!(accepted, total, "every op accepted");
+
+    println!("{total} ops from {devices} devices, batches of 1000, WAL + synchronous=FULL\n");
+    println!("| path | ops/s |");
+    println!("|---|---:|");
+    println!(
+        "| hub ingest (decode, batch-verify, chain, rules, store, materialize) | {:.0} |",
+        total as f64 / ingest_s
+    );
+    println!(
+        "| limit: ed25519 batch verification alone | {:.0} |",
+        total as f64 / verify_s
+    );
+    println!(
+        "| limit: bare INSERT of the wire bytes | {:.0} |",
+        total as f64 / bare_s
+    );
+}
