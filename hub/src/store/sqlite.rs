@@ -448,12 +448,13 @@ impl HubStore for SqliteHub {
         let mut idx = Vec::new();
         for (i, d) in decoded.iter().enumerate() {
             if let Ok(op) = d
-                && let Ok(k) = receive::key_of(&tx, genesis, op.id.device) {
-                    msgs.push(op.signing_bytes()?);
-                    sigs.push(op.sig);
-                    keys.push(k);
-                    idx.push(i);
-                }
+                && let Ok(k) = receive::key_of(&tx, genesis, op.id.device)
+            {
+                msgs.push(op.signing_bytes()?);
+                sigs.push(op.sig);
+                keys.push(k);
+                idx.push(i);
+            }
         }
         let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
         // Two halves on two cores: the hub machine has two.

@@ -1,0 +1,279 @@
+//! Shared fixtures: a hub on loopback with two branches, and simulated
+//! devices that sign their operations and requests as a branch node does.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use hub::store::HubStore;
+use hub::store::sqlite::{SqliteHub, now_ms};
+use serde_json::Value;
+use sync_core::body::*;
+use sync_core::domain::roles::Role;
+use sync_core::identity::DeviceKey;
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::Op;
+use sync_core::protocol::*;
+use sync_core::replica::{Genesis, Replica};
+use sync_core::writer::DeviceWriter;
+
+pub const PASS: &str = "correct horse battery";
+
+pub struct Hub {
+    pub hub: Arc<SqliteHub>,
+    pub url: String,
+    pub _dir: tempfile::TempDir,
+    pub _stop: tokio::sync::oneshot::Sender<()>,
+    pub a: BranchId,
+    pub b: BranchId,
+    pub users: std::collections::HashMap<&'static str, UserId>,
+}
+
+pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
+    let mut id = [0u8; 16];
+    getrandom::getrandom(&mut id).unwrap();
+    Branch {
+        id: BranchId(id),
+        name: name.into(),
+        gstin: sync_core::testkit::gstin("29", pan),
+        state_code: "29".into(),
+        address: "Bengaluru".into(),
+        invoice_prefix: prefix.into(),
+        credit_note_prefix: format!("{prefix}C"),
+        upi_id: None,
+    }
+}
+
+pub async fn start() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.sqlite");
+    let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
+        let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASS).unwrap();
+        let a = hub
+            .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
+            .unwrap();
+        let b = hub
+            .add_branch(branch("Whitefield", "FGHIJ5678K", "WFD"))
+            .unwrap();
+        let mut users = std::collections::HashMap::new();
+        users.insert(
+            "rec_a",
+            hub.add_user(Some(a), "Ravi", Role::Receptionist, "1111")
+                .unwrap(),
+        );
+        users.insert(
+            "tech_a",
+            hub.add_user(Some(a), "Tara", Role::Technician, "2222")
+                .unwrap(),
+        );
+        users.insert(
+            "acc_a",
+            hub.add_user(Some(a), "Arun", Role::Accountant, "3333")
+                .unwrap(),
+        );
+        users.insert(
+            "rec_b",
+            hub.add_user(Some(b), "Bina", Role::Receptionist, "4444")
+                .unwrap(),
+        );
+        (Arc::new(hub), a, b, users)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let state = hub::server::AppState::new(hub.clone(), "k".into());
+    tokio::spawn(async move {
+        hub::server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Hub {
+        hub,
+        url,
+        _dir: dir,
+        _stop: tx,
+        a,
+        b,
+        users,
+    }
+}
+
+/// A simulated device: its key, its writer and its replica of what it pulled.
+pub struct Dev {
+    pub id: DeviceId,
+    pub key: DeviceKey,
+    pub w: DeviceWriter,
+    pub r: Replica,
+    pub branch: BranchId,
+    pub cursor: u64,
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl Dev {
+    pub async fn enroll(h: &Hub, branch: BranchId, store: bool) -> Dev {
+        let hub = h.hub.clone();
+        let code = tokio::task::spawn_blocking(move || {
+            hub.create_enrollment(branch, "test device", store, now_ms())
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).unwrap();
+        let key = DeviceKey::from_seed(seed);
+        let mut idb = [0u8; 16];
+        getrandom::getrandom(&mut idb).unwrap();
+        let id = DeviceId(idb);
+        let http = reqwest::Client::new();
+        let r = http
+            .post(format!("{}{ENROLL}", h.url))
+            .json(&EnrollRequest {
+                code: code.code.clone(),
+                device: id,
+                public_key: key.public(),
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let resp: EnrollResponse = r.json().await.unwrap();
+        let bk = sync_core::seal::open(
+            &code_secret_key(&code.code).unwrap(),
+            &sync_core::seal::branch_key_aad(&branch),
+            &resp.wrapped_branch_key,
+        )
+        .unwrap();
+        assert_eq!(bk.len(), 32);
+        // The code is one-time.
+        let again = http
+            .post(format!("{}{ENROLL}", h.url))
+            .json(&EnrollRequest {
+                code: code.code,
+                device: DeviceId([9; 16]),
+                public_key: key.public(),
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 422);
+        let genesis = Genesis {
+            owner: resp.owner,
+            hub_device: resp.hub_device,
+            hub_key: resp.hub_key,
+        };
+        let mut d = Dev {
+            id,
+            w: DeviceWriter::new(id, DeviceKey::from_seed(seed)),
+            key,
+            r: Replica::new(genesis),
+            branch,
+            cursor: 0,
+            http,
+            url: h.url.clone(),
+        };
+        d.pull_all().await;
+        d
+    }
+
+    pub async fn signed(&self, path: &str, body: &Value) -> reqwest::Response {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.signed_raw(path, bytes, now_ms()).await
+    }
+
+    pub async fn signed_raw(&self, path: &str, bytes: Vec<u8>, time: u64) -> reqwest::Response {
+        let sig = self
+            .key
+            .sign(&request_signing_bytes("POST", path, time, &bytes));
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header(H_DEVICE, self.id.to_string())
+            .header(H_TIME, time.to_string())
+            .header(H_SIGNATURE, hex::encode(sig))
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// As `signed`, but a dropped connection is an error, not a panic.
+    pub async fn try_signed(&self, path: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let time = now_ms();
+        let sig = self
+            .key
+            .sign(&request_signing_bytes("POST", path, time, &bytes));
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header(H_DEVICE, self.id.to_string())
+            .header(H_TIME, time.to_string())
+            .header(H_SIGNATURE, hex::encode(sig))
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await
+    }
+
+    pub async fn pull_all(&mut self) -> usize {
+        let mut n = 0;
+        loop {
+            let r = self
+                .signed(
+                    PULL,
+                    &serde_json::json!({ "cursor": self.cursor, "limit": 100 }),
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+            let p: PullResponse = r.json().await.unwrap();
+            for o in &p.ops {
+                let op = Op::decode(&hex::decode(&o.wire).unwrap()).unwrap();
+                assert_eq!(o.rejected, None, "this test's pulled ops are all accepted");
+                let kind = op.body.kind();
+                let dev = op.id.device;
+                if let Err(e) = self.r.receive(op) {
+                    panic!(
+                        "receiving {kind} from {dev} (hub root {}): {e}",
+                        self.r.genesis.hub_device
+                    );
+                }
+                n += 1;
+            }
+            self.cursor = p.next_cursor;
+            if !p.more {
+                return n;
+            }
+        }
+    }
+
+    pub fn make(&mut self, author: UserId, body: OpBody) -> Op {
+        let applied = self.r.applied().clone();
+        let op = self
+            .w
+            .make(author, self.branch, body, &applied, now_ms())
+            .unwrap();
+        self.r.receive(op.clone()).unwrap();
+        op
+    }
+
+    pub async fn push(&self, ops: &[Op]) -> (reqwest::StatusCode, Value) {
+        let body = serde_json::json!({ "ops": ops.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>() });
+        let r = self.signed(PUSH, &body).await;
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+pub fn customer(n: u32) -> OpBody {
+    OpBody::CustomerCreated(Customer {
+        id: RecordId(sync_core::testkit::id16(b'c', n)),
+        name: format!("Customer {n}"),
+        mobile: "9845012345".into(),
+        email: None,
+        address: None,
+        gstin: None,
+        state_code: None,
+    })
+}

@@ -1,0 +1,128 @@
+//! The hub killed with SIGKILL mid-push and restarted: nothing it
+//! acknowledged is lost, and the device retries and converges.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use hub::store::sqlite::SqliteHub;
+use sync_core::op::Op;
+use sync_core::protocol::{PushResponse, Verdict};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn_hub(db: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_hub"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--dashboard-key",
+            "k",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("hub did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_push_loses_nothing_acknowledged() {
+    // Set up the business in-process, then hand the database to a hub process.
+    let h = start().await;
+    let mut dev = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let db = h.hub.db.clone();
+    let ops: Vec<Op> = (0..3000).map(|i| dev.make(rec, customer(i))).collect();
+    drop(h.hub);
+    let port = free_port();
+    let mut child = spawn_hub(&db, port);
+    dev.url = format!("http://127.0.0.1:{port}");
+    let mut acknowledged: Vec<(sync_core::ids::DeviceId, u64)> = vec![];
+    let mut sent = 0usize;
+    let mut kills = 0;
+    let mut rounds = 0;
+    while sent < ops.len() {
+        rounds += 1;
+        assert!(rounds < 500, "no progress");
+        let batch = &ops[sent..(sent + 200).min(ops.len())];
+        // Kill the hub while this push is in flight, every third round.
+        let killer = if rounds % 3 == 0 {
+            let pid = child.id();
+            Some(std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(3 + (pid as u64 % 7)));
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }))
+        } else {
+            None
+        };
+        let body = serde_json::json!({ "ops": batch.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>() });
+        let res = tokio::time::timeout(
+            Duration::from_secs(10),
+            dev.try_signed(sync_core::protocol::PUSH, &body),
+        )
+        .await;
+        if let Some(k) = killer {
+            k.join().unwrap();
+        }
+        match res {
+            Ok(Ok(r)) if r.status() == 200 => {
+                if let Ok(p) = r.json::<PushResponse>().await {
+                    for v in &p.results {
+                        assert!(
+                            matches!(v.verdict, Verdict::Accepted | Verdict::Duplicate),
+                            "{v:?}"
+                        );
+                        acknowledged.push((v.device, v.seq));
+                    }
+                    sent += batch.len();
+                }
+            }
+            _ => {}
+        }
+        if child.try_wait().unwrap().is_some() {
+            kills += 1;
+            child = spawn_hub(&db, port);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        kills >= 3,
+        "the hub was really killed mid-push ({kills} times)"
+    );
+    // Everything acknowledged is in the restarted hub's database, exactly once.
+    let hub = SqliteHub::open(&db, None).unwrap();
+    let have = hub.read(|c| Ok(hub::store::sqlite::op_ids(c)?)).unwrap();
+    for a in &acknowledged {
+        assert!(
+            have.iter().any(|h| h.device == a.0 && h.seq == a.1),
+            "acknowledged op {a:?} lost"
+        );
+    }
+    let customers: i64 = hub
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(customers, 3000, "every op applied exactly once");
+    let integrity: String = hub
+        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
