@@ -40,6 +40,9 @@ fn spawn_hub(db: &std::path::Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("hub did not start");
 }
 
@@ -110,7 +113,7 @@ async fn sigkill_mid_push_loses_nothing_acknowledged() {
     );
     // Everything acknowledged is in the restarted hub's database, exactly once.
     let hub = SqliteHub::open(&db, None).unwrap();
-    let have = hub.read(|c| Ok(hub::store::sqlite::op_ids(c)?)).unwrap();
+    let have = hub.read(|c| hub::store::sqlite::op_ids(c)).unwrap();
     for a in &acknowledged {
         assert!(
             have.iter().any(|h| h.device == a.0 && h.seq == a.1),
