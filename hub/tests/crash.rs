@@ -113,7 +113,7 @@ async fn sigkill_mid_push_loses_nothing_acknowledged() {
     );
     // Everything acknowledged is in the restarted hub's database, exactly once.
     let hub = SqliteHub::open(&db, None).unwrap();
-    let have = hub.read(|c| hub::store::sqlite::op_ids(c)).unwrap();
+    let have = hub.read(hub::store::sqlite::op_ids).unwrap();
     for a in &acknowledged {
         assert!(
             have.iter().any(|h| h.device == a.0 && h.seq == a.1),
