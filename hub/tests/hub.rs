@@ -326,3 +326,139 @@ fn hub_database_alone_reveals_no_branch_key() {
     let secret = code.code.split_once('-').unwrap().1;
     assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_reaches_the_other_branch_through_the_hub() {
+    let h = start().await;
+    let mut a = Dev::enroll(&h, h.a, true).await;
+    let mut b = Dev::enroll(&h, h.b, true).await;
+    let item = RecordId([0x77; 16]);
+    let hub = h.hub.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.add_item(Item {
+            id: item,
+            sku: "SSD512".into(),
+            name: "512GB NVMe SSD".into(),
+            hsn_sac: "84717020".into(),
+            gst_rate: Decimal::from(18),
+            unit: "pcs".into(),
+            sale_price: Decimal::from(3800),
+            cost: Decimal::from(3000),
+            reorder_level: Decimal::ONE,
+            is_service: false,
+        })
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let mgr_a = {
+        let hub = h.hub.clone();
+        let br = h.a;
+        tokio::task::spawn_blocking(move || {
+            hub.add_user(
+                Some(br),
+                "Meera",
+                sync_core::domain::roles::Role::Manager,
+                "5555",
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let mgr_b = {
+        let hub = h.hub.clone();
+        let br = h.b;
+        tokio::task::spawn_blocking(move || {
+            hub.add_user(
+                Some(br),
+                "Manoj",
+                sync_core::domain::roles::Role::Manager,
+                "6666",
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    a.pull_all().await;
+    b.pull_all().await;
+    let t = RecordId([0x88; 16]);
+    let ops = vec![
+        a.make(
+            mgr_a,
+            OpBody::StockMoved(StockMovement {
+                id: RecordId([1; 16]),
+                item,
+                qty: Decimal::from(5),
+                movement: MovementKind::Receipt {
+                    supplier: "Distributor".into(),
+                    reference: None,
+                },
+                note: None,
+            }),
+        ),
+        a.make(
+            mgr_a,
+            OpBody::StockMoved(StockMovement {
+                id: RecordId([2; 16]),
+                item,
+                qty: Decimal::from(3),
+                movement: MovementKind::TransferOut {
+                    transfer: t,
+                    to_branch: h.b,
+                    to_device: b.id,
+                },
+                note: None,
+            }),
+        ),
+    ];
+    let (_, v) = a.push(&ops).await;
+    assert!(
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["verdict"] == "accepted"),
+        "{v}"
+    );
+    // Branch B learns of it from the hub, in its own chain, and takes in 2 of the 3.
+    b.pull_all().await;
+    let info = sync_core::domain::rules::RuleContext::transfer(&b.r, t)
+        .expect("branch B sees the transfer");
+    assert_eq!((info.sent, info.receiver), (Decimal::from(3), b.id));
+    let recv = b.make(
+        mgr_b,
+        OpBody::StockMoved(StockMovement {
+            id: RecordId([3; 16]),
+            item,
+            qty: Decimal::from(2),
+            movement: MovementKind::TransferIn {
+                transfer: t,
+                from_branch: h.a,
+                sent: Decimal::from(3),
+            },
+            note: Some("one unit damaged in transit".into()),
+        }),
+    );
+    let (_, v) = b.push(&[recv]).await;
+    assert_eq!(v["results"][0]["verdict"], "accepted", "{v}");
+    // At the hub: A's store 2, B's store 2, nothing in transit, variance 1.
+    let stock = hub::reports::report(&h.hub, "stock").unwrap();
+    let get = |branch: &str, held: &str| {
+        stock
+            .rows
+            .iter()
+            .find(|r| r[0] == branch && r[2] == held)
+            .map(|r| r[3].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("Jayanagar", "device"), "2");
+    assert_eq!(get("Whitefield", "device"), "2");
+    assert_eq!(get("Jayanagar", "transit"), "0");
+    let variance: String = h
+        .hub
+        .read(|c| Ok(c.query_row("SELECT variance FROM transfers", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(variance, "1");
+}

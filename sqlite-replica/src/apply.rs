@@ -284,6 +284,7 @@ fn audit_record(body: &OpBody) -> Option<String> {
         OpBody::DocumentCancelled { document, .. } => document.to_string(),
         OpBody::PaymentRecorded(p) => p.id.to_string(),
         OpBody::LeaseGranted(l) => l.id.to_string(),
+        OpBody::TransferAnnounced(t) => t.transfer.to_string(),
         OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
     })
 }
@@ -623,18 +624,31 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                     at
                 ])?;
             if n == 1 {
+                // The transit credit counts once per transfer, whether the
+                // transfer-out or the hub's announcement of it came first.
+                let mut transit_new = true;
+                if let MovementKind::TransferOut {
+                    transfer,
+                    to_branch,
+                    to_device,
+                } = &m.movement
+                {
+                    transit_new = c
+                        .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                        .execute(params![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?
+                        == 1;
+                }
                 for d in deltas(m, op.branch, op.id.device) {
+                    if matches!(d.holder, Holder::Transit(_))
+                        && d.qty > Decimal::ZERO
+                        && !transit_new
+                    {
+                        continue;
+                    }
                     add_balance(c, &d.branch.0, m.item, d.holder, d.qty)?;
                 }
                 match &m.movement {
-                    MovementKind::TransferOut {
-                        transfer,
-                        to_branch,
-                        to_device,
-                    } => {
-                        c.prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                            .execute(params![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?;
-                    }
+                    MovementKind::TransferOut { .. } => {}
                     MovementKind::TransferIn { transfer, sent, .. } => {
                         c.prepare_cached("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4")?
                             .execute(params![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
@@ -709,6 +723,20 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                     p.date.to_string(),
                     at
                 ])?;
+        }
+        OpBody::TransferAnnounced(t) => {
+            let n = c
+                .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                .execute(params![blob16(&t.transfer.0), blob16(&t.item.0), blob16(&t.from_branch.0), blob16(&t.to_branch.0), blob16(&t.to_device.0), t.sent.to_string(), at])?;
+            if n == 1 {
+                add_balance(
+                    c,
+                    &t.from_branch.0,
+                    t.item,
+                    Holder::Transit(t.transfer),
+                    t.sent,
+                )?;
+            }
         }
         OpBody::LeaseGranted(l) => {
             c.prepare_cached("INSERT OR IGNORE INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?

@@ -240,6 +240,20 @@ pub struct StockMovement {
     pub note: Option<String>,
 }
 
+/// The hub tells the receiving branch of a transfer sent to it (the sending
+/// device's op is in the sending branch's chain, which the receiver does not
+/// hold). Credits the transit bucket exactly once with the transfer-out.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TransferNotice {
+    pub transfer: RecordId,
+    pub item: RecordId,
+    pub from_branch: BranchId,
+    pub to_branch: BranchId,
+    pub to_device: DeviceId,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub sent: Decimal,
+}
+
 /// A finalized invoice or credit note: an immutable fact once signed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Document {
@@ -378,6 +392,7 @@ pub enum OpBody {
     },
     PaymentRecorded(Payment),
     LeaseGranted(Lease),
+    TransferAnnounced(TransferNotice),
 }
 
 impl OpBody {
@@ -406,6 +421,7 @@ impl OpBody {
             OpBody::DocumentCancelled { .. } => "document_cancelled",
             OpBody::PaymentRecorded(_) => "payment_recorded",
             OpBody::LeaseGranted(_) => "lease_granted",
+            OpBody::TransferAnnounced(_) => "transfer_announced",
         }
     }
 

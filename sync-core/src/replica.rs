@@ -114,6 +114,7 @@ pub struct State {
     pub cancelled: Facts<RecordId, (OpId, String)>,
     pub payments: Facts<RecordId, (BranchId, Payment)>,
     pub leases: Facts<RecordId, Lease>,
+    pub announced: Facts<RecordId, crate::body::TransferNotice>,
     pub password_reads: Facts<OpId, PasswordRead>,
     pub audit: Facts<OpId, AuditEntry>,
 }
@@ -367,10 +368,17 @@ impl State {
                     .insert(m.id, (op.branch, op.id.device, m.clone()))
                 {
                     for d in deltas(m, op.branch, op.id.device) {
+                        // Goods entering transit are credited under the
+                        // transfer's id, so the hub's announcement of the same
+                        // transfer counts once with it.
+                        let key = match d.holder {
+                            Holder::Transit(t) if d.qty > Decimal::ZERO => t,
+                            _ => m.id,
+                        };
                         self.balances
                             .entry((d.branch, m.item, d.holder))
                             .or_default()
-                            .add(m.id, d.qty);
+                            .add(key, d.qty);
                     }
                     if let MovementKind::TransferIn { transfer, .. } = &m.movement {
                         self.transfers_received.insert(*transfer, m.id);
@@ -395,6 +403,14 @@ impl State {
             }
             OpBody::LeaseGranted(l) => {
                 self.leases.insert(l.id, l.clone());
+            }
+            OpBody::TransferAnnounced(t) => {
+                if self.announced.insert(t.transfer, t.clone()) {
+                    self.balances
+                        .entry((t.from_branch, t.item, Holder::Transit(t.transfer)))
+                        .or_default()
+                        .add(t.transfer, t.sent);
+                }
             }
         }
         Ok(())
@@ -460,6 +476,7 @@ impl State {
             cancelled: Vec<&'a RecordId>,
             payments: Vec<(&'a RecordId, &'a Payment)>,
             leases: Vec<&'a Lease>,
+            announced: Vec<&'a RecordId>,
             password_reads: Vec<(&'a OpId, &'a PasswordRead)>,
             audit: Vec<(&'a OpId, &'a AuditEntry)>,
         }
@@ -505,6 +522,7 @@ impl State {
             cancelled: self.cancelled.iter().map(|(k, _)| k).collect(),
             payments: self.payments.iter().map(|(k, (_, p))| (k, p)).collect(),
             leases: self.leases.iter().map(|(_, l)| l).collect(),
+            announced: self.announced.iter().map(|(k, _)| k).collect(),
             password_reads: self.password_reads.iter().collect(),
             audit: self.audit.iter().collect(),
         };
@@ -536,6 +554,7 @@ fn audit_record(body: &OpBody) -> Option<String> {
         OpBody::DocumentCancelled { document, .. } => document.to_string(),
         OpBody::PaymentRecorded(p) => p.id.to_string(),
         OpBody::LeaseGranted(l) => l.id.to_string(),
+        OpBody::TransferAnnounced(t) => t.transfer.to_string(),
         OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
     })
 }
@@ -790,6 +809,16 @@ impl RuleContext for Replica {
                     received: self.state.transfers_received.contains(&id),
                 }),
                 _ => None,
+            })
+            .or_else(|| {
+                self.state.announced.get(&id).map(|t| TransferInfo {
+                    from_branch: t.from_branch,
+                    to_branch: t.to_branch,
+                    receiver: t.to_device,
+                    item: t.item,
+                    sent: t.sent,
+                    received: self.state.transfers_received.contains(&id),
+                })
             })
     }
 

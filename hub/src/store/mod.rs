@@ -66,4 +66,6 @@ pub trait HubStore: Send + Sync {
         now_ms: u64,
     ) -> Result<EnrollmentCode>;
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>>;
+    /// Add an item to the shared catalogue (visible to every branch).
+    fn add_item(&self, item: sync_core::body::Item) -> Result<()>;
 }

@@ -426,7 +426,12 @@ impl HubStore for SqliteHub {
 
     fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>> {
         let mut g = self.lock();
-        let Inner { conn, genesis, .. } = &mut *g;
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+        } = &mut *g;
         let from_branch: Option<Vec<u8>> = conn
             .query_row(
                 "SELECT branch FROM devices WHERE id = ?1",
@@ -526,6 +531,24 @@ impl HubStore for SqliteHub {
                     continue;
                 }
             }
+            let announce = match &op.body {
+                OpBody::StockMoved(m) => match &m.movement {
+                    sync_core::body::MovementKind::TransferOut {
+                        transfer,
+                        to_branch,
+                        to_device,
+                    } => Some(sync_core::body::TransferNotice {
+                        transfer: *transfer,
+                        item: m.item,
+                        from_branch: op.branch,
+                        to_branch: *to_branch,
+                        to_device: *to_device,
+                        sent: m.qty,
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            };
             match receive::receive_op(&tx, genesis, op, wire, None, Check::Rules, verified[i]) {
                 Ok(r) => {
                     let (verdict, reason) = match r.outcome {
@@ -538,6 +561,25 @@ impl HubStore for SqliteHub {
                         tx.execute(
                             "INSERT OR IGNORE INTO rejected_ops (device, seq, hash, wire, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                             params![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()],
+                        )?;
+                    }
+                    // Tell the receiving branch of an accepted transfer, in
+                    // its own chain (it cannot see the sender's).
+                    if verdict == Verdict::Accepted
+                        && let Some(t) = announce
+                    {
+                        let to = t.to_branch;
+                        let hubdev = branch_hub(root_seed, to).0;
+                        let owner = genesis.owner;
+                        commit_in(
+                            &tx,
+                            genesis,
+                            root_seed,
+                            writers,
+                            hubdev,
+                            to,
+                            owner,
+                            OpBody::TransferAnnounced(t),
                         )?;
                     }
                     out.push(OpVerdict {
@@ -871,6 +913,12 @@ impl HubStore for SqliteHub {
             label: label.trim().into(),
             expires_at_ms: expires,
         })
+    }
+
+    fn add_item(&self, item: sync_core::body::Item) -> Result<()> {
+        let g = self.genesis();
+        self.commit(g.hub_device, HQ, g.owner, OpBody::ItemCreated(item))?;
+        Ok(())
     }
 
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {

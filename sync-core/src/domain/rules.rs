@@ -699,6 +699,19 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                 return Err(CoreError::invalid("id", "record already exists"));
             }
         }
+        OpBody::TransferAnnounced(t) => {
+            // Only the hub announces (its devices act as the owner).
+            require(role, Action::ManageUsers)?;
+            if t.to_branch != op.branch || t.from_branch == t.to_branch {
+                return Err(CoreError::invalid(
+                    "to_branch",
+                    "an announcement goes to the receiving branch",
+                ));
+            }
+            if t.sent <= Decimal::ZERO {
+                return Err(CoreError::invalid("sent", "must be greater than 0"));
+            }
+        }
         OpBody::LeaseGranted(l) => {
             require(role, Action::ManageUsers)?;
             let d = ctx
