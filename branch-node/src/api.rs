@@ -779,6 +779,90 @@ async fn local_lease(
     ))
 }
 
+// ---------------------------------------------------------------- sync
+
+fn signed_headers(h: &HeaderMap) -> crate::sync::SignedHeaders {
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
+    crate::sync::SignedHeaders {
+        device: get(sync_core::protocol::H_DEVICE),
+        time: get(sync_core::protocol::H_TIME),
+        signature: get(sync_core::protocol::H_SIGNATURE),
+    }
+}
+
+/// Read and authenticate a signed LAN sync request; returns its body.
+async fn signed_body(
+    node: &AppState,
+    req: Request,
+    path: &'static str,
+) -> Result<Vec<u8>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let sh = signed_headers(&parts.headers);
+    let bytes = read_limited(body).await?;
+    let n = node.clone();
+    blocking(move || {
+        crate::sync::authenticate(&n, &sh, "POST", path, &bytes)?;
+        Ok(bytes)
+    })
+    .await
+}
+
+/// `POST /sync/push` from a LAN peer of this branch.
+async fn sync_push(
+    State(node): State<AppState>,
+    req: Request,
+) -> Result<impl IntoResponse, ApiError> {
+    let bytes = signed_body(&node, req, sync_core::protocol::PUSH).await?;
+    let r: sync_core::protocol::PushRequest = parse_json(&bytes)?;
+    if r.ops.len() > sync_core::protocol::MAX_BATCH {
+        return Err(bad_request(
+            "ops",
+            format!(
+                "at most {} operations per push",
+                sync_core::protocol::MAX_BATCH
+            ),
+        ));
+    }
+    Ok(axum::Json(
+        blocking(move || crate::sync::serve_push(&node, &r)).await?,
+    ))
+}
+
+/// `POST /sync/pull` from a LAN peer of this branch.
+async fn sync_pull(
+    State(node): State<AppState>,
+    req: Request,
+) -> Result<impl IntoResponse, ApiError> {
+    let bytes = signed_body(&node, req, sync_core::protocol::PULL).await?;
+    let r: sync_core::protocol::PullRequest = parse_json(&bytes)?;
+    Ok(axum::Json(
+        blocking(move || crate::sync::serve_pull(&node, &r)).await?,
+    ))
+}
+
+async fn sync_status(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, |n, _| crate::sync::status(n)).await
+}
+
+async fn sync_now(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let axum::Json(peers) = with_session(node.clone(), &h, |n, _| n.sync_peers()).await?;
+    let outcomes = crate::sync::sync_all(&node, &peers).await?;
+    Ok(axum::Json(json!({ "peers": outcomes })))
+}
+
+async fn needs_attention(
+    State(node): State<AppState>,
+    h: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    with_session(node, &h, |n, _| crate::sync::needs_attention(n)).await
+}
+
 async fn not_found() -> ApiError {
     ApiError(NodeError::NotFound("this endpoint".into()), None)
 }
@@ -836,6 +920,11 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/payments", get(list_payments).post(record_payment))
         .route("/api/leases", get(leases))
         .route("/api/leases/local", post(local_lease))
+        .route("/api/sync/status", get(sync_status))
+        .route("/api/sync/now", post(sync_now))
+        .route("/api/needs-attention", get(needs_attention))
+        .route(sync_core::protocol::PUSH, post(sync_push))
+        .route(sync_core::protocol::PULL, post(sync_pull))
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .with_state(node)
@@ -1013,6 +1102,41 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, bool)] = &[
         None,
         true,
     ),
+    (
+        "get",
+        "/api/sync/status",
+        "Sync state per peer (hub, LAN): online, last success and error, ops not yet acknowledged, pull cursor; ops needing attention; causal buffer",
+        None,
+        true,
+    ),
+    (
+        "post",
+        "/api/sync/now",
+        "Sync with every peer now; a report per peer",
+        None,
+        true,
+    ),
+    (
+        "get",
+        "/api/needs-attention",
+        "This device's operations refused by the hub (or a peer), with the reason",
+        None,
+        true,
+    ),
+    (
+        "post",
+        "/sync/push",
+        "LAN sync: a signed batch of operations from a device of this branch; a verdict per operation",
+        Some("PushRequest"),
+        false,
+    ),
+    (
+        "post",
+        "/sync/pull",
+        "LAN sync: this device's log after a cursor, paginated, for a device of this branch",
+        Some("PullRequest"),
+        false,
+    ),
 ];
 
 fn schemas() -> Value {
@@ -1058,6 +1182,8 @@ fn schemas() -> Value {
         "CreditNoteInput": s(json!({ "invoice": id, "reason": text, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } }, "date": { "type": "string", "format": "date" } }), &["invoice", "reason"]),
         "PaymentInput": s(json!({ "invoice": id, "job": id, "amount": money, "mode": { "type": "string", "enum": ["cash", "upi", "card", "bank"] }, "reference": text, "date": { "type": "string", "format": "date" } }), &["amount", "mode"]),
         "LocalLeaseInput": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] }, "size": { "type": "integer", "minimum": 1 }, "fy": { "type": "integer" } }), &["doc_type", "size"]),
+        "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": sync_core::protocol::MAX_BATCH, "items": { "type": "string", "description": "an operation's signed wire bytes, hex" } } }), &["ops"]),
+        "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 1, "maximum": 1000 } }), &["cursor", "limit"]),
         "Error": s(json!({ "error": s(json!({ "code": text, "message": text, "field": text, "rule": text }), &["code", "message"]) }), &["error"]),
     })
 }
@@ -1079,6 +1205,9 @@ pub fn openapi_doc() -> Value {
         if *auth {
             op["security"] = json!([{ "session": [] }]);
         }
+        if path.starts_with("/sync/") {
+            op["security"] = json!([{ "deviceSignature": [] }]);
+        }
         let params: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -1092,11 +1221,14 @@ pub fn openapi_doc() -> Value {
     }
     json!({
         "openapi": "3.1.0",
-        "info": { "title": "branch-node local API", "version": env!("CARGO_PKG_VERSION"), "description": "A device's local API: job cards, customers, passwords, conflicts, audit." },
+        "info": { "title": "branch-node local API", "version": env!("CARGO_PKG_VERSION"), "description": "A device's local API: job cards, customers, passwords, conflicts, audit, sync status; and the LAN side of the sync protocol (/sync/push, /sync/pull) for devices of the same branch." },
         "paths": paths,
         "components": {
             "schemas": schemas(),
-            "securitySchemes": { "session": { "type": "http", "scheme": "bearer" } }
+            "securitySchemes": {
+                "session": { "type": "http", "scheme": "bearer" },
+                "deviceSignature": { "type": "apiKey", "in": "header", "name": sync_core::protocol::H_SIGNATURE, "description": "ed25519 signature (hex) by the calling device over sync_core::protocol::request_signing_bytes(method, path, x-time, body), with headers x-device and x-time" }
+            }
         }
     })
 }

@@ -47,10 +47,29 @@ pub struct Cli {
 pub enum Cmd {
     /// Set up a standalone device (its own branch and owner) until a hub enrolls it.
     Init(InitArgs),
-    /// Serve the local HTTP API (and the web UI when built).
+    /// Serve the local HTTP API (and the web UI when built), the LAN side of
+    /// sync, and sync in the background with the hub and LAN peers.
     Serve {
         #[arg(long, default_value = "127.0.0.1:7300")]
         listen: String,
+        /// A LAN peer to sync with (a device of this branch, e.g.
+        /// http://192.168.1.20:7300); repeat for several. Remembered: later
+        /// runs without --peer use the same peers.
+        #[arg(long = "peer")]
+        peers: Vec<String>,
+    },
+    /// Enroll this new device with a hub using the one-time code from the owner.
+    Enroll {
+        /// The hub's address, e.g. http://hub.example.com:7400
+        hub_url: String,
+        /// The enrollment code (<id>-<secret>).
+        code: String,
+    },
+    /// Sync once with the hub and the remembered LAN peers (or only the
+    /// given --peer URLs), printing what was sent and received.
+    Sync {
+        #[arg(long = "peer")]
+        peers: Vec<String>,
     },
     /// Check a user's PIN and print who they are.
     Login,
@@ -573,6 +592,19 @@ pub fn run(cli: Cli) -> Result<()> {
             &serde_json::json!({ "device": node.device, "branch": node.branch, "db": cli.db }),
         );
     }
+    if let Cmd::Enroll { hub_url, code } = &cli.cmd {
+        let node = Node::enroll(&cli.db, hub_url, code)?;
+        let status = crate::sync::status(&node)?;
+        let users = node.read(crate::store::read::users)?.len();
+        return print(&serde_json::json!({
+            "device": node.device,
+            "branch": node.branch,
+            "db": cli.db,
+            "hub": hub_url,
+            "users": users,
+            "sync": status,
+        }));
+    }
     if let Cmd::Demo { dir, listen } = &cli.cmd {
         let dir = match dir {
             Some(d) => d.clone(),
@@ -581,13 +613,14 @@ pub fn run(cli: Cli) -> Result<()> {
         std::fs::create_dir_all(&dir)?;
         let db = dir.join("front-desk.sqlite");
         let node = Arc::new(crate::demo::build(&db)?);
-        return serve(node, listen, Some(&db));
+        return serve(node, listen, Some(&db), &[]);
     }
     let node = Arc::new(Node::open(&cli.db)?);
     match &cli.cmd {
         Cmd::Init(_) => unreachable!("handled above"),
-        Cmd::Serve { listen } => serve(node.clone(), listen, None),
-        Cmd::Demo { .. } => unreachable!("handled above"),
+        Cmd::Serve { listen, peers } => serve(node.clone(), listen, None, peers),
+        Cmd::Demo { .. } | Cmd::Enroll { .. } => unreachable!("handled above"),
+        Cmd::Sync { peers } => sync_now(&node, peers),
         Cmd::Login => print(&session(&cli, &node)?),
         Cmd::User(UserCmd::List) => print(&svc::list_users(&node, &session(&cli, &node)?)?),
         Cmd::User(UserCmd::Create {
@@ -1079,11 +1112,70 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn serve(node: Arc<Node>, listen: &str, demo_db: Option<&std::path::Path>) -> Result<()> {
+/// `branch-node sync`: one sync with each peer. One peer: its report; several:
+/// a list of {peer, ok, report, error}. Exit 1 if any failed.
+fn sync_now(node: &Arc<Node>, peers: &[String]) -> Result<()> {
+    let peers = if peers.is_empty() {
+        node.sync_peers()?
+    } else {
+        peers.to_vec()
+    };
+    if peers.is_empty() {
+        return Err(NodeError::invalid(
+            "peer",
+            "this device has no hub and no LAN peers: run `branch-node enroll`, or give --peer URL",
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if let [peer] = &peers[..] {
+        let report = rt.block_on(crate::sync::sync_once(node, peer))?;
+        return print(&report);
+    }
+    let outcomes = rt.block_on(crate::sync::sync_all(node, &peers))?;
+    print(&outcomes)?;
+    match outcomes.iter().find(|o| !o.ok) {
+        Some(o) => Err(NodeError::Setup(format!(
+            "sync with {} failed: {}",
+            o.peer,
+            o.error.as_deref().unwrap_or("")
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn serve(
+    node: Arc<Node>,
+    listen: &str,
+    demo_db: Option<&std::path::Path>,
+    peers: &[String],
+) -> Result<()> {
+    if !peers.is_empty() {
+        node.set_lan_peers(peers)?;
+    }
+    let sync_peers = if demo_db.is_some() {
+        vec![]
+    } else {
+        node.sync_peers()?
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let sync_loop = if sync_peers.is_empty() {
+            None
+        } else {
+            eprintln!("branch-node: syncing with {}", sync_peers.join(", "));
+            let s = stop.clone();
+            Some(tokio::spawn(crate::sync::run_sync_loop(
+                node.clone(),
+                sync_peers,
+                async move { s.notified().await },
+            )))
+        };
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         if let Some(db) = demo_db {
@@ -1096,10 +1188,15 @@ fn serve(node: Arc<Node>, listen: &str, demo_db: Option<&std::path::Path>) -> Re
         } else {
             eprintln!("branch-node: device {} serving http://{addr}", node.device);
         }
-        crate::api::serve(listener, node, async {
+        let served = crate::api::serve(listener, node, async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
+        .await;
+        stop.notify_one();
+        if let Some(h) = sync_loop {
+            let _ = h.await;
+        }
+        served
     })?;
     Ok(())
 }

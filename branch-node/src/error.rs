@@ -34,6 +34,22 @@ pub enum NodeError {
     Crypto(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A sync request that is not signed by a known device, or signed badly.
+    #[error("request is not signed by an enrolled device of this branch: {0}")]
+    PeerAuth(String),
+    /// A signed sync request from a device that may not sync here.
+    #[error("this device may not sync here: {0}")]
+    PeerForbidden(String),
+    /// A peer (the hub or a LAN device) could not be reached.
+    #[error("cannot reach {0}")]
+    Network(String),
+    /// A peer answered with an error; `message` is its own explanation.
+    #[error("{peer} answered {status}: {message}")]
+    Peer {
+        peer: String,
+        status: u16,
+        message: String,
+    },
 }
 
 impl NodeError {
@@ -53,6 +69,9 @@ impl NodeError {
             NodeError::Locked { .. } => 423,
             NodeError::NotInitialized | NodeError::Setup(_) => 409,
             NodeError::Crypto(_) => 422,
+            NodeError::PeerAuth(_) => 401,
+            NodeError::PeerForbidden(_) => 403,
+            NodeError::Network(_) | NodeError::Peer { .. } => 502,
             _ => 500,
         }
     }
@@ -71,6 +90,10 @@ impl NodeError {
             NodeError::NotInitialized => "not_initialized",
             NodeError::Setup(_) => "setup",
             NodeError::Crypto(_) => "cannot_decrypt",
+            NodeError::PeerAuth(_) => "unauthorized",
+            NodeError::PeerForbidden(_) => "forbidden",
+            NodeError::Network(_) => "peer_unreachable",
+            NodeError::Peer { .. } => "peer_error",
             _ => "internal",
         }
     }

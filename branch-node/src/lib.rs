@@ -12,6 +12,8 @@
 //! - [`crypto`]: AES-256-GCM for device passwords, argon2 for PINs.
 //! - [`keys`]: the key file beside the database.
 //! - [`api`]: the local HTTP JSON API (axum) and its OpenAPI description.
+//! - [`sync`]: the sync client (hub and LAN peers), the LAN side of the
+//!   protocol, the background sync loop, enrollment with a hub.
 //! - [`cli`]: the command line.
 //! - [`demo`]: a demo shop with a few days of realistic work.
 
@@ -28,6 +30,7 @@ pub mod node;
 pub mod render;
 pub mod services;
 pub mod store;
+pub mod sync;
 
 pub use error::{NodeError, Result};
 pub use node::Node;

@@ -8,6 +8,7 @@
 //! callers (the HTTP API) run it on `spawn_blocking`, never on a worker.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::TransactionBehavior;
@@ -58,6 +59,14 @@ pub struct Node {
     pub db_path: PathBuf,
     pub device: DeviceId,
     pub branch: BranchId,
+    /// A copy of the device key for signing sync requests without waiting
+    /// for the store's lock (the writer's copy signs operations).
+    signer: DeviceKey,
+    /// The clock offset learnt from the hub (mirrors the writer's clock), so
+    /// request times are computed without the store's lock.
+    clock_offset: AtomicI64,
+    /// Wakes the sync loop after a local write; serializes syncs.
+    pub(crate) sync: crate::sync::SyncSignal,
 }
 
 impl std::fmt::Debug for Node {
@@ -69,12 +78,13 @@ impl std::fmt::Debug for Node {
     }
 }
 
+/// The root of trust and branch of a device, kept in `device_meta.genesis`.
 #[derive(Serialize, Deserialize)]
-struct GenesisMeta {
-    owner: UserId,
-    hub_device: DeviceId,
-    hub_key: PublicKey,
-    branch: BranchId,
+pub(crate) struct GenesisMeta {
+    pub owner: UserId,
+    pub hub_device: DeviceId,
+    pub hub_key: PublicKey,
+    pub branch: BranchId,
 }
 
 /// What `branch-node init` asks for to set up a standalone device.
@@ -130,6 +140,9 @@ impl Node {
             device: keys.device,
             branch: g.branch,
             db_path: db.to_path_buf(),
+            signer: DeviceKey::from_seed(keys.device_seed()?),
+            clock_offset: AtomicI64::new(offset),
+            sync: crate::sync::SyncSignal::default(),
             inner: Mutex::new(Inner {
                 store,
                 genesis,
@@ -237,14 +250,18 @@ impl Node {
     pub fn commit(&self, author: UserId, body: OpBody) -> Result<Op> {
         let mut g = self.lock();
         let branch = g.branch;
-        commit_with(&mut g, false, author, branch, body)
+        let op = commit_with(&mut g, false, author, branch, body)?;
+        self.sync.dirty();
+        Ok(op)
     }
 
     /// Several operations as one unit: all are committed, or none.
     pub fn commit_many(&self, author: UserId, bodies: Vec<OpBody>) -> Result<Vec<Op>> {
         let mut g = self.lock();
         let branch = g.branch;
-        commit_all(&mut g, false, author, branch, bodies, &|_| Ok(()))
+        let ops = commit_all(&mut g, false, author, branch, bodies, &|_| Ok(()))?;
+        self.sync.dirty();
+        Ok(ops)
     }
 
     /// One operation plus device-local bookkeeping (`local`, e.g. deleting the
@@ -257,11 +274,11 @@ impl Node {
     ) -> Result<Op> {
         let mut g = self.lock();
         let branch = g.branch;
-        Ok(
-            commit_all(&mut g, false, author, branch, vec![body], local)?
-                .pop()
-                .expect("one op"),
-        )
+        let op = commit_all(&mut g, false, author, branch, vec![body], local)?
+            .pop()
+            .expect("one op");
+        self.sync.dirty();
+        Ok(op)
     }
 
     /// Standalone only: an operation of the stand-in hub, made by the owner.
@@ -271,7 +288,171 @@ impl Node {
             return Err(NodeError::Setup("only a standalone device can act as its own hub; this device is enrolled with a hub".into()));
         }
         let owner = g.genesis.owner;
-        commit_with(&mut g, true, owner, branch, body)
+        let op = commit_with(&mut g, true, owner, branch, body)?;
+        self.sync.dirty();
+        Ok(op)
+    }
+
+    /// Sign `msg` with this device's key (sync requests; see
+    /// `sync_core::protocol::request_signing_bytes`).
+    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.signer.sign(msg)
+    }
+
+    /// This device's public key.
+    pub fn public_key(&self) -> PublicKey {
+        self.signer.public()
+    }
+
+    /// The clock offset learnt from the hub, in ms.
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// This machine's time corrected by the offset learnt from the hub.
+    pub fn corrected_now_ms(&self) -> u64 {
+        (now_ms() as i64)
+            .saturating_add(self.clock_offset_ms())
+            .max(0) as u64
+    }
+
+    /// Adopt the hub's time: `local_ms` is this machine's clock when the
+    /// hub read `hub_ms`. Persisted in `device_meta.clock_offset`.
+    pub fn calibrate(&self, local_ms: u64, hub_ms: u64) -> Result<i64> {
+        let mut g = self.lock();
+        g.writer.clock.calibrate(local_ms, hub_ms);
+        let offset = g.writer.clock.offset_ms();
+        if let Some(r) = g.root.as_mut() {
+            r.clock.calibrate(local_ms, hub_ms);
+        }
+        store::meta_set(&g.store.conn, "clock_offset", &offset.to_string())?;
+        self.clock_offset.store(offset, Ordering::Relaxed);
+        Ok(offset)
+    }
+
+    /// Ask the sync loop (if running) to sync soon.
+    pub fn request_sync(&self) {
+        self.sync.dirty();
+    }
+
+    /// The hub this device is enrolled with (`device_meta.hub_url`).
+    pub fn hub_url(&self) -> Result<Option<String>> {
+        self.read(|c| store::meta_get(c, "hub_url"))
+    }
+
+    /// The LAN peers remembered by `serve --peer` (`device_meta.lan_peers`).
+    pub fn lan_peers(&self) -> Result<Vec<String>> {
+        Ok(self
+            .read(|c| store::meta_get(c, "lan_peers"))?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    pub fn set_lan_peers(&self, peers: &[String]) -> Result<()> {
+        let peers: Vec<String> = peers.iter().map(|p| crate::sync::peer_key(p)).collect();
+        let json = serde_json::to_string(&peers).expect("strings serialize");
+        self.read(|c| store::meta_set(c, "lan_peers", &json))
+    }
+
+    /// Every peer this device syncs with: its hub first, then LAN peers.
+    pub fn sync_peers(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .hub_url()?
+            .into_iter()
+            .map(|u| crate::sync::peer_key(&u))
+            .collect();
+        for p in self.lan_peers()? {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Enroll a new device with a hub using a one-time code: creates `db` and
+    /// its key file, then pulls the branch's data. Blocking; it runs its own
+    /// small runtime on a separate thread, so it may be called from anywhere
+    /// except an async worker of a current-thread runtime that also serves the
+    /// hub (async callers: `sync::enroll`).
+    pub fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Node> {
+        let (db, hub_url, code) = (db.to_path_buf(), hub_url.to_string(), code.to_string());
+        let node = std::thread::spawn(move || -> Result<std::sync::Arc<Node>> {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(crate::sync::enroll(&db, &hub_url, &code))
+        })
+        .join()
+        .map_err(|_| NodeError::Setup("enrollment thread panicked".into()))??;
+        std::sync::Arc::try_unwrap(node)
+            .map_err(|_| NodeError::Setup("enrolled device is still in use".into()))
+    }
+
+    /// Test support: create the database and key file of another device of
+    /// this branch (same root of trust, same branch key, no stand-in hub
+    /// key). The device must be enrolled in this branch (a `DeviceEnrolled`
+    /// op); its database starts empty and learns everything by pulling.
+    #[doc(hidden)]
+    pub fn clone_for_device(
+        &self,
+        db: &Path,
+        device: DeviceId,
+        device_seed: [u8; 32],
+    ) -> Result<()> {
+        if db.exists() || crate::keys::path_for(db).exists() {
+            return Err(NodeError::Setup(format!(
+                "{} already exists; refusing to overwrite a device database",
+                db.display()
+            )));
+        }
+        let g = self.lock();
+        let genesis = GenesisMeta {
+            owner: g.genesis.owner,
+            hub_device: g.genesis.hub_device,
+            hub_key: g.genesis.hub_key,
+            branch: g.branch,
+        };
+        let keys = KeyFile {
+            device,
+            device_seed: hex::encode(device_seed),
+            branch_key: hex::encode(g.branch_key),
+            root_seed: None,
+        };
+        drop(g);
+        let store = Store::open(db)?;
+        store::meta_set(
+            &store.conn,
+            "genesis",
+            &serde_json::to_string(&genesis).expect("genesis serializes"),
+        )?;
+        keys.save(db)
+    }
+
+    /// Standalone only, test and LAN-setup support: enroll a new device of
+    /// this branch (signed by the stand-in hub) and create its empty
+    /// database at `db`. Open it with [`Node::open`] and pull from this
+    /// device to fill it.
+    #[doc(hidden)]
+    pub fn enroll_local_device(
+        &self,
+        db: &Path,
+        label: &str,
+        holds_store: bool,
+    ) -> Result<DeviceId> {
+        let device = DeviceId(crypto::random_bytes()?);
+        let seed = crypto::random_bytes::<32>()?;
+        self.commit_as_root(
+            self.branch,
+            OpBody::DeviceEnrolled {
+                device,
+                key: DeviceKey::from_seed(seed).public(),
+                branch: self.branch,
+                label: label.into(),
+                holds_store,
+            },
+        )?;
+        self.clone_for_device(db, device, seed)?;
+        Ok(device)
     }
 
     /// Run `f` with a read-only view of the tables.

@@ -443,6 +443,29 @@ async fn bad_input_is_refused_with_json_and_changes_nothing() {
         (Method::POST, "/api/conflicts/resolve".into()),
         (Method::POST, "/api/users".into()),
         (Method::POST, "/api/login".into()),
+        (Method::POST, "/api/items".into()),
+        (Method::POST, "/api/stock/receipts".into()),
+        (Method::POST, "/api/stock/adjustments".into()),
+        (Method::POST, "/api/stock/issues".into()),
+        (Method::POST, "/api/stock/returns".into()),
+        (Method::POST, "/api/stock/uses".into()),
+        (Method::POST, "/api/transfers".into()),
+        (
+            Method::POST,
+            "/api/transfers/00000000-0000-0000-0000-000000000000/receive".into(),
+        ),
+        (Method::POST, "/api/drafts".into()),
+        (
+            Method::POST,
+            "/api/drafts/00000000-0000-0000-0000-000000000000/finalize".into(),
+        ),
+        (
+            Method::POST,
+            "/api/documents/00000000-0000-0000-0000-000000000000/cancel".into(),
+        ),
+        (Method::POST, "/api/credit-notes".into()),
+        (Method::POST, "/api/payments".into()),
+        (Method::POST, "/api/leases/local".into()),
     ];
     let big = vec![b'a'; 10 * 1024 * 1024];
     let mut big_json = b"{\"name\":\"".to_vec();

@@ -58,14 +58,25 @@ pub struct AppState {
     /// Token for the owner's dashboard (printed when the hub starts).
     pub dashboard_key: String,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+    rate_per_sec: u32,
 }
 
 impl AppState {
     pub fn new(hub: Arc<SqliteHub>, dashboard_key: String) -> Arc<AppState> {
+        AppState::with_rate(hub, dashboard_key, RATE_PER_SEC)
+    }
+
+    /// As [`AppState::new`] with another per-device rate limit.
+    pub fn with_rate(
+        hub: Arc<SqliteHub>,
+        dashboard_key: String,
+        rate_per_sec: u32,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             hub,
             dashboard_key,
             buckets: Mutex::new(HashMap::new()),
+            rate_per_sec: rate_per_sec.max(1),
         })
     }
 
@@ -74,9 +85,10 @@ impl AppState {
     fn allow(&self, d: DeviceId) -> bool {
         let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let cap = 2.0 * RATE_PER_SEC as f64;
+        let rate = self.rate_per_sec as f64;
+        let cap = 2.0 * rate;
         let e = b.entry(d).or_insert((cap, now));
-        let refill = now.duration_since(e.1).as_secs_f64() * RATE_PER_SEC as f64;
+        let refill = now.duration_since(e.1).as_secs_f64() * rate;
         e.0 = (e.0 + refill).min(cap);
         e.1 = now;
         if e.0 >= 1.0 {

@@ -7,6 +7,8 @@
 //! - [`ctx::TxCtx`] answers the rule book's questions (`RuleContext`) from
 //!   the tables.
 //! - [`read`] holds the queries behind the services' views.
+//! - [`sync`] holds what sync keeps: peer acknowledgements and cursors,
+//!   operations refused elsewhere, the log as served to LAN peers.
 //!
 //! Durability: WAL with `synchronous=FULL`. In WAL mode, `NORMAL` only syncs
 //! at checkpoints, so a power cut can lose the last commits the user was told
@@ -16,6 +18,7 @@
 pub use sqlite_replica::{apply, ctx};
 pub mod money;
 pub mod read;
+pub mod sync;
 
 use std::path::Path;
 

@@ -614,11 +614,17 @@ impl HubStore for SqliteHub {
             .ok_or_else(|| HubError::Unauthorized("unknown or revoked device".into()))?;
         let limit = limit.clamp(1, 1000);
         let mut stmt = c.prepare_cached(
-            "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) ORDER BY lsn LIMIT ?4",
+            "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) AND (device != ?5 OR rejected IS NOT NULL) ORDER BY lsn LIMIT ?4",
         )?;
         let ops: Vec<PulledOp> = stmt
             .query_map(
-                params![cursor, branch, &g.genesis.hub_device.0[..], limit + 1],
+                params![
+                    cursor,
+                    branch,
+                    &g.genesis.hub_device.0[..],
+                    limit + 1,
+                    &device.0[..]
+                ],
                 |r| {
                     Ok(PulledOp {
                         lsn: r.get(0)?,

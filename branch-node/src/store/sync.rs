@@ -1,0 +1,216 @@
+//! The SQL of sync: what each peer acknowledged (`peer_acks`), where the pull
+//! from it stands (`peer_state`), operations refused elsewhere
+//! (`needs_attention`), and the log as served to a LAN peer.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sync_core::identity::PublicKey;
+use sync_core::ids::{BranchId, DeviceId};
+
+use super::{to16, to32};
+use crate::error::Result;
+
+/// An operation of the local log that a peer has not acknowledged yet.
+#[derive(Clone, Debug)]
+pub struct OutOp {
+    pub lsn: u64,
+    pub device: DeviceId,
+    pub seq: u64,
+    pub kind: String,
+    pub wire: Vec<u8>,
+    /// The hub refused it (we hold it with that mark).
+    pub rejected: bool,
+}
+
+/// Operations not yet acknowledged by `peer`, in log (causal) order. For
+/// each device only the ops above its acknowledged seq are read, through the
+/// `(device, seq)` index, so the cost follows what is unsent, not the log.
+pub fn unacked(c: &Connection, peer: &str, limit: u32) -> Result<Vec<OutOp>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT o.lsn, o.device, o.seq, o.kind, o.wire, o.rejected IS NOT NULL
+         FROM chain_heads h
+         LEFT JOIN peer_acks a ON a.peer = ?1 AND a.device = h.device
+         CROSS JOIN ops o
+         WHERE h.seq > coalesce(a.seq, 0) AND o.device = h.device AND o.seq > coalesce(a.seq, 0)
+         ORDER BY o.lsn LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![peer, limit], |r| {
+        Ok(OutOp {
+            lsn: r.get(0)?,
+            device: DeviceId(to16(&r.get::<_, Vec<u8>>(1)?)),
+            seq: r.get(2)?,
+            kind: r.get(3)?,
+            wire: r.get(4)?,
+            rejected: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many operations `peer` has not acknowledged (those marked rejected by
+/// the hub are not sent, so not counted).
+pub fn unacked_count(c: &Connection, peer: &str) -> Result<u64> {
+    Ok(c.prepare_cached(
+        "SELECT count(*)
+         FROM chain_heads h
+         LEFT JOIN peer_acks a ON a.peer = ?1 AND a.device = h.device
+         CROSS JOIN ops o
+         WHERE h.seq > coalesce(a.seq, 0) AND o.device = h.device AND o.seq > coalesce(a.seq, 0)
+           AND o.rejected IS NULL",
+    )?
+    .query_row([peer], |r| r.get(0))?)
+}
+
+/// `peer` holds every op of `device` up to `seq` (never moves back).
+pub fn ack(c: &Connection, peer: &str, device: DeviceId, seq: u64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO peer_acks (peer, device, seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (peer, device) DO UPDATE SET seq = max(seq, excluded.seq)",
+    )?
+    .execute(params![peer, &device.0[..], seq])?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PeerRow {
+    pub peer: String,
+    pub pull_cursor: u64,
+    pub last_ok_at: Option<u64>,
+    pub last_error: Option<String>,
+}
+
+fn peer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PeerRow> {
+    Ok(PeerRow {
+        peer: r.get(0)?,
+        pull_cursor: r.get(1)?,
+        last_ok_at: r.get(2)?,
+        last_error: r.get(3)?,
+    })
+}
+
+pub fn peer(c: &Connection, peer: &str) -> Result<PeerRow> {
+    Ok(c.prepare_cached(
+        "SELECT peer, pull_cursor, last_ok_at, last_error FROM peer_state WHERE peer = ?1",
+    )?
+    .query_row([peer], peer_row)
+    .optional()?
+    .unwrap_or_else(|| PeerRow {
+        peer: peer.to_string(),
+        ..Default::default()
+    }))
+}
+
+pub fn peers(c: &Connection) -> Result<Vec<PeerRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT peer, pull_cursor, last_ok_at, last_error FROM peer_state ORDER BY peer",
+    )?;
+    let rows = stmt.query_map([], peer_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_cursor(c: &Connection, peer: &str, cursor: u64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO peer_state (peer, pull_cursor) VALUES (?1, ?2)
+         ON CONFLICT (peer) DO UPDATE SET pull_cursor = excluded.pull_cursor",
+    )?
+    .execute(params![peer, cursor])?;
+    Ok(())
+}
+
+pub fn record_ok(c: &Connection, peer: &str, at: u64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO peer_state (peer, last_ok_at) VALUES (?1, ?2)
+         ON CONFLICT (peer) DO UPDATE SET last_ok_at = excluded.last_ok_at, last_error = NULL",
+    )?
+    .execute(params![peer, at])?;
+    Ok(())
+}
+
+pub fn record_error(c: &Connection, peer: &str, error: &str) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO peer_state (peer, last_error) VALUES (?1, ?2)
+         ON CONFLICT (peer) DO UPDATE SET last_error = excluded.last_error",
+    )?
+    .execute(params![peer, error])?;
+    Ok(())
+}
+
+/// Record an operation of this device that was refused elsewhere. The first
+/// reason is kept; the op itself stays in the log.
+pub fn needs_attention_add(
+    c: &Connection,
+    device: DeviceId,
+    seq: u64,
+    kind: &str,
+    reason: &str,
+    at: u64,
+) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "INSERT OR IGNORE INTO needs_attention (device, seq, kind, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![&device.0[..], seq, kind, reason, at])?
+        > 0)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AttentionView {
+    pub device: DeviceId,
+    pub seq: u64,
+    pub kind: String,
+    pub reason: String,
+    pub at: u64,
+    pub resolved: bool,
+}
+
+pub fn needs_attention(c: &Connection) -> Result<Vec<AttentionView>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT device, seq, kind, reason, at, resolved FROM needs_attention ORDER BY at DESC, seq DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AttentionView {
+            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
+            seq: r.get(1)?,
+            kind: r.get(2)?,
+            reason: r.get(3)?,
+            at: r.get(4)?,
+            resolved: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn needs_attention_open(c: &Connection) -> Result<u64> {
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM needs_attention WHERE resolved = 0")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
+/// A device as the LAN server needs it: its branch, key and whether revoked.
+pub fn device_auth(c: &Connection, d: DeviceId) -> Result<Option<(BranchId, PublicKey, bool)>> {
+    Ok(
+        c.prepare_cached("SELECT branch, public_key, revoked FROM devices WHERE id = ?1")?
+            .query_row([&d.0[..]], |r| {
+                Ok((
+                    BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                    PublicKey(to32(&r.get::<_, Vec<u8>>(1)?)),
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .optional()?,
+    )
+}
+
+/// One log entry as a peer serves it: (lsn, wire, rejected).
+pub type LogEntry = (u64, Vec<u8>, Option<String>);
+
+/// Log entries after `cursor`, in order.
+pub fn ops_after(c: &Connection, cursor: u64, limit: u32) -> Result<Vec<LogEntry>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 ORDER BY lsn LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![cursor, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
