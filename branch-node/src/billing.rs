@@ -431,6 +431,44 @@ pub fn leases(node: &Node, _s: &Session) -> Result<Vec<SeriesHolding>> {
         .collect()
 }
 
+/// Below this many numbers left in the current series, a device asks the hub
+/// for another block at its next sync, so that a day offline still has
+/// numbers to issue.
+pub const LEASE_LOW_WATER: u64 = 20;
+
+/// The document types this device should ask the hub a block for now: those
+/// whose current-year series has fewer than [`LEASE_LOW_WATER`] numbers left
+/// here. Only a device that keeps the store (the counter) or has held a
+/// block of that type before asks: a technician's laptop that never bills
+/// would otherwise hold blocks that end as gaps in the GSTR-1 summary.
+pub fn lease_wants(node: &Node, today: Date) -> Result<Vec<DocType>> {
+    let b = node.read(|c| read::branch(c, node.branch))?;
+    let holds_store = node
+        .read(money::devices)?
+        .iter()
+        .any(|d| d.id == node.device && d.holds_store);
+    let mut out = vec![];
+    for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
+        let prefix = match doc_type {
+            DocType::TaxInvoice => &b.invoice_prefix,
+            DocType::CreditNote => &b.credit_note_prefix,
+        };
+        let series = Series::new(prefix, doc_type, today.financial_year())?;
+        let (ls, used) =
+            node.read(|c| money::series_usage(c, node.device, prefix, doc_type, series.fy))?;
+        let ever_held = node
+            .read(|c| money::all_leases(c, node.device))?
+            .iter()
+            .any(|l| l.doc_type == doc_type);
+        if (holds_store || ever_held)
+            && lease::remaining(ls.iter(), node.device, &series, used) < LEASE_LOW_WATER
+        {
+            out.push(doc_type);
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LocalLeaseInput {

@@ -554,10 +554,52 @@ impl SyncClient {
                 &mut report,
                 &mut clock,
             )
-            .await
+            .await?;
+            if is_hub && self.top_up_leases(node, &peer).await? {
+                // The grants are ops in the branch's chain: pull them now, so
+                // the numbers are here before the link drops again.
+                self.pull_pages(
+                    node,
+                    &peer,
+                    is_hub,
+                    PULL_PAGE,
+                    None,
+                    &mut report,
+                    &mut clock,
+                )
+                .await?;
+            }
+            Ok(())
         }
         .await;
         self.finish(node, &peer, r, report, clock).await
+    }
+
+    /// Ask the hub for a number block of each series running low here
+    /// ([`crate::billing::lease_wants`]). True if any was granted.
+    async fn top_up_leases(&self, node: &Arc<Node>, hub: &str) -> Result<bool> {
+        let n = node.clone();
+        let wants = blocking(move || {
+            crate::billing::lease_wants(
+                &n,
+                sync_core::domain::date::Date::from_unix_ms_ist(n.corrected_now_ms()),
+            )
+        })
+        .await?;
+        for doc_type in &wants {
+            let _: Answer<protocol::LeaseResponse> = self
+                .post_signed(
+                    node,
+                    hub,
+                    protocol::LEASE,
+                    &protocol::LeaseRequest {
+                        doc_type: *doc_type,
+                    },
+                    true,
+                )
+                .await?;
+        }
+        Ok(!wants.is_empty())
     }
 
     /// Only push to `peer`.

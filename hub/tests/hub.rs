@@ -144,19 +144,23 @@ async fn security_refusals() {
     let before = b1.r.log_len();
     b1.pull_all().await;
     use sync_core::replica::Kind;
-    // Branch B knows branch A exists (the org's branch list and the hub's own
-    // signing device for A), and nothing else of it: no users, devices, customers.
-    let leaked: Vec<_> =
-        b1.r.state
-            .records
-            .iter()
-            .filter(|((k, _), r)| {
-                r.branch == Some(h.a)
-                    && *k != Kind::Branch
-                    && !(*k == Kind::Device && r.text("label") == Some("hub"))
-            })
-            .map(|((k, _), _)| *k)
-            .collect();
+    // Branch B knows branch A exists (the org's branch list, the hub's own
+    // signing device for A, and A's store devices, which a transfer names as
+    // its receiver), and nothing else of it: no users, other devices, customers.
+    let leaked: Vec<_> = b1
+        .r
+        .state
+        .records
+        .iter()
+        .filter(|((k, _), r)| {
+            r.branch == Some(h.a)
+                && *k != Kind::Branch
+                && !(*k == Kind::Device
+                    && (r.text("label") == Some("hub")
+                        || r.get("holds_store") == Some(&sync_core::body::FieldValue::Bool(true))))
+        })
+        .map(|((k, _), _)| *k)
+        .collect();
     assert!(leaked.is_empty(), "branch B sees {leaked:?} of branch A");
     assert!(b1.r.log_len() >= before);
     let customers_in_b =

@@ -285,6 +285,7 @@ fn audit_record(body: &OpBody) -> Option<String> {
         OpBody::PaymentRecorded(p) => p.id.to_string(),
         OpBody::LeaseGranted(l) => l.id.to_string(),
         OpBody::TransferAnnounced(t) => t.transfer.to_string(),
+        OpBody::TransferSettled(t) => t.transfer.to_string(),
         OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
     })
 }
@@ -638,10 +639,16 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                         .execute(params![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?
                         == 1;
                 }
+                // …and the transit debit once, whether the transfer-in or the
+                // hub's relay of it (`TransferSettled`) came first.
+                let transit_open = match &m.movement {
+                    MovementKind::TransferIn { transfer, .. } => transfer_open(c, *transfer)?,
+                    _ => true,
+                };
                 for d in deltas(m, op.branch, op.id.device) {
                     if matches!(d.holder, Holder::Transit(_))
-                        && d.qty > Decimal::ZERO
-                        && !transit_new
+                        && ((d.qty > Decimal::ZERO && !transit_new)
+                            || (d.qty < Decimal::ZERO && !transit_open))
                     {
                         continue;
                     }
@@ -724,6 +731,19 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                     at
                 ])?;
         }
+        OpBody::TransferSettled(t) => {
+            if transfer_open(c, t.transfer)? {
+                c.prepare_cached("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4")?
+                    .execute(params![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;
+                add_balance(
+                    c,
+                    &t.from_branch.0,
+                    t.item,
+                    Holder::Transit(t.transfer),
+                    -t.sent,
+                )?;
+            }
+        }
         OpBody::TransferAnnounced(t) => {
             let n = c
                 .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
@@ -745,4 +765,13 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
     }
     let _ = to32;
     Ok(())
+}
+
+/// A transfer not yet marked received here (or not known here at all).
+fn transfer_open(c: &Connection, transfer: RecordId) -> Result<bool> {
+    let received: Option<Option<String>> = c
+        .prepare_cached("SELECT received FROM transfers WHERE id = ?1")?
+        .query_row([&transfer.0[..]], |r| r.get(0))
+        .optional()?;
+    Ok(!matches!(received, Some(Some(_))))
 }

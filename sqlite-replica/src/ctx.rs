@@ -129,6 +129,23 @@ impl RuleContext for TxCtx<'_> {
             .map(|b| BranchId(to16(&b)))
     }
 
+    fn status_change_to(&self, job: RecordId, op: OpId) -> Option<JobStatus> {
+        let to: String = self
+            .c
+            .prepare_cached(
+                "SELECT to_status FROM status_changes WHERE device = ?1 AND seq = ?2 AND job = ?3",
+            )
+            .ok()?
+            .query_row(
+                rusqlite::params![&op.device.0[..], op.seq, &job.0[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()
+            .flatten()?;
+        JobStatus::parse(&to)
+    }
+
     fn job(&self, id: RecordId) -> Option<JobInfo> {
         let row = self
             .c

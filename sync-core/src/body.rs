@@ -254,6 +254,19 @@ pub struct TransferNotice {
     pub sent: Decimal,
 }
 
+/// What the receiving branch took in of a transfer, relayed to the sender.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TransferReceipt {
+    pub transfer: RecordId,
+    pub item: RecordId,
+    pub from_branch: BranchId,
+    pub to_branch: BranchId,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub sent: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub received: Decimal,
+}
+
 /// A finalized invoice or credit note: an immutable fact once signed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Document {
@@ -393,6 +406,9 @@ pub enum OpBody {
     PaymentRecorded(Payment),
     LeaseGranted(Lease),
     TransferAnnounced(TransferNotice),
+    /// The hub tells the sending branch that its transfer was received (in
+    /// the sender's chain: the sender cannot see the receiver's).
+    TransferSettled(TransferReceipt),
 }
 
 impl OpBody {
@@ -422,6 +438,7 @@ impl OpBody {
             OpBody::PaymentRecorded(_) => "payment_recorded",
             OpBody::LeaseGranted(_) => "lease_granted",
             OpBody::TransferAnnounced(_) => "transfer_announced",
+            OpBody::TransferSettled(_) => "transfer_settled",
         }
     }
 

@@ -373,6 +373,10 @@ impl State {
                         // transfer counts once with it.
                         let key = match d.holder {
                             Holder::Transit(t) if d.qty > Decimal::ZERO => t,
+                            // …and goods leaving it under the settlement's
+                            // key, so the hub's relay of the receipt to the
+                            // sender counts once with the transfer-in.
+                            Holder::Transit(t) => crate::domain::stock::settle_key(t),
                             _ => m.id,
                         };
                         self.balances
@@ -403,6 +407,12 @@ impl State {
             }
             OpBody::LeaseGranted(l) => {
                 self.leases.insert(l.id, l.clone());
+            }
+            OpBody::TransferSettled(t) => {
+                self.balances
+                    .entry((t.from_branch, t.item, Holder::Transit(t.transfer)))
+                    .or_default()
+                    .add(crate::domain::stock::settle_key(t.transfer), -t.sent);
             }
             OpBody::TransferAnnounced(t) => {
                 if self.announced.insert(t.transfer, t.clone()) {
@@ -555,6 +565,7 @@ fn audit_record(body: &OpBody) -> Option<String> {
         OpBody::PaymentRecorded(p) => p.id.to_string(),
         OpBody::LeaseGranted(l) => l.id.to_string(),
         OpBody::TransferAnnounced(t) => t.transfer.to_string(),
+        OpBody::TransferSettled(t) => t.transfer.to_string(),
         OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
     })
 }
@@ -770,6 +781,10 @@ impl RuleContext for Replica {
             head: s.head,
             otp_hash: r.text("otp_hash").unwrap_or_default().to_string(),
         })
+    }
+
+    fn status_change_to(&self, job: RecordId, op: OpId) -> Option<JobStatus> {
+        self.state.status.get(&job)?.get(&op).map(|t| t.to)
     }
 
     fn job_balance_due(&self, id: RecordId) -> Decimal {

@@ -1,1 +1,9 @@
+//! End-to-end support: a whole business on loopback ([`world`]), a
+//! fault-injecting link between devices and the hub ([`proxy`]), and the
+//! invariants read from every SQLite file after a day's work ([`check`]).
+//! The tests are in `tests/`; the whole-shop demo (`shop-demo`) is built on
+//! the same world.
 
+pub mod check;
+pub mod proxy;
+pub mod world;

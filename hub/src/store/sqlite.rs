@@ -531,20 +531,40 @@ impl HubStore for SqliteHub {
                     continue;
                 }
             }
+            // What the other branch of a transfer must be told, in its own
+            // chain (it cannot see this one): (branch, announcement).
             let announce = match &op.body {
                 OpBody::StockMoved(m) => match &m.movement {
                     sync_core::body::MovementKind::TransferOut {
                         transfer,
                         to_branch,
                         to_device,
-                    } => Some(sync_core::body::TransferNotice {
-                        transfer: *transfer,
-                        item: m.item,
-                        from_branch: op.branch,
-                        to_branch: *to_branch,
-                        to_device: *to_device,
-                        sent: m.qty,
-                    }),
+                    } => Some((
+                        *to_branch,
+                        OpBody::TransferAnnounced(sync_core::body::TransferNotice {
+                            transfer: *transfer,
+                            item: m.item,
+                            from_branch: op.branch,
+                            to_branch: *to_branch,
+                            to_device: *to_device,
+                            sent: m.qty,
+                        }),
+                    )),
+                    sync_core::body::MovementKind::TransferIn {
+                        transfer,
+                        from_branch,
+                        sent,
+                    } => Some((
+                        *from_branch,
+                        OpBody::TransferSettled(sync_core::body::TransferReceipt {
+                            transfer: *transfer,
+                            item: m.item,
+                            from_branch: *from_branch,
+                            to_branch: op.branch,
+                            sent: *sent,
+                            received: m.qty,
+                        }),
+                    )),
                     _ => None,
                 },
                 _ => None,
@@ -563,24 +583,12 @@ impl HubStore for SqliteHub {
                             params![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()],
                         )?;
                     }
-                    // Tell the receiving branch of an accepted transfer, in
-                    // its own chain (it cannot see the sender's).
                     if verdict == Verdict::Accepted
-                        && let Some(t) = announce
+                        && let Some((to, body)) = announce
                     {
-                        let to = t.to_branch;
                         let hubdev = branch_hub(root_seed, to).0;
                         let owner = genesis.owner;
-                        commit_in(
-                            &tx,
-                            genesis,
-                            root_seed,
-                            writers,
-                            hubdev,
-                            to,
-                            owner,
-                            OpBody::TransferAnnounced(t),
-                        )?;
+                        commit_in(&tx, genesis, root_seed, writers, hubdev, to, owner, body)?;
                     }
                     out.push(OpVerdict {
                         device,
@@ -767,15 +775,22 @@ impl HubStore for SqliteHub {
             ));
         }
         let branch = BranchId(to16(&branch));
-        let hubdev = branch_hub(root_seed, branch).0;
+        // A store device is announced to the whole business (from the root,
+        // in HQ): other branches name it as the receiver of a transfer. Other
+        // devices stay in their branch's chain.
+        let (signer, chain) = if holds_store {
+            (genesis.hub_device, HQ)
+        } else {
+            (branch_hub(root_seed, branch).0, branch)
+        };
         let owner = genesis.owner;
         commit_in(
             &tx,
             genesis,
             root_seed,
             writers,
-            hubdev,
-            branch,
+            signer,
+            chain,
             owner,
             OpBody::DeviceEnrolled {
                 device: req.device,

@@ -78,6 +78,9 @@ pub trait RuleContext {
     fn branch(&self, id: BranchId) -> Option<BranchInfo>;
     fn customer_branch(&self, id: RecordId) -> Option<BranchId>;
     fn job(&self, id: RecordId) -> Option<JobInfo>;
+    /// The status that change `op` moved `job` to, if `op` is a status
+    /// change this job really had (on the winning path or not).
+    fn status_change_to(&self, job: RecordId, op: OpId) -> Option<JobStatus>;
     /// Invoiced (less credit notes and cancellations) minus paid, for a job.
     fn job_balance_due(&self, id: RecordId) -> Decimal;
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId>;
@@ -183,18 +186,24 @@ pub const ITEM_FIELDS: &[&str] = &[
 pub const USER_FIELDS: &[&str] = &["name", "role", "active", "pin_hash"];
 pub const BRANCH_FIELDS: &[&str] = &["name", "address", "upi_id"];
 
-fn open_job(ctx: &dyn RuleContext, job: RecordId, branch: BranchId) -> Result<JobInfo, CoreError> {
+fn known_job(ctx: &dyn RuleContext, job: RecordId, branch: BranchId) -> Result<JobInfo, CoreError> {
     let j = ctx
         .job(job)
         .ok_or_else(|| CoreError::invalid("job", format!("job {job} is unknown")))?;
     if j.branch != branch {
         return Err(CoreError::invalid("job", "job belongs to another branch"));
     }
+    Ok(j)
+}
+
+fn read_only(status: JobStatus) -> CoreError {
+    CoreError::invalid("job", format!("job is {} and read-only", status.as_str()))
+}
+
+fn open_job(ctx: &dyn RuleContext, job: RecordId, branch: BranchId) -> Result<JobInfo, CoreError> {
+    let j = known_job(ctx, job, branch)?;
     if j.status.is_terminal() {
-        return Err(CoreError::invalid(
-            "job",
-            format!("job is {} and read-only", j.status.as_str()),
-        ));
+        return Err(read_only(j.status));
     }
     Ok(j)
 }
@@ -416,13 +425,26 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             }
         }
         OpBody::JobStatusChanged(s) => {
-            let j = open_job(ctx, s.job, op.branch)?;
+            let j = known_job(ctx, s.job, op.branch)?;
             if s.from != j.status || s.after != j.head {
-                return Err(CoreError::Conflict(format!(
-                    "job moved on: it is {} now, not {} — refresh and try again",
-                    j.status.as_str(),
-                    s.from.as_str()
-                )));
+                // Made without seeing the job's latest change: a concurrent
+                // move (two devices offline). Lawful if it continues a change
+                // this job really had; the status merge then keeps one path
+                // and records the other as a conflict for review, so the
+                // job can never reach an impossible state.
+                let base = match s.after {
+                    None => Some(JobStatus::Received),
+                    Some(a) => ctx.status_change_to(s.job, a),
+                };
+                if base != Some(s.from) {
+                    return Err(CoreError::Conflict(format!(
+                        "job moved on: it is {} now, not {} — refresh and try again",
+                        j.status.as_str(),
+                        s.from.as_str()
+                    )));
+                }
+            } else if j.status.is_terminal() {
+                return Err(read_only(j.status));
             }
             check_transition(role, s.from, s.to, s.override_reason.as_deref())?;
             if let Some(n) = &s.note {
@@ -697,6 +719,22 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             }
             if ctx.record_exists(p.id) {
                 return Err(CoreError::invalid("id", "record already exists"));
+            }
+        }
+        OpBody::TransferSettled(t) => {
+            // Only the hub relays a receipt, into the sender's chain.
+            require(role, Action::ManageUsers)?;
+            if t.from_branch != op.branch || t.from_branch == t.to_branch {
+                return Err(CoreError::invalid(
+                    "from_branch",
+                    "a receipt is relayed to the sending branch",
+                ));
+            }
+            if t.received < Decimal::ZERO || t.received > t.sent {
+                return Err(CoreError::invalid(
+                    "received",
+                    "must be between 0 and the quantity sent",
+                ));
             }
         }
         OpBody::TransferAnnounced(t) => {

@@ -68,6 +68,20 @@ pub fn deltas(m: &StockMovement, branch: BranchId, device: DeviceId) -> Vec<Delt
     }
 }
 
+/// The key under which goods leave a transfer's transit bucket: one key
+/// for the receiver's transfer-in and the hub's relay of it to the sender,
+/// so the bucket is emptied once whichever a replica holds.
+pub fn settle_key(transfer: RecordId) -> RecordId {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update(b"transfer settled")
+        .chain_update(transfer.0)
+        .finalize();
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&h[..16]);
+    RecordId(k)
+}
+
 /// Shape checks that need no state.
 pub fn check_movement(m: &StockMovement, device: DeviceId) -> Result<(), CoreError> {
     if m.qty <= Decimal::ZERO && !matches!(m.movement, MovementKind::TransferIn { .. }) {

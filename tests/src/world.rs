@@ -1,0 +1,316 @@
+//! A whole business on one machine: a hub on loopback with two branches,
+//! their people and the shared catalogue, and devices enrolled with real
+//! one-time codes, each on its own SQLite file and serving its local API.
+//! The end-to-end tests and the whole-shop demo both stand on this.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use branch_node::auth::{LoginInput, Session};
+use branch_node::node::Node;
+use hub::store::HubStore;
+use hub::store::sqlite::{SqliteHub, now_ms};
+use rust_decimal::Decimal;
+use sync_core::body::{Branch, Item};
+use sync_core::domain::roles::Role;
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+
+/// The hub's passphrase in tests and the demo (it guards the branch keys).
+pub const PASSPHRASE: &str = "demo passphrase, not for a real shop";
+
+/// Run blocking work (SQLite, argon2) off the async workers.
+pub async fn bg<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("blocking task")
+}
+
+pub fn dec(s: &str) -> Decimal {
+    s.parse().expect("a decimal literal")
+}
+
+fn random16() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::getrandom(&mut b).expect("randomness");
+    b
+}
+
+/// A branch as the hub knows it, with its people (name → (id, PIN)).
+pub struct BranchInfo {
+    pub id: BranchId,
+    pub name: String,
+    pub people: HashMap<Role, (UserId, String, &'static str)>,
+}
+
+impl BranchInfo {
+    pub fn user(&self, role: Role) -> UserId {
+        self.people[&role].0
+    }
+}
+
+pub struct Hub {
+    pub store: Arc<SqliteHub>,
+    /// `http://127.0.0.1:<port>`, straight to the hub.
+    pub url: String,
+    /// `127.0.0.1:<port>`
+    pub addr: String,
+    pub dashboard_key: String,
+    pub branches: Vec<BranchInfo>,
+    /// The shared catalogue: SKU → item id.
+    pub items: HashMap<&'static str, RecordId>,
+    pub owner: UserId,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// One catalogue line: (SKU, name, HSN/SAC, GST %, price, cost, reorder level, service).
+pub type CatalogueLine = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+);
+
+/// Catalogue of a laptop repair shop.
+pub const CATALOGUE: &[CatalogueLine] = &[
+    (
+        "RAM8-DDR4",
+        "8GB DDR4 SODIMM 3200",
+        "84733099",
+        "18",
+        "1850",
+        "1300",
+        "4",
+        false,
+    ),
+    (
+        "SSD512-NVME",
+        "512GB NVMe SSD",
+        "84717020",
+        "18",
+        "3400",
+        "2600",
+        "3",
+        false,
+    ),
+    (
+        "KBD-DELL-3520",
+        "Keyboard, Dell Inspiron 3520",
+        "84716060",
+        "18",
+        "1650",
+        "900",
+        "2",
+        false,
+    ),
+    (
+        "BAT-HP-HT03",
+        "Battery HP HT03XL",
+        "85076000",
+        "18",
+        "2900",
+        "2100",
+        "2",
+        false,
+    ),
+    (
+        "CHG-65W-USBC",
+        "65W USB-C charger",
+        "85044030",
+        "18",
+        "1450",
+        "950",
+        "3",
+        false,
+    ),
+    (
+        "SVC-LABOUR",
+        "Repair labour",
+        "998713",
+        "18",
+        "600",
+        "0",
+        "0",
+        true,
+    ),
+];
+
+/// The people of each branch: (role, name, PIN).
+const PEOPLE: &[(Role, &str, &str)] = &[
+    (Role::Manager, "Manager", "4321"),
+    (Role::Receptionist, "Counter", "1111"),
+    (Role::Technician, "Technician", "2222"),
+    (Role::Accountant, "Accounts", "3333"),
+];
+
+impl Hub {
+    /// A hub on `dir/hub.sqlite`, with the branches Jayanagar (Karnataka)
+    /// and T. Nagar (Tamil Nadu), four people each and the catalogue.
+    pub async fn start(dir: &Path, rate_per_sec: u32) -> Hub {
+        let db = dir.join("hub.sqlite");
+        let (store, branches, items, owner) = bg(move || {
+            let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASSPHRASE).expect("hub init");
+            let mut branches = vec![];
+            for (name, state, pan, prefix, first) in [
+                ("Jayanagar", "29", "ABCDE1234F", "JAY", "Ravi"),
+                ("T Nagar", "33", "FGHIJ5678K", "TNR", "Selvi"),
+            ] {
+                let id = hub
+                    .add_branch(Branch {
+                        id: BranchId(random16()),
+                        name: name.into(),
+                        gstin: sync_core::testkit::gstin(state, pan),
+                        state_code: state.into(),
+                        address: format!("{name} main road"),
+                        invoice_prefix: prefix.into(),
+                        credit_note_prefix: format!("{prefix}C"),
+                        upi_id: Some(format!("{}@okaxis", prefix.to_lowercase())),
+                    })
+                    .expect("add branch");
+                let mut people = HashMap::new();
+                for (role, who, pin) in PEOPLE {
+                    let name = format!("{first} {who}");
+                    let user = hub.add_user(Some(id), &name, *role, pin).expect("add user");
+                    people.insert(*role, (user, name, *pin));
+                }
+                branches.push(BranchInfo {
+                    id,
+                    name: name.into(),
+                    people,
+                });
+            }
+            let mut items = HashMap::new();
+            for (sku, name, hsn, rate, price, cost, reorder, service) in CATALOGUE {
+                let id = RecordId(random16());
+                hub.add_item(Item {
+                    id,
+                    sku: (*sku).into(),
+                    name: (*name).into(),
+                    hsn_sac: (*hsn).into(),
+                    gst_rate: dec(rate),
+                    unit: if *service { "nos" } else { "pcs" }.into(),
+                    sale_price: dec(price),
+                    cost: dec(cost),
+                    reorder_level: dec(reorder),
+                    is_service: *service,
+                })
+                .expect("add item");
+                items.insert(*sku, id);
+            }
+            let owner = hub.genesis().owner;
+            (Arc::new(hub), branches, items, owner)
+        })
+        .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind hub");
+        let addr = listener.local_addr().expect("hub addr").to_string();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let dashboard_key = hex::encode(random16());
+        let state =
+            hub::server::AppState::with_rate(store.clone(), dashboard_key.clone(), rate_per_sec);
+        tokio::spawn(async move {
+            hub::server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("hub server");
+        });
+        Hub {
+            store,
+            url: format!("http://{addr}"),
+            addr,
+            dashboard_key,
+            branches,
+            items,
+            owner,
+            _stop: tx,
+        }
+    }
+
+    /// Enroll a new device of `branch` through `via` (the hub, or a proxy
+    /// before it), with a real one-time code, and serve its local API.
+    pub async fn enroll(
+        &self,
+        dir: &Path,
+        branch: usize,
+        label: &str,
+        holds_store: bool,
+        via: &str,
+    ) -> Device {
+        let (hub, b, l) = (
+            self.store.clone(),
+            self.branches[branch].id,
+            label.to_string(),
+        );
+        let code = bg(move || {
+            hub.create_enrollment(b, &l, holds_store, now_ms())
+                .expect("enrollment code")
+        })
+        .await
+        .code;
+        let db = dir.join(format!("{}.sqlite", label.replace(' ', "-")));
+        let node = branch_node::sync::enroll(&db, via, &code)
+            .await
+            .expect("enroll");
+        Device::serve(label, node, db).await
+    }
+}
+
+/// A device: its node, its database file and its local API on loopback.
+pub struct Device {
+    pub label: String,
+    pub node: Arc<Node>,
+    pub db: PathBuf,
+    /// Its local API (and LAN sync) address.
+    pub url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Device {
+    pub async fn serve(label: &str, node: Arc<Node>, db: PathBuf) -> Device {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind device");
+        let url = format!("http://{}", listener.local_addr().expect("device addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let n = node.clone();
+        tokio::spawn(async move {
+            branch_node::api::serve(listener, n, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("device server");
+        });
+        Device {
+            label: label.into(),
+            node,
+            db,
+            url,
+            _stop: tx,
+        }
+    }
+
+    pub fn id(&self) -> DeviceId {
+        self.node.device
+    }
+
+    /// Log `role` of `branch` in on this device (the PIN check is real).
+    pub async fn login(&self, branch: &BranchInfo, role: Role) -> Session {
+        let (_, name, pin) = branch.people[&role].clone();
+        let n = self.node.clone();
+        bg(move || {
+            branch_node::auth::check_pin(
+                &n,
+                &LoginInput {
+                    user: name,
+                    pin: pin.into(),
+                },
+            )
+            .expect("login")
+        })
+        .await
+    }
+}
