@@ -5,5 +5,6 @@
 //! the same world.
 
 pub mod check;
+pub mod demo;
 pub mod proxy;
 pub mod world;

@@ -1,0 +1,67 @@
+//! The README's run command works: the whole-shop demo starts, prints its
+//! addresses, and what it prints answers — the owner's dashboard shows both
+//! branches' revenue and each device serves its API.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn the_demo_starts_and_its_printed_addresses_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shop-demo"))
+        .arg(dir.path().join("shop"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = vec![];
+    for line in out.lines() {
+        let line = line.unwrap();
+        let done = line.contains("Ctrl-C stops");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = lines.join("\n");
+    let urls: Vec<String> = text
+        .split_whitespace()
+        .filter(|w| w.starts_with("http://127.0.0.1:"))
+        .map(|w| w.trim_end_matches(')').to_string())
+        .collect();
+    let dashboard = urls
+        .iter()
+        .find(|u| u.contains("?key="))
+        .unwrap_or_else(|| panic!("no dashboard address in:\n{text}"))
+        .clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let page = http
+            .get(&dashboard)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for want in ["Jayanagar", "T Nagar", "JAY/", "Revenue"] {
+            assert!(page.contains(want), "the dashboard lacks {want}");
+        }
+        let devices: Vec<&String> = urls
+            .iter()
+            .filter(|u| !u.contains("?key=") && !u.ends_with("openapi.json"))
+            .collect();
+        assert!(devices.len() >= 3, "{text}");
+        for d in devices {
+            let r = http.get(format!("{d}/health")).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{d}");
+        }
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
