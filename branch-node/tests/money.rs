@@ -769,8 +769,23 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
     drop(s.node);
     let bin = env!("CARGO_BIN_EXE_branch-node");
     let mut issued = vec![];
+    let wall = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
+    // Per trial: its time window, the drafts it reported and the ones it
+    // reported finalized (draft → number).
+    type Run = (
+        (u64, u64),
+        Vec<String>,
+        std::collections::HashMap<String, String>,
+    );
+    let mut runs: Vec<Run> = vec![];
     let mut seed = 0x2545_F491_4F6C_DD1Du64 ^ std::process::id() as u64;
     for _ in 0..trials {
+        let started = wall();
         let mut child = Command::new(bin)
             .args([
                 "--db",
@@ -797,11 +812,18 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
         std::thread::sleep(std::time::Duration::from_millis(10 + seed % 80));
         child.kill().unwrap();
         child.wait().unwrap();
+        let ended = wall();
+        let (mut drafted, mut finalized) = (vec![], std::collections::HashMap::new());
         for line in reader.join().unwrap() {
             if let Some(rest) = line.strip_prefix("issued ") {
-                issued.push(rest.split(' ').next().unwrap().to_string());
+                let (number, draft) = rest.split_once(' ').unwrap();
+                issued.push(number.to_string());
+                finalized.insert(draft.to_string(), number.to_string());
+            } else if let Some(draft) = line.strip_prefix("drafted ") {
+                drafted.push(draft.to_string());
             }
         }
+        runs.push(((started, ended), drafted, finalized));
     }
     let c = rusqlite::Connection::open(&db).unwrap();
     assert_eq!(
@@ -832,9 +854,94 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
     for n in &issued {
         assert!(numbers.contains(n), "acknowledged invoice {n} lost");
     }
-    // Each draft was finalized or is still a draft, never both.
-    let both: i64 = c.query_row("SELECT count(*) FROM invoice_drafts d WHERE EXISTS (SELECT 1 FROM documents x WHERE x.body LIKE '%' || 'Walk-in' || '%' AND 0)", [], |r| r.get(0)).unwrap();
-    assert_eq!(both, 0);
+    // Each draft was finalized or is still a draft, never both and never
+    // neither. A document does not name its draft, so each one is placed in
+    // the run that made it by its op's clock (runs never overlap in time);
+    // within a run, draft i is for "Walk-in i".
+    let left: Vec<(String, String, u64)> = c
+        .prepare("SELECT id, json_extract(body, '$.customer_name'), created_at FROM invoice_drafts")
+        .unwrap()
+        .query_map([], |r| {
+            let id: Vec<u8> = r.get(0)?;
+            let id = sync_core::ids::RecordId(id.try_into().unwrap()).to_string();
+            Ok((id, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    // One device issues them one at a time: the n-th document_issued op is
+    // the document of seq n.
+    let stamps: Vec<u64> = c
+        .prepare("SELECT hlc_wall FROM ops WHERE kind = 'document_issued' ORDER BY lsn")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let docs: Vec<(String, String, u64)> = c
+        .prepare("SELECT number, customer_name FROM documents ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .zip(&stamps)
+        .map(|(r, t)| {
+            let (n, name) = r.unwrap();
+            (n, name, *t)
+        })
+        .collect();
+    assert_eq!(docs.len(), seqs.len());
+    let mut placed = (0, 0);
+    for (k, ((from, to), drafted, finalized)) in runs.iter().enumerate() {
+        let within = |t: &u64| (*from..=*to).contains(t);
+        let names: Vec<&str> = docs
+            .iter()
+            .filter(|d| within(&d.2))
+            .map(|d| d.1.as_str())
+            .collect();
+        let want: Vec<String> = (0..names.len()).map(|i| format!("Walk-in {i}")).collect();
+        assert_eq!(names, want, "run {k}: documents in draft order, none twice");
+        let waiting: Vec<&(String, String, u64)> = left.iter().filter(|d| within(&d.2)).collect();
+        assert!(waiting.len() <= 1, "run {k}: one draft in flight at most");
+        for w in &waiting {
+            assert_eq!(
+                w.1,
+                format!("Walk-in {}", names.len()),
+                "run {k}: the draft left is the one after the last document, not finalized too"
+            );
+            assert!(
+                !finalized.contains_key(&w.0),
+                "run {k}: {} reported finalized yet still a draft",
+                w.0
+            );
+        }
+        for (i, id) in drafted.iter().enumerate() {
+            let draft_left = waiting.iter().any(|w| &w.0 == id);
+            let doc = i < names.len();
+            assert!(
+                draft_left ^ doc,
+                "run {k}: draft {i} ({id}) is {}",
+                if doc {
+                    "both a document and a draft"
+                } else {
+                    "lost: neither a document nor a draft"
+                }
+            );
+            if let Some(number) = finalized.get(id) {
+                assert_eq!(
+                    docs.iter().find(|d| &d.0 == number).map(|d| d.1.as_str()),
+                    Some(format!("Walk-in {i}").as_str()),
+                    "run {k}: {number} is draft {i}'s"
+                );
+            }
+        }
+        placed.0 += names.len();
+        placed.1 += waiting.len();
+    }
+    assert_eq!(
+        placed,
+        (docs.len(), left.len()),
+        "every document and draft placed in a run"
+    );
     let docs: i64 = c
         .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
         .unwrap();
@@ -857,4 +964,13 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
     };
     let held = bill::leases(&node, &ses).unwrap();
     assert_eq!(held[0].used_up_to, seqs.len() as u64);
+    // A draft left by a kill took no number: finalized now, it gets the next one.
+    for (k, (id, _, _)) in left.iter().enumerate() {
+        let doc = bill::finalize(&node, &ses, id.parse().unwrap(), None).unwrap();
+        assert_eq!(
+            doc.doc.seq,
+            (seqs.len() + k + 1) as u64,
+            "number still free"
+        );
+    }
 }

@@ -190,6 +190,69 @@ fn cancel_from_any_open_state_and_signature_delivery() {
 }
 
 #[test]
+fn cancelled_is_read_only() {
+    let s = shop();
+    let n = &s.node;
+    let id = svc::open_job(n, &s.receptionist, intake("9845012345"))
+        .unwrap()
+        .job
+        .summary
+        .id;
+    svc::assign_technician(n, &s.manager, id, Some(s.technician.user)).unwrap();
+    svc::change_status(n, &s.receptionist, id, status(JobStatus::Cancelled)).unwrap();
+    let before = s.op_count();
+    let e = svc::update_job(
+        n,
+        &s.manager,
+        id,
+        svc::JobPatch {
+            model: Some("Other".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    let e = svc::set_text(n, &s.technician, id, TextField::Notes, "late note").unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    let e = svc::add_estimate_line(
+        n,
+        &s.technician,
+        id,
+        svc::LineInput {
+            kind: LineKind::Service,
+            item: None,
+            description: "Board-level repair".into(),
+            hsn_sac: "998713".into(),
+            qty: Decimal::ONE,
+            unit: "nos".into(),
+            unit_price: Decimal::from(2500),
+            discount: Decimal::ZERO,
+            gst_rate: Decimal::from(18),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    assert!(svc::assign_technician(n, &s.manager, id, None).is_err());
+    // Not even the owner may reopen it, with a reason.
+    assert!(
+        svc::change_status(
+            n,
+            &s.owner,
+            id,
+            svc::StatusInput {
+                override_reason: Some("customer came back".into()),
+                ..status(JobStatus::Received)
+            }
+        )
+        .is_err()
+    );
+    assert_eq!(s.op_count(), before, "a refused edit writes nothing");
+    let job = svc::job_detail(n, &s.manager, id).unwrap();
+    assert_eq!(job.summary.status, "cancelled");
+    assert_eq!(job.summary.model, intake("9845012345").model);
+}
+
+#[test]
 fn customers_find_edit_history() {
     let s = shop();
     let n = &s.node;
