@@ -48,8 +48,14 @@ pub enum Cmd {
     /// Devices.
     #[command(subcommand)]
     Device(DeviceCmd),
-    /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs, technicians).
-    Report { name: String },
+    /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs,
+    /// technicians, or customer_history with --mobile).
+    Report {
+        name: String,
+        /// The customer's mobile number, for customer_history.
+        #[arg(long)]
+        mobile: Option<String>,
+    },
     /// Serve the sync endpoints and the owner's dashboard.
     Serve {
         #[arg(long, default_value = "127.0.0.1:7400")]
@@ -192,8 +198,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),
-        Cmd::Report { name } => {
-            print!("{}", crate::reports::report(&hub, &name)?.to_csv());
+        Cmd::Report { name, mobile } => {
+            let table = if name == crate::reports::CUSTOMER_HISTORY {
+                crate::reports::customer_history(&*hub, mobile.as_deref().unwrap_or(""))?
+            } else {
+                crate::reports::report(&*hub, &name)?
+            };
+            print!("{}", table.to_csv());
             Ok(())
         }
         Cmd::Serve {

@@ -29,6 +29,8 @@ pub enum HubError {
     Replica(sqlite_replica::ReplicaError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("export failed: {0}")]
+    Export(String),
 }
 
 impl From<sqlite_replica::ReplicaError> for HubError {

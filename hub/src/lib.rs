@@ -7,7 +7,7 @@
 //!   SQLite implementation.
 //! - [`server`]: the axum server: sync endpoints (signed requests), enrollment,
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
-//! - [`reports`]: consolidation queries and CSV export.
+//! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
 pub mod cli;
@@ -15,5 +15,6 @@ pub mod error;
 pub mod reports;
 pub mod server;
 pub mod store;
+pub mod xlsx;
 
 pub use error::{HubError, Result};

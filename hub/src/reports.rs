@@ -1,22 +1,37 @@
 //! Consolidation for the owner: every branch's tables are at the hub, so the
-//! reports are queries. Each report is a [`Table`] (JSON, CSV, or HTML in the
-//! dashboard).
+//! reports are queries — methods of [`HubStore`], which return typed rows.
+//! Here they become a [`Table`]: JSON, CSV, XLSX, or HTML in the dashboard.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use sync_core::domain::date::Date;
 
 use crate::error::{HubError, Result};
-use crate::store::sqlite::SqliteHub;
+use crate::store::HubStore;
+use crate::xlsx::{self, Kind};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Table {
     pub name: String,
     pub title: String,
     pub columns: Vec<String>,
+    /// How each column is written to a spreadsheet.
+    #[serde(skip)]
+    pub kinds: Vec<Kind>,
     pub rows: Vec<Vec<String>>,
 }
 
 impl Table {
+    fn new(name: &str, title: &str, columns: &[(&str, Kind)]) -> Table {
+        Table {
+            name: name.into(),
+            title: title.into(),
+            columns: columns.iter().map(|c| c.0.to_string()).collect(),
+            kinds: columns.iter().map(|c| c.1).collect(),
+            rows: vec![],
+        }
+    }
+
     pub fn to_csv(&self) -> String {
         let esc = |s: &str| {
             if s.contains([',', '"', '\n']) {
@@ -38,6 +53,11 @@ impl Table {
         }
         out
     }
+
+    /// The same cells as [`Table::to_csv`], as an Office Open XML workbook.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        xlsx::workbook(&self.title, &self.columns, &self.kinds, &self.rows)
+    }
 }
 
 pub const REPORTS: &[(&str, &str)] = &[
@@ -50,150 +70,218 @@ pub const REPORTS: &[(&str, &str)] = &[
     ("technicians", "Technician productivity"),
 ];
 
-/// A report whose figures are counts (money is summed by [`grouped`], in
-/// Rust with `Decimal`, never by SQLite's floating point).
-fn q(hub: &SqliteHub, name: &str, title: &str, sql: &str) -> Result<Table> {
-    hub.read(|c| {
-        let mut stmt = c.prepare(sql)?;
-        let columns: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-        let n = columns.len();
-        let rows = stmt.query_map([], |r| {
-            (0..n)
-                .map(|i| {
-                    use rusqlite::types::ValueRef as V;
-                    Ok(match r.get_ref(i)? {
-                        V::Null => String::new(),
-                        V::Integer(x) => x.to_string(),
-                        V::Real(x) => x.to_string(),
-                        V::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                        V::Blob(b) => hex::encode(b),
-                    })
-                })
-                .collect::<rusqlite::Result<Vec<String>>>()
-        })?;
-        let out: Vec<Vec<String>> = rows.collect::<Result<_, _>>()?;
-        Ok(Table {
-            name: name.into(),
-            title: title.into(),
-            columns,
-            rows: out,
-        })
-    })
+/// The report that takes a mobile number (`?mobile=`), not in [`REPORTS`].
+pub const CUSTOMER_HISTORY: &str = "customer_history";
+
+fn money(d: Decimal) -> String {
+    d.normalize().to_string()
 }
 
-/// Sum decimal strings grouped by key columns, in Rust.
-fn grouped(
-    hub: &SqliteHub,
-    name: &str,
-    title: &str,
-    sql: &str,
-    keys: usize,
-    cols: &[&str],
-) -> Result<Table> {
-    hub.read(|c| {
-        let mut stmt = c.prepare(sql)?;
-        let n = stmt.column_count();
-        let mut groups: std::collections::BTreeMap<Vec<String>, Vec<Decimal>> = Default::default();
-        let rows = stmt.query_map([], |r| {
-            (0..n)
-                .map(|i| r.get::<_, Option<String>>(i).map(|v| v.unwrap_or_default()))
-                .collect::<rusqlite::Result<Vec<String>>>()
-        })?;
-        for row in rows {
-            let row = row?;
-            let e = groups
-                .entry(row[..keys].to_vec())
-                .or_insert_with(|| vec![Decimal::ZERO; n - keys]);
-            for (i, v) in row[keys..].iter().enumerate() {
-                e[i] += v.parse::<Decimal>().unwrap_or_default();
-            }
-        }
-        let rows = groups
-            .into_iter()
-            .map(|(k, v)| {
-                k.into_iter()
-                    .chain(v.into_iter().map(|d| d.normalize().to_string()))
-                    .collect()
-            })
-            .collect();
-        Ok(Table {
-            name: name.into(),
-            title: title.into(),
-            columns: cols.iter().map(|s| s.to_string()).collect(),
-            rows,
-        })
-    })
+fn date_ist(ms: u64) -> String {
+    Date::from_unix_ms_ist(ms).to_string()
 }
 
-pub fn report(hub: &SqliteHub, name: &str) -> Result<Table> {
+pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
+    use Kind::{Integer, Money, Text};
     let title = REPORTS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, t)| *t)
         .ok_or_else(|| {
             HubError::NotFound(format!(
-                "report `{name}` (reports: {})",
+                "report `{name}` (reports: {}, {CUSTOMER_HISTORY}?mobile=)",
                 REPORTS.iter().map(|r| r.0).collect::<Vec<_>>().join(", ")
             ))
         })?;
-    match name {
-        "revenue" => grouped(
-            hub,
-            name,
-            title,
-            "SELECT b.name, d.date, CASE d.doc_type WHEN 'credit_note' THEN '-' || d.grand_total ELSE d.grand_total END FROM documents d JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 ORDER BY b.name, d.date",
-            2,
-            &["branch", "date", "revenue"],
-        ),
-        "gst" => grouped(
-            hub,
-            name,
-            title,
-            "SELECT b.name, l.gst_rate, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice'",
-            2,
-            &["branch", "gst_rate", "taxable", "cgst", "sgst", "igst"],
-        ),
-        "hsn" => grouped(
-            hub,
-            name,
-            title,
-            "SELECT l.hsn_sac, l.gst_rate, l.qty, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice'",
-            2,
-            &["hsn_sac", "gst_rate", "qty", "taxable", "cgst", "sgst", "igst"],
-        ),
-        "documents" => q(
-            hub,
-            name,
-            title,
-            "SELECT prefix || '/' || printf('%02d%02d', fy % 100, (fy + 1) % 100) AS series, doc_type, min(number) AS sr_from, max(number) AS sr_to, count(*) AS total, sum(cancelled) AS cancelled,
-                    (SELECT coalesce(sum(last - first + 1), 0) FROM leases l WHERE l.prefix = d.prefix AND l.doc_type = d.doc_type AND l.fy = d.fy) - count(*) AS leased_unused
-             FROM documents d GROUP BY prefix, doc_type, fy ORDER BY prefix, fy",
-        ),
-        "stock" => grouped(
-            hub,
-            name,
-            title,
-            "SELECT b.name, i.name, s.holder_kind, s.qty FROM stock_balances s JOIN branches b ON b.id = s.branch JOIN items i ON i.id = s.item",
-            3,
-            &["branch", "item", "held_by", "qty"],
-        ),
-        "pending_jobs" => q(
-            hub,
-            name,
-            title,
-            "SELECT b.name AS branch, j.status, count(*) AS jobs, CAST(max((strftime('%s','now') * 1000 - j.opened_at) / 86400000) AS INTEGER) AS oldest_days
-             FROM jobs j JOIN branches b ON b.id = j.branch WHERE j.status NOT IN ('delivered', 'cancelled') GROUP BY b.name, j.status ORDER BY b.name, j.status",
-        ),
-        "technicians" => q(
-            hub,
-            name,
-            title,
-            "SELECT u.name AS technician, b.name AS branch, count(j.id) AS jobs_closed,
-                    CAST(avg((j.closed_at - j.opened_at) / 3600000) AS INTEGER) AS avg_turnaround_hours
-             FROM jobs j JOIN users u ON u.id = j.technician JOIN branches b ON b.id = j.branch WHERE j.status = 'delivered' GROUP BY u.name, b.name ORDER BY jobs_closed DESC",
-        ),
+    let t = |cols: &[(&str, Kind)]| Table::new(name, title, cols);
+    let table = match name {
+        "revenue" => {
+            let mut t = t(&[("branch", Text), ("date", Text), ("revenue", Money)]);
+            t.rows = store
+                .revenue()?
+                .into_iter()
+                .map(|r| vec![r.branch, r.date, money(r.revenue)])
+                .collect();
+            t
+        }
+        "gst" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("gst_rate", Kind::Decimal),
+                ("taxable", Money),
+                ("cgst", Money),
+                ("sgst", Money),
+                ("igst", Money),
+            ]);
+            t.rows = store
+                .gst_summary()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.branch,
+                        r.gst_rate,
+                        money(r.taxable),
+                        money(r.cgst),
+                        money(r.sgst),
+                        money(r.igst),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "hsn" => {
+            let mut t = t(&[
+                ("hsn_sac", Text),
+                ("gst_rate", Kind::Decimal),
+                ("qty", Kind::Decimal),
+                ("taxable", Money),
+                ("cgst", Money),
+                ("sgst", Money),
+                ("igst", Money),
+            ]);
+            t.rows = store
+                .hsn_summary()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.hsn_sac,
+                        r.gst_rate,
+                        r.qty.normalize().to_string(),
+                        money(r.taxable),
+                        money(r.cgst),
+                        money(r.sgst),
+                        money(r.igst),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "documents" => {
+            let mut t = t(&[
+                ("series", Text),
+                ("doc_type", Text),
+                ("sr_from", Text),
+                ("sr_to", Text),
+                ("total", Integer),
+                ("cancelled", Integer),
+                ("leased_unused", Integer),
+            ]);
+            t.rows = store
+                .documents_issued()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.series,
+                        r.doc_type,
+                        r.from,
+                        r.to,
+                        r.total.to_string(),
+                        r.cancelled.to_string(),
+                        r.leased_unused.to_string(),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "stock" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("item", Text),
+                ("held_by", Text),
+                ("qty", Kind::Decimal),
+            ]);
+            t.rows = store
+                .stock()?
+                .into_iter()
+                .map(|r| vec![r.branch, r.item, r.held_by, r.qty.normalize().to_string()])
+                .collect();
+            t
+        }
+        "pending_jobs" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("status", Text),
+                ("jobs", Integer),
+                ("oldest_days", Integer),
+            ]);
+            t.rows = store
+                .pending_jobs(crate::store::sqlite::now_ms())?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.branch,
+                        r.status,
+                        r.jobs.to_string(),
+                        r.oldest_days.to_string(),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "technicians" => {
+            let mut t = t(&[
+                ("technician", Text),
+                ("branch", Text),
+                ("jobs_closed", Integer),
+                ("avg_turnaround_hours", Integer),
+            ]);
+            t.rows = store
+                .technicians()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.technician,
+                        r.branch,
+                        r.jobs_closed.to_string(),
+                        r.avg_turnaround_hours
+                            .map(|h| h.to_string())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            t
+        }
         _ => unreachable!("checked above"),
-    }
+    };
+    Ok(table)
+}
+
+/// One customer's jobs at every branch, found by mobile number (any form
+/// the shop accepts: `+91 98450-12345`, `09845012345`, `9845012345`).
+pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
+    use Kind::{Money, Text};
+    let mobile = sync_core::domain::validate::mobile("mobile", mobile)?;
+    let mut t = Table::new(
+        CUSTOMER_HISTORY,
+        &format!("Customer history for {mobile}"),
+        &[
+            ("branch", Text),
+            ("job_no", Text),
+            ("customer", Text),
+            ("device", Text),
+            ("status", Text),
+            ("opened", Text),
+            ("closed", Text),
+            ("invoiced", Money),
+        ],
+    );
+    t.rows = store
+        .customer_history(&mobile)?
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.branch,
+                r.job_no,
+                r.customer,
+                r.device,
+                r.status,
+                date_ist(r.opened_at_ms),
+                r.closed_at_ms.map(date_ist).unwrap_or_default(),
+                money(r.invoiced),
+            ]
+        })
+        .collect();
+    Ok(t)
 }
 
 fn esc(s: &str) -> String {
@@ -203,29 +291,61 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn dashboard_html(hub: &SqliteHub, key: &str) -> Result<String> {
-    let mut html = String::from(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Owner dashboard</title><style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}</style></head><body><h1>All branches</h1>",
+const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}</style>";
+
+/// A table as HTML, under a heading with its export links; `query` is the
+/// rest of the link's query string (`key=…`, and `mobile=…` for a history).
+fn table_html(html: &mut String, t: &Table, query: &str) {
+    let name = &t.name;
+    let q = esc(query);
+    html.push_str(&format!(
+        "<h2>{}</h2><p><a href=\"/reports/{name}.csv?{q}\">CSV</a><a href=\"/reports/{name}.xlsx?{q}\">XLSX</a><a href=\"/reports/{name}.json?{q}\">JSON</a></p><table><tr>{}</tr>",
+        esc(&t.title),
+        t.columns
+            .iter()
+            .map(|c| format!("<th>{}</th>", esc(c)))
+            .collect::<String>()
+    ));
+    for r in &t.rows {
+        html.push_str(&format!(
+            "<tr>{}</tr>",
+            r.iter()
+                .map(|c| format!("<td>{}</td>", esc(c)))
+                .collect::<String>()
+        ));
+    }
+    html.push_str("</table>");
+}
+
+fn lookup_form(key: &str) -> String {
+    format!(
+        "<form action=\"/reports/{CUSTOMER_HISTORY}.html\" method=\"get\"><input type=\"hidden\" name=\"key\" value=\"{}\"><label>Customer history by mobile number <input name=\"mobile\" inputmode=\"tel\" required></label> <button>Find</button></form>",
+        esc(key)
+    )
+}
+
+pub fn dashboard_html(store: &dyn HubStore, key: &str) -> Result<String> {
+    let mut html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Owner dashboard</title>{STYLE}</head><body><h1>All branches</h1>{}",
+        lookup_form(key)
     );
     for (name, _) in REPORTS {
-        let t = report(hub, name)?;
-        html.push_str(&format!(
-            "<h2>{}</h2><p><a href=\"/reports/{name}.csv?key={}\">CSV</a><a href=\"/reports/{name}.json?key={}\">JSON</a></p><table><tr>{}</tr>",
-            esc(&t.title),
-            esc(key),
-            esc(key),
-            t.columns.iter().map(|c| format!("<th>{}</th>", esc(c))).collect::<String>()
-        ));
-        for r in &t.rows {
-            html.push_str(&format!(
-                "<tr>{}</tr>",
-                r.iter()
-                    .map(|c| format!("<td>{}</td>", esc(c)))
-                    .collect::<String>()
-            ));
-        }
-        html.push_str("</table>");
+        let t = report(store, name)?;
+        table_html(&mut html, &t, &format!("key={key}"));
     }
     html.push_str("</body></html>");
     Ok(html)
+}
+
+/// One table as its own page (the customer history lookup's answer).
+pub fn table_page(t: &Table, key: &str, query: &str) -> String {
+    let mut html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title>{STYLE}</head><body><p><a href=\"/?key={}\">Back to the dashboard</a></p>{}",
+        esc(&t.title),
+        esc(key),
+        lookup_form(key)
+    );
+    table_html(&mut html, t, query);
+    html.push_str("</body></html>");
+    html
 }

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,7 +26,7 @@ use sync_core::protocol::{
 use crate::error::HubError;
 use crate::reports;
 use crate::store::HubStore;
-use crate::store::sqlite::{DEFAULT_LEASE, SqliteHub, now_ms};
+use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
 
 /// Largest request body (a push batch of 1000 ops fits comfortably).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -54,7 +55,8 @@ impl IntoResponse for ApiError {
 }
 
 pub struct AppState {
-    pub hub: Arc<SqliteHub>,
+    /// The storage backend; handlers know only the trait.
+    pub hub: Arc<dyn HubStore>,
     /// Token for the owner's dashboard (printed when the hub starts).
     pub dashboard_key: String,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
@@ -62,13 +64,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(hub: Arc<SqliteHub>, dashboard_key: String) -> Arc<AppState> {
+    pub fn new(hub: Arc<dyn HubStore>, dashboard_key: String) -> Arc<AppState> {
         AppState::with_rate(hub, dashboard_key, RATE_PER_SEC)
     }
 
     /// As [`AppState::new`] with another per-device rate limit.
     pub fn with_rate(
-        hub: Arc<SqliteHub>,
+        hub: Arc<dyn HubStore>,
         dashboard_key: String,
         rate_per_sec: u32,
     ) -> Arc<AppState> {
@@ -259,13 +261,15 @@ async fn lease(State(st): State<St>, req: Request) -> Result<Response, ApiError>
     Ok((StatusCode::CREATED, axum::Json(LeaseResponse { lease })).into_response())
 }
 
-fn check_key(st: &AppState, q: &Option<String>) -> Result<(), ApiError> {
-    let ok = q
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .any(|kv| kv == format!("key={}", st.dashboard_key));
-    if ok {
+type Params = std::collections::HashMap<String, String>;
+
+fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, ApiError> {
+    q.map(|Query(p)| p)
+        .map_err(|e| ApiError(HubError::invalid("query", e.body_text())))
+}
+
+fn check_key(st: &AppState, q: &Params) -> Result<(), ApiError> {
+    if q.get("key") == Some(&st.dashboard_key) {
         Ok(())
     } else {
         Err(ApiError(HubError::Unauthorized(
@@ -274,39 +278,74 @@ fn check_key(st: &AppState, q: &Option<String>) -> Result<(), ApiError> {
     }
 }
 
-async fn dashboard(State(st): State<St>, RawQuery(q): RawQuery) -> Result<Html<String>, ApiError> {
-    check_key(&st, &q)?;
+async fn dashboard(
+    State(st): State<St>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Html<String>, ApiError> {
+    check_key(&st, &query(q)?)?;
     let hub = st.hub.clone();
     let key = st.dashboard_key.clone();
     Ok(Html(
-        blocking(move || reports::dashboard_html(&hub, &key)).await?,
+        blocking(move || reports::dashboard_html(&*hub, &key)).await?,
     ))
 }
 
+/// `/reports/{name}[.json|.csv|.xlsx|.html]?key=…` (and `&mobile=…` for
+/// `customer_history`).
 async fn report(
     State(st): State<St>,
     Path(name): Path<String>,
-    RawQuery(q): RawQuery,
+    q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let q = query(q)?;
     check_key(&st, &q)?;
-    let (name, csv) = match name.strip_suffix(".csv") {
-        Some(n) => (n.to_string(), true),
-        None => (
-            name.strip_suffix(".json").unwrap_or(&name).to_string(),
-            false,
-        ),
+    let (name, format) = match name.rsplit_once('.') {
+        Some((n, f)) if ["json", "csv", "xlsx", "html"].contains(&f) => (n.to_string(), f),
+        _ => (name, "json"),
     };
     let hub = st.hub.clone();
-    let table = blocking(move || reports::report(&hub, &name)).await?;
-    if csv {
-        Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+    let mobile = q.get("mobile").cloned();
+    let history = name == reports::CUSTOMER_HISTORY;
+    let table = blocking(move || {
+        if history {
+            reports::customer_history(&*hub, mobile.as_deref().unwrap_or(""))
+        } else {
+            reports::report(&*hub, &name)
+        }
+    })
+    .await?;
+    let file = |ext: &str| format!("attachment; filename=\"{}.{ext}\"", table.name);
+    Ok(match format {
+        "csv" => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, file("csv")),
+            ],
             table.to_csv(),
         )
-            .into_response())
-    } else {
-        Ok(axum::Json(table).into_response())
-    }
+            .into_response(),
+        "xlsx" => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (header::CONTENT_DISPOSITION, file("xlsx")),
+            ],
+            table.to_xlsx().map_err(ApiError)?,
+        )
+            .into_response(),
+        "html" => {
+            let mut link = format!("key={}", st.dashboard_key);
+            if let Some(m) = q.get("mobile").filter(|_| history) {
+                // The normalized number: digits only, nothing to escape.
+                let m = sync_core::domain::validate::mobile("mobile", m).map_err(HubError::from)?;
+                link.push_str(&format!("&mobile={m}"));
+            }
+            Html(reports::table_page(&table, &st.dashboard_key, &link)).into_response()
+        }
+        _ => axum::Json(table).into_response(),
+    })
 }
 
 async fn not_found() -> ApiError {
@@ -362,7 +401,7 @@ pub fn openapi_doc() -> Value {
             "/sync/pull": { "post": op("Pull the operations this device may see after its cursor", Some("PullRequest {cursor, limit}"), true) },
             "/sync/lease": { "post": op("Lease the next block of this device's branch series", Some("LeaseRequest {doc_type}"), true) },
             "/": { "get": op("The owner's dashboard (?key=)", None, false) },
-            "/reports/{name}": { "get": op("A report as JSON, or CSV with a .csv suffix (?key=)", None, false) }
+            "/reports/{name}": { "get": op("A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix (?key=); customer_history takes &mobile=", None, false) }
         },
         "components": { "securitySchemes": { "device": { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" } } }
     })

@@ -448,7 +448,7 @@ async fn a_transfer_reaches_the_other_branch_through_the_hub() {
     let (_, v) = b.push(&[recv]).await;
     assert_eq!(v["results"][0]["verdict"], "accepted", "{v}");
     // At the hub: A's store 2, B's store 2, nothing in transit, variance 1.
-    let stock = hub::reports::report(&h.hub, "stock").unwrap();
+    let stock = hub::reports::report(&*h.hub, "stock").unwrap();
     let get = |branch: &str, held: &str| {
         stock
             .rows

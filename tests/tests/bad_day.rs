@@ -636,7 +636,7 @@ async fn a_bad_day_at_two_branches_converges_at_the_hub() {
     // Money: the hub's revenue report is what the counters took, once.
     let report = {
         let s = hub.store.clone();
-        bg(move || hub::reports::report(&s, "revenue").unwrap()).await
+        bg(move || hub::reports::report(&*s, "revenue").unwrap()).await
     };
     let csv = report.to_csv();
     let collected: Decimal = paid.values().copied().sum();

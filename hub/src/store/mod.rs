@@ -1,10 +1,13 @@
 //! The hub's storage, as a trait of whole transactional operations ("accept
 //! this batch", "lease a block", "redeem this code"), so that a PostgreSQL
 //! backend can be added without touching the HTTP handlers. [`sqlite`] is the
-//! embedded default.
+//! embedded default. The owner's reports are trait methods too, returning
+//! typed rows with money as `Decimal`: how a backend sums (in Rust for
+//! SQLite, `NUMERIC` in PostgreSQL) is its own business.
 
 pub mod sqlite;
 
+use rust_decimal::Decimal;
 use sync_core::body::{Branch, Lease};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
@@ -30,6 +33,92 @@ pub struct EnrollmentCode {
     pub branch: BranchId,
     pub label: String,
     pub expires_at_ms: u64,
+}
+
+/// Revenue of a branch on a day (invoices less credit notes, not cancelled).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevenueRow {
+    pub branch: String,
+    pub date: String,
+    pub revenue: Decimal,
+}
+
+/// Tax invoices of a branch at one GST rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GstRow {
+    pub branch: String,
+    pub gst_rate: String,
+    pub taxable: Decimal,
+    pub cgst: Decimal,
+    pub sgst: Decimal,
+    pub igst: Decimal,
+}
+
+/// Tax invoice lines of one HSN/SAC code at one rate, every branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HsnRow {
+    pub hsn_sac: String,
+    pub gst_rate: String,
+    pub qty: Decimal,
+    pub taxable: Decimal,
+    pub cgst: Decimal,
+    pub sgst: Decimal,
+    pub igst: Decimal,
+}
+
+/// One document series (GSTR-1 table 13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesRow {
+    pub series: String,
+    pub doc_type: String,
+    pub from: String,
+    pub to: String,
+    pub total: u64,
+    pub cancelled: u64,
+    /// Numbers leased in the series and not (yet) used.
+    pub leased_unused: i64,
+}
+
+/// Stock of an item at a branch by kind of holder (a device, or in transit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockRow {
+    pub branch: String,
+    pub item: String,
+    pub held_by: String,
+    pub qty: Decimal,
+}
+
+/// Open jobs of a branch in one status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRow {
+    pub branch: String,
+    pub status: String,
+    pub jobs: u64,
+    pub oldest_days: u64,
+}
+
+/// Delivered jobs of a technician.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TechnicianRow {
+    pub technician: String,
+    pub branch: String,
+    pub jobs_closed: u64,
+    /// `None` when no delivered job has a closing time.
+    pub avg_turnaround_hours: Option<u64>,
+}
+
+/// One job of a customer (found by mobile number) at any branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerJobRow {
+    pub branch: String,
+    pub job_no: String,
+    pub customer: String,
+    pub device: String,
+    pub status: String,
+    pub opened_at_ms: u64,
+    pub closed_at_ms: Option<u64>,
+    /// Tax invoices for the job less its credit notes, not cancelled.
+    pub invoiced: Decimal,
 }
 
 pub trait HubStore: Send + Sync {
@@ -68,4 +157,16 @@ pub trait HubStore: Send + Sync {
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>>;
     /// Add an item to the shared catalogue (visible to every branch).
     fn add_item(&self, item: sync_core::body::Item) -> Result<()>;
+
+    fn revenue(&self) -> Result<Vec<RevenueRow>>;
+    fn gst_summary(&self) -> Result<Vec<GstRow>>;
+    fn hsn_summary(&self) -> Result<Vec<HsnRow>>;
+    fn documents_issued(&self) -> Result<Vec<SeriesRow>>;
+    fn stock(&self) -> Result<Vec<StockRow>>;
+    /// Jobs neither delivered nor cancelled, with the age of the oldest at `now_ms`.
+    fn pending_jobs(&self, now_ms: u64) -> Result<Vec<PendingRow>>;
+    fn technicians(&self) -> Result<Vec<TechnicianRow>>;
+    /// Every job, at every branch, of the customers with this (normalized)
+    /// mobile number, oldest first.
+    fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>>;
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlite_replica::ctx::TxCtx;
@@ -30,7 +31,10 @@ use sync_core::replica::{Genesis, HQ};
 use sync_core::seal;
 use sync_core::writer::DeviceWriter;
 
-use super::{DeviceAuth, EnrollmentCode, HubStore};
+use super::{
+    CustomerJobRow, DeviceAuth, EnrollmentCode, GstRow, HsnRow, HubStore, PendingRow, RevenueRow,
+    SeriesRow, StockRow, TechnicianRow,
+};
 use crate::error::{HubError, Result};
 
 pub fn now_ms() -> u64 {
@@ -976,6 +980,219 @@ impl HubStore for SqliteHub {
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
+
+    fn revenue(&self) -> Result<Vec<RevenueRow>> {
+        self.read(|c| {
+            let rows = sum_grouped(
+                c,
+                "SELECT b.name, d.date, CASE d.doc_type WHEN 'credit_note' THEN '-' || d.grand_total ELSE d.grand_total END FROM documents d JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0",
+                [],
+                2,
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|(k, v)| RevenueRow {
+                    branch: k[0].clone(),
+                    date: k[1].clone(),
+                    revenue: v[0],
+                })
+                .collect())
+        })
+    }
+
+    fn gst_summary(&self) -> Result<Vec<GstRow>> {
+        self.read(|c| {
+            let rows = sum_grouped(
+                c,
+                "SELECT b.name, l.gst_rate, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice'",
+                [],
+                2,
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|(k, v)| GstRow {
+                    branch: k[0].clone(),
+                    gst_rate: k[1].clone(),
+                    taxable: v[0],
+                    cgst: v[1],
+                    sgst: v[2],
+                    igst: v[3],
+                })
+                .collect())
+        })
+    }
+
+    fn hsn_summary(&self) -> Result<Vec<HsnRow>> {
+        self.read(|c| {
+            let rows = sum_grouped(
+                c,
+                "SELECT l.hsn_sac, l.gst_rate, l.qty, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice'",
+                [],
+                2,
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|(k, v)| HsnRow {
+                    hsn_sac: k[0].clone(),
+                    gst_rate: k[1].clone(),
+                    qty: v[0],
+                    taxable: v[1],
+                    cgst: v[2],
+                    sgst: v[3],
+                    igst: v[4],
+                })
+                .collect())
+        })
+    }
+
+    fn documents_issued(&self) -> Result<Vec<SeriesRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT prefix || '/' || printf('%02d%02d', fy % 100, (fy + 1) % 100), doc_type, min(number), max(number), count(*), sum(cancelled),
+                        (SELECT coalesce(sum(last - first + 1), 0) FROM leases l WHERE l.prefix = d.prefix AND l.doc_type = d.doc_type AND l.fy = d.fy) - count(*)
+                 FROM documents d GROUP BY prefix, doc_type, fy ORDER BY prefix, fy",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(SeriesRow {
+                    series: r.get(0)?,
+                    doc_type: r.get(1)?,
+                    from: r.get(2)?,
+                    to: r.get(3)?,
+                    total: r.get(4)?,
+                    cancelled: r.get(5)?,
+                    leased_unused: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn stock(&self) -> Result<Vec<StockRow>> {
+        self.read(|c| {
+            let rows = sum_grouped(
+                c,
+                "SELECT b.name, i.name, s.holder_kind, s.qty FROM stock_balances s JOIN branches b ON b.id = s.branch JOIN items i ON i.id = s.item",
+                [],
+                3,
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|(k, v)| StockRow {
+                    branch: k[0].clone(),
+                    item: k[1].clone(),
+                    held_by: k[2].clone(),
+                    qty: v[0],
+                })
+                .collect())
+        })
+    }
+
+    fn pending_jobs(&self, now: u64) -> Result<Vec<PendingRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT b.name, j.status, count(*), max(?1 - j.opened_at) / 86400000
+                 FROM jobs j JOIN branches b ON b.id = j.branch WHERE j.status NOT IN ('delivered', 'cancelled') GROUP BY b.name, j.status ORDER BY b.name, j.status",
+            )?;
+            let rows = stmt.query_map([now as i64], |r| {
+                Ok(PendingRow {
+                    branch: r.get(0)?,
+                    status: r.get(1)?,
+                    jobs: r.get(2)?,
+                    // A job stamped ahead of the hub's clock is not yet a day old.
+                    oldest_days: r.get::<_, i64>(3)?.max(0) as u64,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn technicians(&self) -> Result<Vec<TechnicianRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT u.name, b.name, count(j.id), CAST(avg((j.closed_at - j.opened_at) / 3600000) AS INTEGER)
+                 FROM jobs j JOIN users u ON u.id = j.technician JOIN branches b ON b.id = j.branch WHERE j.status = 'delivered' GROUP BY u.name, b.name ORDER BY 3 DESC, u.name",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(TechnicianRow {
+                    technician: r.get(0)?,
+                    branch: r.get(1)?,
+                    jobs_closed: r.get(2)?,
+                    avg_turnaround_hours: r.get::<_, Option<i64>>(3)?.map(|h| h.max(0) as u64),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>> {
+        self.read(|c| {
+            // A credit note names the invoice it reverses; its job is that invoice's.
+            let invoiced = sum_grouped(
+                c,
+                "SELECT hex(coalesce(d.job, x.job)), CASE d.doc_type WHEN 'credit_note' THEN '-' || d.grand_total ELSE d.grand_total END
+                 FROM documents d LEFT JOIN documents x ON x.id = d.against
+                 JOIN jobs j ON j.id = coalesce(d.job, x.job) JOIN customers c ON c.id = j.customer
+                 WHERE c.mobile = ?1 AND d.cancelled = 0",
+                [mobile],
+                1,
+            )?;
+            let invoiced: std::collections::HashMap<String, Decimal> =
+                invoiced.into_iter().map(|(k, v)| (k[0].clone(), v[0])).collect();
+            let mut stmt = c.prepare(
+                "SELECT b.name, j.job_no, c.name, trim(j.brand || ' ' || j.model), j.status, j.opened_at, j.closed_at, hex(j.id)
+                 FROM jobs j JOIN customers c ON c.id = j.customer JOIN branches b ON b.id = j.branch
+                 WHERE c.mobile = ?1 ORDER BY j.opened_at, b.name, j.job_no",
+            )?;
+            let rows = stmt.query_map([mobile], |r| {
+                let id: String = r.get(7)?;
+                Ok(CustomerJobRow {
+                    branch: r.get(0)?,
+                    job_no: r.get(1)?,
+                    customer: r.get(2)?,
+                    device: r.get(3)?,
+                    status: r.get(4)?,
+                    opened_at_ms: r.get(5)?,
+                    closed_at_ms: r.get(6)?,
+                    invoiced: invoiced.get(&id).copied().unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+}
+
+/// Rows of `sql` grouped by their first `keys` columns (in key order), the
+/// other columns summed as `Decimal`: money is TEXT in SQLite, and SQLite's
+/// own `sum` would add it as floating point.
+fn sum_grouped<P: rusqlite::Params>(
+    c: &Connection,
+    sql: &str,
+    params: P,
+    keys: usize,
+) -> Result<Vec<(Vec<String>, Vec<Decimal>)>> {
+    let mut stmt = c.prepare(sql)?;
+    let n = stmt.column_count();
+    let mut groups: std::collections::BTreeMap<Vec<String>, Vec<Decimal>> = Default::default();
+    let mut rows = stmt.query(params)?;
+    while let Some(r) = rows.next()? {
+        let key = (0..keys)
+            .map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default))
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let sums = groups
+            .entry(key)
+            .or_insert_with(|| vec![Decimal::ZERO; n - keys]);
+        for (j, i) in (keys..n).enumerate() {
+            let text: String = r.get(i)?;
+            sums[j] += text.parse::<Decimal>().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+        }
+    }
+    Ok(groups.into_iter().collect())
 }
 
 /// The op id of a stored op, for tests.

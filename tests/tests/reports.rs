@@ -1,0 +1,394 @@
+//! The owner's reports at the hub, from real work at two branches synced
+//! through it: every report as XLSX carries the same cells as its CSV (money
+//! as numbers with two decimals), and one customer's history — the same
+//! mobile number at both branches — lists their jobs everywhere.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use branch_node::node::Node;
+use branch_node::services as svc;
+use e2e_tests::demo::{self, Staff};
+use e2e_tests::world::{Device, Hub, bg};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sync_core::domain::date::Date;
+use sync_core::domain::roles::Role;
+use sync_core::ids::RecordId;
+
+const MOBILE: &str = "9845012345";
+const MONEY: &[&str] = &["revenue", "taxable", "cgst", "sgst", "igst", "invoiced"];
+const COUNTS: &[&str] = &["total", "cancelled", "jobs", "jobs_closed"];
+
+async fn staff(d: &Device, b: &e2e_tests::world::BranchInfo) -> Arc<Staff> {
+    Arc::new(Staff {
+        manager: d.login(b, Role::Manager).await,
+        counter: d.login(b, Role::Receptionist).await,
+        technician: d.login(b, Role::Technician).await,
+        accounts: d.login(b, Role::Accountant).await,
+    })
+}
+
+async fn work<T: Send + 'static>(
+    node: &Arc<Node>,
+    f: impl FnOnce(&Node) -> branch_node::Result<T> + Send + 'static,
+) -> T {
+    let n = node.clone();
+    bg(move || f(&n)).await.unwrap()
+}
+
+/// Open a job for the customer with [`MOBILE`] (new, or `existing`), with a
+/// technician; returns (job, OTP, customer).
+fn walk_in(
+    n: &Node,
+    s: &Staff,
+    existing: Option<RecordId>,
+    k: usize,
+) -> branch_node::Result<(RecordId, String, RecordId)> {
+    let mut input = demo::intake(k, 80);
+    match existing {
+        Some(c) => {
+            input.customer = Some(c);
+            input.new_customer = None;
+        }
+        None => {
+            let c = input.new_customer.as_mut().expect("a new customer");
+            c.name = "Asha Rao".into();
+            c.mobile = format!("+91 {}-{}", &MOBILE[..5], &MOBILE[5..]);
+        }
+    }
+    let o = svc::open_job(n, &s.counter, input)?;
+    let id = o.job.summary.id;
+    svc::assign_technician(n, &s.manager, id, Some(s.technician.user))?;
+    Ok((id, o.otp, o.job.summary.customer))
+}
+
+/// Diagnose, approve, repair, bill and deliver.
+fn finish(n: &Node, s: &Staff, job: &(RecordId, String)) -> branch_node::Result<()> {
+    let jobs = std::slice::from_ref(job);
+    demo::diagnose(n, &s.technician, jobs)?;
+    demo::approve(n, &s.manager, jobs)?;
+    demo::repair(n, &s.technician, jobs, None)?;
+    demo::bill_and_deliver(
+        n,
+        s,
+        jobs,
+        Date::from_unix_ms_ist(hub::store::sqlite::now_ms()),
+    )
+}
+
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    let (mut row, mut cell, mut quoted) = (vec![], String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut cell)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => cell.push(c),
+        }
+    }
+    rows
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let a = s.find(open)? + open.len();
+    Some(&s[a..a + s[a..].find(close)?])
+}
+
+/// A cell of the sheet: its text, its style, whether it is a number.
+#[derive(Clone, Debug, Default)]
+struct Cell {
+    text: String,
+    style: Option<String>,
+    number: bool,
+}
+
+/// The first sheet of a workbook, as rows of cells placed by their `r`.
+fn sheet(xlsx: &[u8]) -> Vec<Vec<Cell>> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an XLSX is a zip");
+    for part in [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+    ] {
+        assert!(z.by_name(part).is_ok(), "the workbook has no {part}");
+    }
+    let mut xml = String::new();
+    z.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let data = between(&xml, "<sheetData>", "</sheetData>").expect("sheetData");
+    let mut rows = vec![];
+    for row in data.split("<row ").skip(1) {
+        let mut cells: Vec<Cell> = vec![];
+        for c in row.split("<c ").skip(1) {
+            let tag = format!(" {}", &c[..c.find('>').unwrap()]);
+            let r = attr(&tag, "r").unwrap();
+            let col = r
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase())
+                .fold(0usize, |n, c| n * 26 + (c as usize - 'A' as usize + 1))
+                - 1;
+            let inline = attr(&tag, "t") == Some("inlineStr");
+            let text = if inline {
+                between(c, "<t xml:space=\"preserve\">", "</t>").unwrap()
+            } else {
+                between(c, "<v>", "</v>").unwrap()
+            };
+            if cells.len() <= col {
+                cells.resize(col + 1, Cell::default());
+            }
+            cells[col] = Cell {
+                text: unescape(text),
+                style: attr(&tag, "s").map(str::to_string),
+                number: !inline,
+            };
+        }
+        rows.push(cells);
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(dir.path(), 1000).await;
+    let desk = hub.enroll(dir.path(), 0, "jayanagar", true, &hub.url).await;
+    let tnr = hub.enroll(dir.path(), 1, "tnagar", true, &hub.url).await;
+    let sync = || async {
+        for d in [&desk, &tnr] {
+            branch_node::sync::sync_once(&d.node, &hub.url)
+                .await
+                .unwrap();
+        }
+    };
+    // Leases and the catalogue arrive with the first syncs.
+    sync().await;
+    let (sa, sb) = (
+        staff(&desk, &hub.branches[0]).await,
+        staff(&tnr, &hub.branches[1]).await,
+    );
+    let (items, s) = (hub.items.clone(), sa.clone());
+    work(&desk.node, move |n| {
+        demo::opening_stock(n, &s, &items, &[("RAM8-DDR4", "5"), ("SSD512-NVME", "2")])
+    })
+    .await;
+
+    // Asha brings two laptops to Jayanagar and, later, one to T Nagar.
+    let s = sa.clone();
+    let (a1, a2, other) = work(&desk.node, move |n| {
+        let first = walk_in(n, &s, None, 1)?;
+        let second = walk_in(n, &s, Some(first.2), 2)?;
+        let other = demo::take_in(n, &s, 3, 1, 80)?;
+        finish(n, &s, &(first.0, first.1.clone()))?;
+        Ok((first, second, other[0].clone()))
+    })
+    .await;
+    let s = sb.clone();
+    let b1 = work(&tnr.node, move |n| {
+        let j = walk_in(n, &s, None, 4)?;
+        finish(n, &s, &(j.0, j.1.clone()))?;
+        Ok(j)
+    })
+    .await;
+    assert_ne!(a1.2, b1.2, "a customer record per branch, one mobile");
+    sync().await;
+
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{}{path}", hub.url);
+        async move { http.get(&url).send().await.unwrap() }
+    };
+    let key = hub.dashboard_key.clone();
+
+    // Every report: the XLSX carries the CSV's cells, typed.
+    for (name, _) in hub::reports::REPORTS {
+        let r = get(format!("/reports/{name}.csv?key={key}")).await;
+        assert_eq!(r.status(), 200, "{name}.csv");
+        let csv = parse_csv(&r.text().await.unwrap());
+        assert!(csv.len() >= 2, "{name}: no rows from a day's work: {csv:?}");
+        let r = get(format!("/reports/{name}.xlsx?key={key}")).await;
+        assert_eq!(r.status(), 200, "{name}.xlsx");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let rows = sheet(&r.bytes().await.unwrap());
+        let texts: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let mut t: Vec<String> = r.iter().map(|c| c.text.clone()).collect();
+                t.resize(csv[0].len(), String::new());
+                t
+            })
+            .collect();
+        assert_eq!(texts, csv, "{name}: XLSX and CSV differ");
+        for (i, col) in csv[0].iter().enumerate() {
+            for row in rows.iter().skip(1) {
+                let Some(c) = row.get(i).filter(|c| !c.text.is_empty()) else {
+                    continue;
+                };
+                if MONEY.contains(&col.as_str()) {
+                    assert!(c.number, "{name}.{col}: money as a number: {c:?}");
+                    assert_eq!(c.style.as_deref(), Some("2"), "{name}.{col}: 0.00 format");
+                    c.text.parse::<Decimal>().unwrap();
+                }
+                if COUNTS.contains(&col.as_str()) {
+                    assert!(c.number, "{name}.{col}: a count as a number: {c:?}");
+                }
+            }
+        }
+    }
+
+    // One customer's history at every branch, by any form of the number.
+    let r = get(format!(
+        "/reports/customer_history.json?key={key}&mobile=%2B91%2098450-12345"
+    ))
+    .await;
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
+    let cols: Vec<&str> = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            "branch", "job_no", "customer", "device", "status", "opened", "closed", "invoiced"
+        ]
+    );
+    let rows: Vec<HashMap<&str, &str>> = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .copied()
+                .zip(r.as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+                .collect()
+        })
+        .collect();
+    let job_no = |d: &Device, id: RecordId, s: &Arc<Staff>| {
+        let (n, s) = (d.node.clone(), s.clone());
+        async move {
+            bg(move || svc::job_detail(&n, &s.manager, id).unwrap())
+                .await
+                .summary
+                .job_no
+        }
+    };
+    let want = [
+        ("Jayanagar", job_no(&desk, a1.0, &sa).await, "delivered"),
+        ("Jayanagar", job_no(&desk, a2.0, &sa).await, "received"),
+        ("T Nagar", job_no(&tnr, b1.0, &sb).await, "delivered"),
+    ];
+    let got: Vec<(&str, String, &str)> = rows
+        .iter()
+        .map(|r| (r["branch"], r["job_no"].to_string(), r["status"]))
+        .collect();
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(b, j, s)| (*b, j.clone(), *s))
+            .collect::<Vec<_>>()
+    );
+    let other_no = job_no(&desk, other.0, &sa).await;
+    assert!(
+        rows.iter()
+            .all(|r| r["job_no"] != other_no || r["branch"] != "Jayanagar")
+    );
+    assert!(rows.iter().all(|r| r["customer"] == "Asha Rao"));
+    // Invoiced: what each branch billed for the job, as the hub holds it.
+    for (r, job) in rows.iter().zip([a1.0, a2.0, b1.0]) {
+        let s = hub.store.clone();
+        let billed: Decimal = bg(move || {
+            s.read(|c| {
+                let mut st = c.prepare(
+                    "SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0",
+                )?;
+                let v: Vec<String> = st
+                    .query_map([&job.0[..]], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                Ok(v.iter().map(|d| d.parse::<Decimal>().unwrap()).sum())
+            })
+            .unwrap()
+        })
+        .await;
+        assert_eq!(r["invoiced"].parse::<Decimal>().unwrap(), billed);
+        assert_eq!(billed > Decimal::ZERO, r["status"] == "delivered");
+        assert_eq!(r["closed"].is_empty(), r["status"] != "delivered");
+    }
+    // Its CSV, XLSX and the dashboard's lookup page agree.
+    let r = get(format!(
+        "/reports/customer_history.csv?key={key}&mobile={MOBILE}"
+    ))
+    .await;
+    let csv = parse_csv(&r.text().await.unwrap());
+    assert_eq!(csv.len(), 4);
+    let r = get(format!(
+        "/reports/customer_history.xlsx?key={key}&mobile={MOBILE}"
+    ))
+    .await;
+    let sheet_rows = sheet(&r.bytes().await.unwrap());
+    assert_eq!(sheet_rows[3][7].style.as_deref(), Some("2"));
+    assert_eq!(sheet_rows[3][7].text, csv[3][7]);
+    let page = get(format!(
+        "/reports/customer_history.html?key={key}&mobile={MOBILE}"
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("T Nagar") && page.contains("Jayanagar"));
+    assert!(page.contains(&format!(
+        "customer_history.xlsx?key={key}&amp;mobile={MOBILE}"
+    )));
+    let dash = get(format!("/?key={key}")).await.text().await.unwrap();
+    assert!(dash.contains("action=\"/reports/customer_history.html\""));
+    assert!(dash.contains(&format!("/reports/revenue.xlsx?key={key}")));
+
+    // A number that is not one is refused, naming the field; a stranger's
+    // number finds nothing; no key, no report.
+    let r = get(format!("/reports/customer_history?key={key}&mobile=12345")).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["field"], "mobile", "{e}");
+    let r = get(format!("/reports/customer_history?key={key}")).await;
+    assert_eq!(r.status(), 422);
+    let r = get(format!(
+        "/reports/customer_history?key={key}&mobile=9000000001"
+    ))
+    .await;
+    let t: Value = r.json().await.unwrap();
+    assert_eq!(t["rows"].as_array().unwrap().len(), 0);
+    let r = get(format!("/reports/customer_history?mobile={MOBILE}")).await;
+    assert_eq!(r.status(), 401);
+}
