@@ -78,8 +78,23 @@ pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView
         let j = node.read(|c| read::job_summary(c, job))?;
         customer = customer.or(Some(j.customer));
         let (est, parts) = node.read(|c| money::job_billable(c, job))?;
+        // A part on the estimate is what the customer approved, at that
+        // price; using it on the job is the same part, not a second sale.
+        // Only what was used beyond the estimate is billed as extra lines.
+        let mut estimated: std::collections::HashMap<RecordId, Decimal> = Default::default();
+        for l in &est {
+            if let Some(item) = l.item {
+                *estimated.entry(item).or_default() += l.qty;
+            }
+        }
         lines.extend(est);
-        for (item, qty, price) in parts {
+        for (item, used, price) in parts {
+            let covered = estimated.entry(item).or_default();
+            let qty = used - (*covered).min(used);
+            *covered -= used.min(*covered);
+            if qty.is_zero() {
+                continue;
+            }
             let (name, hsn, rate, _, unit) = node.read(|c| money::item_pricing(c, item))?;
             lines.push(Line {
                 id: new_id()?,

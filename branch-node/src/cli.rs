@@ -47,7 +47,7 @@ pub struct Cli {
 pub enum Cmd {
     /// Set up a standalone device (its own branch and owner) until a hub enrolls it.
     Init(InitArgs),
-    /// Serve the local HTTP API (and the web UI when built), the LAN side of
+    /// Serve the web UI (at /), the local HTTP API, the LAN side of
     /// sync, and sync in the background with the hub and LAN peers.
     Serve {
         #[arg(long, default_value = "127.0.0.1:7300")]
@@ -1181,12 +1181,16 @@ fn serve(
         if let Some(db) = demo_db {
             println!("Demo shop ready.");
             println!("  database:  {}", db.display());
+            println!("  web UI:    http://{addr}/");
             println!("  local API: http://{addr}/api   (OpenAPI: http://{addr}/openapi.json)");
             println!("  log in:    POST http://{addr}/api/login {{\"user\": \"Meera Manager\", \"pin\": \"{}\"}}", crate::demo::PIN);
             println!("  users:     Olivia Owner, Meera Manager, Ravi Reception, Tara Technician, Arun Accounts (PIN {})", crate::demo::PIN);
             println!("Press Ctrl-C to stop.");
         } else {
-            eprintln!("branch-node: device {} serving http://{addr}", node.device);
+            eprintln!(
+                "branch-node: device {} serving http://{addr} (web UI at /, API at /api)",
+                node.device
+            );
         }
         let served = crate::api::serve(listener, node, async {
             let _ = tokio::signal::ctrl_c().await;

@@ -14,6 +14,7 @@
 //! - [`api`]: the local HTTP JSON API (axum) and its OpenAPI description.
 //! - [`sync`]: the sync client (hub and LAN peers), the LAN side of the
 //!   protocol, the background sync loop, enrollment with a hub.
+//! - [`ui`]: the web UI (built from `../ui` by `build.rs`), served at `/`.
 //! - [`cli`]: the command line.
 //! - [`demo`]: a demo shop with a few days of realistic work.
 
@@ -31,6 +32,7 @@ pub mod render;
 pub mod services;
 pub mod store;
 pub mod sync;
+pub mod ui;
 
 pub use error::{NodeError, Result};
 pub use node::Node;

@@ -60,6 +60,16 @@ fn the_demo_starts_and_its_printed_addresses_answer() {
         for d in devices {
             let r = http.get(format!("{d}/health")).send().await.unwrap();
             assert_eq!(r.status(), 200, "{d}");
+            // Each device serves the web UI at its root.
+            let page = http
+                .get(d.as_str())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("/ui/main.js"), "{d} serves no UI: {page}");
         }
     });
     let _ = child.kill();

@@ -214,3 +214,9 @@ pub fn ops_after(c: &Connection, cursor: u64, limit: u32) -> Result<Vec<LogEntry
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The newest local log position: it moves whenever anything is written here
+/// or arrives from elsewhere, so a screen can tell cheaply that it is stale.
+pub fn last_lsn(c: &Connection) -> Result<u64> {
+    Ok(c.query_row("SELECT COALESCE(max(lsn), 0) FROM ops", [], |r| r.get(0))?)
+}

@@ -192,7 +192,10 @@ async fn main() -> Result<()> {
     );
     println!("  Hub API             {}/openapi.json", hub.url);
     for d in [&desk, &laptop, &tnr] {
-        println!("  {:<28} {}   (API {}/openapi.json)", d.label, d.url, d.url);
+        println!(
+            "  {:<28} {}   (web UI; API {}/openapi.json)",
+            d.label, d.url, d.url
+        );
     }
     println!();
     for b in [a, b] {

@@ -1,0 +1,125 @@
+//! The foundation's hand-worked GST invoices, made the way a shop makes them:
+//! a job card opened at the counter (a customer of this state, or of another
+//! for the inter-state cases), the lines put on its estimate by the
+//! technician, a draft from the job, finalized with a leased number, and the
+//! finalized document read back — every figure must be the hand-worked one.
+
+mod common;
+
+#[path = "../../sync-core/tests/gst_cases/mod.rs"]
+mod gst_cases;
+
+use branch_node::{billing as bill, services as svc};
+use common::*;
+use gst_cases::{Case, Inter, cases, d};
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::DocType;
+
+fn through_a_job(s: &Shop, n: usize, c: &Case) -> branch_node::store::money::DocumentView {
+    let mut job = intake(&format!("98450{:05}", n));
+    if c.supply == Inter {
+        // Karnataka shop, Tamil Nadu customer: the place of supply is elsewhere.
+        job.new_customer.as_mut().unwrap().state_code = Some("33".into());
+    }
+    let id = svc::open_job(&s.node, &s.receptionist, job)
+        .unwrap()
+        .job
+        .summary
+        .id;
+    for l in &c.lines {
+        svc::add_estimate_line(
+            &s.node,
+            &s.technician,
+            id,
+            svc::LineInput {
+                kind: l.kind,
+                item: None,
+                description: l.description.clone(),
+                hsn_sac: l.hsn_sac.clone(),
+                qty: l.qty,
+                unit: l.unit.clone(),
+                unit_price: l.unit_price,
+                discount: l.discount,
+                gst_rate: l.gst_rate,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: estimate line refused: {e}", c.name));
+    }
+    let draft = bill::create_draft(
+        &s.node,
+        &s.accountant,
+        bill::DraftInput {
+            job: Some(id),
+            customer: None,
+            customer_name: None,
+            customer_gstin: None,
+            customer_state: None,
+            customer_address: None,
+            lines: vec![],
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: draft refused: {e}", c.name));
+    let day = Date {
+        year: 2026,
+        month: 12,
+        day: 1,
+    };
+    bill::finalize(&s.node, &s.accountant, draft.draft.id, Some(day))
+        .unwrap_or_else(|e| panic!("{}: finalize refused: {e}", c.name))
+}
+
+#[test]
+fn every_worked_invoice_comes_out_the_same_from_a_job_card() {
+    let s = shop();
+    let all = cases();
+    bill::grant_local_lease(
+        &s.node,
+        &s.owner,
+        bill::LocalLeaseInput {
+            doc_type: DocType::TaxInvoice,
+            size: all.len() as u64 + 5,
+            fy: Some(2026),
+        },
+    )
+    .unwrap();
+    let mut problems = vec![];
+    for (n, c) in all.iter().enumerate() {
+        let doc = through_a_job(&s, n, c);
+        let w = &c.want;
+        for (what, got, want) in [
+            ("taxable", &doc.taxable, w[0]),
+            ("cgst", &doc.cgst, w[1]),
+            ("sgst", &doc.sgst, w[2]),
+            ("igst", &doc.igst, w[3]),
+            ("round_off", &doc.round_off, w[5]),
+        ] {
+            if d(got) != d(want) {
+                problems.push(format!("{}: {what}: got {got}, want {want}", c.name));
+            }
+        }
+        if doc.doc.grand_total != d(w[6]) {
+            problems.push(format!(
+                "{}: grand total: got {}, want {}",
+                c.name, doc.doc.grand_total, w[6]
+            ));
+        }
+        // The rupee-rounded total is what the customer owes.
+        if d(&doc.balance_due) != d(w[6]) {
+            problems.push(format!("{}: balance due {}", c.name, doc.balance_due));
+        }
+        let inter = doc.doc.place_of_supply != "29";
+        if inter != (c.supply == Inter) {
+            problems.push(format!(
+                "{}: place of supply {}",
+                c.name, doc.doc.place_of_supply
+            ));
+        }
+    }
+    assert!(all.len() >= 20, "only {} worked invoices", all.len());
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -1,0 +1,290 @@
+// The device's local HTTP API, as the UI sees it: one `call` that carries the
+// session token and turns a refusal's JSON body ({error: {code, field, rule,
+// message}}) into an `ApiError` the screens can show next to the field.
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+  rule?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public body: ApiErrorBody,
+  ) {
+    super(body.field ? `${body.field}: ${body.message}` : body.message);
+  }
+}
+
+const TOKEN_KEY = 'repair-desk.token';
+
+export function token(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(t: string | null): void {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  const t = token();
+  if (t) headers['authorization'] = `Bearer ${t}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { code: 'unreachable', message: 'this device’s service is not answering; is branch-node running?' });
+  }
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err: ApiErrorBody = data?.error ?? { code: String(res.status), message: text || res.statusText };
+    throw new ApiError(res.status, err);
+  }
+  return data as T;
+}
+
+export async function callText(path: string): Promise<string> {
+  const t = token();
+  const res = await fetch(path, { headers: t ? { authorization: `Bearer ${t}` } : {} });
+  if (!res.ok) throw new ApiError(res.status, { code: String(res.status), message: await res.text() });
+  return res.text();
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);
+export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
+export const patch = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
+
+// The shapes the API answers with (only the fields the UI reads).
+
+export type Role = 'owner' | 'manager' | 'receptionist' | 'technician' | 'accountant';
+
+export interface Session {
+  user: string;
+  name: string;
+  role: Role;
+  branch: string | null;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  branch: string | null;
+  active: boolean;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  mobile: string;
+  email: string | null;
+  address: string | null;
+  gstin: string | null;
+  state_code: string | null;
+}
+
+export interface JobSummary {
+  id: string;
+  job_no: string;
+  customer: string;
+  customer_name: string;
+  customer_mobile: string;
+  device_type: string;
+  brand: string;
+  model: string;
+  serial: string;
+  status: string;
+  technician: string | null;
+  technician_name: string | null;
+  promised: string | null;
+  opened_at: number;
+  updated_at: number;
+  status_conflicts: number;
+}
+
+export interface EstimateLine {
+  id: string;
+  kind: 'service' | 'part';
+  item: string | null;
+  description: string;
+  hsn_sac: string;
+  qty: string;
+  unit: string;
+  unit_price: string;
+  discount: string;
+  gst_rate: string;
+  removed: boolean;
+}
+
+export interface TimelineEntry {
+  at: number;
+  author_name: string;
+  device: string;
+  from: string | null;
+  to: string;
+  is_override: boolean;
+  reason: string | null;
+  note: string | null;
+  on_path: boolean;
+}
+
+export interface PartUsed {
+  item: string;
+  name: string | null;
+  qty: string;
+  at: number;
+}
+
+export interface FieldConflict {
+  record: string;
+  field: string;
+  values: unknown[];
+  [k: string]: unknown;
+}
+
+export interface JobDetail extends JobSummary {
+  complaint: string;
+  accessories: string[];
+  condition: string;
+  estimate_note: string | null;
+  has_password: boolean;
+  password_kind: string | null;
+  diagnosis: string;
+  notes: string;
+  estimate: EstimateLine[];
+  timeline: TimelineEntry[];
+  parts_used: PartUsed[];
+  password_reads: { at: number; user_name?: string; purpose?: string; [k: string]: unknown }[];
+  field_conflicts: FieldConflict[];
+}
+
+export interface Item {
+  id: string;
+  sku: string;
+  name: string;
+  hsn_sac: string;
+  gst_rate: string;
+  unit: string;
+  sale_price: string;
+  cost: string;
+  reorder_level: string;
+  is_service: boolean;
+  in_store: string;
+  in_branch: string;
+  in_transit: string;
+  held_here: string;
+  low_stock: boolean;
+}
+
+export interface Device {
+  id: string;
+  branch: string;
+  label: string;
+  holds_store: boolean;
+  revoked: boolean;
+}
+
+export interface DocLine {
+  description: string;
+  hsn_sac: string;
+  qty: string;
+  unit: string;
+  unit_price: string;
+  discount: string;
+  gst_rate: string;
+  kind: string;
+}
+
+export interface Totals {
+  taxable: string;
+  cgst: string;
+  sgst: string;
+  igst: string;
+  round_off: string;
+  grand_total: string;
+  [k: string]: unknown;
+}
+
+export interface Draft {
+  id: string;
+  job: string | null;
+  customer_name: string | null;
+  customer_gstin: string | null;
+  lines: DocLine[];
+  place_of_supply: string;
+  totals: Totals;
+  [k: string]: unknown;
+}
+
+export interface Document {
+  id: string;
+  doc_type: 'tax_invoice' | 'credit_note';
+  number: string;
+  date: string;
+  customer_name: string | null;
+  customer_gstin: string | null;
+  place_of_supply: string;
+  job: string | null;
+  lines: DocLine[];
+  grand_total: string;
+  against: unknown;
+  taxable: string;
+  cgst: string;
+  sgst: string;
+  igst: string;
+  round_off: string;
+  cancelled: boolean;
+  paid: string;
+  balance_due: string;
+}
+
+export interface Payment {
+  id: string;
+  invoice: string | null;
+  job: string | null;
+  amount: string;
+  mode: string;
+  reference: string | null;
+  date: string;
+  at: number;
+}
+
+export interface Transfer {
+  id: string;
+  item: string;
+  from_branch: string;
+  to_branch: string;
+  receiver: string;
+  sent: string;
+  received: string | null;
+  variance: string | null;
+  sent_at: number;
+  received_at: number | null;
+}
+
+export interface PeerStatus {
+  url: string;
+  role: 'hub' | 'lan';
+  online: boolean;
+  last_ok_at: number | null;
+  last_error: string | null;
+  waiting_ops: number;
+}
+
+export interface SyncStatus {
+  device: string;
+  branch: string;
+  peers: PeerStatus[];
+  needs_attention: number;
+  pending: number;
+  clock_offset_ms: number;
+  last_lsn: number;
+}

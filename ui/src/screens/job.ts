@@ -1,0 +1,371 @@
+// One job card: the whole story (timeline), diagnosis and notes, the
+// estimate and the customer's decision, parts used from what this device
+// holds, technician, status moves (with manager overrides and delivery by OTP
+// or signature), the device password behind a logged reveal, and billing.
+
+import { Document, Item, JobDetail, User, del, get, post, put } from '../api.js';
+import { act, go, register, section, state } from '../app.js';
+import { field, h, input, select, textarea } from '../dom.js';
+import { dateTime, date, indian, rupees, statusLabel } from '../format.js';
+import { sha256Hex } from '../sha256.js';
+
+/** The lifecycle, for offering buttons; the API is what enforces it. */
+const NEXT: Record<string, string[]> = {
+  received: ['diagnosed', 'cancelled'],
+  diagnosed: ['estimate_shared', 'cancelled'],
+  estimate_shared: ['approved', 'rejected', 'cancelled'],
+  approved: ['in_repair', 'cancelled'],
+  rejected: ['ready', 'cancelled'],
+  in_repair: ['waiting_for_parts', 'ready', 'cancelled'],
+  waiting_for_parts: ['in_repair', 'cancelled'],
+  ready: ['delivered', 'cancelled'],
+  delivered: [],
+  cancelled: [],
+};
+
+const ALL = Object.keys(NEXT);
+
+function lineTotal(qty: string, price: string, discount: string): string {
+  // Display only, in paise with integers: the invoice's figures come from the API.
+  const paise = (s: string) => {
+    const [i, f = ''] = s.split('.');
+    return BigInt(i || '0') * 100n + BigInt((f + '00').slice(0, 2));
+  };
+  const [qi, qf = ''] = qty.split('.');
+  const qMilli = BigInt(qi || '0') * 1000n + BigInt((qf + '000').slice(0, 3));
+  const gross = (paise(price) * qMilli + 500n) / 1000n - paise(discount || '0');
+  const neg = gross < 0n;
+  const a = neg ? -gross : gross;
+  return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+}
+
+/** A signature pad; the job records the SHA-256 of the drawing. */
+function signaturePad(): { el: HTMLElement; digest(): string | null } {
+  const canvas = h('canvas.signature', { width: 360, height: 120, 'aria-label': 'Customer signature' }) as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d')!;
+  let drawn = false;
+  let down = false;
+  canvas.addEventListener('pointerdown', (e) => {
+    down = true;
+    ctx.beginPath();
+    ctx.moveTo(e.offsetX, e.offsetY);
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!down) return;
+    ctx.lineTo(e.offsetX, e.offsetY);
+    ctx.stroke();
+    drawn = true;
+  });
+  canvas.addEventListener('pointerup', () => (down = false));
+  const clearBtn = h('button.link', { type: 'button', onclick: () => { ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; } }, 'clear');
+  return {
+    el: h('div', {}, canvas, clearBtn),
+    digest() {
+      if (!drawn) return null;
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      return sha256Hex(new Uint8Array(data.buffer));
+    },
+  };
+}
+
+register('job', {
+  name: 'job card',
+  async render(root, [id]) {
+    const [j, users, items, docs] = await Promise.all([
+      get<JobDetail>(`/api/jobs/${id}`),
+      get<User[]>('/api/users').catch(() => [] as User[]),
+      get<Item[]>('/api/items').catch(() => [] as Item[]),
+      get<Document[]>(`/api/documents?job=${id}`).catch(() => [] as Document[]),
+    ]);
+    const role = state.session?.role;
+    const manager = role === 'manager' || role === 'owner';
+    const closed = j.status === 'delivered' || j.status === 'cancelled';
+    const reload = () => go(`#/job/${id}`);
+
+    const header = h(
+      'div.job-head',
+      {},
+      h('h1', {}, `Job ${j.job_no} `, h('span.status#job-status', { 'data-status': j.status }, statusLabel(j.status))),
+      h('p', {}, `${j.customer_name} · ${j.customer_mobile} · `, h('a', { href: `#/customer/${j.customer}` }, 'history')),
+      h('p', {}, [j.device_type, j.brand, j.model].filter(Boolean).join(' '), j.serial ? ` · S/N ${j.serial}` : '', j.promised ? ` · promised ${date(j.promised)}` : ''),
+      h('p.muted', {}, `Complaint: ${j.complaint}`),
+      h('p.muted', {}, `Accessories: ${j.accessories.join(', ') || 'none'} · Condition: ${j.condition || '—'}`),
+      j.status_conflicts || j.field_conflicts.length
+        ? h('p.warn', {}, 'Two people changed this job at once while offline; ', h('a', { href: '#/attention' }, 'review the conflict'), '.')
+        : null,
+      closed ? h('p.muted', {}, 'This job is closed and can no longer be edited.') : null,
+    );
+
+    // Status moves.
+    const sig = signaturePad();
+    const statusForm = h(
+      'form#status-form',
+      {
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          const f = ev.target as HTMLFormElement;
+          const to = (ev as SubmitEvent).submitter?.getAttribute('data-to') ?? field(f, 'override_to');
+          const body: Record<string, unknown> = { to };
+          const note = field(f, 'note');
+          if (note) body.note = note;
+          if ((ev as SubmitEvent).submitter?.id === 'override') body.override_reason = field(f, 'override_reason');
+          if (to === 'delivered') {
+            const otp = field(f, 'otp');
+            const s = sig.digest();
+            if (otp) body.otp = otp;
+            else if (s) body.signature_sha256 = s;
+            if (field(f, 'allow_balance_due')) body.allow_balance_due = true;
+          }
+          if (await act(() => post(`/api/jobs/${id}/status`, body), `Moved to ${statusLabel(to)}`)) reload();
+        },
+      },
+      h('div.actions', {}, NEXT[j.status].map((s) => h('button', { type: 'submit', 'data-to': s, class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)))),
+      input('Note (optional)', 'note'),
+      j.status === 'ready'
+        ? h(
+            'fieldset',
+            {},
+            h('legend', {}, 'Delivery: the customer’s OTP, or their signature'),
+            input('OTP', 'otp', { inputmode: 'numeric', autocomplete: 'off' }),
+            sig.el,
+            manager ? h('label.check', {}, h('input', { type: 'checkbox', name: 'allow_balance_due' }), 'Allow delivery with money owed (recorded)') : null,
+          )
+        : null,
+      manager && !closed
+        ? h(
+            'details',
+            {},
+            h('summary', {}, 'Manager override (skip steps)'),
+            select('Move to', 'override_to', ALL.filter((s) => s !== j.status).map((s) => [s, statusLabel(s)])),
+            input('Reason (recorded)', 'override_reason'),
+            h('button#override', { type: 'submit' }, 'Override'),
+          )
+        : null,
+    );
+
+    // Technician.
+    const techs = users.filter((u) => u.role === 'technician' || u.role === 'manager');
+    const assign = manager && !closed
+      ? h(
+          'form.inline#assign-form',
+          {
+            onsubmit: async (ev: Event) => {
+              ev.preventDefault();
+              const t = field(ev.target as HTMLFormElement, 'technician');
+              if (await act(() => post(`/api/jobs/${id}/assign`, { technician: t || null }), 'Technician assigned')) reload();
+            },
+          },
+          select('Technician', 'technician', [['', 'unassigned'], ...techs.map((u): [string, string] => [u.id, u.name])], { value: j.technician ?? '' }),
+          h('button', { type: 'submit' }, 'Assign'),
+        )
+      : h('p', {}, `Technician: ${j.technician_name ?? 'unassigned'}`);
+
+    // Diagnosis and notes: merged character by character across devices.
+    const textForm = (name: 'diagnosis' | 'notes', label: string, value: string) =>
+      h(
+        `form.text#${name}-form`,
+        {
+          onsubmit: async (ev: Event) => {
+            ev.preventDefault();
+            const text = (ev.target as HTMLFormElement).elements.namedItem(name) as HTMLTextAreaElement;
+            if (await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value }), `${label} saved`)) reload();
+          },
+        },
+        textarea(label, name, { value, rows: 4, disabled: closed }),
+        closed ? null : h('button', { type: 'submit' }, `Save ${label.toLowerCase()}`),
+      );
+
+    // Estimate.
+    const live = j.estimate.filter((l) => !l.removed);
+    const estimate = h(
+      'table.lines#estimate',
+      {},
+      h('thead', {}, h('tr', {}, ['Description', 'HSN/SAC', 'Qty', 'Rate', 'Discount', 'GST %', 'Taxable', ''].map((t) => h('th', {}, t)))),
+      h(
+        'tbody',
+        {},
+        live.map((l) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, l.description),
+            h('td', {}, l.hsn_sac),
+            h('td.num', {}, `${l.qty} ${l.unit}`),
+            h('td.num', {}, indian(l.unit_price)),
+            h('td.num', {}, indian(l.discount)),
+            h('td.num', {}, l.gst_rate),
+            h('td.num', {}, indian(lineTotal(l.qty, l.unit_price, l.discount))),
+            h('td', {}, closed ? null : h('button.link', { onclick: async () => { if (await act(() => del(`/api/jobs/${id}/estimate/${l.id}`), 'Line removed')) reload(); } }, 'remove')),
+          ),
+        ),
+      ),
+    );
+    const itemOpts: [string, string][] = [['', '— service / free text —'], ...items.map((i): [string, string] => [i.id, `${i.name} (${i.sku})`])];
+    const lineForm = closed
+      ? null
+      : h(
+          'form.grid4#line-form',
+          {
+            onsubmit: async (ev: Event) => {
+              ev.preventDefault();
+              const f = ev.target as HTMLFormElement;
+              const item = field(f, 'item');
+              const body = {
+                kind: item ? 'part' : 'service',
+                item: item || undefined,
+                description: field(f, 'description'),
+                hsn_sac: field(f, 'hsn_sac'),
+                qty: field(f, 'qty'),
+                unit: item ? items.find((i) => i.id === item)?.unit ?? 'nos' : 'nos',
+                unit_price: field(f, 'unit_price'),
+                discount: field(f, 'discount') || '0',
+                gst_rate: field(f, 'gst_rate'),
+              };
+              if (await act(() => post(`/api/jobs/${id}/estimate`, body), 'Line added')) reload();
+            },
+          },
+          select('Item', 'item', itemOpts, {
+            onchange: (ev: Event) => {
+              const f = (ev.target as HTMLSelectElement).form!;
+              const it = items.find((i) => i.id === (ev.target as HTMLSelectElement).value);
+              const set = (n: string, v: string) => ((f.elements.namedItem(n) as HTMLInputElement).value = v);
+              if (it) {
+                set('description', it.name);
+                set('hsn_sac', it.hsn_sac);
+                set('unit_price', it.sale_price);
+                set('gst_rate', it.gst_rate);
+              }
+            },
+          }),
+          input('Description', 'description', { required: true }),
+          input('HSN/SAC', 'hsn_sac', { value: '998713', required: true }),
+          input('Qty', 'qty', { value: '1', inputmode: 'decimal' }),
+          input('Rate ₹', 'unit_price', { inputmode: 'decimal', required: true }),
+          input('Discount ₹', 'discount', { value: '0', inputmode: 'decimal' }),
+          input('GST %', 'gst_rate', { value: '18', inputmode: 'decimal' }),
+          h('button', { type: 'submit' }, 'Add line'),
+        );
+
+    // Parts used: only from what this device holds.
+    const held = items.filter((i) => !i.is_service && i.held_here !== '0');
+    const parts = h(
+      'div',
+      {},
+      h('ul#parts-used', {}, j.parts_used.map((p) => h('li', {}, `${p.qty} × ${(p as unknown as { item_name: string }).item_name ?? p.item} · ${dateTime(p.at)}`))),
+      closed || held.length === 0
+        ? h('p.muted', {}, held.length === 0 ? 'This device holds no parts to use.' : '')
+        : h(
+            'form.inline#use-form',
+            {
+              onsubmit: async (ev: Event) => {
+                ev.preventDefault();
+                const f = ev.target as HTMLFormElement;
+                if (await act(() => post('/api/stock/uses', { job: id, item: field(f, 'item'), qty: field(f, 'qty') }), 'Part used')) reload();
+              },
+            },
+            select('Part', 'item', held.map((i): [string, string] => [i.id, `${i.name} (${i.held_here} here)`])),
+            input('Qty', 'qty', { value: '1', inputmode: 'decimal' }),
+            h('button', { type: 'submit' }, 'Use on this job'),
+          ),
+    );
+
+    // Device password: each reveal is a signed, audited operation.
+    const pwOut = h('output#password-out.secret');
+    const password = j.has_password
+      ? h(
+          'div',
+          {},
+          h('p', {}, `The customer gave a ${j.password_kind ?? 'password'}. Every reveal is logged.`),
+          h(
+            'form.inline#reveal-form',
+            {
+              onsubmit: async (ev: Event) => {
+                ev.preventDefault();
+                const purpose = field(ev.target as HTMLFormElement, 'purpose') || 'diagnosis';
+                const r = await act(() => post<{ password: string }>(`/api/jobs/${id}/password/reveal`, { purpose }));
+                if (r) pwOut.textContent = r.password;
+              },
+            },
+            input('Purpose', 'purpose', { value: 'diagnosis' }),
+            h('button', { type: 'submit' }, 'Reveal password'),
+            pwOut,
+          ),
+          h('ul.muted', {}, j.password_reads.map((r) => h('li', {}, `${dateTime(r.at)} · ${(r as { reader_name?: string }).reader_name ?? ''} · ${r.purpose ?? ''}`))),
+        )
+      : h('p.muted', {}, 'No device password was given.');
+
+    // Billing.
+    const billing = h(
+      'div',
+      {},
+      docs.length
+        ? h(
+            'ul#job-documents',
+            {},
+            docs.map((d) =>
+              h('li', {}, h('a', { href: `#/invoices/doc/${d.id}` }, d.number), ` · ${date(d.date)} · ${rupees(d.grand_total)}${d.cancelled ? ' · cancelled' : ''} · due ${rupees(d.balance_due)}`),
+            ),
+          )
+        : h('p.muted', {}, 'Not billed yet.'),
+      role === 'receptionist' || role === 'technician'
+        ? null
+        : h(
+            'button#make-invoice',
+            {
+              onclick: async () => {
+                const d = await act(() => post<{ id: string }>('/api/drafts', { job: id }), 'Draft invoice made');
+                if (d) go(`#/invoices/draft/${d.id}`);
+              },
+            },
+            'Make invoice from this job',
+          ),
+    );
+
+    const timeline = h(
+      'ol.timeline#timeline',
+      {},
+      j.timeline.map((t) =>
+        h(
+          'li',
+          { class: t.on_path ? '' : 'losing' },
+          h('b', {}, `${t.from ? statusLabel(t.from) + ' → ' : ''}${statusLabel(t.to)}`),
+          ` · ${t.author_name} · ${dateTime(t.at)}`,
+          t.is_override ? h('span.badge', {}, `override: ${t.reason ?? ''}`) : null,
+          t.note ? h('div.muted', {}, t.note) : null,
+          t.on_path ? null : h('div.warn', {}, 'a concurrent move that did not win; kept for review'),
+        ),
+      ),
+    );
+
+    root.append(
+      header,
+      h(
+        'div.cols',
+        {},
+        h(
+          'div',
+          {},
+          closed ? null : section('Status', statusForm),
+          section('Diagnosis', textForm('diagnosis', 'Diagnosis', j.diagnosis), textForm('notes', 'Notes', j.notes)),
+          section('Estimate', estimate, lineForm),
+          section('Parts used', parts),
+        ),
+        h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline)),
+      ),
+    );
+  },
+});
+
+register('customer', {
+  name: 'customer',
+  async render(root, [id]) {
+    const r = await get<{ customer: { name: string; mobile: string }; jobs: JobDetail[] }>(`/api/customers/${id}/history`);
+    root.append(
+      h('h1', {}, `${r.customer.name} · ${r.customer.mobile}`),
+      section(
+        'Jobs at this branch',
+        h('ul', {}, r.jobs.map((j) => h('li', {}, h('a', { href: `#/job/${j.id}` }, j.job_no), ` · ${statusLabel(j.status)} · ${date(j.opened_at)} · ${[j.brand, j.model].filter(Boolean).join(' ')}`))),
+      ),
+    );
+  },
+});
