@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use clap::CommandFactory;
+
 fn bn(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_branch-node"))
         .arg("--db")
@@ -16,37 +18,94 @@ fn bn(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Every command path of the clap tree, found by walking
+/// `Cli::command()` (hidden ones too), so a new command cannot be missed.
+fn command_paths() -> Vec<(Vec<String>, Option<String>)> {
+    fn walk(
+        cmd: &clap::Command,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, Option<String>)>,
+    ) {
+        out.push((path.clone(), cmd.get_about().map(|a| a.to_string())));
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            path.push(sub.get_name().to_string());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = vec![];
+    walk(&branch_node::cli::Cli::command(), &mut vec![], &mut out);
+    out
+}
+
 #[test]
 fn help_on_every_command() {
+    use std::collections::HashSet;
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("x.sqlite");
-    for cmd in [
-        vec![],
-        vec!["init"],
-        vec!["serve"],
-        vec!["login"],
-        vec!["demo"],
-        vec!["user"],
-        vec!["user", "create"],
-        vec!["customer"],
-        vec!["customer", "create"],
-        vec!["customer", "update"],
-        vec!["job"],
-        vec!["job", "open"],
-        vec!["job", "status"],
-        vec!["job", "diagnose"],
-        vec!["job", "estimate-add"],
-        vec!["job", "password"],
-        vec!["conflicts"],
-        vec!["conflicts", "resolve"],
-        vec!["audit"],
-        vec!["audit", "verify"],
-        vec!["export"],
+    let paths = command_paths();
+    // The walk really reaches the leaves of every group, including the
+    // stock and money ones (a walk that stopped at the top would miss them).
+    let seen: HashSet<String> = paths.iter().map(|(p, _)| p.join(" ")).collect();
+    for must in [
+        "",
+        "init",
+        "serve",
+        "user create",
+        "customer update",
+        "job estimate-add",
+        "job password",
+        "conflicts resolve",
+        "audit verify",
+        "export",
+        "item create",
+        "item ledger",
+        "stock receive",
+        "stock adjust",
+        "stock transfer-in",
+        "invoice draft",
+        "invoice finalize",
+        "invoice credit-note",
+        "invoice print",
+        "payment record",
+        "payment list",
+        "lease list",
+        "lease grant-local",
     ] {
-        let mut args = cmd.clone();
+        assert!(seen.contains(must), "`{must}` not found in the clap tree");
+    }
+    assert_eq!(seen.len(), paths.len(), "each command once");
+    for (path, about) in &paths {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("--help");
-        let (ok, out, _) = bn(&db, &args);
-        assert!(ok && out.contains("Usage:"), "{cmd:?} --help");
+        let (ok, out, err) = bn(&db, &args);
+        assert!(ok, "{path:?} --help exits 0: {err}");
+        let usage = if path.is_empty() {
+            "Usage: branch-node".to_string()
+        } else {
+            format!("Usage: branch-node {}", path.join(" "))
+        };
+        assert!(
+            out.contains(&usage),
+            "{path:?} --help prints its own usage `{usage}`: {out}"
+        );
+        // Every command says what it does, and its help shows that.
+        let about = about
+            .as_deref()
+            .unwrap_or_else(|| panic!("{path:?} has no description for --help"));
+        let first = about.lines().next().unwrap_or_default().trim();
+        assert!(!first.is_empty(), "{path:?} has an empty description");
+        assert!(
+            out.contains(first),
+            "{path:?} --help shows `{first}`: {out}"
+        );
+        assert!(
+            !db.exists(),
+            "{path:?} --help must not create or open the database"
+        );
     }
 }
 
