@@ -40,7 +40,7 @@ fn main() {
     copy_dir(&ui.join("static"), &out);
 
     let mut files = vec![];
-    collect(&out, &out, &mut files);
+    collect(&out, &mut files);
     files.sort();
     let mut src = String::from(
         "/// (path under /ui/, content type, bytes)\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n",
@@ -99,11 +99,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {
-            collect(root, &p, files);
+            collect(&p, files);
         } else {
             files.push(p);
         }

@@ -42,18 +42,21 @@ fn cli(bin: &str, args: &[&str]) -> Value {
 
 /// Start a server and wait for the line that carries its address.
 fn start(bin: &str, args: &[&str], marker: &str) -> (Proc, String) {
-    let mut child = Command::new(bin)
-        .args(args)
-        .env("HUB_PASSPHRASE", PASS)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Owned by `Proc` at once, whose drop kills and waits for it on every path.
+    let mut child = Proc(
+        Command::new(bin)
+            .args(args)
+            .env("HUB_PASSPHRASE", PASS)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let (tx, rx) = mpsc::channel::<String>();
     for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
+        Box::new(child.0.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.0.stderr.take().unwrap()),
     ] {
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -68,7 +71,7 @@ fn start(bin: &str, args: &[&str], marker: &str) -> (Proc, String) {
             && line.contains(marker)
             && let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://"))
         {
-            return (Proc(child), url.to_string());
+            return (child, url.to_string());
         }
     }
     panic!("{bin} {args:?} did not print `{marker}`");
