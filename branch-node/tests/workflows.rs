@@ -5,7 +5,7 @@
 mod common;
 
 use branch_node::NodeError;
-use branch_node::services as svc;
+use branch_node::{billing as bill, inventory as inv, services as svc};
 use common::*;
 use rust_decimal::Decimal;
 use sync_core::CoreError;
@@ -517,28 +517,167 @@ fn store_state_matches_the_reference_replica() {
     );
 }
 
-/// Attempt `action` as `role`; Ok(true) if it went through (or failed for a
-/// reason other than permission), Ok(false) if refused for permission.
-fn attempt(s: &Shop, role: Role, action: Action, job: RecordId, item: RecordId) -> bool {
+/// What the matrix acts on. Records an allowed attempt uses up (a job moved
+/// on, a conflict settled) are made for each role.
+struct Matrix {
+    job: RecordId,
+    item: RecordId,
+    /// Users of every non-owner role whose branch is `other_branch`.
+    elsewhere: std::collections::HashMap<Role, branch_node::auth::Session>,
+    override_job: std::collections::HashMap<Role, RecordId>,
+    status_job: std::collections::HashMap<Role, RecordId>,
+    conflict_job: std::collections::HashMap<Role, RecordId>,
+}
+
+fn open(s: &Shop) -> RecordId {
+    svc::open_job(&s.node, &s.receptionist, intake("9845012345"))
+        .unwrap()
+        .job
+        .summary
+        .id
+}
+
+fn matrix(s: &Shop) -> Matrix {
     let n = &s.node;
-    let who = s.session(role);
-    let other_branch = sync_core::ids::BranchId([9; 16]);
-    let r: Result<(), NodeError> = match action {
-        Action::AllBranchesAccess => n
-            .check_for(
-                who.user,
-                other_branch,
-                &OpBody::DevicePasswordRead {
-                    job,
-                    purpose: String::new(),
+    let job = open(s);
+    let item = inv::create_item(
+        n,
+        &s.owner,
+        inv::ItemInput {
+            sku: "RAM8".into(),
+            name: "8GB RAM".into(),
+            hsn_sac: "84733099".into(),
+            gst_rate: Decimal::from(18),
+            unit: "pcs".into(),
+            sale_price: Decimal::from(1800),
+            cost: Decimal::from(1200),
+            reorder_level: Decimal::from(2),
+            is_service: false,
+        },
+    )
+    .unwrap()
+    .id;
+    inv::receive(
+        n,
+        &s.owner,
+        inv::ReceiptInput {
+            item,
+            qty: Decimal::from(50),
+            supplier: "Lamington Road Traders".into(),
+            reference: None,
+            note: None,
+        },
+    )
+    .unwrap();
+    let other_branch = sync_core::ids::BranchId([0x2b; 16]);
+    n.commit_as_root(
+        sync_core::replica::HQ,
+        OpBody::BranchCreated(Branch {
+            id: other_branch,
+            name: "Mysuru".into(),
+            gstin: sync_core::testkit::gstin("29", "PQRST6789K"),
+            state_code: "29".into(),
+            address: "Mysuru".into(),
+            invoice_prefix: "MYS".into(),
+            credit_note_prefix: "MYSC".into(),
+            upi_id: None,
+        }),
+    )
+    .unwrap();
+    let mut elsewhere = std::collections::HashMap::new();
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Owner) {
+        let user = sync_core::ids::UserId(branch_node::crypto::random_bytes().unwrap());
+        let name = format!("Elsewhere {}", role.as_str());
+        n.commit_as_root(
+            other_branch,
+            OpBody::UserCreated(User {
+                id: user,
+                name: name.clone(),
+                role,
+                branch: Some(other_branch),
+                pin_hash: branch_node::crypto::hash_pin(PIN).unwrap(),
+            }),
+        )
+        .unwrap();
+        elsewhere.insert(
+            role,
+            branch_node::auth::Session {
+                user,
+                name,
+                role,
+                branch: Some(other_branch),
+            },
+        );
+    }
+    let per_role = |f: &dyn Fn() -> RecordId| Role::ALL.into_iter().map(|r| (r, f())).collect();
+    let conflict = || {
+        let id = open(s);
+        let live = n
+            .read(|c| branch_node::store::read::live_versions(c, id, "model"))
+            .unwrap();
+        for m in ["Inspiron 15 3511", "Inspiron 15 3520"] {
+            n.commit(
+                s.receptionist.user,
+                OpBody::JobUpdated {
+                    job: id,
+                    writes: vec![FieldWrite {
+                        field: "model".into(),
+                        value: FieldValue::Text(m.into()),
+                        supersedes: live.clone(),
+                    }],
                 },
             )
-            .map(|_| ()),
+            .unwrap();
+        }
+        id
+    };
+    Matrix {
+        job,
+        item,
+        elsewhere,
+        override_job: per_role(&|| open(s)),
+        status_job: per_role(&|| open(s)),
+        conflict_job: per_role(&conflict),
+    }
+}
+
+/// Attempt `action` as `role` through the service that needs it. Returns
+/// the service's own answer: `Ok` (done), a `Forbidden` rule error
+/// (refused for permission), or any other error, which the matrix test
+/// treats as a failure: an allowed attempt must succeed.
+///
+/// `CreateBranches` has no service on a device (branches are made at the
+/// hub, or by `init` as a standalone device's stand-in hub); it is checked
+/// where every `BranchCreated` op is, in the rule book, via `Node::check`.
+/// `AllBranchesAccess` is a user of `role` from another branch (the owner
+/// belongs to none) working on this branch's device.
+fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeError> {
+    let n = &s.node;
+    let who = s.session(role);
+    let (job, item) = (m.job, m.item);
+    let name = role.as_str();
+    match action {
+        Action::AllBranchesAccess => {
+            let who = m.elsewhere.get(&role).unwrap_or(&s.owner);
+            svc::create_customer(
+                n,
+                who,
+                svc::CustomerInput {
+                    name: format!("By {name}"),
+                    mobile: "9845012345".into(),
+                    email: None,
+                    address: None,
+                    gstin: None,
+                    state_code: None,
+                },
+            )
+            .map(|_| ())
+        }
         Action::ManageUsers => svc::create_user(
             n,
             who,
             svc::UserInput {
-                name: format!("New {}", role.as_str()),
+                name: format!("New {name}"),
                 role: Role::Receptionist,
                 pin: "1357".into(),
             },
@@ -548,12 +687,12 @@ fn attempt(s: &Shop, role: Role, action: Action, job: RecordId, item: RecordId) 
             who.user,
             &OpBody::BranchCreated(Branch {
                 id: sync_core::ids::BranchId([7; 16]),
-                name: "Mysuru".into(),
-                gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
+                name: "Hubballi".into(),
+                gstin: sync_core::testkit::gstin("29", "HUBLI1234K"),
                 state_code: "29".into(),
                 address: String::new(),
-                invoice_prefix: "MYS".into(),
-                credit_note_prefix: "MYSC".into(),
+                invoice_prefix: "HBL".into(),
+                credit_note_prefix: "HBLC".into(),
                 upi_id: None,
             }),
         ),
@@ -566,138 +705,161 @@ fn attempt(s: &Shop, role: Role, action: Action, job: RecordId, item: RecordId) 
             who,
             job,
             TextField::Diagnosis,
-            &format!("checked by {}", role.as_str()),
+            &format!("checked by {name}"),
         )
         .map(|_| ()),
         Action::AccessDevicePasswords => svc::reveal_password(n, who, job, "matrix").map(|_| ()),
-        Action::OverrideStatus => n.check(
-            who.user,
-            &OpBody::JobStatusChanged(StatusChange {
-                job,
-                from: JobStatus::Received,
-                to: JobStatus::InRepair,
-                after: None,
-                override_reason: Some("matrix".into()),
-                delivery: None,
-                allow_balance_due: false,
-                note: None,
-            }),
-        ),
-        Action::UpdateJobStatus => n.check(
-            who.user,
-            &OpBody::JobStatusChanged(StatusChange {
-                job,
-                from: JobStatus::Received,
-                to: JobStatus::Diagnosed,
-                after: None,
-                override_reason: None,
-                delivery: None,
-                allow_balance_due: false,
-                note: None,
-            }),
-        ),
-        Action::ManageInventory => n.check(
-            who.user,
-            &OpBody::ItemCreated(Item {
-                id: RecordId([5; 16]),
-                sku: "RAM8".into(),
-                name: "8GB RAM".into(),
-                hsn_sac: "84733099".into(),
+        Action::OverrideStatus => svc::change_status(
+            n,
+            who,
+            m.override_job[&role],
+            svc::StatusInput {
+                override_reason: Some("known fault, approved by phone".into()),
+                ..status(JobStatus::InRepair)
+            },
+        )
+        .map(|_| ()),
+        Action::UpdateJobStatus => {
+            svc::change_status(n, who, m.status_job[&role], status(JobStatus::Diagnosed))
+                .map(|_| ())
+        }
+        Action::ManageInventory => inv::create_item(
+            n,
+            who,
+            inv::ItemInput {
+                sku: format!("SSD-{name}"),
+                name: "256GB SSD".into(),
+                hsn_sac: "84717020".into(),
                 gst_rate: Decimal::from(18),
                 unit: "pcs".into(),
-                sale_price: Decimal::from(1800),
-                cost: Decimal::from(1200),
-                reorder_level: Decimal::from(2),
+                sale_price: Decimal::from(2400),
+                cost: Decimal::from(1900),
+                reorder_level: Decimal::ONE,
                 is_service: false,
-            }),
-        ),
-        Action::ManualStockAdjust => n.check(
-            who.user,
-            &OpBody::StockMoved(StockMovement {
-                id: RecordId([6; 16]),
-                item,
-                qty: Decimal::ONE,
-                movement: MovementKind::Adjustment {
-                    increase: true,
-                    reason: "count".into(),
-                },
-                note: None,
-            }),
-        ),
-        Action::UseParts => n.check(
-            who.user,
-            &OpBody::StockMoved(StockMovement {
-                id: RecordId([6; 16]),
-                item,
-                qty: Decimal::ONE,
-                movement: MovementKind::UseOnJob {
-                    job,
-                    unit_price: Decimal::from(10),
-                },
-                note: None,
-            }),
-        ),
-        Action::CreateInvoices => n.check(
-            who.user,
-            &OpBody::DocumentCancelled {
-                document: RecordId([8; 16]),
-                reason: "matrix".into(),
             },
-        ),
-        Action::RecordPayments => n.check(
-            who.user,
-            &OpBody::PaymentRecorded(Payment {
-                id: RecordId([4; 16]),
+        )
+        .map(|_| ()),
+        Action::ManualStockAdjust => inv::adjust(
+            n,
+            who,
+            inv::AdjustInput {
+                item,
+                delta: Decimal::ONE,
+                reason: "recount".into(),
+            },
+        )
+        .map(|_| ()),
+        Action::UseParts => inv::use_on_job(
+            n,
+            who,
+            inv::UseInput {
+                job,
+                item,
+                qty: Decimal::ONE,
+                unit_price: None,
+            },
+        )
+        .map(|_| ()),
+        Action::CreateInvoices => bill::create_draft(
+            n,
+            who,
+            bill::DraftInput {
+                job: None,
+                customer: None,
+                customer_name: Some("Walk-in".into()),
+                customer_gstin: None,
+                customer_state: None,
+                customer_address: None,
+                lines: vec![svc::LineInput {
+                    kind: LineKind::Part,
+                    item: None,
+                    description: "USB keyboard".into(),
+                    hsn_sac: "8471".into(),
+                    qty: Decimal::ONE,
+                    unit: "pcs".into(),
+                    unit_price: Decimal::from(499),
+                    discount: Decimal::ZERO,
+                    gst_rate: Decimal::from(18),
+                }],
+            },
+        )
+        .map(|_| ()),
+        Action::RecordPayments => bill::record_payment(
+            n,
+            who,
+            bill::PaymentInput {
                 invoice: None,
                 job: Some(job),
                 amount: Decimal::from(100),
                 mode: PaymentMode::Cash,
                 reference: None,
-                date: "2026-11-21".parse().unwrap(),
-            }),
-        ),
+                date: None,
+            },
+        )
+        .map(|_| ()),
         Action::ViewReports => svc::export(n, who, &["jobs"]).map(|_| ()),
         Action::ViewAuditLogs => svc::audit_log(n, who, 10, None).map(|_| ()),
         Action::ResolveConflicts => svc::resolve_conflict(
             n,
             who,
             svc::ResolveInput {
-                record: job,
+                record: m.conflict_job[&role],
                 field: "model".into(),
-                value: FieldValue::Text("x".into()),
+                value: FieldValue::Text("Inspiron 15 3511".into()),
             },
         )
         .map(|_| ()),
-    };
-    match r {
-        Ok(()) => true,
-        Err(NodeError::Rule(CoreError::Forbidden { .. })) => false,
-        // Acting for another branch is refused by branch, not by role.
-        Err(NodeError::Rule(CoreError::Invalid { field, .. })) if field == "branch" => false,
-        Err(_) => true,
     }
+}
+
+/// What a refused attempt must leave as it was: the op log and the
+/// device-local invoice drafts.
+fn footprint(s: &Shop) -> (u64, i64) {
+    let drafts = s
+        .node
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM invoice_drafts", [], |r| r.get(0))?))
+        .unwrap();
+    (s.op_count(), drafts)
 }
 
 #[test]
 fn every_role_action_pair_of_the_matrix() {
     let s = shop();
-    let job = svc::open_job(&s.node, &s.receptionist, intake("9845012345"))
-        .unwrap()
-        .job
-        .summary
-        .id;
-    let item = RecordId([3; 16]);
+    let m = matrix(&s);
     let mut checked = 0;
     for action in Action::ALL {
         for role in Role::ALL {
-            let got = attempt(&s, role, action, job, item);
-            assert_eq!(
-                got,
-                allowed(role, action),
-                "{} × {}",
-                role.as_str(),
-                action.as_str()
-            );
+            let what = format!("{} × {}", role.as_str(), action.as_str());
+            let before = footprint(&s);
+            let r = attempt(&s, &m, role, action);
+            let after = footprint(&s);
+            match r {
+                Ok(()) => {
+                    assert!(allowed(role, action), "{what}: went through");
+                    // Reads and checks write nothing; everything else does.
+                    let reads = matches!(
+                        action,
+                        Action::ViewReports | Action::ViewAuditLogs | Action::CreateBranches
+                    );
+                    assert_eq!(
+                        after == before,
+                        reads,
+                        "{what}: footprint {before:?} → {after:?}"
+                    );
+                }
+                Err(NodeError::Rule(CoreError::Forbidden { role: r, action: a })) => {
+                    assert!(!allowed(role, action), "{what}: refused: {a}");
+                    assert_eq!(r, role.as_str(), "{what}");
+                    let phrase = match action {
+                        Action::AllBranchesAccess => "another branch",
+                        Action::OverrideStatus => "override",
+                        _ => action.as_str(),
+                    };
+                    assert!(a.contains(phrase), "{what}: refusal names `{phrase}`: {a}");
+                    assert_eq!(after, before, "{what}: a refusal changed the device");
+                }
+                Err(e) => panic!("{what}: neither done nor refused for permission: {e}"),
+            }
             checked += 1;
         }
     }
