@@ -1015,6 +1015,680 @@ async fn another_branchs_manager_is_refused_on_every_endpoint() {
     );
 }
 
+/// A text field's bad value, sent where it belongs: (method, path, body,
+/// the field the error must name — one of these spellings).
+type TextCase = (Method, String, Value, &'static [&'static str]);
+
+const SQL: &str = "'; DROP TABLE jobs; --";
+const HTML: &str = "<script>alert(1)</script>";
+
+/// Overlong text in every text field of every write endpoint, each limit
+/// exceeded (10,001 characters; 20,001 for the merged diagnosis and notes
+/// texts, whose limit is 20,000): a 4xx JSON error naming the field.
+fn overlong_cases(f: &MatrixFixture) -> Vec<TextCase> {
+    use sync_core::domain::roles::Role;
+    let long = "x".repeat(10_001);
+    let longer = "x".repeat(20_001);
+    let r = &f.roles[&Role::Owner];
+    let (job, cust, item) = (&f.job, &f.customer, &f.item);
+    let customer = |k: &str| {
+        let mut b = json!({ "name": "Asha Rao", "mobile": "9845012345" });
+        b[k] = json!(long);
+        b
+    };
+    let intake = |k: &str, v: Value| {
+        let mut b = intake_json("9845012345");
+        b[k] = v;
+        b
+    };
+    let line = |k: &str| {
+        let mut b = json!({ "description": "Labour", "hsn_sac": "998713", "qty": "1", "unit_price": "250.00", "gst_rate": "18" });
+        b[k] = json!(long);
+        b
+    };
+    let item_body = |k: &str| {
+        let mut b = json!({ "sku": "SKU-LONG", "name": "Screen guard", "hsn_sac": "39199090", "gst_rate": "18", "sale_price": "150.00", "unit": "pcs" });
+        b[k] = json!(long);
+        b
+    };
+    let receipt = |k: &str| {
+        let mut b = json!({ "item": item, "qty": "1", "supplier": "Lamington Road Traders", "reference": "INV-771", "note": "ok" });
+        b[k] = json!(long);
+        b
+    };
+    let draft = |k: &str| {
+        let mut b = json!({ "customer_name": "Walk-in", "customer_address": "MG Road", "lines": [{ "description": "Charger", "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18" }] });
+        b[k] = json!(long);
+        b
+    };
+    let mut v: Vec<TextCase> = vec![];
+    for k in ["name", "email", "address"] {
+        v.push((Method::POST, "/api/customers".into(), customer(k), &[]));
+        v.push((
+            Method::PATCH,
+            format!("/api/customers/{cust}"),
+            json!({ k: long }),
+            &[],
+        ));
+    }
+    for k in [
+        "device_type",
+        "brand",
+        "model",
+        "serial",
+        "complaint",
+        "condition",
+    ] {
+        v.push((
+            Method::POST,
+            "/api/jobs".into(),
+            intake(k, json!(long)),
+            &[],
+        ));
+    }
+    v.push((
+        Method::POST,
+        "/api/jobs".into(),
+        intake("accessories", json!(["Charger", long])),
+        &["accessories[1]"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/jobs".into(),
+        intake("password", json!({ "kind": "pin", "value": long })),
+        &["password.value"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/jobs".into(),
+        intake(
+            "new_customer",
+            json!({ "name": long, "mobile": "9845012345" }),
+        ),
+        &["new_customer.name", "name"],
+    ));
+    for k in [
+        "brand",
+        "model",
+        "serial",
+        "complaint",
+        "condition",
+        "estimate_note",
+    ] {
+        v.push((
+            Method::PATCH,
+            format!("/api/jobs/{job}"),
+            json!({ k: long }),
+            &[],
+        ));
+    }
+    for k in ["diagnosis", "notes"] {
+        v.push((
+            Method::PUT,
+            format!("/api/jobs/{job}/{k}"),
+            json!({ "text": longer }),
+            &["text"],
+        ));
+    }
+    v.push((
+        Method::POST,
+        format!("/api/jobs/{job}/status"),
+        json!({ "to": "diagnosed", "note": long }),
+        &["note"],
+    ));
+    v.push((
+        Method::POST,
+        format!("/api/jobs/{job}/password/reveal"),
+        json!({ "purpose": long }),
+        &["purpose"],
+    ));
+    for k in ["description", "hsn_sac"] {
+        v.push((
+            Method::POST,
+            format!("/api/jobs/{job}/estimate"),
+            line(k),
+            &[],
+        ));
+    }
+    for k in ["sku", "name", "hsn_sac", "unit"] {
+        v.push((Method::POST, "/api/items".into(), item_body(k), &[]));
+    }
+    for k in ["supplier", "note"] {
+        v.push((Method::POST, "/api/stock/receipts".into(), receipt(k), &[]));
+    }
+    v.push((
+        Method::POST,
+        "/api/stock/adjustments".into(),
+        json!({ "item": item, "delta": "1", "reason": long }),
+        &["reason"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/drafts".into(),
+        draft("customer_name"),
+        &[],
+    ));
+    v.push((
+        Method::POST,
+        "/api/drafts".into(),
+        json!({ "customer_name": "Walk-in", "lines": [{ "description": long, "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18" }] }),
+        &["lines[0].description"],
+    ));
+    v.push((
+        Method::POST,
+        format!("/api/documents/{}/cancel", r.cancel_invoice),
+        json!({ "reason": long }),
+        &["reason"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/credit-notes".into(),
+        json!({ "invoice": r.credit_invoice, "reason": long }),
+        &["reason"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/payments".into(),
+        json!({ "job": job, "amount": "1.00", "mode": "upi", "reference": long }),
+        &["reference"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/users".into(),
+        json!({ "name": long, "role": "receptionist", "pin": "9753" }),
+        &["name"],
+    ));
+    v.push((
+        Method::POST,
+        "/api/conflicts/resolve".into(),
+        json!({ "record": r.conflict_job, "field": "model", "value": { "t": "text", "v": long } }),
+        &["model", "value"],
+    ));
+    v
+}
+
+/// Overlong text that is accepted today (see the ignored test).
+fn overlong_cases_accepted_today(f: &MatrixFixture) -> Vec<TextCase> {
+    let long = "x".repeat(10_001);
+    let (job, item) = (&f.job, &f.item);
+    vec![
+        (
+            Method::POST,
+            format!("/api/jobs/{job}/status"),
+            json!({ "to": "in_repair", "override_reason": long }),
+            &["override_reason"],
+        ),
+        (
+            Method::POST,
+            format!("/api/jobs/{job}/estimate"),
+            json!({ "description": "Labour", "hsn_sac": "998713", "qty": "1", "unit_price": "250.00", "gst_rate": "18", "unit": long }),
+            &["unit"],
+        ),
+        (
+            Method::POST,
+            "/api/stock/receipts".into(),
+            json!({ "item": item, "qty": "1", "supplier": "Lamington Road Traders", "reference": long }),
+            &["reference"],
+        ),
+        (
+            Method::POST,
+            "/api/drafts".into(),
+            json!({ "customer_name": "Walk-in", "customer_address": long, "lines": [{ "description": "Charger", "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18" }] }),
+            &["customer_address"],
+        ),
+        (
+            Method::POST,
+            "/api/drafts".into(),
+            json!({ "customer_name": "Walk-in", "lines": [{ "description": "Charger", "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18", "unit": long }] }),
+            &["lines[0].unit"],
+        ),
+    ]
+}
+
+/// Send each case as the owner; return what went wrong (empty: all refused
+/// with a 4xx JSON body naming the field, and nothing changed).
+async fn refusals(api: &Api, token: &str, cases: Vec<TextCase>) -> Vec<String> {
+    let mut wrong = vec![];
+    for (m, path, body, names) in cases {
+        let field = names.first().copied();
+        let what = format!("{m} {path} {}", short(&body));
+        let before = footprint(&api.shop);
+        let (st, b) = api.call(token, m, &path, Some(body.clone())).await;
+        let got = b["error"]["field"].as_str().unwrap_or_default().to_string();
+        let ok_field = match field {
+            None => body_key_long(&body).is_some_and(|k| k == got),
+            Some(_) => names.contains(&got.as_str()),
+        };
+        if !st.is_client_error() || !ok_field || !b["error"]["rule"].is_string() {
+            wrong.push(format!("{what}: {st} field {got:?}"));
+        }
+        if footprint(&api.shop) != before {
+            wrong.push(format!("{what}: changed the device"));
+        }
+    }
+    wrong
+}
+
+/// The top-level key of `body` that holds the overlong value.
+fn body_key_long(body: &Value) -> Option<String> {
+    body.as_object()?
+        .iter()
+        .find(|(_, v)| v.as_str().is_some_and(|s| s.len() > 10_000))
+        .map(|(k, _)| k.clone())
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    let s = s.replace(&"x".repeat(10_001), "x×10001");
+    s.chars().take(160).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlong_text_in_every_field_is_refused_naming_it() {
+    let api = start().await;
+    let f = tokio::task::block_in_place(|| matrix_fixture(&api.shop));
+    let owner = api.login("Olivia Owner").await;
+    let cases = overlong_cases(&f);
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let wrong = refusals(&api, &owner, cases).await;
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Overlong search terms, too.
+    for path in ["/api/customers", "/api/items"] {
+        let (st, b) = api
+            .call(
+                &owner,
+                Method::GET,
+                &format!("{path}?q={}", "x".repeat(10_001)),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, b["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("q")),
+            "{path}"
+        );
+    }
+    // …and an overlong login name or PIN.
+    for body in [
+        json!({ "user": "x".repeat(10_001), "pin": PIN }),
+        json!({ "user": "Olivia Owner", "pin": "1".repeat(10_001) }),
+    ] {
+        let (st, b) = api.call("", Method::POST, "/api/login", Some(body)).await;
+        assert!(
+            st.is_client_error() && b["error"]["field"].is_string(),
+            "{st} {b}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: overlong text accepted: services.rs change_status never bounds override_reason (lifecycle::check_transition only checks non-empty); LineInput.unit is unchecked in gst::check_line_named (estimate lines and draft lines); inventory.rs receive never bounds the receipt reference; billing.rs create_draft never bounds customer_address"]
+async fn overlong_text_accepted_today_is_refused() {
+    let api = start().await;
+    let f = tokio::task::block_in_place(|| matrix_fixture(&api.shop));
+    let owner = api.login("Olivia Owner").await;
+    let wrong = refusals(&api, &owner, overlong_cases_accepted_today(&f)).await;
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+fn tables(s: &Shop) -> Vec<String> {
+    s.node
+        .read(|c| {
+            let mut st =
+                c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap()
+}
+
+/// SQL and HTML in the text fields of jobs, estimate lines, items, stock
+/// movements, drafts, payments, documents and users are taken as text:
+/// stored and answered back verbatim, never executed; every table is still
+/// there afterwards and holds what it should.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql_and_html_in_text_fields_are_stored_verbatim() {
+    let api = start().await;
+    let _f = tokio::task::block_in_place(|| matrix_fixture(&api.shop));
+    let owner = api.login("Olivia Owner").await;
+    let tables_before = tables(&api.shop);
+    assert!(tables_before.iter().any(|t| t == "jobs"));
+    let both = format!("{SQL} {HTML}");
+    let jobs_before = api
+        .call(&owner, Method::GET, "/api/jobs?limit=1000", None)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    // A job card with SQL and HTML in every text field.
+    let (st, opened) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/jobs",
+            Some(json!({
+                "new_customer": { "name": HTML, "mobile": "9845012345", "address": SQL },
+                "device_type": SQL, "brand": HTML, "model": SQL, "serial": HTML,
+                "complaint": both, "accessories": [SQL, HTML], "condition": both,
+                "password": { "kind": "text", "value": both }
+            })),
+        )
+        .await;
+    assert_eq!(st, 201, "{opened}");
+    let id = opened["job"]["id"].as_str().unwrap().to_string();
+    let cust = opened["job"]["customer"].as_str().unwrap().to_string();
+    let ok = |st: StatusCode, b: &Value, what: &str| assert!(st.is_success(), "{what}: {st} {b}");
+    for (m, path, body) in [
+        (
+            Method::PUT,
+            format!("/api/jobs/{id}/diagnosis"),
+            json!({ "text": both }),
+        ),
+        (
+            Method::PUT,
+            format!("/api/jobs/{id}/notes"),
+            json!({ "text": format!("{HTML}\n{SQL}") }),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/jobs/{id}"),
+            json!({ "estimate_note": both, "condition": HTML }),
+        ),
+        (
+            Method::POST,
+            format!("/api/jobs/{id}/estimate"),
+            json!({ "description": both, "hsn_sac": "998713", "qty": "1", "unit_price": "250.00", "gst_rate": "18" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/jobs/{id}/status"),
+            json!({ "to": "diagnosed", "note": both }),
+        ),
+    ] {
+        let (st, b) = api.call(&owner, m.clone(), &path, Some(body)).await;
+        ok(st, &b, &format!("{m} {path}"));
+    }
+    let (st, p) = api
+        .call(
+            &owner,
+            Method::POST,
+            &format!("/api/jobs/{id}/password/reveal"),
+            Some(json!({ "purpose": SQL })),
+        )
+        .await;
+    assert_eq!(
+        (st, p["password"].as_str()),
+        (StatusCode::OK, Some(both.as_str()))
+    );
+    let (st, j) = api
+        .call(&owner, Method::GET, &format!("/api/jobs/{id}"), None)
+        .await;
+    assert_eq!(st, 200, "{j}");
+    for (k, want) in [
+        ("device_type", SQL),
+        ("brand", HTML),
+        ("model", SQL),
+        ("serial", HTML),
+        ("complaint", both.as_str()),
+        ("condition", HTML),
+        ("estimate_note", both.as_str()),
+        ("diagnosis", both.as_str()),
+        ("customer_name", HTML),
+    ] {
+        assert_eq!(j[k].as_str(), Some(want), "job {k}: {}", j[k]);
+    }
+    assert_eq!(j["notes"].as_str(), Some(format!("{HTML}\n{SQL}").as_str()));
+    assert_eq!(j["accessories"], json!([SQL, HTML]));
+    assert_eq!(
+        j["estimate"][0]["description"].as_str(),
+        Some(both.as_str())
+    );
+    assert_eq!(j["timeline"][0]["note"].as_str(), Some(both.as_str()));
+    assert_eq!(j["password_reads"][0]["purpose"].as_str(), Some(SQL));
+    let (_, c) = api
+        .call(&owner, Method::GET, &format!("/api/customers/{cust}"), None)
+        .await;
+    assert_eq!(
+        (c["name"].as_str(), c["address"].as_str()),
+        (Some(HTML), Some(SQL))
+    );
+    // Stock: an item and its movements.
+    let (st, it) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/items",
+            Some(json!({ "sku": "SQL-1", "name": both, "hsn_sac": "39199090", "gst_rate": "18", "sale_price": "150.00" })),
+        )
+        .await;
+    assert_eq!(st, 201, "{it}");
+    assert_eq!(it["name"].as_str(), Some(both.as_str()));
+    let item = it["id"].as_str().unwrap().to_string();
+    for (path, body) in [
+        (
+            "/api/stock/receipts",
+            json!({ "item": item, "qty": "2", "supplier": SQL, "reference": HTML, "note": both }),
+        ),
+        (
+            "/api/stock/adjustments",
+            json!({ "item": item, "delta": "-1", "reason": both }),
+        ),
+    ] {
+        let (st, b) = api.call(&owner, Method::POST, path, Some(body)).await;
+        ok(st, &b, path);
+    }
+    let (_, ledger) = api
+        .call(
+            &owner,
+            Method::GET,
+            &format!("/api/items/{item}/ledger"),
+            None,
+        )
+        .await;
+    let details: Vec<String> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["detail"].to_string())
+        .collect();
+    assert_eq!(details.len(), 2, "{ledger}");
+    for want in [SQL, HTML, both.as_str()] {
+        let want = serde_json::to_string(want).unwrap();
+        assert!(
+            details.iter().any(|d| d.contains(&want)),
+            "ledger keeps {want}: {details:?}"
+        );
+    }
+    // Money: a draft, its invoice, a payment, a cancellation.
+    let (st, d) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/drafts",
+            Some(json!({ "customer_name": HTML, "customer_address": SQL, "lines": [{ "description": both, "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18" }] })),
+        )
+        .await;
+    assert_eq!(st, 201, "{d}");
+    assert_eq!(
+        (
+            d["customer_name"].as_str(),
+            d["customer_address"].as_str(),
+            d["lines"][0]["description"].as_str()
+        ),
+        (Some(HTML), Some(SQL), Some(both.as_str()))
+    );
+    let (st, doc) = api
+        .call(
+            &owner,
+            Method::POST,
+            &format!("/api/drafts/{}/finalize", d["id"].as_str().unwrap()),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 201, "{doc}");
+    let doc_id = doc["id"].as_str().unwrap().to_string();
+    assert_eq!(doc["customer_name"].as_str(), Some(HTML));
+    assert_eq!(doc["lines"][0]["description"].as_str(), Some(both.as_str()));
+    let (st, pay) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/payments",
+            Some(json!({ "invoice": doc_id, "amount": "1.00", "mode": "upi", "reference": SQL })),
+        )
+        .await;
+    assert_eq!(
+        (st, pay["reference"].as_str()),
+        (StatusCode::CREATED, Some(SQL)),
+        "{pay}"
+    );
+    let (st, c) = api
+        .call(
+            &owner,
+            Method::POST,
+            &format!("/api/documents/{doc_id}/cancel"),
+            Some(json!({ "reason": both })),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    assert!(
+        c.to_string()
+            .contains(&serde_json::to_string(&both).unwrap()),
+        "{c}"
+    );
+    // People: a user named in HTML logs in by that name.
+    let (st, u) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/users",
+            Some(json!({ "name": HTML, "role": "receptionist", "pin": "9753" })),
+        )
+        .await;
+    assert_eq!(
+        (st, u["name"].as_str()),
+        (StatusCode::CREATED, Some(HTML)),
+        "{u}"
+    );
+    let r = api
+        .http
+        .post(format!("{}/api/login", api.base))
+        .json(&json!({ "user": HTML, "pin": "9753" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Nothing was executed: the same tables, every job still there, and
+    // searching for the SQL finds it as text.
+    assert_eq!(tables(&api.shop), tables_before);
+    let (st, jobs) = api
+        .call(&owner, Method::GET, "/api/jobs?limit=1000", None)
+        .await;
+    assert_eq!(
+        (st, jobs.as_array().unwrap().len()),
+        (StatusCode::OK, jobs_before + 1)
+    );
+    let (st, found) = api
+        .call(&owner, Method::GET, "/api/items?q=DROP%20TABLE", None)
+        .await;
+    assert_eq!(
+        (st, found.as_array().unwrap().len()),
+        (StatusCode::OK, 1),
+        "{found}"
+    );
+    let integrity: String = api
+        .shop
+        .node
+        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
+
+/// The printed invoice (A4 and 80 mm) escapes HTML in the customer's name
+/// and address and in a line's description: the page carries no script
+/// or tag of theirs, only its text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_invoice_escapes_html_in_customer_and_line_text() {
+    let api = start().await;
+    let _f = tokio::task::block_in_place(|| matrix_fixture(&api.shop));
+    let owner = api.login("Olivia Owner").await;
+    let (st, c) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/customers",
+            Some(json!({ "name": "<script>alert(1)</script>", "mobile": "9845012345", "address": "<img src=x onerror=alert(3)>" })),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let (st, d) = api
+        .call(
+            &owner,
+            Method::POST,
+            "/api/drafts",
+            Some(json!({ "customer": c["id"], "lines": [{ "description": "<script>alert(2)</script> & <b>bold</b>", "hsn_sac": "8504", "qty": "1", "unit_price": "999.00", "gst_rate": "18" }] })),
+        )
+        .await;
+    assert_eq!(st, 201, "{d}");
+    let (st, doc) = api
+        .call(
+            &owner,
+            Method::POST,
+            &format!("/api/drafts/{}/finalize", d["id"].as_str().unwrap()),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 201, "{doc}");
+    for paper in ["", "?paper=thermal"] {
+        let r = api
+            .http
+            .get(format!(
+                "{}/api/documents/{}/print{paper}",
+                api.base,
+                doc["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&owner)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{paper}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{paper}"
+        );
+        let html = r.text().await.unwrap();
+        let lower = html.to_lowercase();
+        assert!(
+            !lower.contains("<script"),
+            "{paper}: a script tag in the page"
+        );
+        assert!(
+            !lower.contains("<img src=x"),
+            "{paper}: the customer's tag in the page"
+        );
+        assert!(
+            !lower.contains("<b>bold"),
+            "{paper}: the line's tag in the page"
+        );
+        for shown in [
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "&lt;script&gt;alert(2)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;",
+        ] {
+            assert!(html.contains(shown), "{paper}: shows {shown} as text");
+        }
+        if paper.is_empty() {
+            assert!(
+                html.contains("&lt;img src=x onerror=alert(3)&gt;"),
+                "the address is shown as text"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_describes_every_route() {
     let api = start().await;
