@@ -71,6 +71,7 @@ pub struct DraftInput {
 /// Create a draft invoice. From a job it takes the estimate lines and the
 /// parts used (priced as used); other lines are added as given.
 pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     let mut lines: Vec<Line> = vec![];
     let mut customer = i.customer;
@@ -140,6 +141,9 @@ pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView
         ),
     };
     validate::text("customer_name", &name, 1, 200)?;
+    if let Some(a) = &address {
+        validate::text("customer_address", a, 0, 500)?;
+    }
     let gstin = gstin
         .map(|g| g.trim().to_uppercase())
         .filter(|g| !g.is_empty());
@@ -170,6 +174,7 @@ pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView
 }
 
 pub fn drafts(node: &Node, s: &Session) -> Result<Vec<DraftView>> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     node.read(money::drafts)?
         .into_iter()
@@ -178,6 +183,7 @@ pub fn drafts(node: &Node, s: &Session) -> Result<Vec<DraftView>> {
 }
 
 pub fn delete_draft(node: &Node, s: &Session, id: RecordId) -> Result<()> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     if node.read(|c| money::delete_draft(c, id))? {
         Ok(())
@@ -196,6 +202,7 @@ pub fn finalize(
     draft: RecordId,
     date: Option<Date>,
 ) -> Result<DocumentView> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     let _one_at_a_time = FINALIZE.lock().unwrap_or_else(|p| p.into_inner());
     let d = node.read(|c| money::draft(c, draft))?;
@@ -255,7 +262,8 @@ pub fn finalize(
     node.read(|c| money::document(c, id))
 }
 
-pub fn get_document(node: &Node, _s: &Session, id: RecordId) -> Result<DocumentView> {
+pub fn get_document(node: &Node, s: &Session, id: RecordId) -> Result<DocumentView> {
+    crate::services::own_branch(node, s)?;
     let d = node.read(|c| money::document(c, id))?;
     if d.branch != node.branch {
         return Err(NodeError::NotFound(format!("document {id}")));
@@ -268,12 +276,14 @@ pub fn list_documents(
     s: &Session,
     job: Option<RecordId>,
 ) -> Result<Vec<DocumentView>> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)
         .or_else(|_| s.require(Action::ViewReports))?;
     node.read(|c| money::documents(c, node.branch, job, 1000))
 }
 
 pub fn cancel(node: &Node, s: &Session, id: RecordId, reason: &str) -> Result<DocumentView> {
+    crate::services::own_branch(node, s)?;
     get_document(node, s, id)?;
     node.commit(
         s.user,
@@ -298,6 +308,7 @@ pub struct CreditNoteInput {
 /// A credit note against an invoice, in the branch's credit-note series,
 /// citing the invoice's number and date.
 pub fn credit_note(node: &Node, s: &Session, i: CreditNoteInput) -> Result<DocumentView> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     let inv = get_document(node, s, i.invoice)?;
     if inv.doc.doc_type != DocType::TaxInvoice {
@@ -362,6 +373,7 @@ pub struct PaymentInput {
 }
 
 pub fn record_payment(node: &Node, s: &Session, i: PaymentInput) -> Result<PaymentView> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::RecordPayments)?;
     if matches!(
         i.mode,
@@ -399,6 +411,7 @@ pub fn payments(
     invoice: Option<RecordId>,
     job: Option<RecordId>,
 ) -> Result<Vec<PaymentView>> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::RecordPayments)
         .or_else(|_| s.require(Action::ViewReports))?;
     node.read(|c| money::payments(c, node.branch, invoice, job))
@@ -416,7 +429,8 @@ pub struct SeriesHolding {
 }
 
 /// The number blocks this device holds, per series, and how many remain.
-pub fn leases(node: &Node, _s: &Session) -> Result<Vec<SeriesHolding>> {
+pub fn leases(node: &Node, s: &Session) -> Result<Vec<SeriesHolding>> {
+    crate::services::own_branch(node, s)?;
     let all = node.read(|c| money::all_leases(c, node.device))?;
     let mut keys: Vec<(DocType, String, u16)> = all
         .iter()
@@ -500,6 +514,7 @@ pub fn grant_local_lease(
     s: &Session,
     i: LocalLeaseInput,
 ) -> Result<Vec<SeriesHolding>> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::ManageUsers)?;
     let b = node.read(|c| read::branch(c, node.branch))?;
     let prefix = match i.doc_type {
@@ -529,6 +544,7 @@ pub fn grant_local_lease(
 
 /// The printable document (HTML), with the UPI QR while money is due.
 pub fn render(node: &Node, s: &Session, id: RecordId, thermal: bool) -> Result<String> {
+    crate::services::own_branch(node, s)?;
     let d = get_document(node, s, id)?;
     let b = node.read(|c| read::branch(c, node.branch))?;
     let supplier = crate::render::Supplier {

@@ -45,6 +45,7 @@ fn pcs() -> String {
 }
 
 pub fn create_item(node: &Node, s: &Session, i: ItemInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     s.require(Action::ManageInventory)?;
     let id = new_id()?;
     let item = Item {
@@ -76,11 +77,13 @@ pub fn create_item(node: &Node, s: &Session, i: ItemInput) -> Result<ItemView> {
     get_item(node, s, id)
 }
 
-pub fn get_item(node: &Node, _s: &Session, id: RecordId) -> Result<ItemView> {
+pub fn get_item(node: &Node, s: &Session, id: RecordId) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     node.read(|c| money::item(c, node.branch, node.device, id))
 }
 
-pub fn list_items(node: &Node, _s: &Session, q: &str, low_only: bool) -> Result<Vec<ItemView>> {
+pub fn list_items(node: &Node, s: &Session, q: &str, low_only: bool) -> Result<Vec<ItemView>> {
+    crate::services::own_branch(node, s)?;
     validate::text("q", q, 0, 100)?;
     let all = node.read(|c| money::items(c, node.branch, node.device, q.trim()))?;
     Ok(if low_only {
@@ -90,15 +93,18 @@ pub fn list_items(node: &Node, _s: &Session, q: &str, low_only: bool) -> Result<
     })
 }
 
-pub fn ledger(node: &Node, _s: &Session, item: RecordId) -> Result<Vec<MovementView>> {
+pub fn ledger(node: &Node, s: &Session, item: RecordId) -> Result<Vec<MovementView>> {
+    crate::services::own_branch(node, s)?;
     node.read(|c| money::ledger(c, node.branch, item))
 }
 
-pub fn devices(node: &Node, _s: &Session) -> Result<Vec<DeviceView>> {
+pub fn devices(node: &Node, s: &Session) -> Result<Vec<DeviceView>> {
+    crate::services::own_branch(node, s)?;
     node.read(money::devices)
 }
 
-pub fn transfers(node: &Node, _s: &Session) -> Result<Vec<TransferView>> {
+pub fn transfers(node: &Node, s: &Session) -> Result<Vec<TransferView>> {
+    crate::services::own_branch(node, s)?;
     node.read(|c| money::transfers(c, node.branch))
 }
 
@@ -146,7 +152,11 @@ pub struct ReceiptInput {
 }
 
 pub fn receive(node: &Node, s: &Session, i: ReceiptInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     validate::text("supplier", &i.supplier, 1, 200)?;
+    if let Some(r) = &i.reference {
+        validate::text("reference", r, 0, 100)?;
+    }
     movement(
         node,
         s,
@@ -171,6 +181,7 @@ pub struct AdjustInput {
 }
 
 pub fn adjust(node: &Node, s: &Session, i: AdjustInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     validate::text("reason", &i.reason, 1, 500)?;
     if i.delta.is_zero() {
         return Err(NodeError::invalid("delta", "must not be zero"));
@@ -200,6 +211,7 @@ pub struct IssueInput {
 }
 
 pub fn issue_to_technician(node: &Node, s: &Session, i: IssueInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     movement(
         node,
         s,
@@ -224,6 +236,7 @@ pub struct ReturnInput {
 }
 
 pub fn return_to_store(node: &Node, s: &Session, i: ReturnInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     let to = match i.to_device {
         Some(d) => d,
         None => store_device(node, node.branch)?,
@@ -259,6 +272,7 @@ pub struct UseInput {
 }
 
 pub fn use_on_job(node: &Node, s: &Session, i: UseInput) -> Result<ItemView> {
+    crate::services::own_branch(node, s)?;
     let price = match i.unit_price {
         Some(p) => money_in("unit_price", p)?,
         None => node.read(|c| money::item_pricing(c, i.item))?.3,
@@ -288,6 +302,7 @@ pub struct TransferOutInput {
 }
 
 pub fn transfer_out(node: &Node, s: &Session, i: TransferOutInput) -> Result<TransferView> {
+    crate::services::own_branch(node, s)?;
     let to_device = match i.to_device {
         Some(d) => d,
         None => store_device(node, i.to_branch)?,
@@ -325,6 +340,7 @@ pub struct TransferInInput {
 }
 
 pub fn transfer_in(node: &Node, s: &Session, i: TransferInInput) -> Result<TransferView> {
+    crate::services::own_branch(node, s)?;
     let t = find_transfer(node, i.transfer)?;
     if i.received < Decimal::ZERO || i.received.normalize().scale() > 3 {
         return Err(NodeError::invalid(

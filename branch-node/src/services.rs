@@ -21,7 +21,8 @@ use crate::error::{NodeError, Result};
 use crate::node::{Node, new_id};
 use crate::store::read::{self, CustomerView, FieldConflict, JobDetail, JobFilter, JobSummary};
 
-fn own_branch(node: &Node, s: &Session) -> Result<BranchId> {
+/// A device belongs to one branch: only its people (and the owner) work on it.
+pub(crate) fn own_branch(node: &Node, s: &Session) -> Result<BranchId> {
     match s.branch {
         Some(b) if b != node.branch => Err(NodeError::Rule(sync_core::CoreError::Forbidden {
             role: s.role.as_str().into(),

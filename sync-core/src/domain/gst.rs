@@ -141,6 +141,7 @@ pub fn check_line_named(prefix: &str, l: &Line) -> Result<(), CoreError> {
     }
     crate::domain::validate::hsn_sac(&f("hsn_sac"), &l.hsn_sac)?;
     crate::domain::validate::text(&f("description"), &l.description, 1, 200)?;
+    crate::domain::validate::text(&f("unit"), &l.unit, 1, 20)?;
     Ok(())
 }
 

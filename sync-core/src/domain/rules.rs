@@ -447,6 +447,9 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                 return Err(read_only(j.status));
             }
             check_transition(role, s.from, s.to, s.override_reason.as_deref())?;
+            if let Some(r) = &s.override_reason {
+                validate::text("override_reason", r, 1, 500)?;
+            }
             if let Some(n) = &s.note {
                 validate::text("note", n, 0, 1000)?;
             }
