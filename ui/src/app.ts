@@ -39,7 +39,12 @@ const NAV: [string, string, string, Session['role'][]][] = [
 function announce(name: string): void {
   document.title = `Repair Desk · ${name}`;
   const tauri = (window as unknown as { __TAURI__?: { core?: { invoke?: (c: string, a: unknown) => Promise<unknown> } } }).__TAURI__;
-  tauri?.core?.invoke?.('screen_shown', { screen: name })?.catch(() => undefined);
+  // After the screen is painted, so that what the shell reports is on screen.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      tauri?.core?.invoke?.('screen_shown', { screen: name })?.catch(() => undefined);
+    }),
+  );
 }
 
 function nav(): HTMLElement {
