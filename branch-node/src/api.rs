@@ -790,21 +790,56 @@ fn signed_headers(h: &HeaderMap) -> crate::sync::SignedHeaders {
     }
 }
 
-/// Read and authenticate a signed LAN sync request; returns its body.
+/// Read and authenticate a signed LAN sync request (signed as sent), then
+/// inflate it if gzip-encoded (to at most [`MAX_BODY`]); returns its JSON
+/// body and whether the peer takes a gzip answer.
 async fn signed_body(
     node: &AppState,
     req: Request,
     path: &'static str,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<(Vec<u8>, bool), ApiError> {
     let (parts, body) = req.into_parts();
     let sh = signed_headers(&parts.headers);
+    let encoding = parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").to_string());
+    let gzip_ok = crate::sync::accepts_gzip(
+        parts
+            .headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
     let bytes = read_limited(body).await?;
     let n = node.clone();
-    blocking(move || {
+    let bytes = blocking(move || {
         crate::sync::authenticate(&n, &sh, "POST", path, &bytes)?;
         Ok(bytes)
     })
-    .await
+    .await?;
+    let json = crate::sync::decode_body(encoding.as_deref(), bytes, MAX_BODY)
+        .map_err(|(status, e)| ApiError(e, Some(status)))?;
+    Ok((json, gzip_ok))
+}
+
+/// A sync answer from [`crate::sync::encode_json`].
+fn sync_answer((body, gzipped): (Vec<u8>, bool)) -> Response {
+    let mut r = (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::VARY, "accept-encoding"),
+        ],
+        body,
+    )
+        .into_response();
+    if gzipped {
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+    }
+    r
 }
 
 /// `POST /sync/push` from a LAN peer of this branch.
@@ -812,7 +847,7 @@ async fn sync_push(
     State(node): State<AppState>,
     req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    let bytes = signed_body(&node, req, sync_core::protocol::PUSH).await?;
+    let (bytes, gz) = signed_body(&node, req, sync_core::protocol::PUSH).await?;
     let r: sync_core::protocol::PushRequest = parse_json(&bytes)?;
     if r.ops.len() > sync_core::protocol::MAX_BATCH {
         return Err(bad_request(
@@ -823,9 +858,12 @@ async fn sync_push(
             ),
         ));
     }
-    Ok(axum::Json(
-        blocking(move || crate::sync::serve_push(&node, &r)).await?,
-    ))
+    let out = blocking(move || {
+        let answer = crate::sync::serve_push(&node, &r)?;
+        Ok(crate::sync::encode_json(&answer, gz))
+    })
+    .await?;
+    Ok(sync_answer(out))
 }
 
 /// `POST /sync/pull` from a LAN peer of this branch.
@@ -833,11 +871,14 @@ async fn sync_pull(
     State(node): State<AppState>,
     req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    let bytes = signed_body(&node, req, sync_core::protocol::PULL).await?;
+    let (bytes, gz) = signed_body(&node, req, sync_core::protocol::PULL).await?;
     let r: sync_core::protocol::PullRequest = parse_json(&bytes)?;
-    Ok(axum::Json(
-        blocking(move || crate::sync::serve_pull(&node, &r)).await?,
-    ))
+    let out = blocking(move || {
+        let answer = crate::sync::serve_pull(&node, &r)?;
+        Ok(crate::sync::encode_json(&answer, gz))
+    })
+    .await?;
+    Ok(sync_answer(out))
 }
 
 async fn sync_status(

@@ -21,6 +21,13 @@
 //! - **Clock**: the hub's `hub_time_ms` calibrates this device's clock (a LAN
 //!   peer's clock is not trusted); a 401 for a wrong clock is answered by
 //!   calibrating from the hub's `Date` header and retrying once.
+//! - **Compression**: a request body of [`MIN_COMPRESS`] bytes or more goes
+//!   `Content-Encoding: gzip`, and every request says `Accept-Encoding: gzip`.
+//!   The signature covers the body as sent (the gzip bytes), so a receiver
+//!   verifies before it inflates; it inflates at most its body limit.
+//! - **TLS**: `https://` peers are checked against the public web roots plus
+//!   the CA this device was enrolled with (`REPAIR_HUB_CA`, kept in the
+//!   database), for a hub with a self-signed certificate.
 //!
 //! SQLite work runs on tokio's blocking pool; only HTTP runs on the workers.
 
@@ -68,6 +75,14 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Offsets closer than this to the current one are not re-persisted.
 const CALIBRATE_STEP_MS: i64 = 250;
+/// Bodies at least this large are gzip-encoded; smaller ones would grow.
+pub const MIN_COMPRESS: usize = 1024;
+/// Largest answer a peer may send us, once inflated.
+pub const MAX_ANSWER: usize = 64 * 1024 * 1024;
+/// A PEM file of CA certificates to trust for the hub, besides the public
+/// web roots. Read by `enroll`, which keeps it in the database for later.
+pub const HUB_CA_ENV: &str = "REPAIR_HUB_CA";
+const HUB_CA_META: &str = "hub_ca";
 
 /// Held by [`Node`]: wakes the sync loop after a local write, and lets one
 /// sync run at a time per device.
@@ -105,6 +120,82 @@ fn in_tx<T>(node: &Node, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> 
     let v = f(&tx)?;
     tx.commit()?;
     Ok(v)
+}
+
+// ---------------------------------------------------------------- compression
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    // Level 1: most of the gain for little CPU on a shop's laptop.
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::fast(),
+    );
+    e.write_all(data).expect("writing to a Vec");
+    e.finish().expect("writing to a Vec")
+}
+
+/// Inflate gzip `data`; `None` past `limit` bytes (reading stops one byte
+/// past it, so a bomb never becomes a large allocation).
+pub fn gunzip(data: &[u8], limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)?;
+    Ok((out.len() <= limit).then_some(out))
+}
+
+/// A request body by its `Content-Encoding`: as it is, or inflated to at
+/// most `limit` bytes. The error carries its HTTP status (413, 415, 400).
+pub fn decode_body(
+    encoding: Option<&str>,
+    body: Vec<u8>,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, (u16, NodeError)> {
+    match encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("identity") => Ok(body),
+        Some("gzip") | Some("x-gzip") => match gunzip(&body, limit) {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err((
+                413,
+                NodeError::invalid("body", format!("must be at most {limit} bytes inflated")),
+            )),
+            Err(e) => Err((
+                400,
+                NodeError::invalid("body", format!("is not valid gzip: {e}")),
+            )),
+        },
+        Some(_) => Err((
+            415,
+            NodeError::invalid("content-encoding", "must be gzip or identity"),
+        )),
+    }
+}
+
+/// `Accept-Encoding` values include gzip (and not `gzip;q=0`).
+pub fn accepts_gzip<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
+    values.into_iter().flat_map(|v| v.split(',')).any(|part| {
+        let mut it = part.split(';').map(str::trim);
+        let coding = it.next().unwrap_or("").to_ascii_lowercase();
+        // q=0, q=0.0, q=0.000: "not acceptable".
+        let refused = it.any(|p| {
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.chars().all(|c| c == '0' || c == '.'))
+        });
+        (coding == "gzip" || coding == "x-gzip") && !refused
+    })
+}
+
+/// A JSON answer: gzip-encoded (true) when the client takes it and it is
+/// large enough to gain.
+pub fn encode_json<T: Serialize>(v: &T, gzip_ok: bool) -> (Vec<u8>, bool) {
+    let json = serde_json::to_vec(v).expect("protocol types serialize");
+    if gzip_ok && json.len() >= MIN_COMPRESS {
+        (gzip(&json), true)
+    } else {
+        (json, false)
+    }
 }
 
 // ---------------------------------------------------------------- receiving
@@ -455,11 +546,51 @@ pub struct SyncClient {
     http: reqwest::Client,
 }
 
+/// The CA file named by [`HUB_CA_ENV`], if set.
+fn env_ca() -> Result<Option<Vec<u8>>> {
+    match std::env::var_os(HUB_CA_ENV) {
+        Some(p) if !p.is_empty() => std::fs::read(&p).map(Some).map_err(|e| {
+            NodeError::invalid(HUB_CA_ENV, format!("{}: {e}", Path::new(&p).display()))
+        }),
+        _ => Ok(None),
+    }
+}
+
 impl SyncClient {
+    /// A client trusting the public web roots and the CA in [`HUB_CA_ENV`].
     pub fn new() -> Result<SyncClient> {
-        let http = reqwest::Client::builder()
+        SyncClient::with_ca(None)
+    }
+
+    /// As [`SyncClient::new`], also trusting the CA certificates in `ca_pem`.
+    pub fn with_ca(ca_pem: Option<&[u8]>) -> Result<SyncClient> {
+        let env = env_ca()?;
+        SyncClient::build(ca_pem.into_iter().chain(env.as_deref()))
+    }
+
+    /// The client for `node`: trusting, too, the CA it was enrolled with.
+    pub async fn for_node(node: &Arc<Node>) -> Result<SyncClient> {
+        let n = node.clone();
+        let ca = blocking(move || n.read(|c| store::meta_get(c, HUB_CA_META))).await?;
+        SyncClient::with_ca(ca.as_deref().map(str::as_bytes))
+    }
+
+    fn build<'a>(roots: impl Iterator<Item = &'a [u8]>) -> Result<SyncClient> {
+        let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_secs(60));
+        for pem in roots {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                NodeError::invalid("hub_ca", format!("is not a PEM certificate: {e}"))
+            })?;
+            if certs.is_empty() {
+                return Err(NodeError::invalid("hub_ca", "holds no PEM certificate"));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let http = b
             .build()
             .map_err(|e| NodeError::Setup(format!("cannot build the HTTP client: {e}")))?;
         Ok(SyncClient { http })
@@ -473,19 +604,31 @@ impl SyncClient {
         req: &Q,
         is_hub: bool,
     ) -> Result<Answer<A>> {
-        let body = serde_json::to_vec(req).expect("protocol types serialize");
+        let json = serde_json::to_vec(req).expect("protocol types serialize");
+        let packed = (json.len() >= MIN_COMPRESS).then(|| gzip(&json));
         let mut retried = false;
+        let mut plain = false;
         loop {
+            let (body, gzipped) = match &packed {
+                Some(z) if !plain => (z, true),
+                _ => (&json, false),
+            };
             let time = node.corrected_now_ms();
-            let sig = node.sign(&protocol::request_signing_bytes("POST", path, time, &body));
+            // Signed as sent: the receiver verifies before inflating.
+            let sig = node.sign(&protocol::request_signing_bytes("POST", path, time, body));
             let sent = now_ms();
-            let resp = self
+            let mut rb = self
                 .http
                 .post(format!("{peer}{path}"))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
                 .header(protocol::H_DEVICE, node.device.to_string())
                 .header(protocol::H_TIME, time.to_string())
-                .header(protocol::H_SIGNATURE, hex::encode(sig))
+                .header(protocol::H_SIGNATURE, hex::encode(sig));
+            if gzipped {
+                rb = rb.header(reqwest::header::CONTENT_ENCODING, "gzip");
+            }
+            let resp = rb
                 .body(body.clone())
                 .send()
                 .await
@@ -493,10 +636,7 @@ impl SyncClient {
             let received = now_ms();
             let status = resp.status();
             if status.is_success() {
-                let text = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| NodeError::Network(format!("{peer}: {e}")))?;
+                let text = answer_bytes(peer, status.as_u16(), resp).await?;
                 let body: A = serde_json::from_slice(&text).map_err(|e| NodeError::Peer {
                     peer: peer.to_string(),
                     status: status.as_u16(),
@@ -513,8 +653,17 @@ impl SyncClient {
                 .get(reqwest::header::DATE)
                 .and_then(|d| d.to_str().ok())
                 .and_then(parse_http_date);
-            let text = resp.text().await.unwrap_or_default();
+            let text = answer_bytes(peer, status.as_u16(), resp)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let err = peer_error(peer, status.as_u16(), &text);
+            // A peer from before compression refuses a gzip body (415, or
+            // 422 for a body that is not JSON): say it again plainly, once.
+            if gzipped && matches!(status.as_u16(), 415 | 422) {
+                plain = true;
+                continue;
+            }
             // A wrong clock is the one 401 this device can fix by itself: the
             // hub's Date header (1 s resolution) tells it the time.
             if status == reqwest::StatusCode::UNAUTHORIZED
@@ -806,6 +955,33 @@ impl SyncClient {
     }
 }
 
+/// An answer's body, inflated if it came gzip-encoded.
+async fn answer_bytes(peer: &str, status: u16, resp: reqwest::Response) -> Result<Vec<u8>> {
+    let gzipped = resp
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let raw = resp
+        .bytes()
+        .await
+        .map_err(|e| NodeError::Network(format!("{peer}: {e}")))?;
+    if !gzipped {
+        return Ok(raw.to_vec());
+    }
+    let bad = |message: String| NodeError::Peer {
+        peer: peer.to_string(),
+        status,
+        message,
+    };
+    match gunzip(&raw, MAX_ANSWER) {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(bad(format!(
+            "answer is larger than {MAX_ANSWER} bytes inflated"
+        ))),
+        Err(e) => Err(bad(format!("answer is not valid gzip: {e}"))),
+    }
+}
+
 async fn is_hub(node: &Arc<Node>, peer: &str) -> Result<bool> {
     let n = node.clone();
     let hub = blocking(move || n.hub_url()).await?;
@@ -921,7 +1097,7 @@ fn apply_page(node: &Node, peer: &str, resp: PullResponse) -> Result<PageStats> 
 
 /// Push, then pull, with `peer`, on a fresh client.
 pub async fn sync_once(node: &Arc<Node>, peer: &str) -> Result<SyncReport> {
-    SyncClient::new()?.sync(node, peer).await
+    SyncClient::for_node(node).await?.sync(node, peer).await
 }
 
 /// One peer's result in [`sync_all`].
@@ -935,7 +1111,7 @@ pub struct PeerOutcome {
 
 /// Sync with each peer in turn (`POST /api/sync/now`, `branch-node sync`).
 pub async fn sync_all(node: &Arc<Node>, peers: &[String]) -> Result<Vec<PeerOutcome>> {
-    let client = SyncClient::new()?;
+    let client = SyncClient::for_node(node).await?;
     let mut out = vec![];
     for p in peers {
         let r = client.sync(node, p).await;
@@ -978,7 +1154,7 @@ pub async fn run_sync_loop(
         next: Instant,
     }
     tokio::pin!(shutdown);
-    let client = match SyncClient::new() {
+    let client = match SyncClient::for_node(&node).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "sync loop cannot start");
@@ -1126,8 +1302,21 @@ pub fn needs_attention(node: &Node) -> Result<Vec<ss::AttentionView>> {
 /// one-time code, opens the branch key the hub wrapped under the code's
 /// secret, writes the key file and the database, and pulls the branch's
 /// data. If that first pull fails the device is still enrolled (the failure
-/// is in `peer_state.last_error`; the next sync pulls).
+/// is in `peer_state.last_error`; the next sync pulls). An `https://` hub
+/// with a self-signed certificate needs its CA in [`HUB_CA_ENV`].
 pub async fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Arc<Node>> {
+    enroll_with_ca(db, hub_url, code, None).await
+}
+
+/// As [`enroll`], trusting the CA certificates in `hub_ca` (PEM) for the
+/// hub, instead of the file in [`HUB_CA_ENV`]. The CA is kept in the
+/// database: every later sync trusts it too.
+pub async fn enroll_with_ca(
+    db: &Path,
+    hub_url: &str,
+    code: &str,
+    hub_ca: Option<&[u8]>,
+) -> Result<Arc<Node>> {
     let code = code.trim().to_string();
     let hub = peer_key(hub_url);
     if db.exists() || crate::keys::path_for(db).exists() {
@@ -1151,7 +1340,18 @@ pub async fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Arc<Node>> {
     let device = DeviceId(crypto::random_bytes()?);
     let seed = crypto::random_bytes::<32>()?;
     let key = DeviceKey::from_seed(seed);
-    let client = SyncClient::new()?;
+    let ca: Option<Vec<u8>> = match hub_ca {
+        Some(pem) => Some(pem.to_vec()),
+        None => env_ca()?,
+    };
+    let ca_text = match &ca {
+        Some(pem) => Some(
+            String::from_utf8(pem.clone())
+                .map_err(|_| NodeError::invalid("hub_ca", "is not a PEM (text) file"))?,
+        ),
+        None => None,
+    };
+    let client = SyncClient::build(ca.as_deref().into_iter())?;
     let sent = now_ms();
     let resp = client
         .http
@@ -1198,7 +1398,16 @@ pub async fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Arc<Node>> {
     let offset = er.hub_time_ms as i64 - (sent / 2 + received / 2) as i64;
     let (dbp, hubc) = (db.to_path_buf(), hub.clone());
     let node = blocking(move || {
-        let made = create_enrolled(&dbp, &hubc, device, seed, branch_key, &er, offset);
+        let made = create_enrolled(
+            &dbp,
+            &hubc,
+            device,
+            seed,
+            branch_key,
+            &er,
+            offset,
+            ca_text.as_deref(),
+        );
         if made.is_err() {
             // Leave nothing half-made; the code is spent, the owner issues a new one.
             let mut files = vec![dbp.clone(), crate::keys::path_for(&dbp)];
@@ -1225,6 +1434,7 @@ pub async fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Arc<Node>> {
     Ok(node)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn create_enrolled(
     db: &Path,
     hub: &str,
@@ -1233,6 +1443,7 @@ fn create_enrolled(
     branch_key: [u8; 32],
     er: &EnrollResponse,
     offset: i64,
+    hub_ca: Option<&str>,
 ) -> Result<()> {
     let store = Store::open(db)?;
     let genesis = GenesisMeta {
@@ -1248,6 +1459,9 @@ fn create_enrolled(
     )?;
     store::meta_set(&store.conn, "hub_url", hub)?;
     store::meta_set(&store.conn, "clock_offset", &offset.to_string())?;
+    if let Some(pem) = hub_ca {
+        store::meta_set(&store.conn, HUB_CA_META, pem)?;
+    }
     drop(store);
     KeyFile {
         device,

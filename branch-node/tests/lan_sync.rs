@@ -675,6 +675,11 @@ async fn stub_handler(
         )
             .into_response();
     }
+    // The client gzips large bodies, as it does for the real hub.
+    let body = match headers.get(axum::http::header::CONTENT_ENCODING) {
+        Some(e) if e == "gzip" => sync::gunzip(&body, sync::MAX_ANSWER).unwrap().unwrap(),
+        _ => body.to_vec(),
+    };
     if uri.path() == protocol::PUSH {
         st.pushes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let req: PushRequest = serde_json::from_slice(&body).unwrap();

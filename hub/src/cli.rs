@@ -56,13 +56,20 @@ pub enum Cmd {
         #[arg(long)]
         mobile: Option<String>,
     },
-    /// Serve the sync endpoints and the owner's dashboard.
+    /// Serve the sync endpoints and the owner's dashboard: HTTPS with
+    /// --tls-cert and --tls-key, plain HTTP (loopback, shop LAN) without.
     Serve {
         #[arg(long, default_value = "127.0.0.1:7400")]
         listen: String,
         /// Key for the dashboard URL (random when omitted).
         #[arg(long, env = "HUB_DASHBOARD_KEY")]
         dashboard_key: Option<String>,
+        /// PEM certificate chain (leaf first) to serve HTTPS with.
+        #[arg(long, env = "HUB_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, env = "HUB_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
 }
 
@@ -210,19 +217,33 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Serve {
             listen,
             dashboard_key,
+            tls_cert,
+            tls_key,
         } => {
             let key = dashboard_key.unwrap_or_else(random_key);
+            // Refuse a bad certificate before binding, with the field named.
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => Some(crate::tls::load(c, k)?),
+                _ => None,
+            };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&listen).await?;
                 let addr = listener.local_addr()?;
-                println!("hub: serving sync on http://{addr}  dashboard: http://{addr}/?key={key}");
-                crate::server::serve(listener, crate::server::AppState::new(hub, key), async {
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                println!(
+                    "hub: serving sync on {scheme}://{addr}  dashboard: {scheme}://{addr}/?key={key}"
+                );
+                let state = crate::server::AppState::new(hub, key);
+                let stop = async {
                     let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
+                };
+                match tls {
+                    Some(tls) => crate::server::serve_tls(listener, tls, state, stop).await,
+                    None => crate::server::serve(listener, state, stop).await,
+                }
             })?;
             Ok(())
         }

@@ -31,6 +31,8 @@ pub enum HubError {
     Io(#[from] std::io::Error),
     #[error("export failed: {0}")]
     Export(String),
+    #[error("{field}: {rule}")]
+    Unsupported { field: &'static str, rule: String },
 }
 
 impl From<sqlite_replica::ReplicaError> for HubError {
@@ -58,6 +60,7 @@ impl HubError {
             HubError::Revoked(_) => 403,
             HubError::RateLimited(_) => 429,
             HubError::TooLarge(_) => 413,
+            HubError::Unsupported { .. } => 415,
             HubError::Locked(_) => 503,
             HubError::Setup(_) => 409,
             _ => 500,
@@ -74,14 +77,22 @@ impl HubError {
             HubError::Revoked(_) => "revoked",
             HubError::RateLimited(_) => "rate_limited",
             HubError::TooLarge(_) => "too_large",
+            HubError::Unsupported { .. } => "unsupported_media_type",
             HubError::Locked(_) => "locked",
             HubError::Setup(_) => "setup",
             _ => "internal",
         };
         let mut e = json!({ "code": code, "message": self.to_string() });
-        if let HubError::Rule(CoreError::Invalid { field, rule }) = self {
-            e["field"] = json!(field);
-            e["rule"] = json!(rule);
+        match self {
+            HubError::Rule(CoreError::Invalid { field, rule }) => {
+                e["field"] = json!(field);
+                e["rule"] = json!(rule);
+            }
+            HubError::Unsupported { field, rule } => {
+                e["field"] = json!(field);
+                e["rule"] = json!(rule);
+            }
+            _ => {}
         }
         json!({ "error": e })
     }

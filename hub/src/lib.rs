@@ -8,13 +8,16 @@
 //! - [`server`]: the axum server: sync endpoints (signed requests), enrollment,
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
 //! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
+//! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
 pub mod cli;
 pub mod error;
+pub mod gzip;
 pub mod reports;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod xlsx;
 
 pub use error::{HubError, Result};

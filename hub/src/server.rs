@@ -1,7 +1,9 @@
-//! The hub's HTTP server (axum). Sync requests are signed by the calling
-//! device (see `sync_core::protocol`); the server checks the signature, the
-//! time, the enrollment and revocation, and a per-device rate limit, then hands
-//! whole operations to the [`HubStore`] on the blocking pool.
+//! The hub's HTTP server (axum), over plain HTTP or HTTPS ([`serve_tls`]).
+//! Sync requests are signed by the calling device (see `sync_core::protocol`);
+//! the server checks the signature, the time, the enrollment and revocation,
+//! and a per-device rate limit, then hands whole operations to the
+//! [`HubStore`] on the blocking pool. Sync bodies may be gzip-encoded both
+//! ways ([`crate::gzip`]). Handlers see only the trait, never a backend.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,9 +13,10 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sync_core::domain::date::Date;
@@ -24,11 +27,12 @@ use sync_core::protocol::{
 };
 
 use crate::error::HubError;
-use crate::reports;
 use crate::store::HubStore;
 use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
+use crate::{gzip, reports};
 
-/// Largest request body (a push batch of 1000 ops fits comfortably).
+/// Largest request body, as sent and once inflated (a push batch of 1000
+/// ops fits comfortably).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Requests per device per second, sustained, with a burst of twice that.
 pub const RATE_PER_SEC: u32 = 50;
@@ -50,7 +54,12 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self.0, "request failed");
         }
-        (status, axum::Json(self.0.to_json())).into_response()
+        let mut r = (status, axum::Json(self.0.to_json())).into_response();
+        if let HubError::RateLimited(secs) = self.0 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
     }
 }
 
@@ -149,16 +158,17 @@ fn serde_path_to_error_free<'de, T: DeserializeOwned>(
     T::deserialize(de).map_err(|e| ("body".to_string(), e.to_string()))
 }
 
-/// Check a signed request; returns the calling device.
+/// Check a signed request (`body` as sent, before any inflating); returns
+/// the calling device. Reads the store: call it on the blocking pool.
 fn authenticate(
     state: &AppState,
     h: &HeaderMap,
     method: &str,
     path: &str,
     body: &[u8],
-) -> Result<DeviceId, ApiError> {
+) -> crate::Result<DeviceId> {
     let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let unauth = |m: &str| ApiError(HubError::Unauthorized(m.to_string()));
+    let unauth = |m: &str| HubError::Unauthorized(m.to_string());
     let device: DeviceId = get(protocol::H_DEVICE)
         .and_then(|d| d.parse().ok())
         .ok_or_else(|| unauth("missing or malformed x-device header"))?;
@@ -176,8 +186,7 @@ fn authenticate(
     }
     let auth = state
         .hub
-        .device_auth(device)
-        .map_err(ApiError)?
+        .device_auth(device)?
         .ok_or_else(|| unauth("unknown device: enroll it first"))?;
     if !PublicKey::verify_strict(
         &auth.key,
@@ -187,12 +196,60 @@ fn authenticate(
         return Err(unauth("signature does not verify"));
     }
     if auth.revoked {
-        return Err(ApiError(HubError::Revoked(device.to_string())));
+        return Err(HubError::Revoked(device.to_string()));
     }
     if !state.allow(device) {
-        return Err(ApiError(HubError::RateLimited(1)));
+        return Err(HubError::RateLimited(1));
     }
     Ok(device)
+}
+
+/// A signed sync request: read (at most [`MAX_BODY`] as sent), then, on the
+/// blocking pool, authenticated over the bytes as sent and inflated if
+/// gzip-encoded (again at most [`MAX_BODY`]). Returns the device, whether it
+/// takes a gzip answer, and the JSON body.
+async fn signed_request(
+    st: &St,
+    req: Request,
+    path: &'static str,
+) -> Result<(DeviceId, bool, Vec<u8>), ApiError> {
+    let (h, wire) = read_body(req).await?;
+    let st = st.clone();
+    blocking(move || {
+        let device = authenticate(&st, &h, "POST", path, &wire)?;
+        let body = gzip::decode_request(&h, wire, MAX_BODY)?;
+        Ok((device, gzip::accepts_gzip(&h), body))
+    })
+    .await
+}
+
+/// A JSON answer, gzip-encoded when the client takes it and it is worth it.
+/// Called on the blocking pool (a page of a thousand ops is worth moving off
+/// the async workers to serialize and compress).
+fn json_body<T: Serialize>(v: &T, gzip_ok: bool) -> (Vec<u8>, bool) {
+    let json = serde_json::to_vec(v).expect("protocol types serialize");
+    if gzip_ok && json.len() >= gzip::MIN_COMPRESS {
+        (gzip::compress(&json), true)
+    } else {
+        (json, false)
+    }
+}
+
+fn json_response(status: StatusCode, (body, gzipped): (Vec<u8>, bool)) -> Response {
+    let mut r = (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::VARY, "accept-encoding"),
+        ],
+        body,
+    )
+        .into_response();
+    if gzipped {
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    r
 }
 
 async fn health() -> axum::Json<Value> {
@@ -212,8 +269,7 @@ async fn enroll(State(st): State<St>, req: Request) -> Result<Response, ApiError
 }
 
 async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
-    let (h, body) = read_body(req).await?;
-    let device = authenticate(&st, &h, "POST", protocol::PUSH, &body)?;
+    let (device, gz, body) = signed_request(&st, req, protocol::PUSH).await?;
     let r: PushRequest = parse(&body)?;
     if r.ops.len() > protocol::MAX_BATCH {
         return Err(ApiError(HubError::invalid(
@@ -227,26 +283,30 @@ async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> 
         .map(|w| hex::decode(w).unwrap_or_default())
         .collect();
     let hub = st.hub.clone();
-    let results = blocking(move || hub.accept_batch(device, &wires)).await?;
-    Ok(axum::Json(PushResponse {
-        results,
-        hub_time_ms: now_ms(),
+    let out = blocking(move || {
+        let results = hub.accept_batch(device, &wires)?;
+        Ok(json_body(
+            &PushResponse {
+                results,
+                hub_time_ms: now_ms(),
+            },
+            gz,
+        ))
     })
-    .into_response())
+    .await?;
+    Ok(json_response(StatusCode::OK, out))
 }
 
 async fn pull(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
-    let (h, body) = read_body(req).await?;
-    let device = authenticate(&st, &h, "POST", protocol::PULL, &body)?;
+    let (device, gz, body) = signed_request(&st, req, protocol::PULL).await?;
     let r: PullRequest = parse(&body)?;
     let hub = st.hub.clone();
-    let out = blocking(move || hub.pull(device, r.cursor, r.limit)).await?;
-    Ok(axum::Json(out).into_response())
+    let out = blocking(move || Ok(json_body(&hub.pull(device, r.cursor, r.limit)?, gz))).await?;
+    Ok(json_response(StatusCode::OK, out))
 }
 
 async fn lease(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
-    let (h, body) = read_body(req).await?;
-    let device = authenticate(&st, &h, "POST", protocol::LEASE, &body)?;
+    let (device, _, body) = signed_request(&st, req, protocol::LEASE).await?;
     let r: LeaseRequest = parse(&body)?;
     let hub = st.hub.clone();
     let lease = blocking(move || {
@@ -367,13 +427,26 @@ pub fn router(state: St) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` resolves. Takes a bound listener so tests and the
-/// demo choose their ports.
+/// Serve plain HTTP until `shutdown` resolves. Takes a bound listener so
+/// tests and the demo choose their ports.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: St,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// As [`serve`], over HTTPS with `tls` ([`crate::tls::load`]).
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    state: St,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = crate::tls::TlsListener::new(listener, tls)?;
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
@@ -397,8 +470,8 @@ pub fn openapi_doc() -> Value {
             "/health": { "get": op("Liveness and the hub's clock", None, false) },
             "/openapi.json": { "get": op("This document", None, false) },
             "/enroll": { "post": op("Redeem a one-time enrollment code", Some("EnrollRequest {code, device, public_key}"), false) },
-            "/sync/push": { "post": op("Push signed operations; a verdict per operation", Some("PushRequest {ops: [hex wire]}"), true) },
-            "/sync/pull": { "post": op("Pull the operations this device may see after its cursor", Some("PullRequest {cursor, limit}"), true) },
+            "/sync/push": { "post": op("Push signed operations; a verdict per operation. The body may be Content-Encoding: gzip (signed as sent, at most 8 MB inflated); the answer is gzip with Accept-Encoding: gzip", Some("PushRequest {ops: [hex wire]}"), true) },
+            "/sync/pull": { "post": op("Pull the operations this device may see after its cursor. Body and answer may be gzip, as for push", Some("PullRequest {cursor, limit}"), true) },
             "/sync/lease": { "post": op("Lease the next block of this device's branch series", Some("LeaseRequest {doc_type}"), true) },
             "/": { "get": op("The owner's dashboard (?key=)", None, false) },
             "/reports/{name}": { "get": op("A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix (?key=); customer_history takes &mobile=", None, false) }

@@ -49,7 +49,7 @@ impl BranchInfo {
 
 pub struct Hub {
     pub store: Arc<SqliteHub>,
-    /// `http://127.0.0.1:<port>`, straight to the hub.
+    /// `http://127.0.0.1:<port>` (`https://` with TLS), straight to the hub.
     pub url: String,
     /// `127.0.0.1:<port>`
     pub addr: String,
@@ -149,6 +149,15 @@ impl Hub {
     /// A hub on `dir/hub.sqlite`, with the branches Jayanagar (Karnataka)
     /// and T. Nagar (Tamil Nadu), four people each and the catalogue.
     pub async fn start(dir: &Path, rate_per_sec: u32) -> Hub {
+        Hub::start_with(dir, rate_per_sec, None).await
+    }
+
+    /// As [`Hub::start`], over HTTPS when given a TLS configuration.
+    pub async fn start_with(
+        dir: &Path,
+        rate_per_sec: u32,
+        tls: Option<Arc<hub::tls::ServerConfig>>,
+    ) -> Hub {
         let db = dir.join("hub.sqlite");
         let (store, branches, items, owner) = bg(move || {
             let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASSPHRASE).expect("hub init");
@@ -211,16 +220,20 @@ impl Hub {
         let dashboard_key = hex::encode(random16());
         let state =
             hub::server::AppState::with_rate(store.clone(), dashboard_key.clone(), rate_per_sec);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tokio::spawn(async move {
-            hub::server::serve(listener, state, async {
+            let stop = async {
                 let _ = rx.await;
-            })
-            .await
+            };
+            match tls {
+                Some(tls) => hub::server::serve_tls(listener, tls, state, stop).await,
+                None => hub::server::serve(listener, state, stop).await,
+            }
             .expect("hub server");
         });
         Hub {
             store,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             addr,
             dashboard_key,
             branches,

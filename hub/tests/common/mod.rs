@@ -26,6 +26,48 @@ pub struct Hub {
     pub a: BranchId,
     pub b: BranchId,
     pub users: std::collections::HashMap<&'static str, UserId>,
+    /// A client for `url` (trusting the test CA when the hub serves HTTPS).
+    pub client: reqwest::Client,
+}
+
+/// A test CA, and a certificate it signed for 127.0.0.1 and localhost:
+/// (CA PEM, certificate PEM, private key PEM).
+pub fn test_certs() -> (String, String, String) {
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Repair shop test CA");
+    ca.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    leaf.distinguished_name
+        .push(rcgen::DnType::CommonName, "hub");
+    let cert = leaf.signed_by(&key, &*ca).unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// HTTPS for [`start_with`]: the server's config and the CA to trust.
+pub struct Tls {
+    pub config: std::sync::Arc<hub::tls::ServerConfig>,
+    pub ca_pem: String,
+}
+
+pub fn tls() -> Tls {
+    let (ca_pem, cert, key) = test_certs();
+    let dir = tempfile::tempdir().unwrap();
+    let (c, k) = (dir.path().join("hub.crt"), dir.path().join("hub.key"));
+    std::fs::write(&c, cert).unwrap();
+    std::fs::write(&k, key).unwrap();
+    Tls {
+        config: hub::tls::load(&c, &k).unwrap(),
+        ca_pem,
+    }
 }
 
 pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
@@ -44,6 +86,11 @@ pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
 }
 
 pub async fn start() -> Hub {
+    start_with(hub::server::RATE_PER_SEC, None).await
+}
+
+/// A hub with another per-device rate limit, or over HTTPS.
+pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.sqlite");
     let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
@@ -80,16 +127,36 @@ pub async fn start() -> Hub {
     .await
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let state = hub::server::AppState::new(hub.clone(), "k".into());
-    tokio::spawn(async move {
-        hub::server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let state = hub::server::AppState::with_rate(hub.clone(), "k".into(), rate_per_sec);
+    let stop = async {
+        let _ = rx.await;
+    };
+    let (url, client) = match tls {
+        Some(t) => {
+            let config = t.config;
+            tokio::spawn(async move {
+                hub::server::serve_tls(listener, config, state, stop)
+                    .await
+                    .unwrap();
+            });
+            let ca = reqwest::Certificate::from_pem(t.ca_pem.as_bytes()).unwrap();
+            (
+                format!("https://{addr}"),
+                reqwest::Client::builder()
+                    .add_root_certificate(ca)
+                    .build()
+                    .unwrap(),
+            )
+        }
+        None => {
+            tokio::spawn(async move {
+                hub::server::serve(listener, state, stop).await.unwrap();
+            });
+            (format!("http://{addr}"), reqwest::Client::new())
+        }
+    };
     Hub {
         hub,
         url,
@@ -98,6 +165,7 @@ pub async fn start() -> Hub {
         a,
         b,
         users,
+        client,
     }
 }
 
@@ -128,7 +196,7 @@ impl Dev {
         let mut idb = [0u8; 16];
         getrandom::getrandom(&mut idb).unwrap();
         let id = DeviceId(idb);
-        let http = reqwest::Client::new();
+        let http = h.client.clone();
         let r = http
             .post(format!("{}{ENROLL}", h.url))
             .json(&EnrollRequest {
