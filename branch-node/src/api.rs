@@ -966,6 +966,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/needs-attention", get(needs_attention))
         .route(sync_core::protocol::PUSH, post(sync_push))
         .route(sync_core::protocol::PULL, post(sync_pull))
+        .merge(crate::ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .with_state(node)

@@ -1250,6 +1250,9 @@ pub struct SyncStatus {
     /// Ops received but waiting for their causal past.
     pub pending: u64,
     pub clock_offset_ms: i64,
+    /// The newest position of this device's log; it changes with every
+    /// local write and every operation received (screens refresh on it).
+    pub last_lsn: u64,
 }
 
 /// Sync state of every configured (or ever used) peer.
@@ -1286,6 +1289,7 @@ pub fn status(node: &Node) -> Result<SyncStatus> {
             needs_attention: ss::needs_attention_open(c)?,
             pending: receive::pending(c)?,
             clock_offset_ms: node.clock_offset_ms(),
+            last_lsn: ss::last_lsn(c)?,
         })
     })
 }
