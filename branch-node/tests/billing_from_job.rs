@@ -55,23 +55,7 @@ fn draft_for(s: &Shop, job: sync_core::ids::RecordId) -> bill::DraftView {
 fn an_estimated_part_that_is_used_is_billed_once_and_extra_use_is_added() {
     let s = shop();
     let n = &s.node;
-    let ram = inv::create_item(
-        n,
-        &s.manager,
-        inv::ItemInput {
-            sku: "RAM8-DDR4".into(),
-            name: "8GB DDR4 SODIMM".into(),
-            hsn_sac: "84733099".into(),
-            gst_rate: d("18"),
-            unit: "pcs".into(),
-            sale_price: d("1800"),
-            cost: d("1250"),
-            reorder_level: d("2"),
-            is_service: false,
-        },
-    )
-    .unwrap()
-    .id;
+    let ram = ram(&s);
     inv::receive(
         n,
         &s.manager,

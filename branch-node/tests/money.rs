@@ -20,26 +20,6 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-fn ram(s: &Shop) -> sync_core::ids::RecordId {
-    inv::create_item(
-        &s.node,
-        &s.manager,
-        inv::ItemInput {
-            sku: "RAM8-DDR4".into(),
-            name: "8GB DDR4 SODIMM".into(),
-            hsn_sac: "84733099".into(),
-            gst_rate: d("18"),
-            unit: "pcs".into(),
-            sale_price: d("1800"),
-            cost: d("1250"),
-            reorder_level: d("2"),
-            is_service: false,
-        },
-    )
-    .unwrap()
-    .id
-}
-
 /// Enroll a technician laptop and a second branch with its store device (as the stand-in hub).
 fn more_devices(s: &Shop) -> (DeviceId, BranchId, DeviceId) {
     let laptop = DeviceId([0x1a; 16]);

@@ -235,9 +235,8 @@ impl Browser {
                 json!({}),
             )
             .await;
-        if let Err(err) = r {
+        if r.is_err() {
             // Covered by a sticky header or off screen: scroll it in and click by script.
-            let _ = err;
             self.js(
                 "const e = document.querySelector(arguments[0]); e.scrollIntoView({block: 'center'}); e.click();",
                 vec![json!(css)],

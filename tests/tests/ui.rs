@@ -150,8 +150,7 @@ async fn job_until(b: &Browser, device: &str, job: &str, status: &str) {
     let t0 = Instant::now();
     loop {
         b.goto(&format!("{device}/#/job/{job}")).await;
-        let el = b.wait_for("#job-status", 20).await;
-        let _ = el;
+        b.wait_for("#job-status", 20).await;
         if b.text("#job-status").await.contains(status) {
             return;
         }

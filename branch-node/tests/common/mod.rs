@@ -123,3 +123,25 @@ pub fn intake(customer_mobile: &str) -> svc::JobInput {
         promised: None,
     }
 }
+
+/// The catalogue's 8GB RAM stick (₹1,800, 18 %), created by the manager.
+pub fn ram(s: &Shop) -> sync_core::ids::RecordId {
+    let d = |v: &str| v.parse().unwrap();
+    branch_node::inventory::create_item(
+        &s.node,
+        &s.manager,
+        branch_node::inventory::ItemInput {
+            sku: "RAM8-DDR4".into(),
+            name: "8GB DDR4 SODIMM".into(),
+            hsn_sac: "84733099".into(),
+            gst_rate: d("18"),
+            unit: "pcs".into(),
+            sale_price: d("1800"),
+            cost: d("1250"),
+            reorder_level: d("2"),
+            is_service: false,
+        },
+    )
+    .unwrap()
+    .id
+}
