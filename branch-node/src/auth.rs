@@ -1,6 +1,5 @@
 //! People: PIN login with lock-out, sessions, and the session's permissions.
 
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sync_core::domain::roles::{Action, Role, require};
@@ -9,7 +8,7 @@ use sync_core::ids::{BranchId, UserId};
 use crate::crypto;
 use crate::error::{NodeError, Result};
 use crate::node::{Node, now_ms};
-use crate::store::to16;
+use crate::store::people;
 
 /// Wrong PINs allowed before the account locks.
 pub const MAX_FAILURES: u32 = 5;
@@ -52,48 +51,34 @@ fn find_user(node: &Node, who: &str) -> Result<UserId> {
     if let Ok(id) = who.parse::<UserId>() {
         return Ok(id);
     }
-    node.read(|c| {
-        let rows: Vec<Vec<u8>> = c
-            .prepare_cached("SELECT id FROM users WHERE name = ?1 AND active = 1")?
-            .query_map([who], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        match rows.as_slice() {
-            [one] => Ok(UserId(to16(one))),
-            [] => Err(NodeError::invalid(
-                "user",
-                "no active user with that name or id",
-            )),
-            _ => Err(NodeError::invalid(
-                "user",
-                "several users have that name; log in with the user id",
-            )),
-        }
-    })
+    match node
+        .read(|c| people::active_users_named(c, who))?
+        .as_slice()
+    {
+        [one] => Ok(*one),
+        [] => Err(NodeError::invalid(
+            "user",
+            "no active user with that name or id",
+        )),
+        _ => Err(NodeError::invalid(
+            "user",
+            "several users have that name; log in with the user id",
+        )),
+    }
 }
 
 fn session_for(node: &Node, user: UserId) -> Result<Session> {
-    node.read(|c| {
-        c.prepare_cached("SELECT name, role, branch, active FROM users WHERE id = ?1")?
-            .query_row([&user.0[..]], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<Vec<u8>>>(2)?,
-                    r.get::<_, bool>(3)?,
-                ))
+    node.read(|c| people::user_row(c, user))?
+        .filter(|u| u.active)
+        .and_then(|u| {
+            Some(Session {
+                user,
+                name: u.name,
+                role: Role::parse(&u.role)?,
+                branch: u.branch,
             })
-            .optional()?
-            .filter(|row| row.3)
-            .and_then(|(name, role, branch, _)| {
-                Some(Session {
-                    user,
-                    name,
-                    role: Role::parse(&role)?,
-                    branch: branch.map(|b| BranchId(to16(&b))),
-                })
-            })
-            .ok_or(NodeError::Unauthorized)
-    })
+        })
+        .ok_or(NodeError::Unauthorized)
 }
 
 /// Check a PIN, counting failures and locking the account after
@@ -114,11 +99,7 @@ pub fn check_pin(node: &Node, input: &LoginInput) -> Result<Session> {
         if !active {
             return Err(NodeError::invalid("user", "this user is deactivated"));
         }
-        let (failed, locked): (u32, u64) = c
-            .prepare_cached("SELECT failed, locked_until FROM login_attempts WHERE user = ?1")?
-            .query_row([&user.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, 0));
+        let (failed, locked) = people::login_attempts(c, user)?;
         Ok((hash, locked, failed))
     })?;
     if locked_until > now {
@@ -128,10 +109,7 @@ pub fn check_pin(node: &Node, input: &LoginInput) -> Result<Session> {
     }
     let ok = crypto::verify_pin(&input.pin, &hash);
     if ok {
-        node.read(|c| {
-            c.execute("DELETE FROM login_attempts WHERE user = ?1", [&user.0[..]])?;
-            Ok(())
-        })?;
+        node.read(|c| people::clear_login_attempts(c, user))?;
         return session_for(node, user);
     }
     let failed = if locked_until != 0 && locked_until <= now {
@@ -144,13 +122,7 @@ pub fn check_pin(node: &Node, input: &LoginInput) -> Result<Session> {
     } else {
         0
     };
-    node.read(|c| {
-        c.execute(
-            "INSERT INTO login_attempts (user, failed, locked_until) VALUES (?1, ?2, ?3) ON CONFLICT (user) DO UPDATE SET failed = excluded.failed, locked_until = excluded.locked_until",
-            params![&user.0[..], if lock > 0 { 0 } else { failed }, lock],
-        )?;
-        Ok(())
-    })?;
+    node.read(|c| people::set_login_attempts(c, user, if lock > 0 { 0 } else { failed }, lock))?;
     if lock > 0 {
         Err(NodeError::Locked {
             seconds: LOCK_MS / 1000,
@@ -172,14 +144,7 @@ pub fn login(node: &Node, input: &LoginInput) -> Result<LoginOutput> {
     let token = hex::encode(crypto::random_bytes::<32>()?);
     let now = now_ms();
     let expires_at = now + SESSION_MS;
-    node.read(|c| {
-        c.execute(
-            "INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash(&token), &session.user.0[..], now, expires_at],
-        )?;
-        c.execute("DELETE FROM sessions WHERE expires_at < ?1", [now])?;
-        Ok(())
-    })?;
+    node.read(|c| people::open_session(c, &token_hash(&token), session.user, now, expires_at))?;
     Ok(LoginOutput {
         token,
         expires_at,
@@ -192,23 +157,10 @@ pub fn session(node: &Node, token: &str) -> Result<Session> {
     if token.len() != 64 {
         return Err(NodeError::Unauthorized);
     }
-    let user: Option<Vec<u8>> =
-        node.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT user FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-            )?
-            .query_row(params![token_hash(token), now_ms()], |r| r.get(0))
-            .optional()?)
-        })?;
-    session_for(node, UserId(to16(&user.ok_or(NodeError::Unauthorized)?)))
+    let user = node.read(|c| people::session_user(c, &token_hash(token), now_ms()))?;
+    session_for(node, user.ok_or(NodeError::Unauthorized)?)
 }
 
 pub fn logout(node: &Node, token: &str) -> Result<()> {
-    node.read(|c| {
-        c.execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            [token_hash(token)],
-        )?;
-        Ok(())
-    })
+    node.read(|c| people::close_session(c, &token_hash(token)))
 }

@@ -64,6 +64,11 @@ pub enum Cmd {
         hub_url: String,
         /// The enrollment code (<id>-<secret>).
         code: String,
+        /// A PEM file of the CA that signed the hub's certificate, for a hub
+        /// with a self-signed certificate. Kept in the database: later syncs
+        /// trust it too.
+        #[arg(long, env = "REPAIR_HUB_CA", value_name = "PEM_FILE")]
+        hub_ca: Option<PathBuf>,
     },
     /// Sync once with the hub and the remembered LAN peers (or only the
     /// given --peer URLs), printing what was sent and received.
@@ -592,8 +597,19 @@ pub fn run(cli: Cli) -> Result<()> {
             &serde_json::json!({ "device": node.device, "branch": node.branch, "db": cli.db }),
         );
     }
-    if let Cmd::Enroll { hub_url, code } = &cli.cmd {
-        let node = Node::enroll(&cli.db, hub_url, code)?;
+    if let Cmd::Enroll {
+        hub_url,
+        code,
+        hub_ca,
+    } = &cli.cmd
+    {
+        let ca = match hub_ca {
+            Some(p) => Some(std::fs::read(p).map_err(|e| {
+                NodeError::invalid("--hub-ca", format!("{} cannot be read: {e}", p.display()))
+            })?),
+            None => None,
+        };
+        let node = Node::enroll_with_ca(&cli.db, hub_url, code, ca)?;
         let status = crate::sync::status(&node)?;
         let users = node.read(crate::store::read::users)?.len();
         return print(&serde_json::json!({

@@ -14,6 +14,7 @@ use crate::auth::Session;
 use crate::error::{NodeError, Result};
 use crate::node::{Node, new_id};
 use crate::store::money::{self, DeviceView, ItemView, MovementView, TransferView};
+use crate::store::read;
 
 fn money_in(field: &str, d: Decimal) -> Result<Decimal> {
     sync_core::domain::money::check_amount(field, d)?;
@@ -60,14 +61,7 @@ pub fn create_item(node: &Node, s: &Session, i: ItemInput) -> Result<ItemView> {
         reorder_level: i.reorder_level,
         is_service: i.is_service,
     };
-    let dupe = node.read(|c| {
-        Ok(c.query_row(
-            "SELECT count(*) FROM items WHERE sku = ?1",
-            [&item.sku],
-            |r| r.get::<_, i64>(0),
-        )?)
-    })?;
-    if dupe > 0 {
+    if node.read(|c| read::sku_taken(c, &item.sku))? {
         return Err(NodeError::invalid(
             "sku",
             "another item already has this SKU",

@@ -65,6 +65,8 @@ pub struct Node {
     /// The clock offset learnt from the hub (mirrors the writer's clock), so
     /// request times are computed without the store's lock.
     clock_offset: AtomicI64,
+    /// Makes every sync request's time unique (see `protocol::RequestClock`).
+    request_clock: sync_core::protocol::RequestClock,
     /// Wakes the sync loop after a local write; serializes syncs.
     pub(crate) sync: crate::sync::SyncSignal,
 }
@@ -142,6 +144,7 @@ impl Node {
             db_path: db.to_path_buf(),
             signer: DeviceKey::from_seed(keys.device_seed()?),
             clock_offset: AtomicI64::new(offset),
+            request_clock: Default::default(),
             sync: crate::sync::SyncSignal::default(),
             inner: Mutex::new(Inner {
                 store,
@@ -316,6 +319,12 @@ impl Node {
             .max(0) as u64
     }
 
+    /// The time to sign a sync request with: the corrected clock, never the
+    /// same twice, so a peer can refuse a request it has already taken.
+    pub fn request_time_ms(&self) -> u64 {
+        self.request_clock.next(self.corrected_now_ms())
+    }
+
     /// Adopt the hub's time: `local_ms` is this machine's clock when the
     /// hub read `hub_ms`. Persisted in `device_meta.clock_offset`.
     pub fn calibrate(&self, local_ms: u64, hub_ms: u64) -> Result<i64> {
@@ -375,12 +384,28 @@ impl Node {
     /// except an async worker of a current-thread runtime that also serves the
     /// hub (async callers: `sync::enroll`).
     pub fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Node> {
+        Node::enroll_with_ca(db, hub_url, code, None)
+    }
+
+    /// As [`Node::enroll`], trusting the CA certificates in `hub_ca` (PEM)
+    /// for the hub instead of the file named by `REPAIR_HUB_CA`.
+    pub fn enroll_with_ca(
+        db: &Path,
+        hub_url: &str,
+        code: &str,
+        hub_ca: Option<Vec<u8>>,
+    ) -> Result<Node> {
         let (db, hub_url, code) = (db.to_path_buf(), hub_url.to_string(), code.to_string());
         let node = std::thread::spawn(move || -> Result<std::sync::Arc<Node>> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(crate::sync::enroll(&db, &hub_url, &code))
+                .block_on(crate::sync::enroll_with_ca(
+                    &db,
+                    &hub_url,
+                    &code,
+                    hub_ca.as_deref(),
+                ))
         })
         .join()
         .map_err(|_| NodeError::Setup("enrollment thread panicked".into()))??;

@@ -245,14 +245,9 @@ pub struct OpenedJob {
 }
 
 fn job_no(node: &Node) -> Result<String> {
-    let n: u64 = node.read(|c| {
-        Ok(c.query_row(
-            "SELECT count(*) FROM jobs WHERE job_no LIKE ?1",
-            [format!("{}%", job_prefix(node))],
-            |r| r.get(0),
-        )?)
-    })?;
-    Ok(format!("{}{:05}", job_prefix(node), n + 1))
+    let prefix = job_prefix(node);
+    let n = node.read(|c| read::jobs_numbered_with(c, &prefix))?;
+    Ok(format!("{prefix}{:05}", n + 1))
 }
 
 fn job_prefix(node: &Node) -> String {
@@ -609,21 +604,10 @@ pub struct ResolveInput {
 pub fn resolve_conflict(node: &Node, s: &Session, i: ResolveInput) -> Result<Vec<FieldConflict>> {
     s.require(Action::ResolveConflicts)?;
     let (kind, live) = node.read(|c| {
-        let kind: Option<String> = c
-            .query_row(
-                "SELECT kind FROM record_origins WHERE record = ?1",
-                [&i.record.0[..]],
-                |r| r.get(0),
-            )
-            .map(Some)
-            .or_else(|e| {
-                if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })?;
-        Ok((kind, read::live_versions(c, i.record, &i.field)?))
+        Ok((
+            read::record_kind(c, i.record)?,
+            read::live_versions(c, i.record, &i.field)?,
+        ))
     })?;
     if live.len() < 2 {
         return Err(NodeError::invalid(

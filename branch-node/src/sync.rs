@@ -64,7 +64,7 @@ pub const PULL_PAGE: u32 = 500;
 /// Largest page a LAN peer serves.
 pub const MAX_PULL_PAGE: u32 = 1000;
 /// How far a signed request's time may be from ours.
-pub const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
+pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
 /// Sync with every peer this often.
 pub const INTERVAL: Duration = Duration::from_secs(5);
 /// After a local write, wait this long (to batch a burst), then sync.
@@ -90,6 +90,9 @@ const HUB_CA_META: &str = "hub_ca";
 pub struct SyncSignal {
     notify: tokio::sync::Notify,
     gate: tokio::sync::Mutex<()>,
+    /// Signed requests this device has taken from LAN peers (see
+    /// [`protocol::ReplayGuard`]).
+    replays: std::sync::Mutex<protocol::ReplayGuard>,
 }
 
 impl SyncSignal {
@@ -384,6 +387,17 @@ pub fn authenticate(
             "device {device} belongs to another branch"
         )));
     }
+    let first = node
+        .sync
+        .replays
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .first_sight(sig, time, node.corrected_now_ms());
+    if !first {
+        return Err(unauth(
+            "this signed request was already received (a replay): sign every request afresh",
+        ));
+    }
     Ok(device)
 }
 
@@ -613,7 +627,7 @@ impl SyncClient {
                 Some(z) if !plain => (z, true),
                 _ => (&json, false),
             };
-            let time = node.corrected_now_ms();
+            let time = node.request_time_ms();
             // Signed as sent: the receiver verifies before inflating.
             let sig = node.sign(&protocol::request_signing_bytes("POST", path, time, body));
             let sent = now_ms();
@@ -1399,6 +1413,15 @@ pub async fn enroll_with_ca(
     let branch_key: [u8; 32] = plain
         .try_into()
         .map_err(|_| NodeError::Crypto("the branch key from the hub is not 32 bytes".into()))?;
+    for l in &er.leases {
+        tracing::info!(
+            series = %format!("{}/{}", l.prefix, l.fy),
+            doc_type = l.doc_type.as_str(),
+            first = l.first,
+            last = l.last,
+            "enrollment granted a number block"
+        );
+    }
     let offset = er.hub_time_ms as i64 - (sent / 2 + received / 2) as i64;
     let (dbp, hubc) = (db.to_path_buf(), hub.clone());
     let node = blocking(move || {

@@ -1840,6 +1840,31 @@ async fn bad_input_is_refused_with_json_and_changes_nothing() {
             json!({ "name": "A", "mobile": "9845012345", "gstin": "29ABCDE1234F1Z0" }),
             "gstin",
         ),
+        // An edit is held to what a new customer would be.
+        (
+            Method::PATCH,
+            format!("/api/customers/{cust}"),
+            json!({ "email": "not-an-address" }),
+            "email",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/customers/{cust}"),
+            json!({ "address": "A".repeat(501) }),
+            "address",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/customers/{cust}"),
+            json!({ "name": "" }),
+            "name",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/customers/{cust}"),
+            json!({ "state_code": "77" }),
+            "state_code",
+        ),
         (
             Method::POST,
             "/api/jobs".into(),

@@ -494,6 +494,13 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
     let page: PullResponse = serde_json::from_value(page).unwrap();
     assert_eq!(page.ops.len(), 10);
     assert!(page.more);
+    // The very same signed request again: a replay, refused.
+    let (st, v) = post_raw(&url, &good, body.clone()).await;
+    assert_eq!(st.as_u16(), 401, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("replay"),
+        "{v}"
+    );
 
     let expect_refused = |st: StatusCode, v: &Value, code: u16, what: &str| {
         assert_eq!(st.as_u16(), code, "{what}: {v}");

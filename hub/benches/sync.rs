@@ -31,12 +31,13 @@ struct Client {
     key: DeviceKey,
     http: reqwest::Client,
     url: String,
+    clock: RequestClock,
 }
 
 impl Client {
     async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         let bytes = serde_json::to_vec(body).unwrap();
-        let t = now_ms();
+        let t = self.clock.next(now_ms());
         let sig = self
             .key
             .sign(&request_signing_bytes("POST", path, t, &bytes));
@@ -164,6 +165,7 @@ fn main() {
         key: DeviceKey::from_seed([40; 32]),
         http: reqwest::Client::new(),
         url,
+        clock: RequestClock::default(),
     };
 
     // --- catch-up over HTTP: push 5,000, pull everything new

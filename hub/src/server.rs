@@ -37,7 +37,7 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Requests per device per second, sustained, with a burst of twice that.
 pub const RATE_PER_SEC: u32 = 50;
 /// A signed request's clock may differ from the hub's by at most this.
-pub const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
+pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
 
 pub struct ApiError(pub HubError);
 
@@ -70,6 +70,10 @@ pub struct AppState {
     pub dashboard_key: String,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
     rate_per_sec: u32,
+    /// Signed requests taken within the clock window. In memory: after a
+    /// restart a replay inside the window is taken again, and gets only
+    /// "duplicate" answers, as before the guard existed.
+    replays: Mutex<protocol::ReplayGuard>,
 }
 
 impl AppState {
@@ -88,6 +92,7 @@ impl AppState {
             dashboard_key,
             buckets: Mutex::new(HashMap::new()),
             rate_per_sec: rate_per_sec.max(1),
+            replays: Mutex::new(protocol::ReplayGuard::default()),
         })
     }
 
@@ -197,6 +202,16 @@ fn authenticate(
     }
     if auth.revoked {
         return Err(HubError::Revoked(device.to_string()));
+    }
+    let first = state
+        .replays
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .first_sight(sig, time, now_ms());
+    if !first {
+        return Err(unauth(
+            "this signed request was already received (a replay): sign every request afresh",
+        ));
     }
     if !state.allow(device) {
         return Err(HubError::RateLimited(1));

@@ -61,6 +61,52 @@ async fn enroll_push_pull_and_idempotency() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_counter_leaves_enrollment_holding_numbers() {
+    let h = start().await;
+    let counter = Dev::enroll(&h, h.a, true).await;
+    let laptop = Dev::enroll(&h, h.a, false).await;
+    // One block of each series, for this device, in the answer...
+    let mut kinds: Vec<DocType> = counter.enrolled_leases.iter().map(|l| l.doc_type).collect();
+    kinds.sort_by_key(|d| d.as_str());
+    assert_eq!(kinds, vec![DocType::CreditNote, DocType::TaxInvoice]);
+    for l in &counter.enrolled_leases {
+        assert_eq!(l.device, counter.id);
+        assert_eq!((l.first, l.last), (1, hub::store::sqlite::DEFAULT_LEASE));
+    }
+    // ...and as grants in the branch's chain, which the enrollment's own
+    // pull (done by `Dev::enroll`) already brought down.
+    let held: Vec<&Lease> = counter
+        .r
+        .state
+        .leases
+        .iter()
+        .map(|(_, l)| l)
+        .filter(|l| l.device == counter.id)
+        .collect();
+    assert_eq!(held.len(), 2, "{held:?}");
+    for l in &counter.enrolled_leases {
+        assert!(held.iter().any(|h| h.id == l.id));
+    }
+    // A device that does not keep the store gets none until it asks.
+    assert!(laptop.enrolled_leases.is_empty());
+    assert!(
+        laptop
+            .r
+            .state
+            .leases
+            .iter()
+            .all(|(_, l)| l.device != laptop.id)
+    );
+    // The next block of the series starts after the enrollment's.
+    let r = counter
+        .signed(LEASE, &serde_json::json!({ "doc_type": "tax_invoice" }))
+        .await;
+    assert_eq!(r.status(), 201);
+    let next = r.json::<LeaseResponse>().await.unwrap().lease;
+    assert_eq!(next.first, hub::store::sqlite::DEFAULT_LEASE + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn security_refusals() {
     let h = start().await;
     let mut a1 = Dev::enroll(&h, h.a, true).await;
@@ -68,7 +114,7 @@ async fn security_refusals() {
     let rec = h.users["rec_a"];
     let body = serde_json::to_vec(&serde_json::json!({ "cursor": 0, "limit": 10 })).unwrap();
     // forged signature
-    let mut forged = a1.signed_raw(PULL, body.clone(), now_ms()).await;
+    let mut forged = a1.signed_raw(PULL, body.clone(), a1.time()).await;
     assert_eq!(forged.status(), 200);
     let time = now_ms();
     let sig = DeviceKey::from_seed([7; 32]).sign(&request_signing_bytes("POST", PULL, time, &body));
@@ -95,6 +141,31 @@ async fn security_refusals() {
         .signed_raw(PULL, body.clone(), now_ms() - 3_600_000)
         .await;
     assert_eq!(old.status(), 401);
+    // replayed request (fresh): the same signed bytes again, within the clock
+    // window, are refused; the same question asked afresh is answered.
+    let t = a1.time();
+    let first = a1.signed_raw(PULL, body.clone(), t).await;
+    assert_eq!(first.status(), 200);
+    let again = a1.signed_raw(PULL, body.clone(), t).await;
+    assert_eq!(again.status(), 401);
+    let e: Value = again.json().await.unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("replay"),
+        "{e}"
+    );
+    assert_eq!(
+        a1.signed_raw(PULL, body.clone(), a1.time()).await.status(),
+        200
+    );
+    // a replayed push is refused before anything in it is looked at
+    let op = a1.make(rec, customer(50));
+    let push = serde_json::to_vec(&PushRequest {
+        ops: vec![hex::encode(op.encode().unwrap())],
+    })
+    .unwrap();
+    let t = a1.time();
+    assert_eq!(a1.signed_raw(PUSH, push.clone(), t).await.status(), 200);
+    assert_eq!(a1.signed_raw(PUSH, push, t).await.status(), 401);
     // a forged op inside a validly signed request: signature of the op is checked too
     let mut op = a1.make(rec, customer(1));
     op.sig[5] ^= 1;
@@ -216,6 +287,10 @@ async fn hundreds_of_concurrent_lease_requests_never_overlap() {
         "most requests were served ({})",
         leases.len()
     );
+    // The store devices' blocks from enrollment count too.
+    for d in &devs {
+        leases.extend(d.enrolled_leases.iter().cloned());
+    }
     for (i, x) in leases.iter().enumerate() {
         for y in &leases[i + 1..] {
             let same = x.prefix == y.prefix && x.doc_type == y.doc_type && x.fy == y.fy;

@@ -28,7 +28,7 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
 
 /// A signed POST with extra headers, the signature over `wire` as sent.
 async fn send(d: &Dev, path: &str, wire: Vec<u8>, headers: &[(&str, &str)]) -> reqwest::Response {
-    let time = now_ms();
+    let time = d.time();
     let sig = d
         .key
         .sign(&request_signing_bytes("POST", path, time, &wire));

@@ -47,6 +47,87 @@ pub fn request_signing_bytes(method: &str, path: &str, time_ms: u64, body: &[u8]
     .into_bytes()
 }
 
+/// How far a signed request's time may be from the receiver's clock. Older
+/// requests are refused outright; newer ones are held by a [`ReplayGuard`].
+pub const MAX_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
+
+/// The signed requests a receiver has accepted within the clock window, so
+/// the same signed request presented twice is refused the second time.
+///
+/// A replayed push would be harmless (every operation in it is a duplicate)
+/// but a replayed request still costs a verify and a store round trip, and
+/// "the hub took the same signed request twice" is not something to explain
+/// to an auditor. Ed25519 signatures are deterministic, so the signature
+/// names the request: device key, method, path, time and body digest.
+/// Entries older than the window are dropped: such a request is refused by
+/// its time before it gets here. Pure data: the caller passes its clock.
+#[derive(Debug, Default)]
+pub struct ReplayGuard {
+    seen: std::collections::HashMap<[u8; 64], u64>,
+    prune_at: usize,
+}
+
+impl ReplayGuard {
+    /// Record a verified request signed at `time_ms`; `false` when this very
+    /// signed request was already recorded (a replay).
+    pub fn first_sight(&mut self, signature: [u8; 64], time_ms: u64, now_ms: u64) -> bool {
+        if self.seen.len() >= self.prune_at {
+            self.seen
+                .retain(|_, t| now_ms.abs_diff(*t) <= MAX_CLOCK_SKEW_MS);
+            // Amortized: prune again only once the set has doubled.
+            self.prune_at = (2 * self.seen.len()).max(1024);
+        }
+        match self.seen.entry(signature) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(time_ms);
+                true
+            }
+        }
+    }
+
+    /// Requests held.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// The times a device puts on its requests: its clock, but strictly
+/// increasing, so no two requests it signs are the same bytes (two lease
+/// requests in one millisecond would otherwise sign alike, and the second
+/// would be refused as a replay).
+#[derive(Debug, Default)]
+pub struct RequestClock(std::sync::atomic::AtomicU64);
+
+impl RequestClock {
+    /// The time for the next request, given the clock now. A clock set back
+    /// by more than [`RequestClock::CATCH_UP_MS`] (calibrated to the hub's)
+    /// is followed at once rather than outrun, or every request would carry
+    /// the wrong time it was corrected from.
+    pub fn next(&self, now_ms: u64) -> u64 {
+        use std::sync::atomic::Ordering;
+        let step = |last: u64| {
+            if last >= now_ms && last - now_ms < Self::CATCH_UP_MS {
+                last + 1
+            } else {
+                now_ms
+            }
+        };
+        let prev = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |last| Some(step(last)))
+            .unwrap_or_else(|v| v);
+        step(prev)
+    }
+
+    /// How far ahead of the clock a burst of requests may run.
+    pub const CATCH_UP_MS: u64 = 1000;
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
@@ -131,6 +212,12 @@ pub struct EnrollResponse {
     pub holds_store: bool,
     pub wrapped_branch_key: Sealed,
     pub hub_time_ms: u64,
+    /// The invoice-number blocks granted with the enrollment (a device that
+    /// keeps the store gets one of each series). The same grants are ops in
+    /// the branch's chain, so the first pull brings them as well; they are
+    /// here so the enrolling side can say what it holds.
+    #[serde(default)]
+    pub leases: Vec<Lease>,
 }
 
 /// An enrollment code is `<id>-<secret>`: the hub keeps only a hash of the
@@ -146,4 +233,55 @@ pub fn code_secret_key(code: &str) -> Option<[u8; 32]> {
 
 pub fn code_hash(code: &str) -> [u8; 32] {
     Sha256::digest(format!("enroll-code:{code}").as_bytes()).into()
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::*;
+
+    #[test]
+    fn request_times_never_repeat_even_within_a_millisecond() {
+        let c = RequestClock::default();
+        let a = c.next(1000);
+        let b = c.next(1000);
+        let d = c.next(999);
+        assert_eq!((a, b, d), (1000, 1001, 1002));
+        assert_eq!(c.next(5000), 5000, "follows the clock when it is ahead");
+        assert_eq!(
+            c.next(5000 - RequestClock::CATCH_UP_MS - 1),
+            5000 - RequestClock::CATCH_UP_MS - 1,
+            "a clock set back is followed, not outrun"
+        );
+    }
+
+    #[test]
+    fn the_same_signed_request_is_taken_once() {
+        let mut g = ReplayGuard::default();
+        let now = 10 * MAX_CLOCK_SKEW_MS;
+        assert!(g.first_sight([1; 64], now, now));
+        assert!(!g.first_sight([1; 64], now, now + 1));
+        assert!(g.first_sight([2; 64], now, now + 1));
+    }
+
+    #[test]
+    fn entries_outside_the_window_are_dropped_not_the_ones_inside() {
+        let mut g = ReplayGuard::default();
+        let start = 10 * MAX_CLOCK_SKEW_MS;
+        let mut sig = [0u8; 64];
+        for i in 0..2000u32 {
+            sig[..4].copy_from_slice(&i.to_le_bytes());
+            assert!(g.first_sight(sig, start, start));
+        }
+        // Past the window: the old ones go at the next prune.
+        let later = start + MAX_CLOCK_SKEW_MS + 1;
+        let mut fresh = [9u8; 64];
+        for i in 0..2000u32 {
+            fresh[..4].copy_from_slice(&i.to_le_bytes());
+            assert!(g.first_sight(fresh, later, later));
+        }
+        assert!(g.len() < 4000, "old entries were never pruned: {}", g.len());
+        // The fresh ones are still held.
+        fresh[..4].copy_from_slice(&5u32.to_le_bytes());
+        assert!(!g.first_sight(fresh, later, later));
+    }
 }

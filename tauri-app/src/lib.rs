@@ -91,6 +91,8 @@ async fn open<R: Runtime>(app: &AppHandle<R>, db: PathBuf) -> Result<embedded::E
 }
 
 /// On exit, stop the server and let a sync in flight save what it got.
+/// Stdout gets `exit: clean` once the device is closed (what the smoke
+/// test waits for).
 pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
     if let RunEvent::Exit = event {
         let state = app.state::<AppState>();
@@ -100,12 +102,37 @@ pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
         {
             tauri::async_runtime::block_on(running.stop());
         }
+        tracing::info!("the device is closed");
+        println!("exit: clean");
     }
 }
 
-/// Run the real app on `db` until its window closes.
+/// Run the real app on `db` until its window closes, or until the system
+/// asks it to stop (SIGTERM at shutdown or logout, SIGINT from a terminal):
+/// either way through [`on_event`], so the server stops and a sync in
+/// flight finishes before the process ends.
 pub fn run(db: PathBuf) -> Result<(), tauri::Error> {
     let app = builder(tauri::Builder::default(), db).build(context())?;
+    #[cfg(unix)]
+    {
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                tracing::warn!("cannot listen for stop signals; they will end the app abruptly");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("asked to stop: closing the app");
+            handle.exit(0);
+        });
+    }
     app.run(on_event);
     Ok(())
 }

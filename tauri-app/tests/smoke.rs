@@ -166,6 +166,31 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Ask the app to stop as the system does at shutdown (SIGTERM): it must
+    /// close the device and exit 0, not die of the signal.
+    fn stop_cleanly(&mut self) -> std::process::ExitStatus {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        self.wait_for(|l| l == "exit: clean");
+        self.pid = 0;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(st) = self.xvfb_run.try_wait().unwrap() {
+                return st;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app did not end after exit: clean"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         if self.pid != 0 {
@@ -194,6 +219,12 @@ fn a_standalone_device_shows_the_login_screen() {
     app.wait_for_title("Repair Desk · login");
     let shot = app.screenshot("tauri-login.png");
     println!("screenshot: {}", shot.display());
+    // Asked to stop, it closes the device and exits 0 (xvfb-run passes the
+    // app's status on); the database opens again afterwards.
+    let status = app.stop_cleanly();
+    assert!(status.success(), "the app ended with {status}");
+    drop(app);
+    branch_node::Node::open(&db).expect("the database opens after the app stopped");
 }
 
 #[test]

@@ -136,6 +136,43 @@ async fn devices_enroll_and_sync_over_https() {
     let seen = bg(move || svc::job_detail(&l, &tech, job).unwrap()).await;
     assert_eq!(seen.summary.id, job);
 
+    // The command line takes the CA as --hub-ca: a missing file is named,
+    // and nothing is made; the right one enrolls.
+    let ca_file = dir.path().join("hub-ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let desk_code = code(&hub, 0, "second desk", false).await;
+    let desk_db = dir.path().join("desk.sqlite");
+    let run = {
+        let (url, code, db) = (hub.url.clone(), desk_code.clone(), desk_db.clone());
+        move |ca: std::path::PathBuf| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-branch-node"))
+                .env_remove("REPAIR_HUB_CA")
+                .arg("--db")
+                .arg(&db)
+                .args(["enroll", &url, &code, "--hub-ca"])
+                .arg(ca)
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let (r, missing) = (run.clone(), dir.path().join("no-such-ca.pem"));
+    let (ok, _, err) = bg(move || r(missing)).await;
+    assert!(!ok);
+    assert!(
+        err.contains("--hub-ca") && err.contains("no-such-ca.pem"),
+        "{err}"
+    );
+    assert!(!desk_db.exists());
+    let (ok, out, err) = bg(move || run(ca_file)).await;
+    assert!(ok, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["users"].as_u64().unwrap() > 0, "{v}");
+
     // Plain HTTP to the TLS port gets no answer.
     let plain = hub.url.replacen("https://", "http://", 1);
     let r = reqwest::Client::new()
@@ -159,7 +196,7 @@ async fn lan(
     wire: Vec<u8>,
     headers: &[(&str, &str)],
 ) -> reqwest::Response {
-    let time = from.corrected_now_ms();
+    let time = from.request_time_ms();
     let sig = from.sign(&protocol::request_signing_bytes("POST", path, time, &wire));
     let mut rb = reqwest::Client::new()
         .post(format!("{to}{path}"))

@@ -7,6 +7,7 @@
 //! - [`ctx::TxCtx`] answers the rule book's questions (`RuleContext`) from
 //!   the tables.
 //! - [`read`] holds the queries behind the services' views.
+//! - [`people`] holds the device-local login tables: failed PINs, sessions.
 //! - [`sync`] holds what sync keeps: peer acknowledgements and cursors,
 //!   operations refused elsewhere, the log as served to LAN peers.
 //!
@@ -17,6 +18,7 @@
 
 pub use sqlite_replica::{apply, ctx};
 pub mod money;
+pub mod people;
 pub mod read;
 pub mod sync;
 

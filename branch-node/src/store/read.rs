@@ -699,3 +699,30 @@ pub fn export_table(c: &Connection, table: &str) -> Result<Vec<serde_json::Value
     }
     Ok(out)
 }
+
+/// The kind of record (`customer`, `job`, …) `record` was created as, if
+/// this device holds it.
+pub fn record_kind(c: &Connection, record: RecordId) -> Result<Option<String>> {
+    Ok(
+        c.prepare_cached("SELECT kind FROM record_origins WHERE record = ?1")?
+            .query_row([&record.0[..]], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// Job cards whose number starts with `prefix` (this device's).
+pub fn jobs_numbered_with(c: &Connection, prefix: &str) -> Result<u64> {
+    // `LIKE` would treat `_` and `%` in the prefix as wildcards.
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM jobs WHERE substr(job_no, 1, length(?1)) = ?1")?
+            .query_row([prefix], |r| r.get(0))?,
+    )
+}
+
+/// Whether an item already has this SKU.
+pub fn sku_taken(c: &Connection, sku: &str) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE sku = ?1)")?
+            .query_row([sku], |r| r.get(0))?,
+    )
+}

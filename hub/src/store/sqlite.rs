@@ -366,6 +366,72 @@ fn writer_for<'a>(
     Ok(writers.get_mut(&device).expect("inserted"))
 }
 
+/// Grant `device` the next block of its branch's `doc_type` series for the
+/// financial year of `today`, as a `LeaseGranted` op in the branch's chain,
+/// inside the caller's transaction (a lease call, or an enrollment).
+#[allow(clippy::too_many_arguments)]
+fn grant_in(
+    tx: &Connection,
+    genesis: &Genesis,
+    root_seed: &[u8; 32],
+    writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
+    device: DeviceId,
+    branch: BranchId,
+    doc_type: DocType,
+    size: u64,
+    today: Date,
+) -> Result<Lease> {
+    let (inv, cn): (String, String) = tx.query_row(
+        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+        [&branch.0[..]],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let prefix = if doc_type == DocType::TaxInvoice {
+        inv
+    } else {
+        cn
+    };
+    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    // Blocks go upwards and are never re-leased, even after revocation.
+    let high: u64 = tx
+        .query_row(
+            "SELECT max(last) FROM leases WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3",
+            params![prefix, doc_type.as_str(), series.fy],
+            |r| r.get::<_, Option<u64>>(0),
+        )?
+        .unwrap_or(0);
+    let mut book = LeaseBook::default();
+    if high > 0 {
+        book.insert(Lease {
+            id: RecordId([0; 16]),
+            device,
+            doc_type,
+            prefix: prefix.clone(),
+            fy: series.fy,
+            first: 1,
+            last: high,
+        })?;
+    }
+    let lease = book.grant(RecordId(random()?), &series, device, size)?;
+    let hubdev = branch_hub(root_seed, branch).0;
+    let owner = genesis.owner;
+    commit_in(
+        tx,
+        genesis,
+        root_seed,
+        writers,
+        hubdev,
+        branch,
+        owner,
+        OpBody::LeaseGranted(lease.clone()),
+    )?;
+    tx.execute(
+        "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
+        params![prefix, doc_type.as_str(), series.fy, lease.last],
+    )?;
+    Ok(lease)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn commit_in(
     c: &Connection,
@@ -684,53 +750,8 @@ impl HubStore for SqliteHub {
             return Err(HubError::Revoked(device.to_string()));
         }
         let branch = BranchId(to16(&branch));
-        let (inv, cn): (String, String) = tx.query_row(
-            "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
-            [&branch.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let prefix = if doc_type == DocType::TaxInvoice {
-            inv
-        } else {
-            cn
-        };
-        let series = Series::new(&prefix, doc_type, today.financial_year())?;
-        // Blocks go upwards and are never re-leased, even after revocation.
-        let high: u64 = tx
-            .query_row(
-                "SELECT max(last) FROM leases WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3",
-                params![prefix, doc_type.as_str(), series.fy],
-                |r| r.get::<_, Option<u64>>(0),
-            )?
-            .unwrap_or(0);
-        let mut book = LeaseBook::default();
-        if high > 0 {
-            book.insert(Lease {
-                id: RecordId([0; 16]),
-                device,
-                doc_type,
-                prefix: prefix.clone(),
-                fy: series.fy,
-                first: 1,
-                last: high,
-            })?;
-        }
-        let lease = book.grant(RecordId(random()?), &series, device, size)?;
-        let hubdev = branch_hub(root_seed, branch).0;
-        let owner = genesis.owner;
-        commit_in(
-            &tx,
-            genesis,
-            root_seed,
-            writers,
-            hubdev,
-            branch,
-            owner,
-            OpBody::LeaseGranted(lease.clone()),
-        )?;
-        tx.execute(
-            "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
-            params![prefix, doc_type.as_str(), series.fy, lease.last],
+        let lease = grant_in(
+            &tx, genesis, root_seed, writers, device, branch, doc_type, size, today,
         )?;
         tx.commit()?;
         Ok(lease)
@@ -804,6 +825,28 @@ impl HubStore for SqliteHub {
                 holds_store,
             },
         )?;
+        // The counter (the device that keeps the store) leaves enrollment
+        // holding numbers: its first blocks are granted in the same
+        // transaction and come down with its first pull, so it can bill even
+        // if the link drops right after. Other devices ask when they first
+        // need one (see `branch-node`'s `lease_wants`).
+        let mut leases = vec![];
+        if holds_store {
+            let today = Date::from_unix_ms_ist(now);
+            for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
+                leases.push(grant_in(
+                    &tx,
+                    genesis,
+                    root_seed,
+                    writers,
+                    req.device,
+                    branch,
+                    doc_type,
+                    DEFAULT_LEASE,
+                    today,
+                )?);
+            }
+        }
         tx.execute(
             "UPDATE enrollments SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
             params![&req.device.0[..], now, &hash[..]],
@@ -819,6 +862,7 @@ impl HubStore for SqliteHub {
             holds_store,
             wrapped_branch_key: wrapped,
             hub_time_ms: now_ms(),
+            leases,
         })
     }
 

@@ -179,6 +179,11 @@ pub struct Dev {
     pub cursor: u64,
     pub http: reqwest::Client,
     pub url: String,
+    /// Unique request times, as a branch node keeps them (the hub refuses
+    /// the same signed request twice).
+    pub clock: RequestClock,
+    /// The number blocks the enrollment answer carried.
+    pub enrolled_leases: Vec<Lease>,
 }
 
 impl Dev {
@@ -242,6 +247,8 @@ impl Dev {
             cursor: 0,
             http,
             url: h.url.clone(),
+            clock: RequestClock::default(),
+            enrolled_leases: resp.leases.clone(),
         };
         d.pull_all().await;
         d
@@ -249,7 +256,12 @@ impl Dev {
 
     pub async fn signed(&self, path: &str, body: &Value) -> reqwest::Response {
         let bytes = serde_json::to_vec(body).unwrap();
-        self.signed_raw(path, bytes, now_ms()).await
+        self.signed_raw(path, bytes, self.time()).await
+    }
+
+    /// The time for this device's next request.
+    pub fn time(&self) -> u64 {
+        self.clock.next(now_ms())
     }
 
     pub async fn signed_raw(&self, path: &str, bytes: Vec<u8>, time: u64) -> reqwest::Response {
@@ -271,7 +283,7 @@ impl Dev {
     /// As `signed`, but a dropped connection is an error, not a panic.
     pub async fn try_signed(&self, path: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
         let bytes = serde_json::to_vec(body).unwrap();
-        let time = now_ms();
+        let time = self.time();
         let sig = self
             .key
             .sign(&request_signing_bytes("POST", path, time, &bytes));

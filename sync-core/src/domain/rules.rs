@@ -163,6 +163,45 @@ fn check_writes(writes: &[FieldWrite], allowed: &[&str]) -> Result<(), CoreError
     Ok(())
 }
 
+/// An edited customer field holds what a new customer's would: the same
+/// bounds and formats as `CustomerCreated`, so an edit cannot smuggle in
+/// what intake refuses.
+fn customer_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {
+    use crate::body::FieldValue;
+    let text = match v {
+        FieldValue::Text(t) => Some(t.as_str()),
+        FieldValue::Null if !matches!(field, "name" | "mobile") => None,
+        _ => {
+            return Err(CoreError::invalid(
+                field,
+                if matches!(field, "name" | "mobile") {
+                    "must be text and cannot be cleared"
+                } else {
+                    "must be text, or null to clear it"
+                },
+            ));
+        }
+    };
+    let Some(t) = text else { return Ok(()) };
+    match field {
+        "name" => validate::text("name", t, 1, 100)?,
+        "mobile" if validate::mobile("mobile", t)? != t => {
+            return Err(CoreError::invalid("mobile", "must be stored as 10 digits"));
+        }
+        "email" => {
+            validate::text("email", t, 3, 200)?;
+            if !t.contains('@') {
+                return Err(CoreError::invalid("email", "must contain @"));
+            }
+        }
+        "address" => validate::text("address", t, 0, 500)?,
+        "gstin" => validate::gstin("gstin", t)?,
+        "state_code" => validate::state_code("state_code", t)?,
+        _ => {}
+    }
+    Ok(())
+}
+
 pub const CUSTOMER_FIELDS: &[&str] = &["name", "mobile", "email", "address", "gstin", "state_code"];
 pub const JOB_FIELDS: &[&str] = &[
     "brand",
@@ -328,6 +367,9 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         OpBody::CustomerUpdated { customer, writes } => {
             require(role, Action::CreateJobs)?;
             check_writes(writes, CUSTOMER_FIELDS)?;
+            for w in writes {
+                customer_field(&w.field, &w.value)?;
+            }
             if ctx.customer_branch(*customer) != Some(op.branch) {
                 return Err(CoreError::invalid(
                     "customer",
