@@ -2,7 +2,9 @@
 //!
 //! - **hub ingest**: `accept_batch` of 1000-op batches from 4 devices —
 //!   decode, batch-verify signatures, chain + causal checks, the rule book,
-//!   store, materialize, one transaction per batch;
+//!   store, materialize, one transaction per batch; one batch at a time, and
+//!   (into a second hub) the 4 devices pushing at once, as they do at the
+//!   end of an outage;
 //! - **batch-verify limit**: ed25519 batch verification of the same ops;
 //! - **bare-insert limit**: inserting the same wire bytes into a plain table,
 //!   1000 rows per transaction, same durability.
@@ -24,19 +26,18 @@ use sync_core::protocol::{EnrollRequest, Verdict};
 use sync_core::vv::VersionVector;
 use sync_core::writer::DeviceWriter;
 
-fn main() {
-    let n: usize = std::env::var("INGEST_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let dir = tempfile::tempdir().unwrap();
-    let hub = SqliteHub::init(
-        &dir.path().join("hub.sqlite"),
-        "Owner",
-        "2468",
-        "bench passphrase",
-    )
-    .unwrap();
+/// A hub with one branch, a receptionist and `DEVICES` enrolled devices,
+/// and each device's ops (customers created and edited) in 1000-op batches.
+struct Setup {
+    hub: SqliteHub,
+    batches: Vec<(usize, Vec<Vec<u8>>)>,
+    all_ops: Vec<Op>,
+}
+
+const DEVICES: usize = 4;
+
+fn setup(path: &std::path::Path, n: usize) -> Setup {
+    let hub = SqliteHub::init(path, "Owner", "2468", "bench passphrase").unwrap();
     let branch = hub
         .add_branch(Branch {
             id: BranchId([1; 16]),
@@ -52,7 +53,7 @@ fn main() {
     let rec = hub
         .add_user(Some(branch), "Ravi", Role::Receptionist, "1111")
         .unwrap();
-    let devices = 4;
+    let devices = DEVICES;
     let mut writers: Vec<DeviceWriter> = (0..devices)
         .map(|i| {
             let key = DeviceKey::from_seed([i as u8 + 10; 32]);
@@ -111,6 +112,58 @@ fn main() {
         }
         all_ops.extend(ops);
     }
+    Setup {
+        hub,
+        batches,
+        all_ops,
+    }
+}
+
+/// Push every batch into the hub: one at a time, or each device from its own
+/// thread at once (its own batches in order). Returns the seconds taken.
+fn ingest(s: &Setup, at_once: bool) -> f64 {
+    let push = |d: usize, b: &Vec<Vec<u8>>| {
+        s.hub
+            .accept_batch(DeviceId([d as u8 + 10; 16]), b)
+            .unwrap()
+            .iter()
+            .filter(|r| r.verdict == Verdict::Accepted)
+            .count()
+    };
+    let t = Instant::now();
+    let accepted: usize = if at_once {
+        std::thread::scope(|sc| {
+            let jobs: Vec<_> = (0..DEVICES)
+                .map(|d| {
+                    sc.spawn(move || {
+                        s.batches
+                            .iter()
+                            .filter(|b| b.0 == d)
+                            .map(|b| push(d, &b.1))
+                            .sum::<usize>()
+                    })
+                })
+                .collect();
+            jobs.into_iter().map(|j| j.join().unwrap()).sum()
+        })
+    } else {
+        s.batches.iter().map(|(d, b)| push(*d, b)).sum()
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let total: usize = s.batches.iter().map(|b| b.1.len()).sum();
+    assert_eq!(accepted, total, "every op accepted");
+    secs
+}
+
+fn main() {
+    let n: usize = std::env::var("INGEST_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let one = setup(&dir.path().join("hub.sqlite"), n);
+    let at_once = setup(&dir.path().join("hub-at-once.sqlite"), n);
+    let (batches, all_ops, devices) = (&one.batches, &one.all_ops, DEVICES);
     let total: usize = batches.iter().map(|b| b.1.len()).sum();
 
     // batch-verify limit
@@ -135,7 +188,7 @@ fn main() {
     let mut bare = rusqlite::Connection::open(dir.path().join("bare.sqlite")).unwrap();
     bare.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE ops (lsn INTEGER PRIMARY KEY, device BLOB, seq INTEGER, wire BLOB, UNIQUE (device, seq));").unwrap();
     let t = Instant::now();
-    for (_, b) in &batches {
+    for (_, b) in batches.iter() {
         let tx = bare.transaction().unwrap();
         for w in b {
             let op = Op::decode(w).unwrap();
@@ -149,24 +202,19 @@ fn main() {
     let bare_s = t.elapsed().as_secs_f64();
 
     // hub ingest
-    let t = Instant::now();
-    let mut accepted = 0;
-    for (d, b) in &batches {
-        let res = hub.accept_batch(DeviceId([*d as u8 + 10; 16]), b).unwrap();
-        accepted += res
-            .iter()
-            .filter(|r| r.verdict == Verdict::Accepted)
-            .count();
-    }
-    let ingest_s = t.elapsed().as_secs_f64();
-    assert_eq!(accepted, total, "every op accepted");
+    let ingest_s = ingest(&one, false);
+    let concurrent_s = ingest(&at_once, true);
 
     println!("{total} ops from {devices} devices, batches of 1000, WAL + synchronous=FULL\n");
     println!("| path | ops/s |");
     println!("|---|---:|");
     println!(
-        "| hub ingest (decode, batch-verify, chain, rules, store, materialize) | {:.0} |",
+        "| hub ingest (decode, batch-verify, chain, rules, store, materialize), one batch at a time | {:.0} |",
         total as f64 / ingest_s
+    );
+    println!(
+        "| hub ingest, the {devices} devices pushing at once | {:.0} |",
+        total as f64 / concurrent_s
     );
     println!(
         "| limit: ed25519 batch verification alone | {:.0} |",

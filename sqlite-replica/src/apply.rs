@@ -196,10 +196,12 @@ fn write_fields(
             .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
         let v: FieldValue =
             serde_json::from_str(&winner).map_err(|e| ReplicaError::Damaged(e.to_string()))?;
-        c.execute(
-            &format!("UPDATE {table} SET {} = ?1 WHERE id = ?2", w.field),
-            params![value_to_sql(&v), blob16(&record.0)],
-        )?;
+        // Cached like the rest: tables and fields are a small fixed set.
+        c.prepare_cached(&format!(
+            "UPDATE {table} SET {} = ?1 WHERE id = ?2",
+            w.field
+        ))?
+        .execute(params![value_to_sql(&v), blob16(&record.0)])?;
     }
     if table == "jobs" {
         c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?

@@ -16,14 +16,42 @@ pub struct Browser {
     driver: Child,
     base: String,
     http: reqwest::Client,
+    profile: PathBuf,
     pub shots: PathBuf,
 }
 
 impl Drop for Browser {
+    /// End the session first: killing chromedriver alone leaves Chromium
+    /// running (it was, a handful per test run, until the machine ended).
+    /// Drop cannot await, so the WebDriver `DELETE` goes by hand over a
+    /// blocking socket; then the driver, any straggler of this profile, and
+    /// the profile folder go.
     fn drop(&mut self) {
+        let _ = delete_session(&self.base);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(format!("--user-data-dir={}", self.profile.display()))
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// `DELETE <session url>` over a plain socket (`http://127.0.0.1:<port>/session/<id>`).
+fn delete_session(session_url: &str) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let rest = session_url.trim_start_matches("http://");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.set_read_timeout(Some(Duration::from_secs(15)))?;
+    write!(
+        s,
+        "DELETE {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer)?;
+    Ok(())
 }
 
 #[derive(Clone, Debug)]
@@ -108,8 +136,15 @@ impl Browser {
             driver,
             base: format!("{base}/session/{id}"),
             http,
+            profile,
             shots,
         }
+    }
+
+    /// The browser's own profile folder (its processes carry it in their
+    /// command line).
+    pub fn profile(&self) -> &std::path::Path {
+        &self.profile
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -299,4 +334,20 @@ impl Browser {
         std::fs::write(&p, png).expect("write screenshot");
         p
     }
+}
+
+/// The processes whose command line mentions `needle` (read from `/proc`).
+pub fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| {
+        let e = e.ok()?;
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        String::from_utf8_lossy(&cmd)
+            .contains(needle)
+            .then_some(pid)
+    })
+    .collect()
 }

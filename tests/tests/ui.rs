@@ -260,16 +260,24 @@ async fn whole_job(b: &Browser, shop: &Shop, mobile: &str, name: &str, shots: bo
     .await;
     b.click("#diagnosis-form button").await;
     b.wait_text("#toast", "Diagnosis saved", 10).await;
-    assert!(
-        b.js(
-            "return document.querySelector('[name=diagnosis]').value",
-            vec![]
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .contains("RAM in slot 2")
-    );
+    // The screen reloads after a save: read the box once it is back.
+    let t0 = Instant::now();
+    loop {
+        let v = b
+            .js(
+                "const e = document.querySelector('[name=diagnosis]'); return e ? e.value : null",
+                vec![],
+            )
+            .await;
+        if v.as_str().is_some_and(|t| t.contains("RAM in slot 2")) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the saved diagnosis is not in the box: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     b.choose("#line-form [name=item]", "8GB DDR4").await;
     b.click("#line-form button[type=submit]").await;
     b.wait_text("#estimate", "8GB DDR4", 10).await;
@@ -493,4 +501,18 @@ async fn a_job_goes_from_intake_to_delivery_in_the_browser_online_and_with_the_h
     hub_has(&shop, &second).await;
     b.goto(&format!("{}/#/board", shop.counter.url)).await;
     b.wait_text("#syncbar", "online", 30).await;
+
+    // Done with the browser: it goes with its session, not left running.
+    let profile = b.profile().display().to_string();
+    assert!(!e2e_tests::browser::processes_mentioning(&profile).is_empty());
+    drop(b);
+    let t0 = std::time::Instant::now();
+    while !e2e_tests::browser::processes_mentioning(&profile).is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "Chromium is still running after the test: {:?}",
+            e2e_tests::browser::processes_mentioning(&profile)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -495,39 +495,45 @@ impl HubStore for SqliteHub {
     }
 
     fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>> {
-        let mut g = self.lock();
-        let Inner {
-            conn,
-            genesis,
-            root_seed,
-            writers,
-        } = &mut *g;
-        let from_branch: Option<Vec<u8>> = conn
-            .query_row(
-                "SELECT branch FROM devices WHERE id = ?1",
-                [&from.0[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Decode everything, then verify every signature whose key we know in
-        // one batch (about twice the speed of one by one); if the batch fails,
-        // each op is verified on its own so the forgery is named.
+        // Decode everything and verify every signature whose key we know in
+        // one batch (about twice the speed of one by one) before taking the
+        // store: verifying is most of the cost of a batch, and done outside
+        // the lock it overlaps another device's batch being stored. A
+        // device's key never changes once enrolled, so reading the keys
+        // first is safe; an op whose key arrives in this very batch, or whose
+        // batch fails, is verified on its own inside the transaction, so a
+        // forgery is named.
         let decoded: Vec<std::result::Result<Op, String>> = wires
             .iter()
             .map(|w| Op::decode(w).map_err(|e| e.to_string()))
             .collect();
+        let mut authors: Vec<DeviceId> = decoded
+            .iter()
+            .filter_map(|d| d.as_ref().ok().map(|op| op.id.device))
+            .collect();
+        authors.sort_unstable();
+        authors.dedup();
+        let known: std::collections::HashMap<DeviceId, PublicKey> = {
+            let g = self.lock();
+            let mut m = std::collections::HashMap::new();
+            for d in authors {
+                if let Ok(k) = receive::key_of(&g.conn, &g.genesis, d) {
+                    m.insert(d, k);
+                }
+            }
+            m
+        };
         let mut keys = Vec::new();
         let mut msgs = Vec::new();
         let mut sigs = Vec::new();
         let mut idx = Vec::new();
         for (i, d) in decoded.iter().enumerate() {
             if let Ok(op) = d
-                && let Ok(k) = receive::key_of(&tx, genesis, op.id.device)
+                && let Some(k) = known.get(&op.id.device)
             {
                 msgs.push(op.signing_bytes()?);
                 sigs.push(op.sig);
-                keys.push(k);
+                keys.push(*k);
                 idx.push(i);
             }
         }
@@ -549,6 +555,19 @@ impl HubStore for SqliteHub {
                 verified[i] = true;
             }
         }
+
+        let mut g = self.lock();
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+        } = &mut *g;
+        let from_branch: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT branch FROM devices WHERE id = ?1")?
+            .query_row([&from.0[..]], |r| r.get(0))
+            .optional()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(wires.len());
         for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
             let op = match decoded {
@@ -577,11 +596,8 @@ impl HubStore for SqliteHub {
                 continue;
             }
             let revoked: Option<bool> = tx
-                .query_row(
-                    "SELECT revoked FROM devices WHERE id = ?1",
-                    [&device.0[..]],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT revoked FROM devices WHERE id = ?1")?
+                .query_row([&device.0[..]], |r| r.get(0))
                 .optional()?;
             if revoked == Some(true) {
                 // Ops made before the revocation that the hub already holds are
