@@ -20,9 +20,12 @@ export function register(route: string, s: Screen): void {
   screens.set(route, s);
 }
 
-export function go(hash: string): void {
-  if (location.hash === hash) void route();
-  else location.hash = hash;
+/** Show `hash`; to the same screen, it is drawn again (with fresh data) and
+ *  the promise settles once it is. */
+export function go(hash: string): Promise<void> {
+  if (location.hash === hash) return route();
+  location.hash = hash;
+  return Promise.resolve();
 }
 
 /** Which screens each role sees in the navigation (the API enforces the rest). */
@@ -168,9 +171,14 @@ export function errorBox(e: unknown): HTMLElement {
 }
 
 /** Run an action from a form or button: show the refusal, never lose it. */
-export async function act<T>(what: () => Promise<T>, ok?: string): Promise<T | undefined> {
+/** Run an API call for the user: on success `then` (typically redrawing the
+ *  screen) runs first and the `ok` message shows once it is done, so what
+ *  the message says is already on the screen; on failure the error shows
+ *  and the field it names is marked. */
+export async function act<T>(what: () => Promise<T>, ok?: string, then?: () => Promise<void>): Promise<T | undefined> {
   try {
     const r = await what();
+    if (then && r) await then();
     if (ok) toast(ok);
     void refreshSync();
     return r;

@@ -67,7 +67,7 @@ register('attention', {
                         {},
                         `${i === 0 ? 'shown: ' : 'also written: '}“${show(v.value)}” · ${dateTime(v.at)} `,
                         manager
-                          ? h('button', { onclick: async () => { if (await act(() => post('/api/conflicts/resolve', { record: c.record, field: c.field, value: v.value }), 'Conflict settled')) go('#/attention'); } }, 'Keep this')
+                          ? h('button', { onclick: async () => { await act(() => post('/api/conflicts/resolve', { record: c.record, field: c.field, value: v.value }), 'Conflict settled', () => go('#/attention')); } }, 'Keep this')
                           : null,
                       ),
                     ),

@@ -28,7 +28,7 @@ register('inventory', {
         {
           onsubmit: async (ev: Event) => {
             ev.preventDefault();
-            if (await act(() => send(ev.target as HTMLFormElement), ok)) reload();
+            await act(() => send(ev.target as HTMLFormElement), ok, reload);
           },
         },
         h('h3', {}, title),
@@ -135,7 +135,7 @@ register('inventory', {
                         {
                           onsubmit: async (ev: Event) => {
                             ev.preventDefault();
-                            if (await act(() => post(`/api/transfers/${t.id}/receive`, { received: field(ev.target as HTMLFormElement, 'received') }), 'Transfer received')) reload();
+                            await act(() => post(`/api/transfers/${t.id}/receive`, { received: field(ev.target as HTMLFormElement, 'received') }), 'Transfer received', reload);
                           },
                         },
                         input('Received', 'received', { value: t.sent, size: 4 }),

@@ -169,7 +169,7 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
                     ev.preventDefault();
                     const f = ev.target as HTMLFormElement;
                     const body = { invoice: id, job: d.job ?? undefined, amount: field(f, 'amount'), mode: field(f, 'mode'), reference: field(f, 'reference') || undefined };
-                    if (await act(() => post('/api/payments', body), 'Payment recorded')) reload();
+                    await act(() => post('/api/payments', body), 'Payment recorded', reload);
                   },
                 },
                 input('Amount ₹', 'amount', { value: d.balance_due, inputmode: 'decimal' }),
@@ -187,7 +187,7 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
             {
               onsubmit: async (ev: Event) => {
                 ev.preventDefault();
-                if (await act(() => post(`/api/documents/${id}/cancel`, { reason: field(ev.target as HTMLFormElement, 'reason') }), 'Invoice cancelled; its number is kept')) reload();
+                await act(() => post(`/api/documents/${id}/cancel`, { reason: field(ev.target as HTMLFormElement, 'reason') }), 'Invoice cancelled; its number is kept', reload);
               },
             },
             input('Reason', 'reason'),

@@ -116,7 +116,7 @@ register('job', {
             else if (s) body.signature_sha256 = s;
             if (field(f, 'allow_balance_due')) body.allow_balance_due = true;
           }
-          if (await act(() => post(`/api/jobs/${id}/status`, body), `Moved to ${statusLabel(to)}`)) reload();
+          await act(() => post(`/api/jobs/${id}/status`, body), `Moved to ${statusLabel(to)}`, reload);
         },
       },
       h('div.actions', {}, NEXT[j.status].map((s) => h('button', { type: 'submit', 'data-to': s, class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)))),
@@ -152,7 +152,7 @@ register('job', {
             onsubmit: async (ev: Event) => {
               ev.preventDefault();
               const t = field(ev.target as HTMLFormElement, 'technician');
-              if (await act(() => post(`/api/jobs/${id}/assign`, { technician: t || null }), 'Technician assigned')) reload();
+              await act(() => post(`/api/jobs/${id}/assign`, { technician: t || null }), 'Technician assigned', reload);
             },
           },
           select('Technician', 'technician', [['', 'unassigned'], ...techs.map((u): [string, string] => [u.id, u.name])], { value: j.technician ?? '' }),
@@ -168,7 +168,7 @@ register('job', {
           onsubmit: async (ev: Event) => {
             ev.preventDefault();
             const text = (ev.target as HTMLFormElement).elements.namedItem(name) as HTMLTextAreaElement;
-            if (await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value }), `${label} saved`)) reload();
+            await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value }), `${label} saved`, reload);
           },
         },
         textarea(label, name, { value, rows: 4, disabled: closed }),
@@ -195,7 +195,7 @@ register('job', {
             h('td.num', {}, indian(l.discount)),
             h('td.num', {}, l.gst_rate),
             h('td.num', {}, indian(lineTotal(l.qty, l.unit_price, l.discount))),
-            h('td', {}, closed ? null : h('button.link', { onclick: async () => { if (await act(() => del(`/api/jobs/${id}/estimate/${l.id}`), 'Line removed')) reload(); } }, 'remove')),
+            h('td', {}, closed ? null : h('button.link', { onclick: async () => { await act(() => del(`/api/jobs/${id}/estimate/${l.id}`), 'Line removed', reload); } }, 'remove')),
           ),
         ),
       ),
@@ -221,7 +221,7 @@ register('job', {
                 discount: field(f, 'discount') || '0',
                 gst_rate: field(f, 'gst_rate'),
               };
-              if (await act(() => post(`/api/jobs/${id}/estimate`, body), 'Line added')) reload();
+              await act(() => post(`/api/jobs/${id}/estimate`, body), 'Line added', reload);
             },
           },
           select('Item', 'item', itemOpts, {
@@ -260,7 +260,7 @@ register('job', {
               onsubmit: async (ev: Event) => {
                 ev.preventDefault();
                 const f = ev.target as HTMLFormElement;
-                if (await act(() => post('/api/stock/uses', { job: id, item: field(f, 'item'), qty: field(f, 'qty') }), 'Part used')) reload();
+                await act(() => post('/api/stock/uses', { job: id, item: field(f, 'item'), qty: field(f, 'qty') }), 'Part used', reload);
               },
             },
             select('Part', 'item', held.map((i): [string, string] => [i.id, `${i.name} (${i.held_here} here)`])),

@@ -27,7 +27,7 @@ register('settings', {
           h('tbody', {}, sync.peers.map((p) => h('tr', {}, h('td', {}, p.url), h('td', {}, p.role), h('td', {}, p.online ? 'online' : 'offline'), h('td', {}, ago(p.last_ok_at)), h('td.num', {}, String(p.waiting_ops)), h('td', {}, p.last_error ?? '')))),
         ),
         h('p', {}, `Operations waiting for their causal past: ${sync.pending} · clock offset to the hub ${sync.clock_offset_ms} ms`),
-        h('button#sync-now', { onclick: async () => { if (await act(() => post('/api/sync/now'), 'Synced')) go('#/settings'); } }, 'Sync now'),
+        h('button#sync-now', { onclick: async () => { await act(() => post('/api/sync/now'), 'Synced', () => go('#/settings')); } }, 'Sync now'),
       ),
       section(
         'Invoice numbers held',
