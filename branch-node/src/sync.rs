@@ -21,6 +21,10 @@
 //! - **Clock**: the hub's `hub_time_ms` calibrates this device's clock (a LAN
 //!   peer's clock is not trusted); a 401 for a wrong clock is answered by
 //!   calibrating from the hub's `Date` header and retrying once.
+//! - **Replays**: every request carries a distinct time, and a peer takes a
+//!   signed request once; a 401 saying "replay" means a copy made on the way
+//!   was answered, so the request is asked again, freshly signed (up to
+//!   [`MAX_REPLAY_RETRIES`] times).
 //! - **Compression**: a request body of [`MIN_COMPRESS`] bytes or more goes
 //!   `Content-Encoding: gzip`, and every request says `Accept-Encoding: gzip`.
 //!   The signature covers the body as sent (the gzip bytes), so a receiver
@@ -65,6 +69,9 @@ pub const PULL_PAGE: u32 = 500;
 pub const MAX_PULL_PAGE: u32 = 1000;
 /// How far a signed request's time may be from ours.
 pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
+/// How many times a request refused as a replay (a copy made on the way)
+/// is asked again at once, freshly signed, before the sync counts as failed.
+pub const MAX_REPLAY_RETRIES: u32 = 3;
 /// Sync with every peer this often.
 pub const INTERVAL: Duration = Duration::from_secs(5);
 /// After a local write, wait this long (to batch a burst), then sync.
@@ -621,6 +628,7 @@ impl SyncClient {
         let json = serde_json::to_vec(req).expect("protocol types serialize");
         let packed = (json.len() >= MIN_COMPRESS).then(|| gzip(&json));
         let mut retried = false;
+        let mut replays = 0;
         let mut plain = false;
         loop {
             let (body, gzipped) = match &packed {
@@ -678,7 +686,19 @@ impl SyncClient {
                 plain = true;
                 continue;
             }
-            // A wrong clock is the one 401 this device can fix by itself: the
+            // Something on the way (a proxy, a retrying middlebox) sent the
+            // request twice and this is the answer to the copy: the first
+            // was taken. Asking again, freshly signed, gets the real answer
+            // (every request is safe to repeat: pushes and pulls are
+            // idempotent, and a repeated lease request is a new request).
+            if status == reqwest::StatusCode::UNAUTHORIZED
+                && replays < MAX_REPLAY_RETRIES
+                && matches!(&err, NodeError::Peer { message, .. } if message.contains("replay"))
+            {
+                replays += 1;
+                continue;
+            }
+            // A wrong clock is the other 401 this device can fix by itself: the
             // hub's Date header (1 s resolution) tells it the time.
             if status == reqwest::StatusCode::UNAUTHORIZED
                 && is_hub

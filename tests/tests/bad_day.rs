@@ -684,3 +684,43 @@ async fn a_bad_day_at_two_branches_converges_at_the_hub() {
         (dec("1"), dec("1"), dec("2"))
     );
 }
+
+/// A link that often delivers a request twice (a retrying middlebox) and
+/// hands back the answer to the copy, which the hub refuses as a replay: the
+/// device asks again, freshly signed, and every sync still succeeds at the
+/// first attempt, with nothing applied twice. (Before the device retried,
+/// the first copied request failed its sync.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_that_copies_requests_costs_no_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hub = Hub::start(root, 100_000).await;
+    let proxy = FaultProxy::start(&hub.addr, 5).await;
+    // Enrolled with the link clean (a one-time code cannot be spent twice).
+    let desk = hub.enroll(root, 0, "counter", true, &proxy.url).await;
+    proxy.set_faults(FaultRates {
+        duplicate: 30,
+        ..FaultRates::NONE
+    });
+    let rcp = desk.login(&hub.branches[0], Role::Receptionist).await;
+    for i in 0..5 {
+        let s = rcp.clone();
+        run(&desk.node, move |n| {
+            svc::open_job(n, &s, intake(700 + i)).unwrap()
+        })
+        .await;
+        let report = sync::sync_once(&desk.node, &proxy.url)
+            .await
+            .unwrap_or_else(|e| panic!("sync {i} through a duplicating link: {e}"));
+        assert_eq!(report.rejected, 0, "{report:?}");
+        assert_eq!(waiting(&desk).await, 0, "sync {i} left work unacknowledged");
+    }
+    assert!(proxy.counts().duplicate.load(Ordering::Relaxed) >= 2);
+    let s = hub.store.clone();
+    let jobs: i64 = bg(move || {
+        s.read(|c| Ok(c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?))
+            .unwrap()
+    })
+    .await;
+    assert_eq!(jobs, 5);
+}
