@@ -13,6 +13,8 @@ pub enum HubError {
     Unauthorized(String),
     #[error("this device has been revoked: {0}")]
     Revoked(String),
+    #[error("this signed request was already received (a replay): sign every request afresh")]
+    Replayed,
     #[error("body: the request is larger than {0} bytes; send smaller batches")]
     TooLarge(usize),
     #[error("too many requests from this device; retry after {0} s")]
@@ -56,7 +58,7 @@ impl HubError {
             HubError::Rule(CoreError::Conflict(_)) => 409,
             HubError::Rule(_) => 422,
             HubError::NotFound(_) => 404,
-            HubError::Unauthorized(_) => 401,
+            HubError::Unauthorized(_) | HubError::Replayed => 401,
             HubError::Revoked(_) => 403,
             HubError::RateLimited(_) => 429,
             HubError::TooLarge(_) => 413,
@@ -74,6 +76,7 @@ impl HubError {
             HubError::Rule(_) => "rejected",
             HubError::NotFound(_) => "not_found",
             HubError::Unauthorized(_) => "unauthorized",
+            HubError::Replayed => "replayed",
             HubError::Revoked(_) => "revoked",
             HubError::RateLimited(_) => "rate_limited",
             HubError::TooLarge(_) => "too_large",

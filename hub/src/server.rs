@@ -209,9 +209,7 @@ fn authenticate(
         .unwrap_or_else(|p| p.into_inner())
         .first_sight(sig, time, now_ms());
     if !first {
-        return Err(unauth(
-            "this signed request was already received (a replay): sign every request afresh",
-        ));
+        return Err(HubError::Replayed);
     }
     if !state.allow(device) {
         return Err(HubError::RateLimited(1));

@@ -149,6 +149,7 @@ async fn security_refusals() {
     let again = a1.signed_raw(PULL, body.clone(), t).await;
     assert_eq!(again.status(), 401);
     let e: Value = again.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "replayed", "{e}");
     assert!(
         e["error"]["message"].as_str().unwrap().contains("replay"),
         "{e}"
@@ -173,6 +174,23 @@ async fn security_refusals() {
     assert_eq!(v["results"][0]["verdict"], "rejected");
     assert!(
         v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
+        "{v}"
+    );
+    // a forgery among good ops: the batch check fails, each op is then
+    // checked alone; the good ones go in, the forged one is named
+    let mut a4 = Dev::enroll(&h, h.a, false).await;
+    let mut mixed: Vec<Op> = (60..63).map(|i| a4.make(rec, customer(i))).collect();
+    mixed[2].sig[9] ^= 1;
+    let (_, v) = a4.push(&mixed).await;
+    let verdicts: Vec<&str> = (0..3)
+        .map(|i| v["results"][i]["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["accepted", "accepted", "rejected"], "{v}");
+    assert!(
+        v["results"][2]["reason"]
             .as_str()
             .unwrap()
             .contains("signature"),
