@@ -175,11 +175,9 @@ fn write_fields(
                 .query_row([blob16(&record.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if let Some((wall, logical, dev, seq)) = orig {
-                let current: rusqlite::types::Value = c.query_row(
-                    &format!("SELECT {} FROM {table} WHERE id = ?1", w.field),
-                    [blob16(&record.0)],
-                    |r| r.get(0),
-                )?;
+                let current: rusqlite::types::Value = c
+                    .prepare_cached(&format!("SELECT {} FROM {table} WHERE id = ?1", w.field))?
+                    .query_row([blob16(&record.0)], |r| r.get(0))?;
                 let v = value_from_sql(*col, current);
                 c.prepare_cached("INSERT OR IGNORE INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
                     .execute(params![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
