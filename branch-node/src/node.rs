@@ -145,7 +145,9 @@ impl Node {
             signer: DeviceKey::from_seed(keys.device_seed()?),
             clock_offset: AtomicI64::new(offset),
             request_clock: Default::default(),
-            sync: crate::sync::SyncSignal::default(),
+            sync: crate::sync::SyncSignal::starting_at(
+                (now_ms() as i64).saturating_add(offset).max(0) as u64,
+            ),
             inner: Mutex::new(Inner {
                 store,
                 genesis,

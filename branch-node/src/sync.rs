@@ -23,7 +23,8 @@
 //!   calibrating from the hub's `Date` header and retrying once.
 //! - **Replays**: every request carries a distinct time, and a peer takes a
 //!   signed request once; a 401 saying "replay" means a copy made on the way
-//!   was answered, so the request is asked again, freshly signed (up to
+//!   was answered (or the peer restarted since the request was signed), so
+//!   the request is asked again, freshly signed, after a moment (up to
 //!   [`MAX_REPLAY_RETRIES`] times).
 //! - **Compression**: a request body of [`MIN_COMPRESS`] bytes or more goes
 //!   `Content-Encoding: gzip`, and every request says `Accept-Encoding: gzip`.
@@ -103,6 +104,14 @@ pub struct SyncSignal {
 }
 
 impl SyncSignal {
+    /// For a device opened at `now_ms` (its corrected clock).
+    pub(crate) fn starting_at(now_ms: u64) -> SyncSignal {
+        SyncSignal {
+            replays: std::sync::Mutex::new(protocol::ReplayGuard::starting_at(now_ms)),
+            ..SyncSignal::default()
+        }
+    }
+
     /// A local write happened: sync soon. Cheap; never blocks.
     pub fn dirty(&self) {
         self.notify.notify_one();
@@ -695,6 +704,9 @@ impl SyncClient {
                 && replays < MAX_REPLAY_RETRIES
                 && matches!(&err, NodeError::Peer { message, .. } if message.contains("replay"))
             {
+                // A moment first: a peer that has just started refuses what
+                // was signed before it did, and clocks differ by a little.
+                tokio::time::sleep(Duration::from_millis(100 << replays)).await;
                 replays += 1;
                 continue;
             }

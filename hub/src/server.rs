@@ -70,9 +70,9 @@ pub struct AppState {
     pub dashboard_key: String,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
     rate_per_sec: u32,
-    /// Signed requests taken within the clock window. In memory: after a
-    /// restart a replay inside the window is taken again, and gets only
-    /// "duplicate" answers, as before the guard existed.
+    /// Signed requests taken within the clock window. In memory, so what
+    /// was signed before this state was made (before a restart) is refused
+    /// too: a device caught mid-request asks again, freshly signed.
     replays: Mutex<protocol::ReplayGuard>,
 }
 
@@ -92,7 +92,7 @@ impl AppState {
             dashboard_key,
             buckets: Mutex::new(HashMap::new()),
             rate_per_sec: rate_per_sec.max(1),
-            replays: Mutex::new(protocol::ReplayGuard::default()),
+            replays: Mutex::new(protocol::ReplayGuard::starting_at(now_ms())),
         })
     }
 

@@ -158,6 +158,32 @@ async fn security_refusals() {
         a1.signed_raw(PULL, body.clone(), a1.time()).await.status(),
         200
     );
+    // a hub that restarted refuses what was signed before it started: it
+    // no longer remembers what it took then
+    let before = now_ms() - 1000; // a second before the restart
+    let restarted = hub::server::AppState::new(h.hub.clone(), "k".into());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url2 = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(hub::server::serve(
+        listener,
+        restarted,
+        std::future::pending::<()>(),
+    ));
+    let send = |t: u64| {
+        let sig = a1.key.sign(&request_signing_bytes("POST", PULL, t, &body));
+        a1.http
+            .post(format!("{url2}{PULL}"))
+            .header(H_DEVICE, a1.id.to_string())
+            .header(H_TIME, t.to_string())
+            .header(H_SIGNATURE, hex::encode(sig))
+            .body(body.clone())
+            .send()
+    };
+    let r = send(before).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "replayed", "{e}");
+    assert_eq!(send(a1.time()).await.unwrap().status(), 200);
     // a replayed push is refused before anything in it is looked at
     let op = a1.make(rec, customer(50));
     let push = serde_json::to_vec(&PushRequest {

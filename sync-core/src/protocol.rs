@@ -60,17 +60,34 @@ pub const MAX_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
 /// to an auditor. Ed25519 signatures are deterministic, so the signature
 /// names the request: device key, method, path, time and body digest.
 /// Entries older than the window are dropped: such a request is refused by
-/// its time before it gets here. Pure data: the caller passes its clock.
+/// its time before it gets here. The set lives in memory, so a guard made at
+/// start-up ([`ReplayGuard::starting_at`]) also refuses what was signed
+/// before the receiver started: it cannot tell those from replays (a device
+/// in the middle of a request at the restart asks again, freshly signed).
+/// Pure data: the caller passes its clock.
 #[derive(Debug, Default)]
 pub struct ReplayGuard {
     seen: std::collections::HashMap<[u8; 64], u64>,
     prune_at: usize,
+    started_ms: u64,
 }
 
 impl ReplayGuard {
+    /// A guard for a receiver starting at `now_ms`.
+    pub fn starting_at(now_ms: u64) -> ReplayGuard {
+        ReplayGuard {
+            started_ms: now_ms,
+            ..ReplayGuard::default()
+        }
+    }
+
     /// Record a verified request signed at `time_ms`; `false` when this very
-    /// signed request was already recorded (a replay).
+    /// signed request was already recorded (a replay), or was signed before
+    /// this guard started.
     pub fn first_sight(&mut self, signature: [u8; 64], time_ms: u64, now_ms: u64) -> bool {
+        if time_ms < self.started_ms {
+            return false;
+        }
         if self.seen.len() >= self.prune_at {
             self.seen
                 .retain(|_, t| now_ms.abs_diff(*t) <= MAX_CLOCK_SKEW_MS);
@@ -252,6 +269,14 @@ mod replay_tests {
             5000 - RequestClock::CATCH_UP_MS - 1,
             "a clock set back is followed, not outrun"
         );
+    }
+
+    #[test]
+    fn what_was_signed_before_the_receiver_started_is_refused() {
+        let start = 10 * MAX_CLOCK_SKEW_MS;
+        let mut g = ReplayGuard::starting_at(start);
+        assert!(!g.first_sight([1; 64], start - 1, start + 5));
+        assert!(g.first_sight([2; 64], start, start + 5));
     }
 
     #[test]
