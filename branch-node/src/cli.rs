@@ -612,12 +612,16 @@ pub fn run(cli: Cli) -> Result<()> {
         let node = Node::enroll_with_ca(&cli.db, hub_url, code, ca)?;
         let status = crate::sync::status(&node)?;
         let users = node.read(crate::store::read::users)?.len();
+        // The number blocks it can bill from straight away (a counter gets
+        // its first ones with the enrollment).
+        let leases = node.read(|c| crate::store::money::all_leases(c, node.device))?;
         return print(&serde_json::json!({
             "device": node.device,
             "branch": node.branch,
             "db": cli.db,
             "hub": hub_url,
             "users": users,
+            "number_blocks": leases,
             "sync": status,
         }));
     }

@@ -249,7 +249,11 @@ fn hub_killed_mid_push_loses_nothing_and_devices_converge_by_themselves() {
         let code = cli(hub, &args)["code"].as_str().unwrap().to_string();
         let db = dir.path().join(format!("{label}.sqlite"));
         let d = db.to_str().unwrap().to_string();
-        cli(node, &["--db", &d, "enroll", &hub_url, &code]);
+        let enrolled = cli(node, &["--db", &d, "enroll", &hub_url, &code]);
+        // The counter leaves enrollment holding a block of each series; the
+        // laptop holds none.
+        let blocks = enrolled["number_blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), if store { 2 } else { 0 }, "{enrolled}");
         let (p, url) = start(
             node,
             &["--db", &d, "serve", "--listen", "127.0.0.1:0"],

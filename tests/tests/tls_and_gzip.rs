@@ -172,6 +172,8 @@ async fn devices_enroll_and_sync_over_https() {
     assert!(ok, "{out}\n{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["users"].as_u64().unwrap() > 0, "{v}");
+    // Not a store device: it holds no numbers until it needs them.
+    assert_eq!(v["number_blocks"], serde_json::json!([]), "{v}");
 
     // Plain HTTP to the TLS port gets no answer.
     let plain = hub.url.replacen("https://", "http://", 1);
