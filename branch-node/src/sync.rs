@@ -83,8 +83,6 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Offsets closer than this to the current one are not re-persisted.
 const CALIBRATE_STEP_MS: i64 = 250;
-/// Bodies at least this large are gzip-encoded; smaller ones would grow.
-pub const MIN_COMPRESS: usize = 1024;
 /// Largest answer a peer may send us, once inflated.
 pub const MAX_ANSWER: usize = 64 * 1024 * 1024;
 /// A PEM file of CA certificates to trust for the hub, besides the public
@@ -143,27 +141,8 @@ fn in_tx<T>(node: &Node, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> 
 
 // ---------------------------------------------------------------- compression
 
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    // Level 1: most of the gain for little CPU on a shop's laptop.
-    let mut e = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 4),
-        flate2::Compression::fast(),
-    );
-    e.write_all(data).expect("writing to a Vec");
-    e.finish().expect("writing to a Vec")
-}
-
-/// Inflate gzip `data`; `None` past `limit` bytes (reading stops one byte
-/// past it, so a bomb never becomes a large allocation).
-pub fn gunzip(data: &[u8], limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(data)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)?;
-    Ok((out.len() <= limit).then_some(out))
-}
+pub use sync_core::gzip::inflate as gunzip;
+pub use sync_core::gzip::{MIN_COMPRESS, accepts_gzip, compress as gzip};
 
 /// A request body by its `Content-Encoding`: as it is, or inflated to at
 /// most `limit` bytes. The error carries its HTTP status (413, 415, 400).
@@ -190,20 +169,6 @@ pub fn decode_body(
             NodeError::invalid("content-encoding", "must be gzip or identity"),
         )),
     }
-}
-
-/// `Accept-Encoding` values include gzip (and not `gzip;q=0`).
-pub fn accepts_gzip<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
-    values.into_iter().flat_map(|v| v.split(',')).any(|part| {
-        let mut it = part.split(';').map(str::trim);
-        let coding = it.next().unwrap_or("").to_ascii_lowercase();
-        // q=0, q=0.0, q=0.000: "not acceptable".
-        let refused = it.any(|p| {
-            p.strip_prefix("q=")
-                .is_some_and(|q| q.chars().all(|c| c == '0' || c == '.'))
-        });
-        (coding == "gzip" || coding == "x-gzip") && !refused
-    })
 }
 
 /// A JSON answer: gzip-encoded (true) when the client takes it and it is

@@ -7,15 +7,10 @@
 //! so only an enrolled device can make it decompress, and then never past
 //! [`crate::server::MAX_BODY`].
 
-use std::io::{Read, Write};
-
 use axum::http::{HeaderMap, header};
+pub use sync_core::gzip::{MIN_COMPRESS, compress};
 
 use crate::error::{HubError, Result};
-
-/// Bodies smaller than this are sent as they are: gzip's header and trailer
-/// would make them larger.
-pub const MIN_COMPRESS: usize = 1024;
 
 /// The request body as JSON bytes: inflated if it came gzip-encoded, refused
 /// if its encoding is anything else. Inflation stops one byte past `limit`,
@@ -36,44 +31,18 @@ pub fn decode_request(h: &HeaderMap, body: Vec<u8>, limit: usize) -> Result<Vec<
 
 /// Inflate gzip `data`, refusing (413) output larger than `limit`.
 pub fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(data)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| HubError::invalid("body", format!("is not valid gzip: {e}")))?;
-    if out.len() > limit {
-        return Err(HubError::TooLarge(limit));
-    }
-    Ok(out)
-}
-
-pub fn compress(data: &[u8]) -> Vec<u8> {
-    // Level 1: most of the gain at a fraction of the CPU, which matters on a
-    // 2-core hub answering every branch's pulls.
-    let mut e = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 4),
-        flate2::Compression::fast(),
-    );
-    e.write_all(data).expect("writing to a Vec");
-    e.finish().expect("writing to a Vec")
+    sync_core::gzip::inflate(data, limit)
+        .map_err(|e| HubError::invalid("body", format!("is not valid gzip: {e}")))?
+        .ok_or(HubError::TooLarge(limit))
 }
 
 /// The client said `Accept-Encoding: gzip` (and not `gzip;q=0`).
 pub fn accepts_gzip(h: &HeaderMap) -> bool {
-    h.get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|part| {
-            let mut it = part.split(';').map(str::trim);
-            let coding = it.next().unwrap_or("").to_ascii_lowercase();
-            // q=0, q=0.0, q=0.000: "not acceptable".
-            let refused = it.any(|p| {
-                p.strip_prefix("q=")
-                    .is_some_and(|q| q.chars().all(|c| c == '0' || c == '.'))
-            });
-            (coding == "gzip" || coding == "x-gzip") && !refused
-        })
+    sync_core::gzip::accepts_gzip(
+        h.get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod body;
 pub mod chain;
 pub mod domain;
 pub mod error;
+pub mod gzip;
 pub mod hlc;
 pub mod identity;
 pub mod ids;
