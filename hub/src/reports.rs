@@ -284,12 +284,9 @@ pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
     Ok(t)
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+/// The dashboard's HTML escape is the workbook's XML one: the same four
+/// characters, and control characters dropped.
+use crate::xlsx::escape as esc;
 
 const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}</style>";
 
