@@ -354,6 +354,9 @@ async fn assign(
 #[serde(deny_unknown_fields)]
 struct TextInput {
     text: String,
+    /// The text's version the screen was loaded at (`diagnosis_version`).
+    #[serde(default)]
+    version: Option<Vec<String>>,
 }
 
 async fn set_diagnosis(
@@ -364,7 +367,14 @@ async fn set_diagnosis(
 ) -> Result<impl IntoResponse, ApiError> {
     let id: RecordId = parse_id("id", &id)?;
     with_session(node, &h, move |n, s| {
-        svc::set_text(n, s, id, TextField::Diagnosis, &i.text)
+        svc::set_text(
+            n,
+            s,
+            id,
+            TextField::Diagnosis,
+            &i.text,
+            i.version.as_deref(),
+        )
     })
     .await
 }
@@ -377,7 +387,7 @@ async fn set_notes(
 ) -> Result<impl IntoResponse, ApiError> {
     let id: RecordId = parse_id("id", &id)?;
     with_session(node, &h, move |n, s| {
-        svc::set_text(n, s, id, TextField::Notes, &i.text)
+        svc::set_text(n, s, id, TextField::Notes, &i.text, i.version.as_deref())
     })
     .await
 }

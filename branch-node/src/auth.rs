@@ -82,14 +82,18 @@ fn session_for(node: &Node, user: UserId) -> Result<Session> {
 }
 
 /// Check a PIN, counting failures and locking the account after
-/// [`MAX_FAILURES`]. The argon2 check runs without holding the database.
+/// [`MAX_FAILURES`]. Each attempt is counted as a failure *before* its PIN
+/// is checked, in the same locked step that reads the lock-out, and cleared
+/// only if the PIN was right: however many attempts run at once, at most
+/// [`MAX_FAILURES`] are ever checked before the lock holds. The argon2 check
+/// itself runs without holding the database.
 pub fn check_pin(node: &Node, input: &LoginInput) -> Result<Session> {
     if input.pin.len() > 64 {
         return Err(NodeError::invalid("pin", "must be 4 to 8 digits"));
     }
     let user = find_user(node, &input.user)?;
     let now = now_ms();
-    let (hash, locked_until, failed) = node.read(|c| {
+    let (hash, failed) = node.read(|c| {
         let Some((hash, active)) = crate::store::read::user_pin_hash(c, user)? else {
             return Err(NodeError::invalid(
                 "user",
@@ -99,31 +103,27 @@ pub fn check_pin(node: &Node, input: &LoginInput) -> Result<Session> {
         if !active {
             return Err(NodeError::invalid("user", "this user is deactivated"));
         }
-        let (failed, locked) = people::login_attempts(c, user)?;
-        Ok((hash, locked, failed))
+        let (failed, locked_until) = people::login_attempts(c, user)?;
+        if locked_until > now {
+            return Err(NodeError::Locked {
+                seconds: (locked_until - now).div_ceil(1000),
+            });
+        }
+        // A lock that has run out starts the count afresh.
+        let failed = if locked_until != 0 { 1 } else { failed + 1 };
+        let lock = if failed >= MAX_FAILURES {
+            now + LOCK_MS
+        } else {
+            0
+        };
+        people::set_login_attempts(c, user, if lock > 0 { 0 } else { failed }, lock)?;
+        Ok((hash, failed))
     })?;
-    if locked_until > now {
-        return Err(NodeError::Locked {
-            seconds: (locked_until - now).div_ceil(1000),
-        });
-    }
-    let ok = crypto::verify_pin(&input.pin, &hash);
-    if ok {
+    if crypto::verify_pin(&input.pin, &hash) {
         node.read(|c| people::clear_login_attempts(c, user))?;
         return session_for(node, user);
     }
-    let failed = if locked_until != 0 && locked_until <= now {
-        1
-    } else {
-        failed + 1
-    };
-    let lock = if failed >= MAX_FAILURES {
-        now + LOCK_MS
-    } else {
-        0
-    };
-    node.read(|c| people::set_login_attempts(c, user, if lock > 0 { 0 } else { failed }, lock))?;
-    if lock > 0 {
+    if failed >= MAX_FAILURES {
         Err(NodeError::Locked {
             seconds: LOCK_MS / 1000,
         })

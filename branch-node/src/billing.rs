@@ -538,7 +538,7 @@ pub fn grant_local_lease(
         })?;
     }
     let l = book.grant(new_id()?, &series, node.device, i.size)?;
-    node.commit_as_root(node.branch, OpBody::LeaseGranted(l))?;
+    node.commit_as_root(OpBody::LeaseGranted(l))?;
     leases(node, s)
 }
 

@@ -815,12 +815,22 @@ pub fn run(cli: Cli) -> Result<()> {
                         allow_balance_due: *allow_balance_due,
                     },
                 )?),
-                JobCmd::Diagnose { id, text } => {
-                    print(&svc::set_text(&node, &s, *id, TextField::Diagnosis, text)?)
-                }
-                JobCmd::Notes { id, text } => {
-                    print(&svc::set_text(&node, &s, *id, TextField::Notes, text)?)
-                }
+                JobCmd::Diagnose { id, text } => print(&svc::set_text(
+                    &node,
+                    &s,
+                    *id,
+                    TextField::Diagnosis,
+                    text,
+                    None,
+                )?),
+                JobCmd::Notes { id, text } => print(&svc::set_text(
+                    &node,
+                    &s,
+                    *id,
+                    TextField::Notes,
+                    text,
+                    None,
+                )?),
                 JobCmd::EstimateAdd {
                     id,
                     description,

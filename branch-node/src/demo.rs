@@ -166,6 +166,7 @@ pub fn build(db: &Path) -> Result<Node> {
             id,
             TextField::Diagnosis,
             &format!("Checked: {complaint}. Needs part replacement."),
+            None,
         )?;
         svc::add_estimate_line(
             &node,

@@ -198,39 +198,35 @@ impl Node {
         drop(store);
         let node = Node::open(db)?;
         let pin_hash = crypto::hash_pin(&s.owner_pin)?;
-        node.commit_as_root(
-            HQ,
-            OpBody::BranchCreated(Branch {
-                id: branch,
-                name: s.branch_name.clone(),
-                gstin: s.gstin.clone(),
-                state_code: s.state_code.clone(),
-                address: s.address.clone(),
-                invoice_prefix: s.invoice_prefix.clone(),
-                credit_note_prefix: s.credit_note_prefix.clone(),
-                upi_id: s.upi_id.clone(),
-            }),
-        )?;
-        node.commit_as_root(
-            HQ,
-            OpBody::UserCreated(User {
-                id: owner,
-                name: s.owner_name.clone(),
-                role: Role::Owner,
-                branch: None,
-                pin_hash,
-            }),
-        )?;
-        node.commit_as_root(
+        node.commit_as_root(OpBody::BranchCreated(Branch {
+            id: branch,
+            name: s.branch_name.clone(),
+            gstin: s.gstin.clone(),
+            state_code: s.state_code.clone(),
+            address: s.address.clone(),
+            invoice_prefix: s.invoice_prefix.clone(),
+            credit_note_prefix: s.credit_note_prefix.clone(),
+            upi_id: s.upi_id.clone(),
+        }))?;
+        node.commit_as_root(OpBody::UserCreated(User {
+            id: owner,
+            name: s.owner_name.clone(),
+            role: Role::Owner,
+            branch: None,
+            pin_hash,
+        }))?;
+        // The owner's own device: it stands in for the hub, so the owner
+        // signs on it (ceiling owner). The enrollment is the root's, in HQ.
+        node.commit_as_root(OpBody::DeviceEnrolled {
+            device,
+            key: dev_key.public(),
             branch,
-            OpBody::DeviceEnrolled {
-                device,
-                key: dev_key.public(),
-                branch,
-                label: "front desk".into(),
-                holds_store: true,
-            },
-        )?;
+            label: "front desk".into(),
+            holds_store: true,
+            ceiling: Some(Role::Owner),
+            hub: false,
+            number: Some(1),
+        })?;
         Ok(node)
     }
 
@@ -264,7 +260,22 @@ impl Node {
     pub fn commit_many(&self, author: UserId, bodies: Vec<OpBody>) -> Result<Vec<Op>> {
         let mut g = self.lock();
         let branch = g.branch;
-        let ops = commit_all(&mut g, false, author, branch, bodies, &|_| Ok(()))?;
+        let ops = commit_all(&mut g, false, author, branch, |_| Ok(bodies), &|_| Ok(()))?;
+        self.sync.dirty();
+        Ok(ops)
+    }
+
+    /// Several operations as one unit, made from what `make` reads inside
+    /// the write transaction (the device's next job number, say): nothing
+    /// else can commit between that read and these ops.
+    pub fn write(
+        &self,
+        author: UserId,
+        make: impl FnOnce(&rusqlite::Connection) -> Result<Vec<OpBody>>,
+    ) -> Result<Vec<Op>> {
+        let mut g = self.lock();
+        let branch = g.branch;
+        let ops = commit_all(&mut g, false, author, branch, make, &|_| Ok(()))?;
         self.sync.dirty();
         Ok(ops)
     }
@@ -279,7 +290,7 @@ impl Node {
     ) -> Result<Op> {
         let mut g = self.lock();
         let branch = g.branch;
-        let op = commit_all(&mut g, false, author, branch, vec![body], local)?
+        let op = commit_all(&mut g, false, author, branch, |_| Ok(vec![body]), local)?
             .pop()
             .expect("one op");
         self.sync.dirty();
@@ -287,13 +298,14 @@ impl Node {
     }
 
     /// Standalone only: an operation of the stand-in hub, made by the owner.
-    pub fn commit_as_root(&self, branch: BranchId, body: OpBody) -> Result<Op> {
+    /// The root signs only for `HQ` (see `rules::actor`).
+    pub fn commit_as_root(&self, body: OpBody) -> Result<Op> {
         let mut g = self.lock();
         if g.root.is_none() {
             return Err(NodeError::Setup("only a standalone device can act as its own hub; this device is enrolled with a hub".into()));
         }
         let owner = g.genesis.owner;
-        let op = commit_with(&mut g, true, owner, branch, body)?;
+        let op = commit_with(&mut g, true, owner, HQ, body)?;
         self.sync.dirty();
         Ok(op)
     }
@@ -465,19 +477,21 @@ impl Node {
         db: &Path,
         label: &str,
         holds_store: bool,
+        ceiling: Option<Role>,
     ) -> Result<DeviceId> {
         let device = DeviceId(crypto::random_bytes()?);
         let seed = crypto::random_bytes::<32>()?;
-        self.commit_as_root(
-            self.branch,
-            OpBody::DeviceEnrolled {
-                device,
-                key: DeviceKey::from_seed(seed).public(),
-                branch: self.branch,
-                label: label.into(),
-                holds_store,
-            },
-        )?;
+        let number = self.read(|c| store::read::devices_in_branch(c, self.branch))? + 1;
+        self.commit_as_root(OpBody::DeviceEnrolled {
+            device,
+            key: DeviceKey::from_seed(seed).public(),
+            branch: self.branch,
+            label: label.into(),
+            holds_store,
+            ceiling,
+            hub: false,
+            number: Some(number),
+        })?;
         self.clone_for_device(db, device, seed)?;
         Ok(device)
     }
@@ -496,10 +510,7 @@ impl Node {
     /// As [`Node::check`], for an operation on behalf of `branch`.
     pub fn check_for(&self, author: UserId, branch: BranchId, body: &OpBody) -> Result<()> {
         let g = self.lock();
-        let ctx = TxCtx {
-            c: &g.store.conn,
-            genesis: &g.genesis,
-        };
+        let ctx = TxCtx::new(&g.store.conn, &g.genesis);
         let probe = sync_core::op::UnsignedOp {
             id: OpId {
                 device: g.writer.device,
@@ -513,7 +524,7 @@ impl Node {
             body: body.clone(),
         }
         .sign(&g.writer.key)?;
-        Ok(rules::check(&probe, &ctx as &dyn RuleContext)?)
+        Ok(rules::check_new(&probe, &ctx as &dyn RuleContext)?)
     }
 }
 
@@ -525,7 +536,7 @@ fn commit_with(
     body: OpBody,
 ) -> Result<Op> {
     Ok(
-        commit_all(g, as_root, author, branch, vec![body], &|_| Ok(()))?
+        commit_all(g, as_root, author, branch, |_| Ok(vec![body]), &|_| Ok(()))?
             .pop()
             .expect("one op"),
     )
@@ -538,7 +549,7 @@ fn commit_all(
     as_root: bool,
     author: UserId,
     branch: BranchId,
-    bodies: Vec<OpBody>,
+    bodies: impl FnOnce(&rusqlite::Connection) -> Result<Vec<OpBody>>,
     local: &dyn Fn(&rusqlite::Connection) -> Result<()>,
 ) -> Result<Vec<Op>> {
     let mut applied = g.applied.clone();
@@ -554,36 +565,30 @@ fn commit_all(
     } else {
         writer
     };
-    let saved = (w.state.clone(), w.clock.clone());
-    let result = (|| -> Result<Vec<Op>> {
-        let tx = store
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut ops = Vec::with_capacity(bodies.len());
-        for body in bodies {
-            let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
-            {
-                let ctx = TxCtx { c: &tx, genesis };
-                rules::check(&op, &ctx as &dyn RuleContext)?;
-            }
-            store::apply::insert_op(&tx, &op, &wire, hash)?;
-            store::apply::materialize(&tx, &op)?;
-            applied.observe(op.id);
-            ops.push(op);
+    // Numbers taken here are given back unless the transaction commits,
+    // whether the write fails by an error or a panic.
+    let mut w = w.tentative();
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // What the ops say is read in the transaction that commits them (the
+    // next job number): no value read under one lock, committed under another.
+    let bodies = bodies(&tx)?;
+    let mut ops = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
+        {
+            let ctx = TxCtx::new(&tx, genesis);
+            rules::check_new(&op, &ctx as &dyn RuleContext)?;
         }
-        local(&tx)?;
-        tx.commit()?;
-        Ok(ops)
-    })();
-    match result {
-        Ok(ops) => {
-            g.applied = applied;
-            Ok(ops)
-        }
-        Err(e) => {
-            w.state = saved.0;
-            w.clock = saved.1;
-            Err(e)
-        }
+        store::apply::insert_op(&tx, &op, &wire, hash)?;
+        store::apply::materialize(&tx, &op)?;
+        applied.observe(op.id);
+        ops.push(op);
     }
+    local(&tx)?;
+    tx.commit()?;
+    w.keep();
+    g.applied = applied;
+    Ok(ops)
 }

@@ -244,15 +244,18 @@ pub struct OpenedJob {
     pub otp: String,
 }
 
-fn job_no(node: &Node) -> Result<String> {
-    let prefix = job_prefix(node);
-    let n = node.read(|c| read::jobs_numbered_with(c, &prefix))?;
+/// The next job number of this device, read inside the write transaction:
+/// `<branch prefix>-<device number>-<sequence>`, e.g. `BLR1-2-00017`, short
+/// enough to say over the phone and unique across the business (the hub
+/// numbers a branch's devices, the branch prefix is the branch's own).
+fn next_job_no(c: &rusqlite::Connection, node: &Node) -> Result<String> {
+    let prefix = match read::device_number(c, node.device)? {
+        Some(n) => format!("{}-{n}-", read::branch(c, node.branch)?.invoice_prefix),
+        // Enrolled before devices were numbered: the device's first hex digits.
+        None => format!("J{}-", hex::encode(&node.device.0[..2])[..3].to_uppercase()),
+    };
+    let n = read::jobs_numbered_with(c, &prefix)?;
     Ok(format!("{prefix}{:05}", n + 1))
-}
-
-fn job_prefix(node: &Node) -> String {
-    // Unique per device without coordination: the device's first 3 hex digits.
-    format!("J{}-", hex::encode(&node.device.0[..2])[..3].to_uppercase())
 }
 
 pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
@@ -289,7 +292,7 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
     );
     let intake = JobIntake {
         id,
-        job_no: job_no(node)?,
+        job_no: String::new(),
         customer,
         device_type: i.device_type.trim().to_string(),
         brand: i.brand.trim().to_string(),
@@ -308,12 +311,16 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
         delivery_otp_hash: otp_hash(id, &otp),
         promised: i.promised,
     };
-    let mut bodies: Vec<OpBody> = new_customer
-        .into_iter()
-        .map(OpBody::CustomerCreated)
-        .collect();
-    bodies.push(OpBody::JobOpened(intake));
-    node.commit_many(s.user, bodies)?;
+    node.write(s.user, |c| {
+        let mut intake = intake;
+        intake.job_no = next_job_no(c, node)?;
+        let mut bodies: Vec<OpBody> = new_customer
+            .into_iter()
+            .map(OpBody::CustomerCreated)
+            .collect();
+        bodies.push(OpBody::JobOpened(intake));
+        Ok(bodies)
+    })?;
     Ok(OpenedJob {
         job: job_detail(node, s, id)?,
         otp,
@@ -400,35 +407,54 @@ pub fn assign_technician(
 }
 
 /// Replace a free-text field (diagnosis or notes); merged character by
-/// character with concurrent edits from other devices.
+/// character with concurrent edits from other devices. `version` is the
+/// text's version the person's screen showed (`JobDetail::diagnosis_version`):
+/// the change is what they did to that text, so words that reached this
+/// device after their screen was loaded stay. Without it, the diff is
+/// against the text here now.
 pub fn set_text(
     node: &Node,
     s: &Session,
     id: RecordId,
     field: TextField,
     text: &str,
+    version: Option<&[String]>,
 ) -> Result<JobDetail> {
     job_detail(node, s, id)?;
     validate::text("text", text, 0, sync_core::merge::text::MAX_CHARS)?;
-    let name = match field {
-        TextField::Diagnosis => "diagnosis",
-        TextField::Notes => "notes",
-    };
-    let mut doc = match node.read(|c| read::job_text_doc(c, id, name))? {
-        Some(b) => TextDoc::load(&b)?,
-        None => TextDoc::genesis(),
-    };
-    if let Some(change) = doc.edit(node.device, text)? {
-        node.commit(
-            s.user,
-            OpBody::JobTextEdited {
+    let name = text_field_name(field);
+    let nonce = crypto::random_bytes::<8>()?;
+    // Read the text in the transaction that commits the edit, so two saves
+    // at once on this device both land.
+    node.write(s.user, |c| {
+        let mut doc = match read::job_text_doc(c, id, name)? {
+            Some(b) => TextDoc::load(&b)?,
+            None => TextDoc::genesis(),
+        };
+        let change = match version {
+            Some(base) if !base.is_empty() => {
+                let actor: Vec<u8> = node.device.0.iter().chain(&nonce).copied().collect();
+                doc.edit_from(&actor, base, text)?
+            }
+            _ => doc.edit(node.device, text)?,
+        };
+        Ok(change
+            .map(|change| OpBody::JobTextEdited {
                 job: id,
                 field,
                 change: hex::encode(change),
-            },
-        )?;
-    }
+            })
+            .into_iter()
+            .collect())
+    })?;
     job_detail(node, s, id)
+}
+
+fn text_field_name(field: TextField) -> &'static str {
+    match field {
+        TextField::Diagnosis => "diagnosis",
+        TextField::Notes => "notes",
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -518,7 +544,7 @@ pub fn change_status(node: &Node, s: &Session, id: RecordId, i: StatusInput) -> 
     let g = node.genesis();
     let info = node.read(|c| {
         use sync_core::domain::rules::RuleContext;
-        let ctx = crate::store::ctx::TxCtx { c, genesis: &g };
+        let ctx = crate::store::ctx::TxCtx::new(c, &g);
         ctx.job(id)
             .ok_or_else(|| NodeError::NotFound(format!("job {id}")))
     })?;
@@ -687,7 +713,7 @@ pub fn create_user(node: &Node, s: &Session, i: UserInput) -> Result<read::UserV
         branch,
         pin_hash: crypto::hash_pin(&i.pin)?,
     };
-    node.commit_as_root(node.branch, OpBody::UserCreated(user))?;
+    node.commit_as_root(OpBody::UserCreated(user))?;
     node.read(read::users)?
         .into_iter()
         .find(|u| u.id == id)

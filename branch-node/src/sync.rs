@@ -193,6 +193,8 @@ pub struct Incoming {
     /// The outcome, or why the op was refused (bad signature, fork, unknown
     /// device…): refused ops change nothing.
     pub result: std::result::Result<Outcome, String>,
+    /// Why the rule book refused it, when it did.
+    pub reason: Option<String>,
 }
 
 /// What a received batch did: the ops applied, and each op's outcome.
@@ -210,6 +212,7 @@ pub type Received = (Vec<Incoming>, Vec<(OpId, Outcome)>);
 pub fn receive_batch(
     node: &Node,
     items: &[(Vec<u8>, Option<String>)],
+    check: Check,
     after: impl FnOnce(&Connection, &[Incoming]) -> Result<()>,
 ) -> Result<Received> {
     let mut g = node.lock();
@@ -230,12 +233,14 @@ pub fn receive_batch(
                         id: None,
                         kind: None,
                         result: Err(e.to_string()),
+                        reason: None,
                     });
                     continue;
                 }
             };
             let sp = tx.savepoint()?;
-            let r = receive::receive(&sp, &inner.genesis, wire, rejected.as_deref(), Check::Trust);
+            let mut reason = None;
+            let r = receive::receive(&sp, &inner.genesis, wire, rejected.as_deref(), check);
             let result = match r {
                 Ok(r) => {
                     sp.commit()?;
@@ -243,6 +248,7 @@ pub fn receive_batch(
                         newest = newest.max(Some(op.hlc));
                     }
                     unblocked.extend(r.unblocked.into_iter().map(|(id, o, _)| (id, o)));
+                    reason = r.reason;
                     Ok(r.outcome)
                 }
                 Err(sqlite_replica::ReplicaError::Rule(e)) => {
@@ -255,6 +261,7 @@ pub fn receive_batch(
                 id: Some(op.id),
                 kind: Some(op.body.kind()),
                 result,
+                reason,
             });
         }
         after(&tx, &out)?;
@@ -395,7 +402,7 @@ pub fn serve_push(node: &Node, req: &PushRequest) -> Result<PushResponse> {
             }
         }
     }
-    let (got, unblocked) = receive_batch(node, &items, |_, _| Ok(()))?;
+    let (got, unblocked) = receive_batch(node, &items, Check::Gate, |_, _| Ok(()))?;
     let later: HashSet<OpId> = unblocked
         .iter()
         .filter(|(_, o)| *o == Outcome::Applied)
@@ -422,6 +429,13 @@ pub fn serve_push(node: &Node, req: &PushRequest) -> Result<PushResponse> {
                 Ok(Outcome::RecordedRejected) => {
                     (Verdict::Rejected, Some("recorded as rejected".into()))
                 }
+                Ok(Outcome::Refused) => (
+                    Verdict::Rejected,
+                    Some(
+                        r.reason
+                            .unwrap_or_else(|| "refused by the rule book".into()),
+                    ),
+                ),
                 Err(e) => (Verdict::Rejected, Some(e)),
             };
             applied_any |= verdict == Verdict::Accepted;
@@ -463,6 +477,7 @@ pub fn serve_pull(node: &Node, req: &PullRequest) -> Result<PullResponse> {
         next_cursor,
         more,
         hub_time_ms: node.corrected_now_ms(),
+        branch_digest: None,
     })
 }
 
@@ -496,6 +511,10 @@ pub struct SyncReport {
     pub pending: u64,
     /// The clock offset learnt from the hub, if this peer is the hub.
     pub clock_offset_ms: Option<i64>,
+    /// Whether this device's branch state equals the hub's (their digests)
+    /// once the pull caught up; `None` if this peer is not the hub or the
+    /// pull did not reach the end of its log.
+    pub agrees_with_hub: Option<bool>,
 }
 
 impl SyncReport {
@@ -925,6 +944,7 @@ impl SyncClient {
                     &PullRequest {
                         cursor,
                         limit: page,
+                        digest: is_hub,
                     },
                     is_hub,
                 )
@@ -951,12 +971,16 @@ impl SyncClient {
             let count = resp.ops.len();
             let more = resp.more;
             let (n, p) = (node.clone(), peer.to_string());
-            let stats = blocking(move || apply_page(&n, &p, resp)).await?;
+            let check = if is_hub { Check::Trust } else { Check::Gate };
+            let stats = blocking(move || apply_page(&n, &p, resp, check)).await?;
             report.pulled += count as u64;
             report.applied += stats.applied;
             report.pull_duplicates += stats.duplicates;
             report.pull_waiting += stats.waiting;
             report.needs_attention += stats.attention;
+            if stats.digest_agrees.is_some() {
+                report.agrees_with_hub = stats.digest_agrees;
+            }
             report.pull_errors.extend(stats.errors);
             pages += 1;
             if !more || count == 0 || max_pages.is_some_and(|m| pages >= m) {
@@ -1051,10 +1075,11 @@ struct PageStats {
     waiting: u64,
     attention: u64,
     errors: Vec<String>,
+    digest_agrees: Option<bool>,
 }
 
 /// Apply one pulled page and move the cursor, in one transaction.
-fn apply_page(node: &Node, peer: &str, resp: PullResponse) -> Result<PageStats> {
+fn apply_page(node: &Node, peer: &str, resp: PullResponse, check: Check) -> Result<PageStats> {
     let mut stats = PageStats::default();
     let mut items = Vec::with_capacity(resp.ops.len());
     for o in &resp.ops {
@@ -1065,17 +1090,26 @@ fn apply_page(node: &Node, peer: &str, resp: PullResponse) -> Result<PageStats> 
                 .push(format!("op at lsn {}: wire is not hex", o.lsn)),
         }
     }
-    let me = node.device;
     let marks: Vec<Option<String>> = items.iter().map(|(_, r)| r.clone()).collect();
     let mut attention = 0;
-    let (got, unblocked) = receive_batch(node, &items, |c, got| {
+    let mut agrees = None;
+    let (got, unblocked) = receive_batch(node, &items, check, |c, got| {
         ss::set_cursor(c, peer, resp.next_cursor)?;
+        if let Some(hub) = &resp.branch_digest {
+            // In the transaction that applied the last page: the state the
+            // hub's digest speaks of, no more, no less.
+            let mine = sqlite_replica::digest::branch_digest(c, &node.branch.0)?;
+            agrees = Some(mine == *hub);
+            ss::set_digest(c, hub, &mine, now_ms())?;
+        }
         let at = now_ms();
         for (r, mark) in got.iter().zip(&marks) {
             let Some(id) = r.id else { continue };
             // The peer holds what it sent us (its log is complete up to it).
             ss::ack(c, peer, id.device, id.seq)?;
-            if let (Some(reason), true) = (mark, id.device == me) {
+            // Whatever the hub refused is shown on every device that holds
+            // it, not only its author's.
+            if let (Some(reason), Check::Trust) = (mark, check) {
                 let kind = r.kind.unwrap_or("unknown");
                 if ss::needs_attention_add(c, id.device, id.seq, kind, reason, at)? {
                     attention += 1;
@@ -1085,11 +1119,17 @@ fn apply_page(node: &Node, peer: &str, resp: PullResponse) -> Result<PageStats> 
         Ok(())
     })?;
     stats.attention = attention;
+    stats.digest_agrees = agrees;
     for r in got {
         match r.result {
             Ok(Outcome::Applied | Outcome::RecordedRejected) => stats.applied += 1,
             Ok(Outcome::Duplicate) => stats.duplicates += 1,
             Ok(Outcome::Waiting) => stats.waiting += 1,
+            Ok(Outcome::Refused) => stats.errors.push(format!(
+                "{}: not taken from a peer (the hub's verdict will come)",
+                r.id.map(|i| format!("{}#{}", i.device, i.seq))
+                    .unwrap_or_default()
+            )),
             Err(e) => {
                 let id =
                     r.id.map(|i| format!("{}#{}", i.device, i.seq))
@@ -1264,6 +1304,9 @@ pub struct SyncStatus {
     /// The newest position of this device's log; it changes with every
     /// local write and every operation received (screens refresh on it).
     pub last_lsn: u64,
+    /// Whether this device and the hub held the same branch state after
+    /// the last pull that reached the end of the hub's log.
+    pub digest: Option<ss::DigestCheck>,
 }
 
 /// Sync state of every configured (or ever used) peer.
@@ -1301,6 +1344,7 @@ pub fn status(node: &Node) -> Result<SyncStatus> {
             pending: receive::pending(c)?,
             clock_offset_ms: node.clock_offset_ms(),
             last_lsn: ss::last_lsn(c)?,
+            digest: ss::digest_check(c)?,
         })
     })
 }

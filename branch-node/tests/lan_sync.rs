@@ -21,10 +21,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sync_core::body::{Branch, OpBody, TextField};
 use sync_core::domain::lifecycle::JobStatus;
+use sync_core::domain::roles::Role;
 use sync_core::identity::DeviceKey;
 use sync_core::ids::{BranchId, DeviceId, RecordId};
 use sync_core::protocol::{self, PullRequest, PullResponse, PushRequest, PushResponse};
-use sync_core::replica::HQ;
 
 struct Served {
     url: String,
@@ -57,7 +57,8 @@ async fn shop_and_laptop() -> (Shop, std::path::PathBuf) {
         let shop = shop();
         let db = shop.dir.path().join("laptop.sqlite");
         shop.node
-            .enroll_local_device(&db, "technician laptop", false)
+            // A manager uses it too in these tests (concurrent field edits).
+            .enroll_local_device(&db, "technician laptop", false, Some(Role::Manager))
             .unwrap();
         (shop, db)
     })
@@ -143,6 +144,7 @@ async fn two_devices_of_a_branch_converge_over_the_lan() {
                 job,
                 TextField::Diagnosis,
                 "Water damage on the motherboard.",
+                None,
             )
             .unwrap();
             svc::update_job(
@@ -168,6 +170,7 @@ async fn two_devices_of_a_branch_converge_over_the_lan() {
                 job,
                 TextField::Diagnosis,
                 "Keyboard ribbon cable loose.",
+                None,
             )
             .unwrap();
             svc::update_job(
@@ -327,7 +330,8 @@ async fn the_sync_loop_pushes_soon_after_a_write_and_sync_now_reports() {
     let wrote = std::time::Instant::now();
     {
         let b = b.clone();
-        bg(move || svc::set_text(&b, &t, job, TextField::Diagnosis, "Fan clogged").unwrap()).await;
+        bg(move || svc::set_text(&b, &t, job, TextField::Diagnosis, "Fan clogged", None).unwrap())
+            .await;
     }
     let target = ops(&b);
     while ops(&a) < target {
@@ -423,56 +427,57 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
         let (ok, gk) = (other_key.public(), gone_key.public());
         bg(move || {
             let b2 = BranchId([2; 16]);
-            a.commit_as_root(
-                HQ,
-                OpBody::BranchCreated(Branch {
-                    id: b2,
-                    name: "Koramangala".into(),
-                    gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
-                    state_code: "29".into(),
-                    address: "80 Feet Road".into(),
-                    invoice_prefix: "BLR2".into(),
-                    credit_note_prefix: "BLRD".into(),
-                    upi_id: None,
-                }),
-            )
+            a.commit_as_root(OpBody::BranchCreated(Branch {
+                id: b2,
+                name: "Koramangala".into(),
+                gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
+                state_code: "29".into(),
+                address: "80 Feet Road".into(),
+                invoice_prefix: "BLR2".into(),
+                credit_note_prefix: "BLRD".into(),
+                upi_id: None,
+            }))
             .unwrap();
-            a.commit_as_root(
-                b2,
-                OpBody::DeviceEnrolled {
-                    device: other,
-                    key: ok,
-                    branch: b2,
-                    label: "other branch".into(),
-                    holds_store: true,
-                },
-            )
+            a.commit_as_root(OpBody::DeviceEnrolled {
+                device: other,
+                key: ok,
+                branch: b2,
+                label: "other branch".into(),
+                holds_store: true,
+                ceiling: None,
+                hub: false,
+                number: None,
+            })
             .unwrap();
-            a.commit_as_root(
-                a.branch,
-                OpBody::DeviceEnrolled {
-                    device: gone,
-                    key: gk,
-                    branch: a.branch,
-                    label: "lost laptop".into(),
-                    holds_store: false,
-                },
-            )
+            a.commit_as_root(OpBody::DeviceEnrolled {
+                device: gone,
+                key: gk,
+                branch: a.branch,
+                label: "lost laptop".into(),
+                holds_store: false,
+                ceiling: None,
+                hub: false,
+                number: None,
+            })
             .unwrap();
-            a.commit_as_root(
-                a.branch,
-                OpBody::DeviceRevoked {
-                    device: gone,
-                    reason: "stolen".into(),
-                },
-            )
+            a.commit_as_root(OpBody::DeviceRevoked {
+                device: gone,
+                reason: "stolen".into(),
+            })
             .unwrap();
         })
         .await;
     }
     let b = open(&laptop_db).await;
     let sa = serve(&a).await;
-    let pull = |cursor: u64| serde_json::to_vec(&PullRequest { cursor, limit: 10 }).unwrap();
+    let pull = |cursor: u64| {
+        serde_json::to_vec(&PullRequest {
+            cursor,
+            limit: 10,
+            digest: false,
+        })
+        .unwrap()
+    };
     let url = format!("{}{}", sa.url, protocol::PULL);
     let now = now_ms();
 
@@ -720,6 +725,7 @@ async fn stub_handler(
             next_cursor: req.cursor,
             more: false,
             hub_time_ms: now,
+            branch_digest: None,
         })
         .into_response()
     }
@@ -747,8 +753,16 @@ async fn hub_refusals_need_attention_and_its_clock_calibrates_ours() {
     {
         let (b, t) = (b.clone(), shop.technician.clone());
         bg(move || {
-            svc::set_text(&b, &t, job, TextField::Diagnosis, "Hinge cracked").unwrap();
-            svc::set_text(&b, &t, job, TextField::Notes, "Customer wants it by Friday").unwrap();
+            svc::set_text(&b, &t, job, TextField::Diagnosis, "Hinge cracked", None).unwrap();
+            svc::set_text(
+                &b,
+                &t,
+                job,
+                TextField::Notes,
+                "Customer wants it by Friday",
+                None,
+            )
+            .unwrap();
         })
         .await;
     }

@@ -24,45 +24,42 @@ fn d(s: &str) -> Decimal {
 fn more_devices(s: &Shop) -> (DeviceId, BranchId, DeviceId) {
     let laptop = DeviceId([0x1a; 16]);
     s.node
-        .commit_as_root(
-            s.node.branch,
-            OpBody::DeviceEnrolled {
-                device: laptop,
-                key: sync_core::testkit::key(7).public(),
-                branch: s.node.branch,
-                label: "Tara's laptop".into(),
-                holds_store: false,
-            },
-        )
+        .commit_as_root(OpBody::DeviceEnrolled {
+            device: laptop,
+            key: sync_core::testkit::key(7).public(),
+            branch: s.node.branch,
+            label: "Tara's laptop".into(),
+            holds_store: false,
+            ceiling: None,
+            hub: false,
+            number: None,
+        })
         .unwrap();
     let other = BranchId([0x2b; 16]);
     s.node
-        .commit_as_root(
-            sync_core::replica::HQ,
-            OpBody::BranchCreated(Branch {
-                id: other,
-                name: "Mysuru".into(),
-                gstin: sync_core::testkit::gstin("29", "PQRST6789K"),
-                state_code: "29".into(),
-                address: "Mysuru".into(),
-                invoice_prefix: "MYS".into(),
-                credit_note_prefix: "MYSC".into(),
-                upi_id: None,
-            }),
-        )
+        .commit_as_root(OpBody::BranchCreated(Branch {
+            id: other,
+            name: "Mysuru".into(),
+            gstin: sync_core::testkit::gstin("29", "PQRST6789K"),
+            state_code: "29".into(),
+            address: "Mysuru".into(),
+            invoice_prefix: "MYS".into(),
+            credit_note_prefix: "MYSC".into(),
+            upi_id: None,
+        }))
         .unwrap();
     let mys_store = DeviceId([0x3c; 16]);
     s.node
-        .commit_as_root(
-            other,
-            OpBody::DeviceEnrolled {
-                device: mys_store,
-                key: sync_core::testkit::key(8).public(),
-                branch: other,
-                label: "Mysuru front desk".into(),
-                holds_store: true,
-            },
-        )
+        .commit_as_root(OpBody::DeviceEnrolled {
+            device: mys_store,
+            key: sync_core::testkit::key(8).public(),
+            branch: other,
+            label: "Mysuru front desk".into(),
+            holds_store: true,
+            ceiling: None,
+            hub: false,
+            number: None,
+        })
         .unwrap();
     (laptop, other, mys_store)
 }

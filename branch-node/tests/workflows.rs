@@ -42,6 +42,7 @@ fn intake_to_delivery_with_otp() {
         id,
         TextField::Diagnosis,
         "Liquid damage on the display connector.",
+        None,
     )
     .unwrap();
     svc::change_status(n, &s.technician, id, status(JobStatus::Diagnosed)).unwrap();
@@ -104,7 +105,7 @@ fn intake_to_delivery_with_otp() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
-    assert!(svc::set_text(n, &s.technician, id, TextField::Notes, "late note").is_err());
+    assert!(svc::set_text(n, &s.technician, id, TextField::Notes, "late note", None).is_err());
     assert!(
         svc::change_status(
             n,
@@ -212,7 +213,7 @@ fn cancelled_is_read_only() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
-    let e = svc::set_text(n, &s.technician, id, TextField::Notes, "late note").unwrap_err();
+    let e = svc::set_text(n, &s.technician, id, TextField::Notes, "late note", None).unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
     let e = svc::add_estimate_line(
         n,
@@ -470,13 +471,14 @@ fn store_state_matches_the_reference_replica() {
         .job
         .summary
         .id;
-    svc::set_text(n, &s.technician, id, TextField::Diagnosis, "Dead VRM").unwrap();
+    svc::set_text(n, &s.technician, id, TextField::Diagnosis, "Dead VRM", None).unwrap();
     svc::set_text(
         n,
         &s.technician,
         id,
         TextField::Diagnosis,
         "Dead VRM; replaced MOSFET",
+        None,
     )
     .unwrap();
     svc::update_job(
@@ -570,34 +572,28 @@ fn matrix(s: &Shop) -> Matrix {
     )
     .unwrap();
     let other_branch = sync_core::ids::BranchId([0x2b; 16]);
-    n.commit_as_root(
-        sync_core::replica::HQ,
-        OpBody::BranchCreated(Branch {
-            id: other_branch,
-            name: "Mysuru".into(),
-            gstin: sync_core::testkit::gstin("29", "PQRST6789K"),
-            state_code: "29".into(),
-            address: "Mysuru".into(),
-            invoice_prefix: "MYS".into(),
-            credit_note_prefix: "MYSC".into(),
-            upi_id: None,
-        }),
-    )
+    n.commit_as_root(OpBody::BranchCreated(Branch {
+        id: other_branch,
+        name: "Mysuru".into(),
+        gstin: sync_core::testkit::gstin("29", "PQRST6789K"),
+        state_code: "29".into(),
+        address: "Mysuru".into(),
+        invoice_prefix: "MYS".into(),
+        credit_note_prefix: "MYSC".into(),
+        upi_id: None,
+    }))
     .unwrap();
     let mut elsewhere = std::collections::HashMap::new();
     for role in Role::ALL.into_iter().filter(|r| *r != Role::Owner) {
         let user = sync_core::ids::UserId(branch_node::crypto::random_bytes().unwrap());
         let name = format!("Elsewhere {}", role.as_str());
-        n.commit_as_root(
-            other_branch,
-            OpBody::UserCreated(User {
-                id: user,
-                name: name.clone(),
-                role,
-                branch: Some(other_branch),
-                pin_hash: branch_node::crypto::hash_pin(PIN).unwrap(),
-            }),
-        )
+        n.commit_as_root(OpBody::UserCreated(User {
+            id: user,
+            name: name.clone(),
+            role,
+            branch: Some(other_branch),
+            pin_hash: branch_node::crypto::hash_pin(PIN).unwrap(),
+        }))
         .unwrap();
         elsewhere.insert(
             role,
@@ -646,9 +642,10 @@ fn matrix(s: &Shop) -> Matrix {
 /// (refused for permission), or any other error, which the matrix test
 /// treats as a failure: an allowed attempt must succeed.
 ///
-/// `CreateBranches` has no service on a device (branches are made at the
-/// hub, or by `init` as a standalone device's stand-in hub); it is checked
-/// where every `BranchCreated` op is, in the rule book, via `Node::check`.
+/// `CreateBranches` has no service on a device: only the hub signs a
+/// branch (the rule book refuses it from any other device, see
+/// `sync-core/tests/authority.rs`); on a standalone device the owner makes
+/// one through the stand-in hub.
 /// `AllBranchesAccess` is a user of `role` from another branch (the owner
 /// belongs to none) working on this branch's device.
 fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeError> {
@@ -683,19 +680,23 @@ fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeE
             },
         )
         .map(|_| ()),
-        Action::CreateBranches => n.check(
-            who.user,
-            &OpBody::BranchCreated(Branch {
-                id: sync_core::ids::BranchId([7; 16]),
-                name: "Hubballi".into(),
-                gstin: sync_core::testkit::gstin("29", "HUBLI1234K"),
-                state_code: "29".into(),
-                address: String::new(),
-                invoice_prefix: "HBL".into(),
-                credit_note_prefix: "HBLC".into(),
-                upi_id: None,
-            }),
-        ),
+        // Only the hub signs a branch (see `rules::actor`): on a standalone
+        // device the owner does it through the stand-in hub, as `init` does.
+        Action::CreateBranches => sync_core::domain::roles::require(role, action)
+            .map_err(NodeError::Rule)
+            .and_then(|()| {
+                n.commit_as_root(OpBody::BranchCreated(Branch {
+                    id: sync_core::ids::BranchId([7; 16]),
+                    name: "Hubballi".into(),
+                    gstin: sync_core::testkit::gstin("29", "HUBLI1234K"),
+                    state_code: "29".into(),
+                    address: String::new(),
+                    invoice_prefix: "HBL".into(),
+                    credit_note_prefix: "HBLC".into(),
+                    upi_id: None,
+                }))
+            })
+            .map(|_| ()),
         Action::CreateJobs => svc::open_job(n, who, intake("9845012345")).map(|_| ()),
         Action::AssignTechnicians => {
             svc::assign_technician(n, who, job, Some(s.technician.user)).map(|_| ())
@@ -706,6 +707,7 @@ fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeE
             job,
             TextField::Diagnosis,
             &format!("checked by {name}"),
+            None,
         )
         .map(|_| ()),
         Action::AccessDevicePasswords => svc::reveal_password(n, who, job, "matrix").map(|_| ()),
@@ -837,10 +839,7 @@ fn every_role_action_pair_of_the_matrix() {
                 Ok(()) => {
                     assert!(allowed(role, action), "{what}: went through");
                     // Reads and checks write nothing; everything else does.
-                    let reads = matches!(
-                        action,
-                        Action::ViewReports | Action::ViewAuditLogs | Action::CreateBranches
-                    );
+                    let reads = matches!(action, Action::ViewReports | Action::ViewAuditLogs);
                     assert_eq!(
                         after == before,
                         reads,

@@ -120,6 +120,12 @@ pub enum DeviceCmd {
         /// This device holds the branch store (the front desk).
         #[arg(long)]
         store: bool,
+        /// The highest role that may sign on this device (owner, manager,
+        /// receptionist, technician, accountant). Default: manager for the
+        /// front desk (--store), technician for any other device. A stolen
+        /// device can act at most this far.
+        #[arg(long, value_parser = parse_role)]
+        ceiling: Option<Role>,
     },
     /// Revoke a device (lost or stolen laptop). Its number blocks are reported, never re-leased.
     Revoke {
@@ -201,7 +207,8 @@ pub fn run(cli: Cli) -> Result<()> {
             branch,
             label,
             store,
-        }) => print(&hub.create_enrollment(branch, &label, store, now_ms())?),
+            ceiling,
+        }) => print(&hub.create_enrollment_with(branch, &label, store, ceiling, now_ms())?),
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),
@@ -248,4 +255,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        "must be one of owner, manager, receptionist, technician, accountant".to_string()
+    })
 }

@@ -314,7 +314,13 @@ async fn pull(State(st): State<St>, req: Request) -> Result<Response, ApiError> 
     let (device, gz, body) = signed_request(&st, req, protocol::PULL).await?;
     let r: PullRequest = parse(&body)?;
     let hub = st.hub.clone();
-    let out = blocking(move || Ok(json_body(&hub.pull(device, r.cursor, r.limit)?, gz))).await?;
+    let out = blocking(move || {
+        Ok(json_body(
+            &hub.pull(device, r.cursor, r.limit, r.digest)?,
+            gz,
+        ))
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, out))
 }
 

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sync_core::body::*;
 use sync_core::domain::invoice_no::DocType;
+use sync_core::domain::roles::Role;
 use sync_core::identity::DeviceKey;
 use sync_core::ids::RecordId;
 use sync_core::op::Op;
@@ -22,7 +23,8 @@ use common::*;
 async fn enroll_push_pull_and_idempotency() {
     let h = start().await;
     let mut a1 = Dev::enroll(&h, h.a, true).await;
-    let mut a2 = Dev::enroll(&h, h.a, false).await;
+    // A second counter PC (not the store), where the receptionist works too.
+    let mut a2 = Dev::enroll_with(&h, h.a, false, Some(Role::Manager)).await;
     let rec = h.users["rec_a"];
     let ops: Vec<Op> = (0..20).map(|i| a1.make(rec, customer(i))).collect();
     let (st, v) = a1.push(&ops).await;
@@ -64,7 +66,13 @@ async fn enroll_push_pull_and_idempotency() {
 async fn the_counter_leaves_enrollment_holding_numbers() {
     let h = start().await;
     let counter = Dev::enroll(&h, h.a, true).await;
-    let laptop = Dev::enroll(&h, h.a, false).await;
+    let laptop = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     // One block of each series, for this device, in the answer...
     let mut kinds: Vec<DocType> = counter.enrolled_leases.iter().map(|l| l.doc_type).collect();
     kinds.sort_by_key(|d| d.as_str());
@@ -207,7 +215,13 @@ async fn security_refusals() {
     );
     // a forgery among good ops: the batch check fails, each op is then
     // checked alone; the good ones go in, the forged one is named
-    let mut a4 = Dev::enroll(&h, h.a, false).await;
+    let mut a4 = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     let mut mixed: Vec<Op> = (60..63).map(|i| a4.make(rec, customer(i))).collect();
     mixed[2].sig[9] ^= 1;
     let (_, v) = a4.push(&mixed).await;
@@ -223,7 +237,13 @@ async fn security_refusals() {
         "{v}"
     );
     // an op for another branch
-    let mut a_other = Dev::enroll(&h, h.a, false).await;
+    let mut a_other = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     a_other.branch = h.b;
     let op = a_other.make(h.users["rec_b"], customer(2));
     let (_, v) = a_other.push(&[op]).await;
@@ -236,7 +256,13 @@ async fn security_refusals() {
         "{v}"
     );
     // an op beyond the author's role: a technician creating a customer
-    let mut a3 = Dev::enroll(&h, h.a, false).await;
+    let mut a3 = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     let op = a3.make(h.users["tech_a"], customer(3));
     let (_, v) = a3.push(&[op]).await;
     assert_eq!(v["results"][0]["verdict"], "rejected");
@@ -305,19 +331,38 @@ async fn security_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_concurrent_lease_requests_never_overlap() {
     let h = start().await;
+    // Two counters (store devices, manager ceiling), an accounts PC of each
+    // branch (accountant ceiling: it may invoice), and a technician's
+    // laptop, which can never issue a document and so never holds numbers.
     let mut devs = vec![];
-    for i in 0..4 {
+    for (i, b) in [h.a, h.b].into_iter().enumerate() {
+        devs.push(Arc::new(Dev::enroll(&h, b, true).await));
         devs.push(Arc::new(
-            Dev::enroll(&h, if i % 2 == 0 { h.a } else { h.b }, i < 2).await,
+            Dev::enroll_with(&h, b, false, Some(Role::Accountant)).await,
         ));
+        if i == 0 {
+            devs.push(Arc::new(Dev::enroll(&h, b, false).await));
+        }
     }
+    let laptop = devs[2].id;
     let mut tasks = vec![];
     for i in 0..300 {
         let d = devs[i % devs.len()].clone();
         tasks.push(tokio::spawn(async move {
             let r = d.signed(LEASE, &serde_json::json!({ "doc_type": if i % 3 == 0 { "credit_note" } else { "tax_invoice" } })).await;
-            assert!(r.status() == 201 || r.status() == 429, "{}", r.status());
-            if r.status() == 201 { Some(r.json::<LeaseResponse>().await.unwrap().lease) } else { None }
+            let status = r.status().as_u16();
+            assert!(matches!(status, 201 | 422 | 429), "{status}");
+            let v: Value = r.json().await.unwrap();
+            if status == 201 {
+                assert_ne!(d.id, laptop, "a technician's laptop got numbers");
+                Some(serde_json::from_value::<LeaseResponse>(v).unwrap().lease)
+            } else {
+                if status == 422 {
+                    // The refusal says why, with the field named.
+                    assert!(v["error"]["field"] == "device" || v["error"]["field"] == "doc_type", "{v}");
+                }
+                None
+            }
         }));
     }
     let mut leases: Vec<Lease> = vec![];
@@ -326,9 +371,26 @@ async fn hundreds_of_concurrent_lease_requests_never_overlap() {
             leases.push(l);
         }
     }
+    // A flood is refused after the cap: no device holds more than two
+    // blocks' worth of unused numbers in a series, however many it asks for.
+    for d in &devs {
+        for dt in [DocType::TaxInvoice, DocType::CreditNote] {
+            let held: u64 = leases
+                .iter()
+                .chain(d.enrolled_leases.iter())
+                .filter(|l| l.device == d.id && l.doc_type == dt)
+                .map(|l| l.last - l.first + 1)
+                .sum();
+            assert!(
+                held <= hub::store::sqlite::MAX_UNUSED_PER_SERIES,
+                "{} holds {held} {dt:?} numbers",
+                d.id
+            );
+        }
+    }
     assert!(
-        leases.len() >= 200,
-        "most requests were served ({})",
+        leases.len() >= 6,
+        "each invoicing device was served up to its cap ({})",
         leases.len()
     );
     // The store devices' blocks from enrollment count too.

@@ -56,7 +56,13 @@ fn push_body(ops: &[Op]) -> Vec<u8> {
 async fn gzip_bodies_both_ways_and_the_bomb_is_413() {
     let h = start().await;
     let mut a = Dev::enroll(&h, h.a, true).await;
-    let mut b = Dev::enroll(&h, h.a, false).await;
+    let mut b = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     let rec = h.users["rec_a"];
     let ops: Vec<Op> = (0..30).map(|i| a.make(rec, customer(i))).collect();
     let json = push_body(&ops);
@@ -157,7 +163,13 @@ async fn a_rate_limited_device_gets_429_with_json() {
     // 5 a second, a burst of 10.
     let h = start_with(5, None).await;
     let a = Dev::enroll(&h, h.a, true).await;
-    let b = Dev::enroll(&h, h.a, false).await;
+    let b = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     let ask = serde_json::json!({ "cursor": 0, "limit": 1 });
     let mut limited = None;
     for _ in 0..40 {
@@ -198,7 +210,13 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
     assert!(h.url.starts_with("https://127.0.0.1:"));
     // Enrollment, push and pull over HTTPS, the client trusting the test CA.
     let mut a = Dev::enroll(&h, h.a, true).await;
-    let mut b = Dev::enroll(&h, h.a, false).await;
+    let mut b = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
     let rec = h.users["rec_a"];
     let ops: Vec<Op> = (0..5).map(|i| a.make(rec, customer(i))).collect();
     let (st, v) = a.push(&ops).await;

@@ -22,7 +22,7 @@ CREATE TABLE pending_ops (
     device   BLOB    NOT NULL,
     seq      INTEGER NOT NULL,
     wire     BLOB    NOT NULL,
-    rejected TEXT,
+    rejected TEXT, check_kind TEXT NOT NULL DEFAULT 'trust',
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 CREATE TABLE field_versions (
@@ -70,7 +70,7 @@ CREATE TABLE devices (
     holds_store  INTEGER NOT NULL,
     revoked      INTEGER NOT NULL DEFAULT 0,
     revoked_reason TEXT
-);
+, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER);
 CREATE TABLE customers (
     id          BLOB PRIMARY KEY,
     branch      BLOB    NOT NULL,
@@ -169,7 +169,7 @@ CREATE TABLE items (
     cost           TEXT    NOT NULL,
     reorder_level  TEXT    NOT NULL,
     is_service     INTEGER NOT NULL
-);
+, branch BLOB);
 CREATE TABLE stock_movements (
     id          BLOB PRIMARY KEY,
     device      BLOB    NOT NULL,
@@ -321,6 +321,15 @@ CREATE TABLE needs_attention (
     resolved   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
+CREATE TABLE job_edits (
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL,
+    job          BLOB    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    kind         TEXT    NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -340,6 +349,7 @@ CREATE INDEX documents_job ON documents (job);
 CREATE INDEX payments_invoice ON payments (invoice);
 CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
+CREATE INDEX job_edits_job ON job_edits (job);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops

@@ -22,7 +22,7 @@ CREATE TABLE pending_ops (
     device   BLOB    NOT NULL,
     seq      INTEGER NOT NULL,
     wire     BLOB    NOT NULL,
-    rejected TEXT,
+    rejected TEXT, check_kind TEXT NOT NULL DEFAULT 'trust',
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 CREATE TABLE field_versions (
@@ -70,7 +70,7 @@ CREATE TABLE devices (
     holds_store  INTEGER NOT NULL,
     revoked      INTEGER NOT NULL DEFAULT 0,
     revoked_reason TEXT
-);
+, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER);
 CREATE TABLE customers (
     id          BLOB PRIMARY KEY,
     branch      BLOB    NOT NULL,
@@ -169,7 +169,7 @@ CREATE TABLE items (
     cost           TEXT    NOT NULL,
     reorder_level  TEXT    NOT NULL,
     is_service     INTEGER NOT NULL
-);
+, branch BLOB);
 CREATE TABLE stock_movements (
     id          BLOB PRIMARY KEY,
     device      BLOB    NOT NULL,
@@ -299,7 +299,7 @@ CREATE TABLE enrollments (
     expires_at   INTEGER NOT NULL,
     used_by      BLOB,
     used_at      INTEGER
-);
+, ceiling TEXT);
 CREATE TABLE rejected_ops (
     device  BLOB    NOT NULL,
     seq     INTEGER NOT NULL,
@@ -315,6 +315,15 @@ CREATE TABLE series_high (
     fy        INTEGER NOT NULL,
     high      INTEGER NOT NULL,
     PRIMARY KEY (prefix, doc_type, fy)
+) WITHOUT ROWID;
+CREATE TABLE job_edits (
+    device       BLOB    NOT NULL,
+    seq          INTEGER NOT NULL,
+    job          BLOB    NOT NULL,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_logical  INTEGER NOT NULL,
+    kind         TEXT    NOT NULL,
+    PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
@@ -336,6 +345,7 @@ CREATE INDEX payments_invoice ON payments (invoice);
 CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
 CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
+CREATE INDEX job_edits_job ON job_edits (job);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops

@@ -59,6 +59,11 @@ const DEVICE: &[Migration] = &[
         name: "device/0001_device_local",
         sql: include_str!("../migrations/device/0001_device_local.sql"),
     },
+    Migration {
+        version: 3,
+        name: "common/0002_device_trust",
+        sql: include_str!("../migrations/common/0002_device_trust.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -71,6 +76,16 @@ const HUB: &[Migration] = &[
         version: 2,
         name: "hub/0001_hub_local",
         sql: include_str!("../migrations/hub/0001_hub_local.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "common/0002_device_trust",
+        sql: include_str!("../migrations/common/0002_device_trust.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "hub/0002_enrollment_ceiling",
+        sql: include_str!("../migrations/hub/0002_enrollment_ceiling.sql"),
     },
 ];
 

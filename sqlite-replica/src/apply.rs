@@ -114,6 +114,24 @@ pub fn insert_op_as(
     Ok(lsn)
 }
 
+/// Record an edit of a job as a fact (see `review::late_edits`).
+fn job_edit(c: &Connection, op: &Op) -> Result<()> {
+    let job = match &op.body {
+        OpBody::JobUpdated { job, .. }
+        | OpBody::JobTextEdited { job, .. }
+        | OpBody::EstimateLineAdded { job, .. }
+        | OpBody::EstimateLineRemoved { job, .. } => *job,
+        OpBody::StockMoved(m) => match &m.movement {
+            MovementKind::UseOnJob { job, .. } => *job,
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    c.prepare_cached("INSERT OR IGNORE INTO job_edits (device, seq, job, hlc_wall, hlc_logical, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), op.hlc.wall_ms, op.hlc.logical, op.body.kind()])?;
+    Ok(())
+}
+
 fn origin(c: &Connection, record: RecordId, kind: &str, op: &Op) -> Result<()> {
     c.prepare_cached("INSERT OR IGNORE INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
         .execute(params![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
@@ -314,11 +332,17 @@ fn add_balance(
         "SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4",
         params![&branch[..], blob16(&item.0), kind, &id[..]],
     )?;
+    // The rule book bounds every quantity, so this cannot overflow on
+    // checked input; a stored balance that somehow would is an error, not a
+    // panic halfway through a transaction.
+    let next = cur
+        .checked_add(qty)
+        .ok_or_else(|| ReplicaError::invalid("qty", "the stock balance would overflow"))?;
     c.prepare_cached(
         "INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (branch, item, holder_kind, holder) DO UPDATE SET qty = excluded.qty",
     )?
-    .execute(params![&branch[..], blob16(&item.0), kind, &id[..], (cur + qty).normalize().to_string()])?;
+    .execute(params![&branch[..], blob16(&item.0), kind, &id[..], next.normalize().to_string()])?;
     Ok(())
 }
 
@@ -393,6 +417,7 @@ fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
 /// Materialize `op` (already in the log) into the tables.
 pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
     audit(c, op)?;
+    job_edit(c, op)?;
     let at = op.hlc.wall_ms;
     let b = &op.branch.0;
     match &op.body {
@@ -418,9 +443,13 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
             branch,
             label,
             holds_store,
+            ceiling,
+            hub,
+            number,
         } => {
-            c.prepare_cached("INSERT OR IGNORE INTO devices (id, branch, public_key, label, holds_store) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store])?;
+            let ceiling = ceiling.unwrap_or(sync_core::body::default_ceiling(*holds_store));
+            c.prepare_cached("INSERT OR IGNORE INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+                .execute(params![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
         }
         OpBody::DeviceRevoked { device, reason } => {
             c.prepare_cached("UPDATE devices SET revoked = 1, revoked_reason = ?1 WHERE id = ?2")?
@@ -569,7 +598,7 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
         }
         OpBody::ItemCreated(i) => {
             c.prepare_cached(
-                "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 blob16(&i.id.0),
@@ -581,7 +610,8 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                 i.sale_price.to_string(),
                 i.cost.to_string(),
                 i.reorder_level.to_string(),
-                i.is_service
+                i.is_service,
+                &b[..]
             ])?;
             origin(c, i.id, "item", op)?;
         }

@@ -18,26 +18,54 @@ use sync_core::replica::{Genesis, HQ};
 
 use crate::to16;
 
+/// The rule book's view of one connection. Each read answers "nothing
+/// there" when SQLite fails, and remembers the failure: the rule book asks
+/// [`RuleContext::storage_error`] after its check, so a failed read is a
+/// refusal, never "this number is free" (see `rules::check`).
 pub struct TxCtx<'a> {
-    pub c: &'a Connection,
-    pub genesis: &'a Genesis,
+    c: &'a Connection,
+    genesis: &'a Genesis,
+    failed: std::cell::RefCell<Option<String>>,
 }
 
 fn d(s: Option<String>) -> Decimal {
     s.and_then(|s| s.parse().ok()).unwrap_or_default()
 }
 
-impl TxCtx<'_> {
+impl<'a> TxCtx<'a> {
+    pub fn new(c: &'a Connection, genesis: &'a Genesis) -> TxCtx<'a> {
+        TxCtx {
+            c,
+            genesis,
+            failed: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// Keep the first failure, answer with `T`'s "nothing there".
+    fn ok<T: Default>(&self, r: rusqlite::Result<T>) -> T {
+        r.unwrap_or_else(|e| {
+            self.failed.borrow_mut().get_or_insert(e.to_string());
+            T::default()
+        })
+    }
+
     fn sum(&self, sql: &str, p: impl rusqlite::Params) -> Decimal {
-        let Ok(mut stmt) = self.c.prepare_cached(sql) else {
-            return Decimal::ZERO;
-        };
-        let Ok(rows) = stmt.query_map(p, |r| r.get::<_, String>(0)) else {
-            return Decimal::ZERO;
-        };
-        rows.filter_map(|r| r.ok())
-            .filter_map(|s| s.parse::<Decimal>().ok())
-            .sum()
+        let rows: Vec<String> = self.ok(self.c.prepare_cached(sql).and_then(|mut stmt| {
+            stmt.query_map(p, |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        }));
+        let mut total = Decimal::ZERO;
+        for v in rows {
+            match v.parse::<Decimal>().ok().and_then(|x| total.checked_add(x)) {
+                Some(t) => total = t,
+                None => {
+                    self.failed
+                        .borrow_mut()
+                        .get_or_insert(format!("amount `{v}` cannot be summed"));
+                }
+            }
+        }
+        total
     }
 
     fn job_balance_due_sql(&self, job: RecordId) -> Decimal {
@@ -48,26 +76,65 @@ impl TxCtx<'_> {
             "SELECT amount FROM payments WHERE job = ?1 OR invoice IN (SELECT id FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice')",
             [j],
         );
-        invoiced - credited - paid
+        match invoiced
+            .checked_sub(credited)
+            .and_then(|x| x.checked_sub(paid))
+        {
+            Some(due) => due,
+            None => {
+                self.failed
+                    .borrow_mut()
+                    .get_or_insert("a job's balance cannot be computed".into());
+                Decimal::ZERO
+            }
+        }
+    }
+}
+
+impl TxCtx<'_> {
+    /// One optional row, its failure remembered.
+    fn row<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        let r = self
+            .c
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(p, f).optional());
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e.to_string());
+                None
+            }
+        }
+    }
+
+    fn exists(&self, sql: &str, p: impl rusqlite::Params) -> bool {
+        self.row(sql, p, |r| r.get::<_, bool>(0)).unwrap_or(false)
     }
 }
 
 impl RuleContext for TxCtx<'_> {
+    fn storage_error(&self) -> Option<String> {
+        self.failed.borrow().clone()
+    }
+
     fn user(&self, id: UserId) -> Option<UserInfo> {
         let found = self
-            .c
-            .prepare_cached("SELECT role, branch, active FROM users WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<Vec<u8>>>(1)?,
-                    r.get::<_, bool>(2)?,
-                ))
-            })
-            .optional()
-            .ok()
-            .flatten()
+            .row(
+                "SELECT role, branch, active FROM users WHERE id = ?1",
+                [&id.0[..]],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<Vec<u8>>>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
             .and_then(|(role, branch, active)| {
                 Some(UserInfo {
                     role: Role::parse(&role)?,
@@ -91,72 +158,84 @@ impl RuleContext for TxCtx<'_> {
                 branch: HQ,
                 revoked: false,
                 holds_store: false,
+                ceiling: Role::Owner,
+                hub: true,
+                number: None,
             });
         }
-        self.c
-            .prepare_cached("SELECT branch, revoked, holds_store FROM devices WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| {
-                Ok(DeviceInfo {
-                    branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                    revoked: r.get(1)?,
-                    holds_store: r.get(2)?,
-                })
+        self.row(
+            "SELECT branch, revoked, holds_store, ceiling, hub, number FROM devices WHERE id = ?1",
+            [&id.0[..]],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, Option<u32>>(5)?,
+                ))
+            },
+        )
+        .and_then(|(b, revoked, holds_store, ceiling, hub, number)| {
+            Some(DeviceInfo {
+                branch: BranchId(to16(&b)),
+                revoked,
+                holds_store,
+                ceiling: Role::parse(&ceiling)?,
+                hub,
+                number,
             })
-            .optional()
-            .ok()
-            .flatten()
+        })
     }
 
     fn branch(&self, id: BranchId) -> Option<BranchInfo> {
-        self.c
-            .prepare_cached("SELECT state_code, gstin, invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| Ok(BranchInfo { state_code: r.get(0)?, gstin: r.get(1)?, invoice_prefix: r.get(2)?, credit_note_prefix: r.get(3)? }))
-            .optional()
-            .ok()
-            .flatten()
+        self.row(
+            "SELECT state_code, gstin, invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+            [&id.0[..]],
+            |r| {
+                Ok(BranchInfo {
+                    state_code: r.get(0)?,
+                    gstin: r.get(1)?,
+                    invoice_prefix: r.get(2)?,
+                    credit_note_prefix: r.get(3)?,
+                })
+            },
+        )
     }
 
     fn customer_branch(&self, id: RecordId) -> Option<BranchId> {
-        self.c
-            .prepare_cached("SELECT branch FROM customers WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| r.get::<_, Vec<u8>>(0))
-            .optional()
-            .ok()
-            .flatten()
-            .map(|b| BranchId(to16(&b)))
+        self.row(
+            "SELECT branch FROM customers WHERE id = ?1",
+            [&id.0[..]],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .map(|b| BranchId(to16(&b)))
     }
 
     fn status_change_to(&self, job: RecordId, op: OpId) -> Option<JobStatus> {
-        let to: String = self
-            .c
-            .prepare_cached(
-                "SELECT to_status FROM status_changes WHERE device = ?1 AND seq = ?2 AND job = ?3",
-            )
-            .ok()?
-            .query_row(
-                rusqlite::params![&op.device.0[..], op.seq, &job.0[..]],
-                |r| r.get(0),
-            )
-            .optional()
-            .ok()
-            .flatten()?;
+        let to: String = self.row(
+            "SELECT to_status FROM status_changes WHERE device = ?1 AND seq = ?2 AND job = ?3",
+            params![&op.device.0[..], op.seq, &job.0[..]],
+            |r| r.get(0),
+        )?;
         JobStatus::parse(&to)
     }
 
     fn job(&self, id: RecordId) -> Option<JobInfo> {
-        let row = self
-            .c
-            .prepare_cached("SELECT branch, status, status_head_device, status_head_seq, otp_hash FROM jobs WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Vec<u8>>>(2)?, r.get::<_, Option<u64>>(3)?, r.get::<_, String>(4)?))
-            })
-            .optional()
-            .ok()
-            .flatten()?;
+        let row = self.row(
+            "SELECT branch, status, status_head_device, status_head_seq, otp_hash FROM jobs WHERE id = ?1",
+            [&id.0[..]],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, Option<u64>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )?;
         Some(JobInfo {
             branch: BranchId(to16(&row.0)),
             status: JobStatus::parse(&row.1)?,
@@ -176,21 +255,28 @@ impl RuleContext for TxCtx<'_> {
     }
 
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId> {
-        self.c
-            .prepare_cached("SELECT job FROM estimate_lines WHERE id = ?1 AND removed = 0")
-            .ok()?
-            .query_row([&line.0[..]], |r| r.get::<_, Vec<u8>>(0))
-            .optional()
-            .ok()
-            .flatten()
-            .map(|j| RecordId(to16(&j)))
+        self.row(
+            "SELECT job FROM estimate_lines WHERE id = ?1 AND removed = 0",
+            [&line.0[..]],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .map(|j| RecordId(to16(&j)))
     }
 
     fn item_exists(&self, id: RecordId) -> bool {
-        self.c
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)")
-            .and_then(|mut s| s.query_row([&id.0[..]], |r| r.get(0)))
-            .unwrap_or(false)
+        self.exists(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)",
+            [&id.0[..]],
+        )
+    }
+
+    fn item_branch(&self, id: RecordId) -> Option<BranchId> {
+        // An item from before items carried a branch counts as the shared
+        // catalogue's: only the root may edit it.
+        self.row("SELECT branch FROM items WHERE id = ?1", [&id.0[..]], |r| {
+            r.get::<_, Option<Vec<u8>>>(0)
+        })
+        .map(|b| b.map(|b| BranchId(to16(&b))).unwrap_or(HQ))
     }
 
     fn balance(&self, branch: BranchId, item: RecordId, holder: Holder) -> Decimal {
@@ -198,18 +284,18 @@ impl RuleContext for TxCtx<'_> {
             Holder::Device(d) => ("device", d.0),
             Holder::Transit(t) => ("transit", t.0),
         };
-        d(self
-            .c
-            .prepare_cached("SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4")
-            .ok()
-            .and_then(|mut s| s.query_row(params![&branch.0[..], &item.0[..], kind, &h[..]], |r| r.get(0)).optional().ok().flatten()))
+        d(self.row(
+            "SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4",
+            params![&branch.0[..], &item.0[..], kind, &h[..]],
+            |r| r.get(0),
+        ))
     }
 
     fn transfer(&self, id: RecordId) -> Option<TransferInfo> {
-        self.c
-            .prepare_cached("SELECT from_branch, to_branch, receiver, item, sent, received FROM transfers WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| {
+        self.row(
+            "SELECT from_branch, to_branch, receiver, item, sent, received FROM transfers WHERE id = ?1",
+            [&id.0[..]],
+            |r| {
                 Ok(TransferInfo {
                     from_branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
                     to_branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
@@ -218,44 +304,48 @@ impl RuleContext for TxCtx<'_> {
                     sent: d(r.get(4)?),
                     received: r.get::<_, Option<String>>(5)?.is_some(),
                 })
-            })
-            .optional()
-            .ok()
-            .flatten()
+            },
+        )
     }
 
     fn leases_of(&self, device: DeviceId) -> Vec<Lease> {
-        let Ok(mut stmt) = self.c.prepare_cached(
-            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
-        ) else {
-            return vec![];
-        };
-        stmt.query_map([&device.0[..]], |r| {
-            Ok(Lease {
-                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                device,
-                doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
-                prefix: r.get(2)?,
-                fy: r.get(3)?,
-                first: r.get(4)?,
-                last: r.get(5)?,
-            })
-        })
-        .map(|rows| rows.filter_map(|r| r.ok()).collect())
-        .unwrap_or_default()
+        self.ok(self
+            .c
+            .prepare_cached(
+                "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([&device.0[..]], |r| {
+                    Ok(Lease {
+                        id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                        device,
+                        doc_type: DocType::parse(&r.get::<_, String>(1)?)
+                            .unwrap_or(DocType::TaxInvoice),
+                        prefix: r.get(2)?,
+                        fy: r.get(3)?,
+                        first: r.get(4)?,
+                        last: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<Lease>>>()
+            }))
     }
 
     fn document(&self, id: RecordId) -> Option<DocInfo> {
-        let row = self
-            .c
-            .prepare_cached("SELECT branch, doc_type, number, date, grand_total, cancelled FROM documents WHERE id = ?1")
-            .ok()?
-            .query_row([&id.0[..]], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?))
-            })
-            .optional()
-            .ok()
-            .flatten()?;
+        let row = self.row(
+            "SELECT branch, doc_type, number, date, grand_total, cancelled FROM documents WHERE id = ?1",
+            [&id.0[..]],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, bool>(5)?,
+                ))
+            },
+        )?;
         Some(DocInfo {
             branch: BranchId(to16(&row.0)),
             doc_type: DocType::parse(&row.1)?,
@@ -271,20 +361,18 @@ impl RuleContext for TxCtx<'_> {
     }
 
     fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool {
-        self.c
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3 AND seq = ?4)")
-            .and_then(|mut s| s.query_row(params![prefix, doc_type.as_str(), fy, seq], |r| r.get(0)))
-            .unwrap_or(false)
+        self.exists(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3 AND seq = ?4)",
+            params![prefix, doc_type.as_str(), fy, seq],
+        )
     }
 
     fn record_exists(&self, id: RecordId) -> bool {
-        self.c
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
-                 OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
-                 OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)",
-            )
-            .and_then(|mut s| s.query_row([&id.0[..]], |r| r.get(0)))
-            .unwrap_or(false)
+        self.exists(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)",
+            [&id.0[..]],
+        )
     }
 }

@@ -7,10 +7,15 @@
 //! - [`ctx`]: the rule book's view of the tables.
 //! - [`receive`]: take operations from elsewhere — verify the signature and
 //!   the chain, hold back what is not causally ready, and apply in order.
+//! - [`review`]: what honest concurrency leaves for a person (overpaid
+//!   invoices, edits of closed jobs).
+//! - [`digest`]: a hash of the state a device and the hub both hold.
 
 pub mod apply;
 pub mod ctx;
+pub mod digest;
 pub mod receive;
+pub mod review;
 
 use rusqlite::{Connection, OptionalExtension};
 use sync_core::chain::ChainHead;

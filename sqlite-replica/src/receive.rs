@@ -28,16 +28,46 @@ pub enum Outcome {
     Duplicate,
     /// Waiting for its causal past.
     Waiting,
+    /// Refused by the rule book on receipt from a LAN peer: not taken, not
+    /// stored. If the hub refuses it too, its copy comes with that mark.
+    Refused,
 }
 
 /// How to treat the rule book on receipt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
-    /// The hub: check every op; a refused op is recorded as rejected.
+    /// The hub: check every op; a refused op is recorded as rejected. Only
+    /// ops of enrolled devices whose signatures verify are held back.
     Rules,
-    /// A device: the hub (or the author) already checked it.
+    /// A device, from a LAN peer: the same rule book as the hub; a refused
+    /// op is not taken (the hub's verdict on it will come from the hub).
+    Gate,
+    /// A device, from the hub: the hub's verdict came with each op.
     Trust,
 }
+
+impl Check {
+    fn as_str(self) -> &'static str {
+        match self {
+            Check::Rules => "rules",
+            Check::Gate => "gate",
+            Check::Trust => "trust",
+        }
+    }
+
+    fn parse(s: &str) -> Check {
+        match s {
+            "rules" => Check::Rules,
+            "gate" => Check::Gate,
+            _ => Check::Trust,
+        }
+    }
+}
+
+/// Ops one device may have waiting for their causal past. An honest device
+/// sends its chain in order, so only a gap the size of a few batches ever
+/// waits; a flood of ops with no past stops here.
+pub const MAX_PENDING_PER_DEVICE: u64 = 20_000;
 
 pub fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
     if d == genesis.hub_device {
@@ -132,6 +162,36 @@ pub fn receive_op(
         };
     }
     if !ready(c, &op)? {
+        if check == Check::Rules {
+            // The hub enrolled every device whose ops it may hold: an op
+            // of an unknown device, or one whose signature fails, is a
+            // forgery and is not kept, even to wait.
+            if !signature_verified {
+                op.verify(&key_of(c, genesis, op.id.device)?)?;
+            }
+        }
+        if rejected.is_some() && check == Check::Gate {
+            // A peer's word that the hub refused it is not ours to take:
+            // the hub's own copy of the verdict will come.
+            return Ok(Received {
+                id: op.id,
+                outcome: Outcome::Refused,
+                reason: Some("refused by the hub, as a peer says: taken from the hub only".into()),
+                unblocked: vec![],
+            });
+        }
+        let waiting: u64 = c
+            .prepare_cached("SELECT count(*) FROM pending_ops WHERE device = ?1")?
+            .query_row([&op.id.device.0[..]], |r| r.get(0))?;
+        if waiting >= MAX_PENDING_PER_DEVICE {
+            return Err(crate::ReplicaError::invalid(
+                "ops",
+                format!(
+                    "device {} already has {waiting} operations waiting for their past; send the missing ones first",
+                    op.id.device
+                ),
+            ));
+        }
         let existing: Option<Vec<u8>> = c
             .prepare_cached("SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2")?
             .query_row(params![&op.id.device.0[..], op.id.seq], |r| r.get(0))
@@ -147,13 +207,14 @@ pub fn receive_op(
             Some(_) => {}
             None => {
                 c.prepare_cached(
-                    "INSERT INTO pending_ops (device, seq, wire, rejected) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO pending_ops (device, seq, wire, rejected, check_kind) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     &op.id.device.0[..],
                     op.id.seq,
                     wire,
-                    rejected
+                    rejected,
+                    check.as_str()
                 ])?;
             }
         }
@@ -174,7 +235,7 @@ pub fn receive_op(
         check,
         signature_verified,
     )?;
-    let unblocked = drain(c, genesis, check)?;
+    let unblocked = drain(c, genesis)?;
     Ok(Received {
         id: op.id,
         outcome,
@@ -199,13 +260,22 @@ fn apply_ready(
     }
     chain::check_no_replay(crate::chain_head(c, op.id.device)?, op, hash, |_| None)?;
     if let Some(r) = rejected {
+        if check == Check::Gate {
+            return Ok((
+                Outcome::Refused,
+                Some(format!("refused by the hub, as a peer says: {r}")),
+            ));
+        }
         apply::insert_op_as(c, op, wire, hash, Some(r))?;
         return Ok((Outcome::RecordedRejected, Some(r.to_string())));
     }
-    if check == Check::Rules {
-        let ctx = TxCtx { c, genesis };
+    if check != Check::Trust {
+        let ctx = TxCtx::new(c, genesis);
         if let Err(e) = rules::check(op, &ctx as &dyn RuleContext) {
             let reason = e.to_string();
+            if check == Check::Gate {
+                return Ok((Outcome::Refused, Some(reason)));
+            }
             apply::insert_op_as(c, op, wire, hash, Some(&reason))?;
             return Ok((Outcome::RecordedRejected, Some(reason)));
         }
@@ -216,19 +286,18 @@ fn apply_ready(
 }
 
 /// Apply every held-back op that has become ready.
-fn drain(
-    c: &Connection,
-    genesis: &Genesis,
-    check: Check,
-) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
+/// Each is checked as it was received (see `pending_ops.check_kind`): an op
+/// that came from the hub keeps the hub's verdict, whatever batch unblocks it.
+fn drain(c: &Connection, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
     let mut done = vec![];
     loop {
-        let pending: Vec<(Vec<u8>, Option<String>)> = c
-            .prepare_cached("SELECT wire, rejected FROM pending_ops ORDER BY seq")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let pending: Vec<(Vec<u8>, Option<String>, String)> = c
+            .prepare_cached("SELECT wire, rejected, check_kind FROM pending_ops ORDER BY seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         let mut progressed = false;
-        for (wire, rejected) in pending {
+        for (wire, rejected, check) in pending {
+            let check = Check::parse(&check);
             let op = Op::decode(&wire)?;
             if !ready(c, &op)? {
                 continue;

@@ -357,6 +357,20 @@ pub enum OpBody {
         label: String,
         /// This device holds the branch store (the front desk).
         holds_store: bool,
+        /// The highest role that may sign on this device, set by the owner
+        /// at enrollment; absent means the default for its kind
+        /// ([`default_ceiling`]). A stolen device acts at most this far.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ceiling: Option<Role>,
+        /// One of the hub's own signing devices (a branch's admin chain):
+        /// only these and the root sign what only the hub may. Only the
+        /// root may enroll one.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        hub: bool,
+        /// The device's number in its branch, given by the hub at
+        /// enrollment; it is in the device's job numbers (`BLR1-2-00017`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<u32>,
     },
     DeviceRevoked {
         device: DeviceId,
@@ -411,7 +425,35 @@ pub enum OpBody {
     TransferSettled(TransferReceipt),
 }
 
+/// The ceiling of a device enrolled without one: the front desk up to a
+/// manager, any other device (a technician's laptop) a technician.
+pub fn default_ceiling(holds_store: bool) -> Role {
+    if holds_store {
+        Role::Manager
+    } else {
+        Role::Technician
+    }
+}
+
 impl OpBody {
+    /// Kinds that only the hub signs (the root, or a branch's hub device):
+    /// the organization's structure, its people, its trust and its number
+    /// blocks. Every replica refuses them from any other device.
+    pub fn hub_only(&self) -> bool {
+        matches!(
+            self,
+            OpBody::BranchCreated(_)
+                | OpBody::BranchUpdated { .. }
+                | OpBody::UserCreated(_)
+                | OpBody::UserUpdated { .. }
+                | OpBody::DeviceEnrolled { .. }
+                | OpBody::DeviceRevoked { .. }
+                | OpBody::LeaseGranted(_)
+                | OpBody::TransferAnnounced(_)
+                | OpBody::TransferSettled(_)
+        )
+    }
+
     /// A short, stable name of the kind, for logs, audit and errors.
     pub fn kind(&self) -> &'static str {
         match self {

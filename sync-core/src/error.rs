@@ -65,6 +65,9 @@ pub enum CoreError {
     Forbidden { role: String, action: String },
     #[error("{0}")]
     Conflict(String),
+    /// A read behind a rule check failed: the op is refused, not waved through.
+    #[error("the rule check could not read the state it needs: {0}")]
+    Storage(String),
 }
 
 impl CoreError {

@@ -182,6 +182,9 @@ pub struct PushResponse {
 pub struct PullRequest {
     pub cursor: u64,
     pub limit: u32,
+    /// Ask for the digest of the branch's state with the last page.
+    #[serde(default)]
+    pub digest: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -197,6 +200,11 @@ pub struct PullResponse {
     pub next_cursor: u64,
     pub more: bool,
     pub hub_time_ms: u64,
+    /// The digest of the puller's branch state here (`sqlite_replica::
+    /// digest`), with the last page when asked: once the puller has applied
+    /// the page, equal digests prove the two hold the same state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_digest: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -235,6 +235,9 @@ impl State {
                 branch,
                 label,
                 holds_store,
+                ceiling,
+                hub,
+                number,
             } => self.init_fields(
                 Kind::Device,
                 rid_device(*device),
@@ -245,6 +248,19 @@ impl State {
                     ("label", text(label)),
                     ("holds_store", FieldValue::Bool(*holds_store)),
                     ("revoked", FieldValue::Bool(false)),
+                    (
+                        "ceiling",
+                        text(
+                            ceiling
+                                .unwrap_or(crate::body::default_ceiling(*holds_store))
+                                .as_str(),
+                        ),
+                    ),
+                    ("hub", FieldValue::Bool(*hub)),
+                    (
+                        "number",
+                        number.map_or(FieldValue::Null, |n| FieldValue::Int(n.into())),
+                    ),
                 ],
             ),
             OpBody::DeviceRevoked { device, reason } => {
@@ -345,7 +361,7 @@ impl State {
             OpBody::ItemCreated(i) => self.init_fields(
                 Kind::Item,
                 i.id,
-                None,
+                Some(op.branch),
                 key,
                 vec![
                     ("sku", text(&i.sku)),
@@ -748,6 +764,9 @@ impl RuleContext for Replica {
                 branch: HQ,
                 revoked: false,
                 holds_store: false,
+                ceiling: Role::Owner,
+                hub: true,
+                number: None,
             });
         }
         let r = self.state.record(Kind::Device, rid_device(id))?;
@@ -755,6 +774,12 @@ impl RuleContext for Replica {
             branch: r.branch?,
             revoked: r.get("revoked") == Some(&FieldValue::Bool(true)),
             holds_store: r.get("holds_store") == Some(&FieldValue::Bool(true)),
+            ceiling: r.text("ceiling").and_then(Role::parse)?,
+            hub: r.get("hub") == Some(&FieldValue::Bool(true)),
+            number: match r.get("number") {
+                Some(FieldValue::Int(n)) => u32::try_from(*n).ok(),
+                _ => None,
+            },
         })
     }
 
@@ -800,6 +825,10 @@ impl RuleContext for Replica {
 
     fn item_exists(&self, id: RecordId) -> bool {
         self.state.record(Kind::Item, id).is_some()
+    }
+
+    fn item_branch(&self, id: RecordId) -> Option<BranchId> {
+        self.state.record(Kind::Item, id)?.branch
     }
 
     fn balance(&self, branch: BranchId, item: RecordId, holder: Holder) -> Decimal {

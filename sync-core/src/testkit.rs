@@ -89,7 +89,7 @@ impl Org {
             credit_note_prefix: "BLRC".into(),
             upi_id: Some("fixit@okaxis".into()),
         };
-        org.hub_op(HQ, OpBody::BranchCreated(b));
+        org.hub_op(OpBody::BranchCreated(b));
         for (u, role, name) in [
             (org.manager, Role::Manager, "Meera Manager"),
             (org.receptionist, Role::Receptionist, "Ravi Reception"),
@@ -97,22 +97,21 @@ impl Org {
             (org.accountant, Role::Accountant, "Arun Accounts"),
         ] {
             let branch = Some(org.branch);
-            org.hub_op(
-                HQ,
-                OpBody::UserCreated(User {
-                    id: u,
-                    name: name.into(),
-                    role,
-                    branch,
-                    pin_hash: PIN_HASH.into(),
-                }),
-            );
+            org.hub_op(OpBody::UserCreated(User {
+                id: u,
+                name: name.into(),
+                role,
+                branch,
+                pin_hash: PIN_HASH.into(),
+            }));
         }
         org
     }
 
     /// An op by the owner on the hub device, applied to the hub's replica.
-    pub fn hub_op(&mut self, branch: BranchId, body: OpBody) -> Op {
+    /// The root signs only for `HQ`.
+    pub fn hub_op(&mut self, body: OpBody) -> Op {
+        let branch = HQ;
         let applied = self.hub_replica.applied().clone();
         let op = self
             .hub
@@ -125,40 +124,43 @@ impl Org {
         op
     }
 
-    /// Enroll a device of the branch; returns its writer.
+    /// Enroll a device of the branch; returns its writer. Test devices are
+    /// enrolled up to a manager, so any branch role may sign on them.
     pub fn enroll(&mut self, n: u8, holds_store: bool) -> DeviceWriter {
+        self.enroll_with(n, holds_store, Some(Role::Manager))
+    }
+
+    /// As [`Org::enroll`], with the ceiling the owner gives it.
+    pub fn enroll_with(&mut self, n: u8, holds_store: bool, ceiling: Option<Role>) -> DeviceWriter {
         let device = DeviceId(id16(b'd', n as u32));
         let k = key(n);
-        self.hub_op(
-            self.branch,
-            OpBody::DeviceEnrolled {
-                device,
-                key: k.public(),
-                branch: self.branch,
-                label: format!("device {n}"),
-                holds_store,
-            },
-        );
+        self.hub_op(OpBody::DeviceEnrolled {
+            device,
+            key: k.public(),
+            branch: self.branch,
+            label: format!("device {n}"),
+            holds_store,
+            ceiling,
+            hub: false,
+            number: Some(n.into()),
+        });
         DeviceWriter::new(device, k)
     }
 
     pub fn item(&mut self, n: u32, name: &str, price: Decimal) -> RecordId {
         let id = rid(900_000 + n);
-        self.hub_op(
-            self.branch,
-            OpBody::ItemCreated(Item {
-                id,
-                sku: format!("SKU{n}"),
-                name: name.into(),
-                hsn_sac: "84733099".into(),
-                gst_rate: Decimal::from(18),
-                unit: "pcs".into(),
-                sale_price: price,
-                cost: price / Decimal::from(2),
-                reorder_level: Decimal::from(2),
-                is_service: false,
-            }),
-        );
+        self.hub_op(OpBody::ItemCreated(Item {
+            id,
+            sku: format!("SKU{n}"),
+            name: name.into(),
+            hsn_sac: "84733099".into(),
+            gst_rate: Decimal::from(18),
+            unit: "pcs".into(),
+            sale_price: price,
+            cost: price / Decimal::from(2),
+            reorder_level: Decimal::from(2),
+            is_service: false,
+        }));
         id
     }
 

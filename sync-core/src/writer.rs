@@ -100,3 +100,101 @@ impl DeviceWriter {
         Ok((op, wire, hash))
     }
 }
+
+/// A writer whose numbering is undone unless [`Tentative::keep`] is called.
+/// A sequence number belongs to an op only once the op is stored: a write
+/// that fails after making its op, by an error or by a panic, leaves no hole
+/// in the device's chain (the rewind runs on drop, so unwinding runs it too).
+pub struct Tentative<'a> {
+    writer: &'a mut DeviceWriter,
+    saved: Option<(WriterState, Clock)>,
+}
+
+impl DeviceWriter {
+    pub fn tentative(&mut self) -> Tentative<'_> {
+        let saved = Some((self.state.clone(), self.clock.clone()));
+        Tentative {
+            writer: self,
+            saved,
+        }
+    }
+}
+
+impl Tentative<'_> {
+    /// The ops made are stored: keep their numbers.
+    pub fn keep(mut self) {
+        self.saved = None;
+    }
+}
+
+impl std::ops::Deref for Tentative<'_> {
+    type Target = DeviceWriter;
+    fn deref(&self) -> &DeviceWriter {
+        self.writer
+    }
+}
+
+impl std::ops::DerefMut for Tentative<'_> {
+    fn deref_mut(&mut self) -> &mut DeviceWriter {
+        self.writer
+    }
+}
+
+impl Drop for Tentative<'_> {
+    fn drop(&mut self) {
+        if let Some((state, clock)) = self.saved.take() {
+            self.writer.state = state;
+            self.writer.clock = clock;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tentative_tests {
+    use super::*;
+    use crate::body::OpBody;
+
+    fn writer() -> DeviceWriter {
+        DeviceWriter::new(DeviceId([7; 16]), DeviceKey::from_seed([9; 32]))
+    }
+
+    fn body() -> OpBody {
+        OpBody::DeviceRevoked {
+            device: DeviceId([1; 16]),
+            reason: "lost".into(),
+        }
+    }
+
+    #[test]
+    fn a_write_that_is_not_kept_leaves_no_number_used() {
+        let mut w = writer();
+        let vv = VersionVector::default();
+        {
+            let mut t = w.tentative();
+            t.make(UserId([0; 16]), BranchId([0; 16]), body(), &vv, 1)
+                .unwrap();
+            assert_eq!(t.state.seq, 1);
+        }
+        assert_eq!(w.state.seq, 0);
+        let mut t = w.tentative();
+        t.make(UserId([0; 16]), BranchId([0; 16]), body(), &vv, 1)
+            .unwrap();
+        t.keep();
+        assert_eq!(w.state.seq, 1);
+    }
+
+    #[test]
+    fn a_panic_after_the_op_was_made_leaves_no_number_used() {
+        let mut w = writer();
+        let vv = VersionVector::default();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut t = w.tentative();
+            t.make(UserId([0; 16]), BranchId([0; 16]), body(), &vv, 1)
+                .unwrap();
+            panic!("overflow while storing");
+        }));
+        assert!(r.is_err());
+        assert_eq!(w.state.seq, 0);
+        assert_eq!(w.state.prev, OpHash::default());
+    }
+}

@@ -331,7 +331,7 @@ fn act(w: &mut World, i: usize, what: u8, a: u32, b: u32, clock: u64) -> Option<
     // book, as a device does; a refused op leaves the writer untouched.
     let saved = (d.w.state.clone(), d.w.clock.clone());
     let op = d.w.make(author, branch, body, &applied, clock).ok()?;
-    if rules::check(&op, &d.r).is_err() {
+    if rules::check_new(&op, &d.r).is_err() {
         (d.w.state, d.w.clock) = saved;
         return None;
     }

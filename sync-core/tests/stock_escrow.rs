@@ -34,7 +34,7 @@ use sync_core::domain::rules::{self, otp_hash};
 use sync_core::domain::stock::{Holder, deltas};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::Op;
-use sync_core::replica::{HQ, Received, Replica};
+use sync_core::replica::{Received, Replica};
 use sync_core::testkit::{Org, PIN_HASH, T0, gstin, id16, key, rid};
 use sync_core::writer::DeviceWriter;
 use sync_core::{CoreError, Decimal};
@@ -193,51 +193,45 @@ fn world() -> World {
         org.item(2, "Thermal paste 4g", Decimal::from(250)),
     ];
     let b2 = BranchId(id16(b'b', 2));
-    org.hub_op(
-        HQ,
-        OpBody::BranchCreated(Branch {
-            id: b2,
-            name: "Mysuru Saraswathipuram".into(),
-            gstin: gstin("29", "PQRST6789K"),
-            state_code: "29".into(),
-            address: "7, Kamakshi Hospital Road, Mysuru 570009".into(),
-            invoice_prefix: "MYS".into(),
-            credit_note_prefix: "MYSC".into(),
-            upi_id: None,
-        }),
-    );
+    org.hub_op(OpBody::BranchCreated(Branch {
+        id: b2,
+        name: "Mysuru Saraswathipuram".into(),
+        gstin: gstin("29", "PQRST6789K"),
+        state_code: "29".into(),
+        address: "7, Kamakshi Hospital Road, Mysuru 570009".into(),
+        invoice_prefix: "MYS".into(),
+        credit_note_prefix: "MYSC".into(),
+        upi_id: None,
+    }));
     let manager2 = UserId(id16(b'u', 21));
-    org.hub_op(
-        HQ,
-        OpBody::UserCreated(User {
-            id: manager2,
-            name: "Mohan Manager".into(),
-            role: Role::Manager,
-            branch: Some(b2),
-            pin_hash: PIN_HASH.into(),
-        }),
-    );
+    org.hub_op(OpBody::UserCreated(User {
+        id: manager2,
+        name: "Mohan Manager".into(),
+        role: Role::Manager,
+        branch: Some(b2),
+        pin_hash: PIN_HASH.into(),
+    }));
     let front = org.enroll(1, true);
     let lap_a = org.enroll(2, false);
     let lap_b = org.enroll(3, false);
     let store2_id = DeviceId(id16(b'd', 21));
     let store2_key = key(21);
-    org.hub_op(
-        b2,
-        OpBody::DeviceEnrolled {
-            device: store2_id,
-            key: store2_key.public(),
-            branch: b2,
-            label: "Mysuru front desk".into(),
-            holds_store: true,
-        },
-    );
+    org.hub_op(OpBody::DeviceEnrolled {
+        device: store2_id,
+        key: store2_key.public(),
+        branch: b2,
+        label: "Mysuru front desk".into(),
+        holds_store: true,
+        ceiling: None,
+        hub: false,
+        number: None,
+    });
     let store2 = DeviceWriter::new(store2_id, store2_key);
 
     // The set-up itself is something the rule book allows.
     let mut check = Replica::new(org.genesis.clone());
     for op in &org.ops {
-        rules::check(op, &check).expect("set-up op is allowed");
+        rules::check_new(op, &check).expect("set-up op is allowed");
         check.receive(op.clone()).expect("set-up op applies");
     }
 
@@ -611,7 +605,7 @@ fn make(
     let op =
         d.w.make(author, branch, body, &applied, clock)
             .expect("op signs");
-    if let Err(e) = rules::check(&op, &d.r) {
+    if let Err(e) = rules::check_new(&op, &d.r) {
         (d.w.state, d.w.clock) = saved;
         return Outcome::Refused(e);
     }
@@ -1127,7 +1121,7 @@ fn an_overspend_is_refused_and_would_go_negative_if_applied() {
             clock,
         )
         .unwrap();
-    let e = rules::check(&op, &d.r).expect_err("an over-spend is refused");
+    let e = rules::check_new(&op, &d.r).expect_err("an over-spend is refused");
     assert!(is_overspend(&e), "refused as an over-spend: {e}");
     assert_eq!(e.to_string(), "qty: only 1 in hand; cannot take 1.5");
 

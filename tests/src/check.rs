@@ -9,9 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, types::ValueRef};
+use rusqlite::{Connection, OpenFlags};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 pub fn open(db: &Path) -> Connection {
     let c = Connection::open_with_flags(
@@ -24,129 +23,16 @@ pub fn open(db: &Path) -> Connection {
     c
 }
 
-/// The queries that together are "one branch's state" (`?1` is the branch
-/// id). Each names its columns and orders its rows, so two replicas that
-/// agree give the same rows whatever order they received the ops in. What
-/// depends on arrival order by design is left out: the local audit index
-/// and hash chain (each replica chains in its own order), automerge's saved
-/// bytes (the text is compared), update times.
-pub const BRANCH_STATE: &[(&str, &str)] = &[
-    (
-        "users",
-        "SELECT id, name, role, active, pin_hash FROM users WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "devices",
-        "SELECT id, label, holds_store, revoked FROM devices WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "customers",
-        "SELECT id, name, mobile, email, address, gstin, state_code FROM customers WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "jobs",
-        "SELECT id, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition, password_kind, password_nonce, password_ct, otp_hash, technician, promised, estimate_note, status, status_head_device, status_head_seq, conflicts, opened_at, closed_at FROM jobs WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "job_texts",
-        "SELECT t.job, t.field, t.text FROM job_texts t JOIN jobs j ON j.id = t.job WHERE j.branch = ?1 ORDER BY t.job, t.field",
-    ),
-    (
-        "status_changes",
-        "SELECT s.device, s.seq, s.job, s.from_status, s.to_status, s.is_override, s.reason, s.note, s.on_path FROM status_changes s JOIN jobs j ON j.id = s.job WHERE j.branch = ?1 ORDER BY s.device, s.seq",
-    ),
-    (
-        "estimate_lines",
-        "SELECT e.id, e.job, e.kind, e.item, e.description, e.qty, e.unit_price, e.discount, e.gst_rate, e.removed FROM estimate_lines e JOIN jobs j ON j.id = e.job WHERE j.branch = ?1 ORDER BY e.id",
-    ),
-    (
-        "field_versions",
-        "SELECT f.record, f.field, f.device, f.seq, f.value, f.superseded FROM field_versions f JOIN jobs j ON j.id = f.record WHERE j.branch = ?1 ORDER BY f.record, f.field, f.device, f.seq",
-    ),
-    (
-        "password_reads",
-        "SELECT p.device, p.seq, p.job, p.reader, p.purpose FROM password_reads p JOIN jobs j ON j.id = p.job WHERE j.branch = ?1 ORDER BY p.device, p.seq",
-    ),
-    (
-        "stock_movements",
-        "SELECT id, device, seq, item, kind, qty, job, to_device, transfer, detail FROM stock_movements WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "stock_balances",
-        "SELECT item, holder_kind, holder, qty FROM stock_balances WHERE branch = ?1 ORDER BY item, holder_kind, holder",
-    ),
-    (
-        "transfers",
-        "SELECT id, item, from_branch, to_branch, receiver, sent, received, variance FROM transfers WHERE from_branch = ?1 OR to_branch = ?1 ORDER BY id",
-    ),
-    (
-        "documents",
-        "SELECT id, device, doc_type, prefix, fy, seq, number, date, customer, customer_name, customer_gstin, place_of_supply, job, taxable, cgst, sgst, igst, round_off, grand_total, against, body, cancelled, cancel_reason FROM documents WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "document_lines",
-        "SELECT l.document, l.idx, l.hsn_sac, l.gst_rate, l.qty, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.branch = ?1 ORDER BY l.document, l.idx",
-    ),
-    (
-        "payments",
-        "SELECT id, invoice, job, amount, mode, reference, date FROM payments WHERE branch = ?1 ORDER BY id",
-    ),
-    (
-        "leases",
-        "SELECT l.id, l.device, l.doc_type, l.prefix, l.fy, l.first, l.last FROM leases l JOIN devices d ON d.id = l.device WHERE d.branch = ?1 ORDER BY l.id",
-    ),
-    (
-        "audit",
-        "SELECT device, seq, at, author, kind, record FROM audit WHERE branch = ?1 ORDER BY device, seq",
-    ),
-    (
-        "accepted_ops",
-        "SELECT device, seq, hash FROM ops WHERE branch = ?1 AND rejected IS NULL ORDER BY device, seq",
-    ),
-];
-
-fn render(v: ValueRef<'_>) -> String {
-    match v {
-        ValueRef::Null => "∅".into(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => format!("{f:?}"),
-        ValueRef::Text(t) => format!("t:{}", String::from_utf8_lossy(t)),
-        ValueRef::Blob(b) => format!("b:{}", hex::encode(b)),
-    }
-}
+pub use sqlite_replica::digest::BRANCH_STATE;
 
 /// Each table's rows for `branch`, as text, by table.
 pub fn branch_rows(c: &Connection, branch: &[u8]) -> BTreeMap<&'static str, Vec<String>> {
-    let mut out = BTreeMap::new();
-    for (table, sql) in BRANCH_STATE {
-        let mut stmt = c.prepare(sql).unwrap_or_else(|e| panic!("{table}: {e}"));
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([branch], |r| {
-                Ok((0..n)
-                    .map(|i| render(r.get_ref(i).expect("column")))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        out.insert(*table, rows);
-    }
-    out
+    sqlite_replica::digest::branch_rows(c, branch).expect("branch rows")
 }
 
 /// One hash of a branch's whole state, for a short assertion message.
 pub fn digest(rows: &BTreeMap<&'static str, Vec<String>>) -> String {
-    let mut h = Sha256::new();
-    for (t, rs) in rows {
-        h.update(t.as_bytes());
-        for r in rs {
-            h.update(r.as_bytes());
-            h.update(b"\n");
-        }
-    }
-    hex::encode(&h.finalize()[..8])
+    sqlite_replica::digest::hash_rows(rows)
 }
 
 /// The first difference between two states, to say what diverged.

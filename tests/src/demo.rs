@@ -160,6 +160,7 @@ pub fn diagnose(n: &Node, tech: &Session, jobs: &[(RecordId, String)]) -> branch
                 "Battery wear 78%; replace battery.",
                 "HDD failing SMART; recommend SSD upgrade.",
             ][k % 4],
+            None,
         )?;
         svc::add_estimate_line(n, tech, *job, labour(["650", "800", "450", "1200"][k % 4]))?;
         svc::change_status(n, tech, *job, to(JobStatus::Diagnosed))?;

@@ -253,13 +253,27 @@ impl Hub {
         holds_store: bool,
         via: &str,
     ) -> Device {
+        self.enroll_with(dir, branch, label, holds_store, None, via)
+            .await
+    }
+
+    /// As [`Hub::enroll`], with the role ceiling the owner gives the device.
+    pub async fn enroll_with(
+        &self,
+        dir: &Path,
+        branch: usize,
+        label: &str,
+        holds_store: bool,
+        ceiling: Option<Role>,
+        via: &str,
+    ) -> Device {
         let (hub, b, l) = (
             self.store.clone(),
             self.branches[branch].id,
             label.to_string(),
         );
         let code = bg(move || {
-            hub.create_enrollment(b, &l, holds_store, now_ms())
+            hub.create_enrollment_with(b, &l, holds_store, ceiling, now_ms())
                 .expect("enrollment code")
         })
         .await

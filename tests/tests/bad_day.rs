@@ -131,8 +131,17 @@ async fn a_bad_day_at_two_branches_converges_at_the_hub() {
     let desk = hub
         .enroll(root, 0, "jayanagar counter", true, &proxy.url)
         .await;
+    // The manager works on the laptop too, so the owner enrolled it up to a
+    // manager (a technician's own laptop would be technician only).
     let laptop = hub
-        .enroll(root, 0, "jayanagar laptop", false, &proxy.url)
+        .enroll_with(
+            root,
+            0,
+            "jayanagar laptop",
+            false,
+            Some(Role::Manager),
+            &proxy.url,
+        )
         .await;
     let tnr = hub
         .enroll(root, 1, "tnagar counter", true, &proxy.url)
@@ -242,6 +251,7 @@ async fn a_bad_day_at_two_branches_converges_at_the_hub() {
                 *job,
                 TextField::Diagnosis,
                 &format!("Bench: SMPS fine; board test {i} done."),
+                None,
             )
             .expect("diagnosis");
             svc::add_estimate_line(n, &t, *job, labour("600")).expect("estimate");
@@ -281,6 +291,7 @@ async fn a_bad_day_at_two_branches_converges_at_the_hub() {
             js[0],
             TextField::Diagnosis,
             "Counter: customer says it was dropped.",
+            None,
         )
         .expect("diagnosis at the counter");
         svc::update_job(

@@ -245,6 +245,10 @@ fn hub_killed_mid_push_loses_nothing_and_devices_converge_by_themselves() {
         ];
         if store {
             args.push("--store");
+        } else {
+            // The manager works on this laptop: the owner enrolls it up
+            // to a manager (the default for a laptop is technician only).
+            args.extend(["--ceiling", "manager"]);
         }
         let code = cli(hub, &args)["code"].as_str().unwrap().to_string();
         let db = dir.path().join(format!("{label}.sqlite"));

@@ -159,6 +159,9 @@ export interface JobDetail extends JobSummary {
   password_kind: string | null;
   diagnosis: string;
   notes: string;
+  /** The version of each text shown: an edit is merged from it. */
+  diagnosis_version: string[];
+  notes_version: string[];
   estimate: EstimateLine[];
   timeline: TimelineEntry[];
   parts_used: PartUsed[];

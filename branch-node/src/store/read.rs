@@ -285,6 +285,10 @@ pub struct JobDetail {
     pub password_kind: Option<String>,
     pub diagnosis: String,
     pub notes: String,
+    /// The version of each text shown here: sent back with an edit, so the
+    /// edit is merged from what the person saw.
+    pub diagnosis_version: Vec<String>,
+    pub notes_version: Vec<String>,
     pub estimate: Vec<EstimateLineView>,
     pub timeline: Vec<TimelineEntry>,
     pub parts_used: Vec<PartUsed>,
@@ -408,6 +412,8 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         password_kind,
         diagnosis: text("diagnosis")?,
         notes: text("notes")?,
+        diagnosis_version: text_version(c, id, "diagnosis")?,
+        notes_version: text_version(c, id, "notes")?,
         estimate,
         timeline,
         parts_used,
@@ -517,6 +523,16 @@ pub fn live_versions(c: &Connection, record: RecordId, field: &str) -> Result<Ve
             .into_iter()
             .collect(),
     )
+}
+
+/// The heads of a job's text document (the genesis' for a text never edited).
+pub fn text_version(c: &Connection, job: RecordId, field: &str) -> Result<Vec<String>> {
+    use sync_core::merge::text::TextDoc;
+    let mut doc = match job_text_doc(c, job, field)? {
+        Some(b) => TextDoc::load(&b)?,
+        None => TextDoc::genesis(),
+    };
+    Ok(doc.heads())
 }
 
 pub fn job_text_doc(c: &Connection, job: RecordId, field: &str) -> Result<Option<Vec<u8>>> {
@@ -707,6 +723,24 @@ pub fn record_kind(c: &Connection, record: RecordId) -> Result<Option<String>> {
         c.prepare_cached("SELECT kind FROM record_origins WHERE record = ?1")?
             .query_row([&record.0[..]], |r| r.get(0))
             .optional()?,
+    )
+}
+
+/// The number the hub gave a device in its branch, if it gave one.
+pub fn device_number(c: &Connection, device: DeviceId) -> Result<Option<u32>> {
+    Ok(
+        c.prepare_cached("SELECT number FROM devices WHERE id = ?1")?
+            .query_row([&device.0[..]], |r| r.get::<_, Option<u32>>(0))
+            .optional()?
+            .flatten(),
+    )
+}
+
+/// How many devices (not the hub's own) a branch has enrolled.
+pub fn devices_in_branch(c: &Connection, branch: BranchId) -> Result<u32> {
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM devices WHERE branch = ?1 AND hub = 0")?
+            .query_row([&branch.0[..]], |r| r.get(0))?,
     )
 }
 

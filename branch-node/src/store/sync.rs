@@ -137,6 +137,34 @@ pub fn record_error(c: &Connection, peer: &str, error: &str) -> Result<()> {
 
 /// Record an operation of this device that was refused elsewhere. The first
 /// reason is kept; the op itself stays in the log.
+/// What the last full pull from the hub found: the hub's digest of the
+/// branch state and this device's, right after applying it.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DigestCheck {
+    pub hub: String,
+    pub device: String,
+    pub agrees: bool,
+    pub at: u64,
+}
+
+pub fn set_digest(c: &Connection, hub: &str, device: &str, at: u64) -> Result<()> {
+    let v = DigestCheck {
+        hub: hub.to_string(),
+        device: device.to_string(),
+        agrees: hub == device,
+        at,
+    };
+    super::meta_set(
+        c,
+        "digest_check",
+        &serde_json::to_string(&v).expect("serializes"),
+    )
+}
+
+pub fn digest_check(c: &Connection) -> Result<Option<DigestCheck>> {
+    Ok(super::meta_get(c, "digest_check")?.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
 pub fn needs_attention_add(
     c: &Connection,
     device: DeviceId,
@@ -162,6 +190,9 @@ pub struct AttentionView {
     pub resolved: bool,
 }
 
+/// Ops refused elsewhere, then what honest concurrency left to settle
+/// (invoices paid beyond what they owe, edits of closed jobs), which every
+/// device of the branch and the hub show alike.
 pub fn needs_attention(c: &Connection) -> Result<Vec<AttentionView>> {
     let mut stmt = c.prepare_cached(
         "SELECT device, seq, kind, reason, at, resolved FROM needs_attention ORDER BY at DESC, seq DESC",
@@ -176,14 +207,54 @@ pub fn needs_attention(c: &Connection) -> Result<Vec<AttentionView>> {
             resolved: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<AttentionView> = rows.collect::<Result<_, _>>()?;
+    out.extend(settle_items(c)?);
+    Ok(out)
+}
+
+fn settle_items(c: &Connection) -> Result<Vec<AttentionView>> {
+    use sync_core::domain::money::format_inr;
+    let mut out = vec![];
+    for o in sqlite_replica::review::overpaid(c)? {
+        out.push(AttentionView {
+            device: o.device,
+            seq: 0,
+            kind: "overpaid".into(),
+            reason: format!(
+                "{} {}is paid ₹{} of ₹{}: ₹{} to refund or credit",
+                o.number,
+                if o.cancelled { "(cancelled) " } else { "" },
+                format_inr(o.paid),
+                format_inr(o.owed),
+                format_inr(o.refund_due)
+            ),
+            at: 0,
+            resolved: false,
+        });
+    }
+    for e in sqlite_replica::review::late_edits(c)? {
+        out.push(AttentionView {
+            device: e.device,
+            seq: e.seq,
+            kind: "late_edit".into(),
+            reason: format!(
+                "job {} was {} when this {} was made on another device: review it",
+                e.job_no,
+                e.status.replace('_', " "),
+                e.kind.replace('_', " ")
+            ),
+            at: e.at,
+            resolved: false,
+        });
+    }
+    Ok(out)
 }
 
 pub fn needs_attention_open(c: &Connection) -> Result<u64> {
-    Ok(
-        c.prepare_cached("SELECT count(*) FROM needs_attention WHERE resolved = 0")?
-            .query_row([], |r| r.get(0))?,
-    )
+    let stored: u64 = c
+        .prepare_cached("SELECT count(*) FROM needs_attention WHERE resolved = 0")?
+        .query_row([], |r| r.get(0))?;
+    Ok(stored + settle_items(c)?.len() as u64)
 }
 
 /// A device as the LAN server needs it: its branch, key and whether revoked.

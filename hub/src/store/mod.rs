@@ -128,7 +128,10 @@ pub trait HubStore: Send + Sync {
     /// in one transaction; a verdict per operation.
     fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>>;
     /// Operations `device` may see after `cursor`.
-    fn pull(&self, device: DeviceId, cursor: u64, limit: u32) -> Result<PullResponse>;
+    /// A page of what `device` may see after `cursor`; with `digest`, the
+    /// last page carries the digest of the device's branch state.
+    fn pull(&self, device: DeviceId, cursor: u64, limit: u32, digest: bool)
+    -> Result<PullResponse>;
     /// Lease the next block of the device's branch series for `today`'s financial year.
     fn lease_block(
         &self,
@@ -147,13 +150,25 @@ pub trait HubStore: Send + Sync {
         role: Role,
         pin: &str,
     ) -> Result<UserId>;
+    /// A one-time code for a device of `branch` whose signatures count at
+    /// most as `ceiling` (`None`: a store device manager, else technician).
+    fn create_enrollment_with(
+        &self,
+        branch: BranchId,
+        label: &str,
+        holds_store: bool,
+        ceiling: Option<Role>,
+        now_ms: u64,
+    ) -> Result<EnrollmentCode>;
     fn create_enrollment(
         &self,
         branch: BranchId,
         label: &str,
         holds_store: bool,
         now_ms: u64,
-    ) -> Result<EnrollmentCode>;
+    ) -> Result<EnrollmentCode> {
+        self.create_enrollment_with(branch, label, holds_store, None, now_ms)
+    }
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>>;
     /// Add an item to the shared catalogue (visible to every branch).
     fn add_item(&self, item: sync_core::body::Item) -> Result<()>;

@@ -356,14 +356,23 @@ fn writer_for<'a>(
         } else {
             branch_hub(root_seed, branch).1
         };
-        let mut w = DeviceWriter::new(device, key);
-        let head = sqlite_replica::chain_head(c, device)?;
-        w.state.seq = head.seq;
-        w.state.prev = head.hash;
-        w.clock = Clock::new(sqlite_replica::max_stamp(c)?, 0);
-        slot.insert(w);
+        slot.insert(DeviceWriter::new(device, key));
     }
-    Ok(writers.get_mut(&device).expect("inserted"))
+    let w = writers.get_mut(&device).expect("inserted");
+    // The chain head is read inside the caller's write transaction, every
+    // time: another process on this database (`hub user add` while `hub
+    // serve` runs) or a rolled-back transaction may have moved it since
+    // this writer last signed, and a cached head would fork the chain.
+    let head = sqlite_replica::chain_head(c, device)?;
+    if (w.state.seq, w.state.prev) != (head.seq, head.hash) {
+        w.state = sync_core::writer::WriterState {
+            seq: head.seq,
+            prev: head.hash,
+            seen_at_last_op: Default::default(),
+        };
+        w.clock = Clock::new(sqlite_replica::max_stamp(c)?, 0);
+    }
+    Ok(w)
 }
 
 /// Grant `device` the next block of its branch's `doc_type` series for the
@@ -432,6 +441,79 @@ fn grant_in(
     Ok(lease)
 }
 
+/// Numbers a device may hold unused in one series before it is refused
+/// more (two blocks): a device asks when fewer than 20 remain, so an honest
+/// one never meets this; a flood of lease requests meets it at once.
+pub const MAX_UNUSED_PER_SERIES: u64 = 2 * DEFAULT_LEASE;
+
+/// Leases go only to a device that can issue documents (its ceiling admits
+/// a role that may invoice), and only while it holds fewer than
+/// [`MAX_UNUSED_PER_SERIES`] unused numbers of that series: every number
+/// leased and never used is a gap in GSTR-1's documents-issued table.
+fn lease_allowed(
+    tx: &Connection,
+    device: DeviceId,
+    branch: BranchId,
+    ceiling: &str,
+    doc_type: DocType,
+    today: Date,
+) -> Result<()> {
+    use sync_core::domain::roles::{Action, allowed};
+    let ceiling = Role::parse(ceiling).unwrap_or(Role::Technician);
+    if !Role::ALL
+        .iter()
+        .any(|r| r.within(ceiling) && allowed(*r, Action::CreateInvoices))
+    {
+        return Err(HubError::invalid(
+            "device",
+            format!(
+                "a device whose ceiling is {} cannot issue documents, so it holds no numbers",
+                ceiling.as_str()
+            ),
+        ));
+    }
+    let (inv, cn): (String, String) = tx.query_row(
+        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+        [&branch.0[..]],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let prefix = if doc_type == DocType::TaxInvoice {
+        inv
+    } else {
+        cn
+    };
+    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    let leases: Vec<Lease> = tx
+        .prepare_cached("SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
+        .query_map(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| {
+            Ok(Lease {
+                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                device,
+                doc_type,
+                prefix: prefix.clone(),
+                fy: series.fy,
+                first: r.get(1)?,
+                last: r.get(2)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    let used: Option<u64> = tx
+        .prepare_cached("SELECT max(seq) FROM documents WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
+        .query_row(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| r.get(0))?;
+    let unused =
+        sync_core::domain::lease::remaining(leases.iter(), device, &series, used.unwrap_or(0));
+    if unused >= MAX_UNUSED_PER_SERIES {
+        return Err(HubError::invalid(
+            "doc_type",
+            format!(
+                "this device still holds {unused} unused {} numbers; it gets more when fewer than 20 remain",
+                doc_type.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn commit_in(
     c: &Connection,
@@ -461,20 +543,15 @@ fn commit_in(
         v
     };
     applied.0.retain(|d, _| visible.contains(d));
-    let w = writer_for(c, genesis, root_seed, writers, device, branch)?;
-    let saved = (w.state.clone(), w.clock.clone());
-    let res = (|| -> Result<Op> {
-        let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
-        rules::check(&op, &TxCtx { c, genesis } as &dyn RuleContext)?;
-        apply::insert_op(c, &op, &wire, hash)?;
-        apply::materialize(c, &op)?;
-        Ok(op)
-    })();
-    if res.is_err() {
-        w.state = saved.0;
-        w.clock = saved.1;
-    }
-    res
+    // The number is given back unless the op is stored (an error or a
+    // panic on the way leaves no hole in the hub device's chain).
+    let mut w = writer_for(c, genesis, root_seed, writers, device, branch)?.tentative();
+    let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
+    rules::check_new(&op, &TxCtx::new(c, genesis) as &dyn RuleContext)?;
+    apply::insert_op(c, &op, &wire, hash)?;
+    apply::materialize(c, &op)?;
+    w.keep();
+    Ok(op)
 }
 
 impl HubStore for SqliteHub {
@@ -585,8 +662,12 @@ impl HubStore for SqliteHub {
                 }
             };
             let (device, seq) = (op.id.device, op.id.seq);
-            // A device relays only ops of its own branch (or the hub's own).
-            if from_branch.as_deref() != Some(&op.branch.0[..]) && op.branch != HQ {
+            // A device relays only ops of its own branch, or the root's (in
+            // HQ). An HQ op of any other device is a forgery: kept out even
+            // of its chain, since no branch device could ever receive it.
+            let own = from_branch.as_deref() == Some(&op.branch.0[..]);
+            let root = op.branch == HQ && op.id.device == genesis.hub_device;
+            if !own && !root {
                 out.push(OpVerdict {
                     device,
                     seq,
@@ -663,7 +744,9 @@ impl HubStore for SqliteHub {
                         Outcome::Applied => (Verdict::Accepted, None),
                         Outcome::Duplicate => (Verdict::Duplicate, None),
                         Outcome::Waiting => (Verdict::Waiting, None),
-                        Outcome::RecordedRejected => (Verdict::Rejected, r.reason.clone()),
+                        Outcome::RecordedRejected | Outcome::Refused => {
+                            (Verdict::Rejected, r.reason.clone())
+                        }
                     };
                     if let Some(reason) = &reason {
                         tx.execute(
@@ -697,7 +780,13 @@ impl HubStore for SqliteHub {
         Ok(out)
     }
 
-    fn pull(&self, device: DeviceId, cursor: u64, limit: u32) -> Result<PullResponse> {
+    fn pull(
+        &self,
+        device: DeviceId,
+        cursor: u64,
+        limit: u32,
+        digest: bool,
+    ) -> Result<PullResponse> {
         let g = self.lock();
         let c = &g.conn;
         let branch: Vec<u8> = c
@@ -733,11 +822,19 @@ impl HubStore for SqliteHub {
         let more = ops.len() > limit as usize;
         let ops: Vec<PulledOp> = ops.into_iter().take(limit as usize).collect();
         let next_cursor = ops.last().map(|o| o.lsn).unwrap_or(cursor);
+        // Read under the same lock as the page, so it is the state of
+        // exactly what the device holds once it applies the page.
+        let branch_digest = if digest && !more {
+            Some(sqlite_replica::digest::branch_digest(c, &branch)?)
+        } else {
+            None
+        };
         Ok(PullResponse {
             ops,
             next_cursor,
             more,
             hub_time_ms: now_ms(),
+            branch_digest,
         })
     }
 
@@ -756,11 +853,11 @@ impl HubStore for SqliteHub {
             writers,
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (branch, revoked): (Vec<u8>, bool) = tx
+        let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
             .query_row(
-                "SELECT branch, revoked FROM devices WHERE id = ?1",
+                "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
                 [&device.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?
             .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
@@ -768,6 +865,7 @@ impl HubStore for SqliteHub {
             return Err(HubError::Revoked(device.to_string()));
         }
         let branch = BranchId(to16(&branch));
+        lease_allowed(&tx, device, branch, &ceiling, doc_type, today)?;
         let lease = grant_in(
             &tx, genesis, root_seed, writers, device, branch, doc_type, size, today,
         )?;
@@ -785,13 +883,21 @@ impl HubStore for SqliteHub {
             writers,
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        type Row = (Vec<u8>, String, bool, Vec<u8>, u64, Option<Vec<u8>>);
+        type Row = (
+            Vec<u8>,
+            String,
+            bool,
+            Vec<u8>,
+            u64,
+            Option<Vec<u8>>,
+            Option<String>,
+        );
         let row: Option<Row> = tx
-            .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
             })
             .optional()?;
-        let Some((branch, label, holds_store, wrapped, expires, used)) = row else {
+        let Some((branch, label, holds_store, wrapped, expires, used, ceiling)) = row else {
             return Err(HubError::invalid("code", "is not a valid enrollment code"));
         };
         if used.is_some() {
@@ -818,6 +924,14 @@ impl HubStore for SqliteHub {
             ));
         }
         let branch = BranchId(to16(&branch));
+        let ceiling = ceiling.as_deref().and_then(Role::parse);
+        // The device's number in its branch, in its job numbers: one more
+        // than the branch's devices so far, in this serial transaction.
+        let number: u32 = tx.query_row(
+            "SELECT count(*) + 1 FROM devices WHERE branch = ?1 AND hub = 0",
+            [&branch.0[..]],
+            |r| r.get(0),
+        )?;
         // A store device is announced to the whole business (from the root,
         // in HQ): other branches name it as the receiver of a transfer. Other
         // devices stay in their branch's chain.
@@ -841,6 +955,9 @@ impl HubStore for SqliteHub {
                 branch,
                 label,
                 holds_store,
+                ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
+                hub: false,
+                number: Some(number),
             },
         )?;
         // The counter (the device that keeps the store) leaves enrollment
@@ -903,6 +1020,9 @@ impl HubStore for SqliteHub {
                 branch: id,
                 label: "hub".into(),
                 holds_store: false,
+                ceiling: Some(Role::Owner),
+                hub: true,
+                number: None,
             },
         )?;
         let branch_key: [u8; 32] = random()?;
@@ -952,11 +1072,12 @@ impl HubStore for SqliteHub {
         Ok(id)
     }
 
-    fn create_enrollment(
+    fn create_enrollment_with(
         &self,
         branch: BranchId,
         label: &str,
         holds_store: bool,
+        ceiling: Option<Role>,
         now: u64,
     ) -> Result<EnrollmentCode> {
         let master = self.master("issue an enrollment code (it carries the branch key)")?;
@@ -989,8 +1110,8 @@ impl HubStore for SqliteHub {
         let expires = now + CODE_TTL_MS;
         self.read(|c| {
             c.execute(
-                "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires],
+                "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())],
             )?;
             Ok(())
         })?;

@@ -188,9 +188,19 @@ pub struct Dev {
 
 impl Dev {
     pub async fn enroll(h: &Hub, branch: BranchId, store: bool) -> Dev {
+        Dev::enroll_with(h, branch, store, None).await
+    }
+
+    /// As [`Dev::enroll`], with the ceiling the owner gives the device.
+    pub async fn enroll_with(
+        h: &Hub,
+        branch: BranchId,
+        store: bool,
+        ceiling: Option<sync_core::domain::roles::Role>,
+    ) -> Dev {
         let hub = h.hub.clone();
         let code = tokio::task::spawn_blocking(move || {
-            hub.create_enrollment(branch, "test device", store, now_ms())
+            hub.create_enrollment_with(branch, "test device", store, ceiling, now_ms())
                 .unwrap()
         })
         .await

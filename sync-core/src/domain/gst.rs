@@ -122,6 +122,7 @@ pub fn check_line_named(prefix: &str, l: &Line) -> Result<(), CoreError> {
             "must be greater than 0 with at most 3 decimal places",
         ));
     }
+    crate::domain::stock::check_qty(&f("qty"), l.qty)?;
     check_amount(&f("unit_price"), l.unit_price)?;
     check_amount(&f("discount"), l.discount)?;
     if l.discount > l.qty * l.unit_price {

@@ -17,6 +17,12 @@ pub fn to_rupee(d: Decimal) -> Decimal {
 
 /// A money amount typed by a person: at most two decimal places, not negative,
 /// below a crore of crores.
+/// No amount a shop writes reaches ₹10,00,00,00,000. With quantities below
+/// [`crate::domain::stock::MAX_QTY`], a line's value and a document's sum
+/// stay far inside `Decimal`'s range, so arithmetic on checked input
+/// cannot overflow (and panic) on any replica.
+pub const MAX_AMOUNT_RUPEES: i64 = 10_000_000_000;
+
 pub fn check_amount(field: &str, d: Decimal) -> Result<(), CoreError> {
     if d.is_sign_negative() && !d.is_zero() {
         return Err(CoreError::invalid(field, "must not be negative"));
@@ -27,8 +33,11 @@ pub fn check_amount(field: &str, d: Decimal) -> Result<(), CoreError> {
             "must have at most 2 decimal places (paise)",
         ));
     }
-    if d >= Decimal::from(100_000_000_000_000i64) {
-        return Err(CoreError::invalid(field, "is implausibly large"));
+    if d >= Decimal::from(MAX_AMOUNT_RUPEES) {
+        return Err(CoreError::invalid(
+            field,
+            "must be below ₹10,00,00,00,000 (no shop reaches it)",
+        ));
     }
     Ok(())
 }

@@ -35,6 +35,18 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// May a user of this role sign on a device whose ceiling is `ceiling`?
+    /// Roles below a manager are peers, not a ladder: an owner ceiling
+    /// admits everyone, a manager ceiling everyone but the owner, any other
+    /// ceiling only its own role.
+    pub fn within(self, ceiling: Role) -> bool {
+        match ceiling {
+            Role::Owner => true,
+            Role::Manager => self != Role::Owner,
+            c => self == c,
+        }
+    }
 }
 
 /// Actions of the matrix, plus the few the brief adds (marked).

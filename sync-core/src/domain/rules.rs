@@ -19,6 +19,7 @@ use crate::domain::{lease, validate};
 use crate::error::CoreError;
 use crate::ids::{BranchId, DeviceId, RecordId, UserId};
 use crate::op::{Op, OpId};
+use crate::replica::HQ;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserInfo {
@@ -32,6 +33,12 @@ pub struct DeviceInfo {
     pub branch: BranchId,
     pub revoked: bool,
     pub holds_store: bool,
+    /// The highest role that may sign on it (see [`Role::within`]).
+    pub ceiling: Role,
+    /// The root or a branch's hub device: signs what only the hub may.
+    pub hub: bool,
+    /// Its number in its branch (job numbers), when the hub gave one.
+    pub number: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +92,8 @@ pub trait RuleContext {
     fn job_balance_due(&self, id: RecordId) -> Decimal;
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId>;
     fn item_exists(&self, id: RecordId) -> bool;
+    /// The branch an item belongs to (`HQ` for the shared catalogue).
+    fn item_branch(&self, id: RecordId) -> Option<BranchId>;
     fn balance(
         &self,
         branch: BranchId,
@@ -98,13 +107,25 @@ pub trait RuleContext {
     fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool;
     /// Does a record with this id already exist (of any kind)?
     fn record_exists(&self, id: RecordId) -> bool;
+    /// A storage failure met by any read above since the check began. A
+    /// read that fails answers as if nothing were there ("this number is
+    /// free"), so [`check`] turns any failure into a refusal: a rule check
+    /// never fails open.
+    fn storage_error(&self) -> Option<String> {
+        None
+    }
 }
 
 fn user_record(id: UserId) -> RecordId {
     RecordId(id.0)
 }
 
-/// Who is acting: the author's role, checked against the device and branch.
+/// Who is acting: the author's role, bounded by the signing device.
+///
+/// Authority comes from the device that signed, never from a field it
+/// wrote: the op's branch must be the device's own (the owner included; only
+/// the root signs for `HQ`), the author's role must be within the device's
+/// ceiling, and what only the hub signs comes only from the hub's devices.
 pub fn actor(op: &Op, ctx: &dyn RuleContext) -> Result<UserInfo, CoreError> {
     let user = ctx
         .user(op.author)
@@ -121,19 +142,33 @@ pub fn actor(op: &Op, ctx: &dyn RuleContext) -> Result<UserInfo, CoreError> {
             format!("device {} has been revoked", op.id.device),
         ));
     }
-    if user.role != Role::Owner {
-        if user.branch != Some(op.branch) {
-            return Err(CoreError::invalid(
-                "branch",
-                "a user may only act for their own branch",
-            ));
-        }
-        if device.branch != op.branch {
-            return Err(CoreError::invalid(
-                "branch",
-                "operation is for a branch other than the device's",
-            ));
-        }
+    if device.branch != op.branch {
+        return Err(CoreError::invalid(
+            "branch",
+            "an operation is for its signing device's own branch",
+        ));
+    }
+    if op.body.hub_only() && !device.hub {
+        return Err(CoreError::Forbidden {
+            role: format!("device {}", op.id.device),
+            action: format!("sign {} (only the hub signs it)", op.body.kind()),
+        });
+    }
+    if !user.role.within(device.ceiling) {
+        return Err(CoreError::Forbidden {
+            role: user.role.as_str().to_string(),
+            action: format!(
+                "sign on device {}, whose ceiling is {}",
+                op.id.device,
+                device.ceiling.as_str()
+            ),
+        });
+    }
+    if user.role != Role::Owner && user.branch != Some(op.branch) {
+        return Err(CoreError::invalid(
+            "branch",
+            "a user may only act for their own branch",
+        ));
     }
     Ok(user)
 }
@@ -202,6 +237,33 @@ fn customer_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreEr
     Ok(())
 }
 
+/// An edited item field holds what a new item's would (see `ItemCreated`).
+fn item_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {
+    use crate::body::FieldValue;
+    match (field, v) {
+        ("name" | "hsn_sac" | "unit", FieldValue::Text(t)) => match field {
+            "name" => validate::text("name", t, 1, 200),
+            "unit" => validate::text("unit", t, 1, 10),
+            _ => validate::hsn_sac("hsn_sac", t),
+        },
+        ("sale_price" | "cost", FieldValue::Decimal(d)) => {
+            crate::domain::money::check_amount(field, *d)
+        }
+        ("reorder_level", FieldValue::Decimal(d)) if *d >= Decimal::ZERO => {
+            crate::domain::stock::check_qty(field, *d)
+        }
+        ("gst_rate", FieldValue::Decimal(d))
+            if *d >= Decimal::ZERO && *d <= Decimal::from(100) && d.normalize().scale() <= 2 =>
+        {
+            Ok(())
+        }
+        _ => Err(CoreError::invalid(
+            field,
+            "is not a valid value for this item field",
+        )),
+    }
+}
+
 pub const CUSTOMER_FIELDS: &[&str] = &["name", "mobile", "email", "address", "gstin", "state_code"];
 pub const JOB_FIELDS: &[&str] = &[
     "brand",
@@ -239,9 +301,18 @@ fn read_only(status: JobStatus) -> CoreError {
     CoreError::invalid("job", format!("job is {} and read-only", status.as_str()))
 }
 
-fn open_job(ctx: &dyn RuleContext, job: RecordId, branch: BranchId) -> Result<JobInfo, CoreError> {
+/// A job to edit. Where the edit is made (`fresh`) the job must be open;
+/// on receipt an edit of a job closed meanwhile is taken (its author had not
+/// seen the closure: an honest offline device could have made it) and is
+/// shown for review instead (see `late_edits` in the stores).
+fn open_job(
+    ctx: &dyn RuleContext,
+    job: RecordId,
+    branch: BranchId,
+    fresh: bool,
+) -> Result<JobInfo, CoreError> {
     let j = known_job(ctx, job, branch)?;
-    if j.status.is_terminal() {
+    if fresh && j.status.is_terminal() {
         return Err(read_only(j.status));
     }
     Ok(j)
@@ -255,8 +326,30 @@ pub fn otp_hash(job: RecordId, otp: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// Check `op` against `ctx`. `Ok` means every replica may apply it.
+/// Check an op received from elsewhere against `ctx`. `Ok` means every
+/// replica may apply it. What only honest concurrency produces (a payment
+/// beyond a balance another device also took, an edit of a job another
+/// device closed) is taken here, whatever order the ops arrive in, so every
+/// replica ends the same; the stores show it for a person to settle.
 pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
+    with_storage(ctx, check_body(op, ctx, false))
+}
+
+/// Check an op about to be made on this device: everything [`check`] asks,
+/// and what the person making it must see first (the job is open, the
+/// invoice still owes the amount, the document is not cancelled yet).
+pub fn check_new(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
+    with_storage(ctx, check_body(op, ctx, true))
+}
+
+fn with_storage(ctx: &dyn RuleContext, verdict: Result<(), CoreError>) -> Result<(), CoreError> {
+    match ctx.storage_error() {
+        Some(e) => Err(CoreError::Storage(e)),
+        None => verdict,
+    }
+}
+
+fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreError> {
     let who = actor(op, ctx)?;
     let role = who.role;
     let dev = op.id.device;
@@ -324,11 +417,26 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                 return Err(CoreError::invalid("user", "unknown user"));
             }
         }
-        OpBody::DeviceEnrolled { branch, label, .. } => {
+        OpBody::DeviceEnrolled {
+            device,
+            branch,
+            label,
+            hub,
+            ..
+        } => {
             require(role, Action::ManageUsers)?;
             validate::text("label", label, 1, 100)?;
             if ctx.branch(*branch).is_none() {
                 return Err(CoreError::invalid("branch", "unknown branch"));
+            }
+            if *hub && op.branch != HQ {
+                return Err(CoreError::invalid(
+                    "hub",
+                    "only the root enrolls a hub device",
+                ));
+            }
+            if ctx.device(*device).is_some() {
+                return Err(CoreError::invalid("device", "is already enrolled"));
             }
         }
         OpBody::DeviceRevoked { device, reason } => {
@@ -432,7 +540,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                 }
             })?;
             check_writes(writes, JOB_FIELDS)?;
-            open_job(ctx, *job, op.branch)?;
+            open_job(ctx, *job, op.branch, fresh)?;
             for w in writes.iter().filter(|w| w.field == "technician") {
                 match &w.value {
                     crate::body::FieldValue::User(u) => {
@@ -458,7 +566,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         }
         OpBody::JobTextEdited { job, change, .. } => {
             require(role, Action::AddDiagnosis)?;
-            open_job(ctx, *job, op.branch)?;
+            open_job(ctx, *job, op.branch, fresh)?;
             if change.is_empty() || change.len() > 200_000 || hex::decode(change).is_err() {
                 return Err(CoreError::invalid(
                     "change",
@@ -520,7 +628,13 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                         ));
                     }
                 }
-                let balance_due = ctx.job_balance_due(s.job);
+                // Money owed is for the person delivering to see; an invoice
+                // issued meanwhile on another device does not undo a delivery.
+                let balance_due = if fresh {
+                    ctx.job_balance_due(s.job)
+                } else {
+                    Decimal::ZERO
+                };
                 if balance_due > Decimal::ZERO {
                     if !s.allow_balance_due {
                         return Err(CoreError::invalid(
@@ -542,7 +656,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         }
         OpBody::EstimateLineAdded { job, line } => {
             require(role, Action::AddDiagnosis)?;
-            open_job(ctx, *job, op.branch)?;
+            open_job(ctx, *job, op.branch, fresh)?;
             crate::domain::gst::check_line_named("", line)?;
             if ctx.record_exists(line.id) {
                 return Err(CoreError::invalid("id", "record already exists"));
@@ -550,8 +664,9 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         }
         OpBody::EstimateLineRemoved { job, line } => {
             require(role, Action::AddDiagnosis)?;
-            open_job(ctx, *job, op.branch)?;
-            if ctx.estimate_line_job(*line) != Some(*job) {
+            open_job(ctx, *job, op.branch, fresh)?;
+            // Removed twice (two devices at once) is the same as once.
+            if ctx.estimate_line_job(*line) != Some(*job) && (fresh || !ctx.record_exists(*line)) {
                 return Err(CoreError::invalid(
                     "line",
                     "not a line of this job's estimate",
@@ -579,6 +694,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             if i.reorder_level < Decimal::ZERO {
                 return Err(CoreError::invalid("reorder_level", "must not be negative"));
             }
+            crate::domain::stock::check_qty("reorder_level", i.reorder_level)?;
             if i.gst_rate < Decimal::ZERO || i.gst_rate > Decimal::from(100) {
                 return Err(CoreError::invalid(
                     "gst_rate",
@@ -592,8 +708,18 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
         OpBody::ItemUpdated { item, writes } => {
             require(role, Action::ManageInventory)?;
             check_writes(writes, ITEM_FIELDS)?;
-            if !ctx.item_exists(*item) {
-                return Err(CoreError::invalid("item", "unknown item"));
+            for w in writes {
+                item_field(&w.field, &w.value)?;
+            }
+            match ctx.item_branch(*item) {
+                None => return Err(CoreError::invalid("item", "unknown item")),
+                Some(b) if b != op.branch => {
+                    return Err(CoreError::invalid(
+                        "item",
+                        "belongs to another branch or the shared catalogue; only its owner edits it",
+                    ));
+                }
+                Some(_) => {}
             }
         }
         OpBody::StockMoved(m) => {
@@ -615,7 +741,7 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             }
             match &m.movement {
                 MovementKind::UseOnJob { job, unit_price } => {
-                    open_job(ctx, *job, op.branch)?;
+                    open_job(ctx, *job, op.branch, fresh)?;
                     crate::domain::money::check_amount("unit_price", *unit_price)?;
                 }
                 MovementKind::IssueToTechnician {
@@ -715,7 +841,8 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
             if d.branch != op.branch {
                 return Err(CoreError::invalid("document", "belongs to another branch"));
             }
-            if d.cancelled {
+            // Cancelled twice (two devices at once) is the same as once.
+            if fresh && d.cancelled {
                 return Err(CoreError::invalid("document", "already cancelled"));
             }
         }
@@ -744,10 +871,17 @@ pub fn check(op: &Op, ctx: &dyn RuleContext) -> Result<(), CoreError> {
                         "not a tax invoice of this branch",
                     ));
                 }
-                if d.cancelled {
+                // Money that really changed hands is never refused on
+                // receipt: a payment on an invoice cancelled or paid up
+                // meanwhile is taken, and the refund due is shown.
+                if fresh && d.cancelled {
                     return Err(CoreError::invalid("invoice", "is cancelled"));
                 }
-                if d.paid + p.amount > d.grand_total {
+                if fresh
+                    && d.paid
+                        .checked_add(p.amount)
+                        .is_none_or(|t| t > d.grand_total)
+                {
                     return Err(CoreError::invalid(
                         "amount",
                         format!("exceeds the balance due of ₹{}", d.grand_total - d.paid),

@@ -83,7 +83,20 @@ pub fn settle_key(transfer: RecordId) -> RecordId {
 }
 
 /// Shape checks that need no state.
+/// Quantities are below a million: no shop moves more of one part at once,
+/// and the bound keeps every balance and value far from overflow.
+pub const MAX_QTY: i64 = 1_000_000;
+
+/// A quantity below [`MAX_QTY`].
+pub fn check_qty(field: &str, q: Decimal) -> Result<(), CoreError> {
+    if q >= Decimal::from(MAX_QTY) {
+        return Err(CoreError::invalid(field, "must be below 1,000,000"));
+    }
+    Ok(())
+}
+
 pub fn check_movement(m: &StockMovement, device: DeviceId) -> Result<(), CoreError> {
+    check_qty("qty", m.qty)?;
     if m.qty <= Decimal::ZERO && !matches!(m.movement, MovementKind::TransferIn { .. }) {
         return Err(CoreError::invalid("qty", "must be greater than 0"));
     }

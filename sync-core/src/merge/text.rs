@@ -99,6 +99,53 @@ impl TextDoc {
         Ok(Some(change.bytes().into_owned()))
     }
 
+    /// Turn the text as it was at `base` (the heads the person's screen was
+    /// loaded at, see [`TextDoc::heads`]) into `new_text`, and merge that
+    /// into the document as it is now. Words that arrived after the screen
+    /// was loaded are kept: the diff is against what the person saw, not
+    /// against what is here now. `actor` must be unique to this edit (the
+    /// device id and a nonce), since the edit forks from an older version.
+    pub fn edit_from(
+        &mut self,
+        actor: &[u8],
+        base: &[String],
+        new_text: &str,
+    ) -> Result<Option<Vec<u8>>, CoreError> {
+        if new_text.chars().count() > MAX_CHARS {
+            return Err(CoreError::invalid(
+                "text",
+                format!("must be at most {MAX_CHARS} characters"),
+            ));
+        }
+        let mut heads = Vec::with_capacity(base.len());
+        for h in base {
+            let hash: automerge::ChangeHash = h
+                .parse()
+                .map_err(|_| CoreError::invalid("version", "is not a version of this text"))?;
+            if self.doc.get_change_by_hash(&hash).is_none() {
+                return Err(CoreError::invalid(
+                    "version",
+                    "is not a version of this text held here",
+                ));
+            }
+            heads.push(hash);
+        }
+        let mut fork = self.doc.fork_at(&heads).map_err(am)?;
+        let obj = text_obj(&mut fork)?;
+        if fork.text(&obj).unwrap_or_default() == new_text {
+            return Ok(None);
+        }
+        fork.set_actor(ActorId::from(actor));
+        fork.update_text(&obj, new_text).map_err(am)?;
+        fork.commit();
+        let mut change = fork
+            .get_last_local_change()
+            .ok_or_else(|| am("no change produced"))?;
+        let bytes = change.bytes().into_owned();
+        self.apply(&bytes)?;
+        Ok(Some(bytes))
+    }
+
     /// Apply a change from any replica. Idempotent; automerge holds back a
     /// change whose dependencies have not arrived yet.
     pub fn apply(&mut self, change: &[u8]) -> Result<(), CoreError> {

@@ -168,7 +168,10 @@ register('job', {
           onsubmit: async (ev: Event) => {
             ev.preventDefault();
             const text = (ev.target as HTMLFormElement).elements.namedItem(name) as HTMLTextAreaElement;
-            await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value }), `${label} saved`, reload);
+            // The version this screen showed: the device merges the edit
+            // from it, so words that arrived since are kept, not deleted.
+            const version = name === 'diagnosis' ? j.diagnosis_version : j.notes_version;
+            await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value, version }), `${label} saved`, reload);
           },
         },
         textarea(label, name, { value, rows: 4, disabled: closed }),
