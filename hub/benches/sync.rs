@@ -154,7 +154,7 @@ fn main() {
         .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     // Measure capacity, not the per-device rate limit.
-    let state = hub::server::AppState::with_rate(hub.clone(), "k".into(), 1_000_000);
+    let state = hub::server::AppState::with_rate(hub.clone(), 1_000_000);
     rt.spawn(async move {
         hub::server::serve(listener, state, std::future::pending())
             .await

@@ -61,9 +61,6 @@ pub enum Cmd {
     Serve {
         #[arg(long, default_value = "127.0.0.1:7400")]
         listen: String,
-        /// Key for the dashboard URL (random when omitted).
-        #[arg(long, env = "HUB_DASHBOARD_KEY")]
-        dashboard_key: Option<String>,
         /// PEM certificate chain (leaf first) to serve HTTPS with.
         #[arg(long, env = "HUB_TLS_CERT", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -138,12 +135,6 @@ pub enum DeviceCmd {
 fn print<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v).expect("serializes"));
     Ok(())
-}
-
-pub fn random_key() -> String {
-    let mut b = [0u8; 16];
-    let _ = getrandom::getrandom(&mut b);
-    hex::encode(b)
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -223,11 +214,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Serve {
             listen,
-            dashboard_key,
             tls_cert,
             tls_key,
         } => {
-            let key = dashboard_key.unwrap_or_else(random_key);
             // Refuse a bad certificate before binding, with the field named.
             let tls = match (&tls_cert, &tls_key) {
                 (Some(c), Some(k)) => Some(crate::tls::load(c, k)?),
@@ -240,10 +229,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(&listen).await?;
                 let addr = listener.local_addr()?;
                 let scheme = if tls.is_some() { "https" } else { "http" };
+                // The owner logs in there with their name and PIN: no secret
+                // is printed, nor ever put in a URL.
                 println!(
-                    "hub: serving sync on {scheme}://{addr}  dashboard: {scheme}://{addr}/?key={key}"
+                    "hub: serving sync on {scheme}://{addr}  dashboard: {scheme}://{addr}/login"
                 );
-                let state = crate::server::AppState::new(hub, key);
+                let state = crate::server::AppState::new(hub);
                 let stop = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };

@@ -19,6 +19,12 @@ pub enum HubError {
     TooLarge(usize),
     #[error("too many requests from this device; retry after {0} s")]
     RateLimited(u64),
+    #[error("log in first: the owner's dashboard and reports need a session (POST /login)")]
+    LoginRequired,
+    #[error("wrong name or PIN: {left} more wrong PINs lock this name for 15 minutes")]
+    WrongPin { left: u32 },
+    #[error("too many wrong PINs for this name: try again in {0} s")]
+    LockedOut(u64),
     #[error("the hub is locked: start it with HUB_PASSPHRASE (the owner's passphrase) to {0}")]
     Locked(&'static str),
     #[error("{0}")]
@@ -58,9 +64,12 @@ impl HubError {
             HubError::Rule(CoreError::Conflict(_)) => 409,
             HubError::Rule(_) => 422,
             HubError::NotFound(_) => 404,
-            HubError::Unauthorized(_) | HubError::Replayed => 401,
+            HubError::Unauthorized(_)
+            | HubError::Replayed
+            | HubError::LoginRequired
+            | HubError::WrongPin { .. } => 401,
             HubError::Revoked(_) => 403,
-            HubError::RateLimited(_) => 429,
+            HubError::RateLimited(_) | HubError::LockedOut(_) => 429,
             HubError::TooLarge(_) => 413,
             HubError::Unsupported { .. } => 415,
             HubError::Locked(_) => 503,
@@ -75,7 +84,9 @@ impl HubError {
             HubError::Rule(CoreError::Forbidden { .. }) => "forbidden",
             HubError::Rule(_) => "rejected",
             HubError::NotFound(_) => "not_found",
-            HubError::Unauthorized(_) => "unauthorized",
+            HubError::Unauthorized(_) | HubError::LoginRequired => "unauthorized",
+            HubError::WrongPin { .. } => "wrong_pin",
+            HubError::LockedOut(_) => "locked_out",
             HubError::Replayed => "replayed",
             HubError::Revoked(_) => "revoked",
             HubError::RateLimited(_) => "rate_limited",

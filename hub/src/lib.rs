@@ -7,6 +7,8 @@
 //!   SQLite implementation.
 //! - [`server`]: the axum server: sync endpoints (signed requests), enrollment,
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
+//! - [`login`]: the owner's login to the dashboard (name and PIN, session
+//!   cookie, lock-out).
 //! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
@@ -14,6 +16,7 @@
 pub mod cli;
 pub mod error;
 pub mod gzip;
+pub mod login;
 pub mod reports;
 pub mod server;
 pub mod store;

@@ -32,23 +32,47 @@ impl Table {
         }
     }
 
+    /// The table as CSV. A text cell a spreadsheet would take for a formula
+    /// (`=`, `+`, `-`, `@`, tab, carriage return first: a customer named
+    /// `=HYPERLINK(…)`) gets a leading `'`, so it opens as the text it is
+    /// (OWASP's CSV injection advice); a number in a numeric column, such as
+    /// a credit note's `-12.50`, stays a number.
     pub fn to_csv(&self) -> String {
         let esc = |s: &str| {
-            if s.contains([',', '"', '\n']) {
+            if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
                 s.to_string()
             }
         };
+        let cell = |kind: Kind, s: &str| {
+            let numeric = kind != Kind::Text && xlsx::number(s) == Some(s);
+            if !numeric && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                esc(&format!("'{s}"))
+            } else {
+                esc(s)
+            }
+        };
         let mut out = self
             .columns
             .iter()
-            .map(|c| esc(c))
+            .map(|c| cell(Kind::Text, c))
             .collect::<Vec<_>>()
             .join(",");
         out.push('\n');
         for r in &self.rows {
-            out.push_str(&r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(","));
+            let kinds = self
+                .kinds
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(Kind::Text));
+            out.push_str(
+                &r.iter()
+                    .zip(kinds)
+                    .map(|(c, k)| cell(k, c))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
             out.push('\n');
         }
         out
@@ -291,12 +315,13 @@ use crate::xlsx::escape as esc;
 const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}</style>";
 
 /// A table as HTML, under a heading with its export links; `query` is the
-/// rest of the link's query string (`key=…`, and `mobile=…` for a history).
+/// links' query string (empty, or `?mobile=…` for a history). No secret is
+/// ever in a link: the session travels in its cookie.
 fn table_html(html: &mut String, t: &Table, query: &str) {
     let name = &t.name;
     let q = esc(query);
     html.push_str(&format!(
-        "<h2>{}</h2><p><a href=\"/reports/{name}.csv?{q}\">CSV</a><a href=\"/reports/{name}.xlsx?{q}\">XLSX</a><a href=\"/reports/{name}.json?{q}\">JSON</a></p><table><tr>{}</tr>",
+        "<h2>{}</h2><p><a href=\"/reports/{name}.csv{q}\">CSV</a><a href=\"/reports/{name}.xlsx{q}\">XLSX</a><a href=\"/reports/{name}.json{q}\">JSON</a></p><table><tr>{}</tr>",
         esc(&t.title),
         t.columns
             .iter()
@@ -314,35 +339,94 @@ fn table_html(html: &mut String, t: &Table, query: &str) {
     html.push_str("</table>");
 }
 
-fn lookup_form(key: &str) -> String {
+fn lookup_form() -> String {
     format!(
-        "<form action=\"/reports/{CUSTOMER_HISTORY}.html\" method=\"get\"><input type=\"hidden\" name=\"key\" value=\"{}\"><label>Customer history by mobile number <input name=\"mobile\" inputmode=\"tel\" required></label> <button>Find</button></form>",
-        esc(key)
+        "<form action=\"/reports/{CUSTOMER_HISTORY}.html\" method=\"get\"><label>Customer history by mobile number <input name=\"mobile\" inputmode=\"tel\" required></label> <button>Find</button></form>"
     )
 }
 
-pub fn dashboard_html(store: &dyn HubStore, key: &str) -> Result<String> {
+/// A POST, so a link or an image elsewhere cannot log the owner out.
+const LOGOUT_FORM: &str =
+    "<form action=\"/logout\" method=\"post\"><button>Log out</button></form>";
+
+pub fn dashboard_html(store: &dyn HubStore) -> Result<String> {
     let mut html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Owner dashboard</title>{STYLE}</head><body><h1>All branches</h1>{}",
-        lookup_form(key)
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Owner dashboard</title>{STYLE}</head><body>{LOGOUT_FORM}<h1>All branches</h1>{}",
+        lookup_form()
     );
     for (name, _) in REPORTS {
         let t = report(store, name)?;
-        table_html(&mut html, &t, &format!("key={key}"));
+        table_html(&mut html, &t, "");
     }
     html.push_str("</body></html>");
     Ok(html)
 }
 
-/// One table as its own page (the customer history lookup's answer).
-pub fn table_page(t: &Table, key: &str, query: &str) -> String {
+/// One table as its own page (the customer history lookup's answer);
+/// `query` as for the table's export links.
+pub fn table_page(t: &Table, query: &str) -> String {
     let mut html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title>{STYLE}</head><body><p><a href=\"/?key={}\">Back to the dashboard</a></p>{}",
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title>{STYLE}</head><body>{LOGOUT_FORM}<p><a href=\"/\">Back to the dashboard</a></p>{}",
         esc(&t.title),
-        esc(key),
-        lookup_form(key)
+        lookup_form()
     );
     table_html(&mut html, t, query);
     html.push_str("</body></html>");
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customers(names: &[&str]) -> Table {
+        let mut t = Table::new(
+            "t",
+            "T",
+            &[
+                ("customer", Kind::Text),
+                ("invoiced", Kind::Money),
+                ("jobs", Kind::Integer),
+            ],
+        );
+        t.rows = names
+            .iter()
+            .map(|n| vec![n.to_string(), "-12.50".into(), "-3".into()])
+            .collect();
+        t
+    }
+
+    #[test]
+    fn csv_text_that_looks_like_a_formula_gets_a_quote() {
+        let csv = customers(&[
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "@x",
+            "-2",
+            "\tTab",
+            "\rCr",
+            "Asha Rao",
+        ])
+        .to_csv();
+        let lines: Vec<&str> = csv.split('\n').collect();
+        assert_eq!(lines[0], "customer,invoiced,jobs");
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-12.50,-3"
+        );
+        assert_eq!(lines[2], "'+1,-12.50,-3");
+        assert_eq!(lines[3], "'@x,-12.50,-3");
+        assert_eq!(lines[4], "'-2,-12.50,-3");
+        assert_eq!(lines[5], "'\tTab,-12.50,-3");
+        assert_eq!(lines[6], "\"'\rCr\",-12.50,-3");
+        assert_eq!(lines[7], "Asha Rao,-12.50,-3");
+    }
+
+    #[test]
+    fn csv_numeric_cell_that_is_no_number_is_neutralized_too() {
+        let mut t = customers(&["x"]);
+        t.rows[0][1] = "=1+1".into();
+        t.rows[0][2] = "-1e5".into();
+        assert_eq!(t.to_csv(), "customer,invoiced,jobs\nx,'=1+1,'-1e5\n");
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -29,7 +30,7 @@ use sync_core::protocol::{
 use crate::error::HubError;
 use crate::store::HubStore;
 use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
-use crate::{gzip, reports};
+use crate::{gzip, login, reports};
 
 /// Largest request body, as sent and once inflated (a push batch of 1000
 /// ops fits comfortably).
@@ -55,7 +56,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self.0, "request failed");
         }
         let mut r = (status, axum::Json(self.0.to_json())).into_response();
-        if let HubError::RateLimited(secs) = self.0 {
+        if let HubError::RateLimited(secs) | HubError::LockedOut(secs) = self.0 {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -66,8 +67,10 @@ impl IntoResponse for ApiError {
 pub struct AppState {
     /// The storage backend; handlers know only the trait.
     pub hub: Arc<dyn HubStore>,
-    /// Token for the owner's dashboard (printed when the hub starts).
-    pub dashboard_key: String,
+    /// The owner's sessions and wrong-PIN counts (in memory: see [`login`]).
+    pub logins: login::Logins,
+    /// Served over HTTPS ([`serve_tls`]): the session cookie is `Secure`.
+    https: AtomicBool,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
     rate_per_sec: u32,
     /// Signed requests taken within the clock window. In memory, so what
@@ -77,23 +80,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(hub: Arc<dyn HubStore>, dashboard_key: String) -> Arc<AppState> {
-        AppState::with_rate(hub, dashboard_key, RATE_PER_SEC)
+    pub fn new(hub: Arc<dyn HubStore>) -> Arc<AppState> {
+        AppState::with_rate(hub, RATE_PER_SEC)
     }
 
     /// As [`AppState::new`] with another per-device rate limit.
-    pub fn with_rate(
-        hub: Arc<dyn HubStore>,
-        dashboard_key: String,
-        rate_per_sec: u32,
-    ) -> Arc<AppState> {
+    pub fn with_rate(hub: Arc<dyn HubStore>, rate_per_sec: u32) -> Arc<AppState> {
         Arc::new(AppState {
             hub,
-            dashboard_key,
+            logins: login::Logins::default(),
+            https: AtomicBool::new(false),
             buckets: Mutex::new(HashMap::new()),
             rate_per_sec: rate_per_sec.max(1),
             replays: Mutex::new(protocol::ReplayGuard::starting_at(now_ms())),
         })
+    }
+
+    /// Whether this state is served over HTTPS.
+    pub fn https(&self) -> bool {
+        self.https.load(Ordering::Relaxed)
     }
 
     /// Token bucket per device.
@@ -118,7 +123,7 @@ impl AppState {
 
 type St = Arc<AppState>;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> crate::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -127,7 +132,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError)
 }
 
-async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+pub(crate) async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), ApiError> {
     use futures_util::StreamExt;
     let (parts, body) = req.into_parts();
     let mut stream = body.into_data_stream();
@@ -149,7 +154,7 @@ async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), ApiError> {
     Ok((parts.headers, buf))
 }
 
-fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
     if b.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError(HubError::invalid("body", "must be a JSON object")));
     }
@@ -347,41 +352,34 @@ fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, ApiError> {
         .map_err(|e| ApiError(HubError::invalid("query", e.body_text())))
 }
 
-fn check_key(st: &AppState, q: &Params) -> Result<(), ApiError> {
-    if q.get("key") == Some(&st.dashboard_key) {
-        Ok(())
-    } else {
-        Err(ApiError(HubError::Unauthorized(
-            "the dashboard needs the owner's key (?key=…), printed when the hub starts".into(),
-        )))
+async fn dashboard(State(st): State<St>, h: HeaderMap) -> Result<Response, ApiError> {
+    if !login::signed_in(&st, &h) {
+        return Ok(login::to_login());
     }
-}
-
-async fn dashboard(
-    State(st): State<St>,
-    q: Result<Query<Params>, QueryRejection>,
-) -> Result<Html<String>, ApiError> {
-    check_key(&st, &query(q)?)?;
     let hub = st.hub.clone();
-    let key = st.dashboard_key.clone();
-    Ok(Html(
-        blocking(move || reports::dashboard_html(&*hub, &key)).await?,
-    ))
+    Ok(Html(blocking(move || reports::dashboard_html(&*hub)).await?).into_response())
 }
 
-/// `/reports/{name}[.json|.csv|.xlsx|.html]?key=…` (and `&mobile=…` for
-/// `customer_history`).
+/// `/reports/{name}[.json|.csv|.xlsx|.html]` (and `?mobile=…` for
+/// `customer_history`). Without a session a page sends the browser to the
+/// login; a file or JSON is refused with 401.
 async fn report(
     State(st): State<St>,
     Path(name): Path<String>,
+    h: HeaderMap,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
-    check_key(&st, &q)?;
     let (name, format) = match name.rsplit_once('.') {
         Some((n, f)) if ["json", "csv", "xlsx", "html"].contains(&f) => (n.to_string(), f),
         _ => (name, "json"),
     };
+    if !login::signed_in(&st, &h) {
+        return match format {
+            "html" => Ok(login::to_login()),
+            _ => Err(ApiError(HubError::LoginRequired)),
+        };
+    }
+    let q = query(q)?;
     let hub = st.hub.clone();
     let mobile = q.get("mobile").cloned();
     let history = name == reports::CUSTOMER_HISTORY;
@@ -415,13 +413,13 @@ async fn report(
         )
             .into_response(),
         "html" => {
-            let mut link = format!("key={}", st.dashboard_key);
+            let mut link = String::new();
             if let Some(m) = q.get("mobile").filter(|_| history) {
                 // The normalized number: digits only, nothing to escape.
                 let m = sync_core::domain::validate::mobile("mobile", m).map_err(HubError::from)?;
-                link.push_str(&format!("&mobile={m}"));
+                link = format!("?mobile={m}");
             }
-            Html(reports::table_page(&table, &st.dashboard_key, &link)).into_response()
+            Html(reports::table_page(&table, &link)).into_response()
         }
         _ => axum::Json(table).into_response(),
     })
@@ -439,6 +437,8 @@ pub fn router(state: St) -> Router {
         .route(protocol::PUSH, post(push))
         .route(protocol::PULL, post(pull))
         .route(protocol::LEASE, post(lease))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
         .route("/", get(dashboard))
         .route("/reports/{name}", get(report))
         .fallback(not_found)
@@ -465,6 +465,7 @@ pub async fn serve_tls(
     state: St,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.https.store(true, Ordering::Relaxed);
     let listener = crate::tls::TlsListener::new(listener, tls)?;
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
@@ -492,9 +493,17 @@ pub fn openapi_doc() -> Value {
             "/sync/push": { "post": op("Push signed operations; a verdict per operation. The body may be Content-Encoding: gzip (signed as sent, at most 8 MB inflated); the answer is gzip with Accept-Encoding: gzip", Some("PushRequest {ops: [hex wire]}"), true) },
             "/sync/pull": { "post": op("Pull the operations this device may see after its cursor. Body and answer may be gzip, as for push", Some("PullRequest {cursor, limit}"), true) },
             "/sync/lease": { "post": op("Lease the next block of this device's branch series", Some("LeaseRequest {doc_type}"), true) },
-            "/": { "get": op("The owner's dashboard (?key=)", None, false) },
-            "/reports/{name}": { "get": op("A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix (?key=); customer_history takes &mobile=", None, false) }
+            "/login": {
+                "get": op("The owner's login form (HTML)", None, false),
+                "post": op("Log the owner in: a session cookie hub_session (HttpOnly, SameSite=Strict, Secure over HTTPS, 12 hours). JSON or form-urlencoded; a form is redirected (303) to /. 401 wrong_pin; after 5 wrong PINs for a name, 429 locked_out for 15 minutes", Some("{name, pin}: the owner's name and PIN"), false)
+            },
+            "/logout": { "post": op("End the session and clear its cookie; redirects (303) to /login", None, false) },
+            "/": { "get": { "summary": "The owner's dashboard (HTML); without a session, a redirect (303) to /login", "security": [{ "session": [] }], "responses": { "200": { "description": "OK" }, "303": { "description": "Not logged in: to /login" } } } },
+            "/reports/{name}": { "get": { "summary": "A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix; customer_history takes ?mobile=. Without a session: 401 with a JSON error, or for .html a redirect (303) to /login", "security": [{ "session": [] }], "responses": { "200": { "description": "OK" }, "303": { "description": "An .html page, not logged in: to /login" }, "4XX": { "description": "Refused, with a JSON error naming the field and rule (401 unauthorized without a session)" } } } }
         },
-        "components": { "securitySchemes": { "device": { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" } } }
+        "components": { "securitySchemes": {
+            "device": { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" },
+            "session": { "type": "apiKey", "in": "cookie", "name": "hub_session", "description": "The owner's session, from POST /login" }
+        } }
     })
 }

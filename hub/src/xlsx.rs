@@ -75,7 +75,7 @@ pub fn column_name(mut i: usize) -> String {
 
 /// A number as the sheet stores it, or `None` if the text is not one
 /// (written as text instead, so nothing is silently turned into 0).
-fn number(v: &str) -> Option<&str> {
+pub(crate) fn number(v: &str) -> Option<&str> {
     let t = v.trim();
     let digits = t.strip_prefix('-').unwrap_or(t);
     let mut parts = digits.splitn(2, '.');

@@ -27,8 +27,6 @@ fn spawn_hub(db: &std::path::Path, port: u16) -> Child {
             "serve",
             "--listen",
             &format!("127.0.0.1:{port}"),
-            "--dashboard-key",
-            "k",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -169,7 +169,7 @@ async fn security_refusals() {
     // a hub that restarted refuses what was signed before it started: it
     // no longer remembers what it took then
     let before = now_ms() - 1000; // a second before the restart
-    let restarted = hub::server::AppState::new(h.hub.clone(), "k".into());
+    let restarted = hub::server::AppState::new(h.hub.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url2 = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(hub::server::serve(

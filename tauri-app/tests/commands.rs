@@ -306,7 +306,7 @@ async fn hub_with_code(dir: &Path) -> (String, String, tokio::sync::oneshot::Sen
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let state = hub::server::AppState::new(store, "dashboard-key".into());
+    let state = hub::server::AppState::new(store);
     tokio::spawn(async move {
         hub::server::serve(listener, state, async {
             let _ = rx.await;

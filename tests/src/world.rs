@@ -18,6 +18,9 @@ use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 
 /// The hub's passphrase in tests and the demo (it guards the branch keys).
 pub const PASSPHRASE: &str = "demo passphrase, not for a real shop";
+/// The owner: logs in to the hub's dashboard with this name and PIN.
+pub const OWNER_NAME: &str = "Olivia Owner";
+pub const OWNER_PIN: &str = "2468";
 
 /// Run blocking work (SQLite, argon2) off the async workers.
 pub async fn bg<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -53,7 +56,6 @@ pub struct Hub {
     pub url: String,
     /// `127.0.0.1:<port>`
     pub addr: String,
-    pub dashboard_key: String,
     pub branches: Vec<BranchInfo>,
     /// The shared catalogue: SKU → item id.
     pub items: HashMap<&'static str, RecordId>,
@@ -145,6 +147,17 @@ const PEOPLE: &[(Role, &str, &str)] = &[
     (Role::Accountant, "Accounts", "3333"),
 ];
 
+/// `hub_session=…` from a login answer's `Set-Cookie`, for a `Cookie` header.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hub_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
 impl Hub {
     /// A hub on `dir/hub.sqlite`, with the branches Jayanagar (Karnataka)
     /// and T. Nagar (Tamil Nadu), four people each and the catalogue.
@@ -160,7 +173,7 @@ impl Hub {
     ) -> Hub {
         let db = dir.join("hub.sqlite");
         let (store, branches, items, owner) = bg(move || {
-            let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASSPHRASE).expect("hub init");
+            let hub = SqliteHub::init(&db, OWNER_NAME, OWNER_PIN, PASSPHRASE).expect("hub init");
             let mut branches = vec![];
             for (name, state, pan, prefix, first) in [
                 ("Jayanagar", "29", "ABCDE1234F", "JAY", "Ravi"),
@@ -217,9 +230,7 @@ impl Hub {
             .expect("bind hub");
         let addr = listener.local_addr().expect("hub addr").to_string();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let dashboard_key = hex::encode(random16());
-        let state =
-            hub::server::AppState::with_rate(store.clone(), dashboard_key.clone(), rate_per_sec);
+        let state = hub::server::AppState::with_rate(store.clone(), rate_per_sec);
         let scheme = if tls.is_some() { "https" } else { "http" };
         tokio::spawn(async move {
             let stop = async {
@@ -235,12 +246,24 @@ impl Hub {
             store,
             url: format!("{scheme}://{addr}"),
             addr,
-            dashboard_key,
             branches,
             items,
             owner,
             _stop: tx,
         }
+    }
+
+    /// Log the owner in to the dashboard (name and PIN, as a browser does):
+    /// the `Cookie` header value that opens the dashboard and reports.
+    pub async fn owner_cookie(&self, http: &reqwest::Client) -> String {
+        let r = http
+            .post(format!("{}/login", self.url))
+            .json(&serde_json::json!({ "name": OWNER_NAME, "pin": OWNER_PIN }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), 200, "the owner's login");
+        session_cookie(&r).expect("a session cookie")
     }
 
     /// Enroll a new device of `branch` through `via` (the hub, or a proxy

@@ -1,6 +1,7 @@
 //! The README's run command works: the whole-shop demo starts, prints its
-//! addresses, and what it prints answers — the owner's dashboard shows both
-//! branches' revenue and each device serves its API.
+//! addresses, and what it prints answers — the owner logs in to the
+//! dashboard with the printed name and PIN and sees both branches' revenue,
+//! and each device serves its API.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -30,19 +31,37 @@ fn the_demo_starts_and_its_printed_addresses_answer() {
         .filter(|w| w.starts_with("http://127.0.0.1:"))
         .map(|w| w.trim_end_matches(')').to_string())
         .collect();
-    let dashboard = urls
+    let login = urls
         .iter()
-        .find(|u| u.contains("?key="))
+        .find(|u| u.ends_with("/login"))
         .unwrap_or_else(|| panic!("no dashboard address in:\n{text}"))
         .clone();
+    // "Owner login: <name> (PIN <pin>)"
+    let owner = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Owner login: "))
+        .unwrap_or_else(|| panic!("no owner login in:\n{text}"));
+    let (name, pin) = owner
+        .strip_suffix(')')
+        .and_then(|o| o.split_once(" (PIN "))
+        .unwrap_or_else(|| panic!("owner login: {owner}"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
+        let r = http
+            .post(&login)
+            .json(&serde_json::json!({ "name": name, "pin": pin }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "the printed owner login");
+        let cookie = e2e_tests::world::session_cookie(&r).expect("a session cookie");
         let page = http
-            .get(&dashboard)
+            .get(login.trim_end_matches("/login"))
+            .header(reqwest::header::COOKIE, cookie)
             .send()
             .await
             .unwrap()
@@ -54,7 +73,7 @@ fn the_demo_starts_and_its_printed_addresses_answer() {
         }
         let devices: Vec<&String> = urls
             .iter()
-            .filter(|u| !u.contains("?key=") && !u.ends_with("openapi.json"))
+            .filter(|u| !u.ends_with("/login") && !u.ends_with("openapi.json"))
             .collect();
         assert!(devices.len() >= 3, "{text}");
         for d in devices {

@@ -220,20 +220,27 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
     sync().await;
 
     let http = reqwest::Client::new();
+    let cookie = hub.owner_cookie(&http).await;
     let get = |path: String| {
         let http = http.clone();
         let url = format!("{}{path}", hub.url);
-        async move { http.get(&url).send().await.unwrap() }
+        let cookie = cookie.clone();
+        async move {
+            http.get(&url)
+                .header(reqwest::header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+        }
     };
-    let key = hub.dashboard_key.clone();
 
     // Every report: the XLSX carries the CSV's cells, typed.
     for (name, _) in hub::reports::REPORTS {
-        let r = get(format!("/reports/{name}.csv?key={key}")).await;
+        let r = get(format!("/reports/{name}.csv")).await;
         assert_eq!(r.status(), 200, "{name}.csv");
         let csv = parse_csv(&r.text().await.unwrap());
         assert!(csv.len() >= 2, "{name}: no rows from a day's work: {csv:?}");
-        let r = get(format!("/reports/{name}.xlsx?key={key}")).await;
+        let r = get(format!("/reports/{name}.xlsx")).await;
         assert_eq!(r.status(), 200, "{name}.xlsx");
         assert_eq!(
             r.headers()["content-type"],
@@ -267,10 +274,7 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
     }
 
     // One customer's history at every branch, by any form of the number.
-    let r = get(format!(
-        "/reports/customer_history.json?key={key}&mobile=%2B91%2098450-12345"
-    ))
-    .await;
+    let r = get("/reports/customer_history.json?mobile=%2B91%2098450-12345".to_string()).await;
     assert_eq!(r.status(), 200);
     let t: Value = r.json().await.unwrap();
     let cols: Vec<&str> = t["columns"]
@@ -347,48 +351,43 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
         assert_eq!(r["closed"].is_empty(), r["status"] != "delivered");
     }
     // Its CSV, XLSX and the dashboard's lookup page agree.
-    let r = get(format!(
-        "/reports/customer_history.csv?key={key}&mobile={MOBILE}"
-    ))
-    .await;
+    let r = get(format!("/reports/customer_history.csv?mobile={MOBILE}")).await;
     let csv = parse_csv(&r.text().await.unwrap());
     assert_eq!(csv.len(), 4);
-    let r = get(format!(
-        "/reports/customer_history.xlsx?key={key}&mobile={MOBILE}"
-    ))
-    .await;
+    let r = get(format!("/reports/customer_history.xlsx?mobile={MOBILE}")).await;
     let sheet_rows = sheet(&r.bytes().await.unwrap());
     assert_eq!(sheet_rows[3][7].style.as_deref(), Some("2"));
     assert_eq!(sheet_rows[3][7].text, csv[3][7]);
-    let page = get(format!(
-        "/reports/customer_history.html?key={key}&mobile={MOBILE}"
-    ))
-    .await
-    .text()
-    .await
-    .unwrap();
+    let page = get(format!("/reports/customer_history.html?mobile={MOBILE}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("T Nagar") && page.contains("Jayanagar"));
-    assert!(page.contains(&format!(
-        "customer_history.xlsx?key={key}&amp;mobile={MOBILE}"
-    )));
-    let dash = get(format!("/?key={key}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("customer_history.xlsx?mobile={MOBILE}")));
+    let dash = get("/".to_string()).await.text().await.unwrap();
     assert!(dash.contains("action=\"/reports/customer_history.html\""));
-    assert!(dash.contains(&format!("/reports/revenue.xlsx?key={key}")));
+    assert!(dash.contains("href=\"/reports/revenue.xlsx\""));
+    assert!(!dash.contains("key="), "no secret in a link");
 
     // A number that is not one is refused, naming the field; a stranger's
-    // number finds nothing; no key, no report.
-    let r = get(format!("/reports/customer_history?key={key}&mobile=12345")).await;
+    // number finds nothing; no login, no report.
+    let r = get("/reports/customer_history?mobile=12345".to_string()).await;
     assert_eq!(r.status(), 422);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["field"], "mobile", "{e}");
-    let r = get(format!("/reports/customer_history?key={key}")).await;
+    let r = get("/reports/customer_history".to_string()).await;
     assert_eq!(r.status(), 422);
-    let r = get(format!(
-        "/reports/customer_history?key={key}&mobile=9000000001"
-    ))
-    .await;
+    let r = get("/reports/customer_history?mobile=9000000001".to_string()).await;
     let t: Value = r.json().await.unwrap();
     assert_eq!(t["rows"].as_array().unwrap().len(), 0);
-    let r = get(format!("/reports/customer_history?mobile={MOBILE}")).await;
+    let r = http
+        .get(format!(
+            "{}/reports/customer_history?mobile={MOBILE}",
+            hub.url
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }

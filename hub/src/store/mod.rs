@@ -172,6 +172,10 @@ pub trait HubStore: Send + Sync {
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>>;
     /// Add an item to the shared catalogue (visible to every branch).
     fn add_item(&self, item: sync_core::body::Item) -> Result<()>;
+    /// The PIN hashes (argon2 PHC strings) of the active owners named
+    /// exactly `name`, for the dashboard's login. A PIN changed on a device
+    /// reaches the hub as an op, so this reads the replicated `users` table.
+    fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>>;
 
     fn revenue(&self) -> Result<Vec<RevenueRow>>;
     fn gst_summary(&self) -> Result<Vec<GstRow>>;

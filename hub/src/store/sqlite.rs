@@ -1342,6 +1342,16 @@ impl HubStore for SqliteHub {
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
+
+    fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT pin_hash FROM users WHERE name = ?1 AND role = ?2 AND active = 1",
+            )?;
+            let rows = stmt.query_map(params![name, Role::Owner.as_str()], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
 }
 
 /// Rows of `sql` grouped by their first `keys` columns (in key order), the

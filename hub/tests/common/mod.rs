@@ -17,6 +17,9 @@ use sync_core::replica::{Genesis, Replica};
 use sync_core::writer::DeviceWriter;
 
 pub const PASS: &str = "correct horse battery";
+/// The owner, who logs in to the dashboard.
+pub const OWNER: &str = "Olivia Owner";
+pub const OWNER_PIN: &str = "2468";
 
 pub struct Hub {
     pub hub: Arc<SqliteHub>,
@@ -28,6 +31,8 @@ pub struct Hub {
     pub users: std::collections::HashMap<&'static str, UserId>,
     /// A client for `url` (trusting the test CA when the hub serves HTTPS).
     pub client: reqwest::Client,
+    /// The server's state (its login counters).
+    pub state: Arc<hub::server::AppState>,
 }
 
 /// A test CA, and a certificate it signed for 127.0.0.1 and localhost:
@@ -94,7 +99,7 @@ pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.sqlite");
     let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
-        let hub = SqliteHub::init(&db, "Olivia Owner", "2468", PASS).unwrap();
+        let hub = SqliteHub::init(&db, OWNER, OWNER_PIN, PASS).unwrap();
         let a = hub
             .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
             .unwrap();
@@ -129,7 +134,8 @@ pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let state = hub::server::AppState::with_rate(hub.clone(), "k".into(), rate_per_sec);
+    let state = hub::server::AppState::with_rate(hub.clone(), rate_per_sec);
+    let server_state = state.clone();
     let stop = async {
         let _ = rx.await;
     };
@@ -166,6 +172,7 @@ pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
         b,
         users,
         client,
+        state: server_state,
     }
 }
 

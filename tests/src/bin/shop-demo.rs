@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use branch_node::node::Node;
 use e2e_tests::demo::{self, Staff};
-use e2e_tests::world::{Device, Hub, bg};
+use e2e_tests::world::{Device, Hub, OWNER_NAME, OWNER_PIN, bg};
 use sync_core::domain::date::Date;
 use sync_core::domain::roles::Role;
 
@@ -186,10 +186,7 @@ async fn main() -> Result<()> {
     println!();
     println!("The demo business is running (files in {}).", dir.display());
     println!();
-    println!(
-        "  Owner's dashboard   {}/?key={}",
-        hub.url, hub.dashboard_key
-    );
+    println!("  Owner's dashboard   {}/login", hub.url);
     println!("  Hub API             {}/openapi.json", hub.url);
     for d in [&desk, &laptop, &tnr] {
         println!(
@@ -207,7 +204,7 @@ async fn main() -> Result<()> {
             .collect();
         println!("  {} logins: {}", b.name, list.join(", "));
     }
-    println!("  Owner login: Olivia Owner (PIN 2468)");
+    println!("  Owner login: {OWNER_NAME} (PIN {OWNER_PIN})");
     println!();
     println!(
         "  {} jobs open at Jayanagar, {} at T Nagar; Ctrl-C stops the demo.",
