@@ -775,6 +775,26 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
             }
         }
         OpBody::TransferAnnounced(t) => {
+            if let Some(i) = &t.item_detail {
+                // The sender's own item, so the receiver can take it in;
+                // kept as the sender's (only it edits its items).
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![
+                    blob16(&i.id.0),
+                    i.sku,
+                    i.name,
+                    i.hsn_sac,
+                    i.gst_rate.to_string(),
+                    i.unit,
+                    i.sale_price.to_string(),
+                    i.cost.to_string(),
+                    i.reorder_level.to_string(),
+                    i.is_service,
+                    &t.from_branch.0[..]
+                ])?;
+            }
             let n = c
                 .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
                 .execute(params![blob16(&t.transfer.0), blob16(&t.item.0), blob16(&t.from_branch.0), blob16(&t.to_branch.0), blob16(&t.to_device.0), t.sent.to_string(), at])?;

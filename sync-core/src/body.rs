@@ -173,7 +173,7 @@ pub struct Line {
     pub gst_rate: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Item {
     pub id: RecordId,
     pub sku: String,
@@ -252,6 +252,11 @@ pub struct TransferNotice {
     pub to_device: DeviceId,
     #[serde(with = "rust_decimal::serde::str")]
     pub sent: Decimal,
+    /// The item itself when it is the sending branch's own (not the shared
+    /// catalogue's): the receiving branch has never seen it, and must know
+    /// it to take the goods in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_detail: Option<Item>,
 }
 
 /// What the receiving branch took in of a transfer, relayed to the sender.

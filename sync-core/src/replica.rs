@@ -358,23 +358,9 @@ impl State {
                     },
                 );
             }
-            OpBody::ItemCreated(i) => self.init_fields(
-                Kind::Item,
-                i.id,
-                Some(op.branch),
-                key,
-                vec![
-                    ("sku", text(&i.sku)),
-                    ("name", text(&i.name)),
-                    ("hsn_sac", text(&i.hsn_sac)),
-                    ("gst_rate", FieldValue::Decimal(i.gst_rate)),
-                    ("unit", text(&i.unit)),
-                    ("sale_price", FieldValue::Decimal(i.sale_price)),
-                    ("cost", FieldValue::Decimal(i.cost)),
-                    ("reorder_level", FieldValue::Decimal(i.reorder_level)),
-                    ("is_service", FieldValue::Bool(i.is_service)),
-                ],
-            ),
+            OpBody::ItemCreated(i) => {
+                self.init_fields(Kind::Item, i.id, Some(op.branch), key, item_fields(i))
+            }
             OpBody::ItemUpdated { item, writes } => {
                 self.write_fields(Kind::Item, *item, key, writes)
             }
@@ -431,6 +417,13 @@ impl State {
                     .add(crate::domain::stock::settle_key(t.transfer), -t.sent);
             }
             OpBody::TransferAnnounced(t) => {
+                // The sender's own item, for a receiver that never saw it;
+                // a replica that holds the item already keeps its own.
+                if let Some(i) = &t.item_detail
+                    && self.record(Kind::Item, i.id).is_none()
+                {
+                    self.init_fields(Kind::Item, i.id, Some(t.from_branch), key, item_fields(i));
+                }
                 if self.announced.insert(t.transfer, t.clone()) {
                     self.balances
                         .entry((t.from_branch, t.item, Holder::Transit(t.transfer)))
@@ -584,6 +577,20 @@ fn audit_record(body: &OpBody) -> Option<String> {
         OpBody::TransferSettled(t) => t.transfer.to_string(),
         OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
     })
+}
+
+fn item_fields(i: &crate::body::Item) -> Vec<(&'static str, FieldValue)> {
+    vec![
+        ("sku", text(&i.sku)),
+        ("name", text(&i.name)),
+        ("hsn_sac", text(&i.hsn_sac)),
+        ("gst_rate", FieldValue::Decimal(i.gst_rate)),
+        ("unit", text(&i.unit)),
+        ("sale_price", FieldValue::Decimal(i.sale_price)),
+        ("cost", FieldValue::Decimal(i.cost)),
+        ("reorder_level", FieldValue::Decimal(i.reorder_level)),
+        ("is_service", FieldValue::Bool(i.is_service)),
+    ]
 }
 
 /// What happened to a received operation.

@@ -441,6 +441,45 @@ fn grant_in(
     Ok(lease)
 }
 
+/// The item as it stands, if it is `branch`'s own (not the shared
+/// catalogue's): what a transfer's receiver must be told of it.
+fn branch_item(
+    c: &Connection,
+    item: RecordId,
+    branch: BranchId,
+) -> Result<Option<sync_core::body::Item>> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        bool,
+    );
+    let row: Option<Row> = c
+        .prepare_cached("SELECT sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service FROM items WHERE id = ?1 AND branch = ?2")?
+        .query_row(params![&item.0[..], &branch.0[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+        })
+        .optional()?;
+    let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+    Ok(row.map(|r| sync_core::body::Item {
+        id: item,
+        sku: r.0,
+        name: r.1,
+        hsn_sac: r.2,
+        gst_rate: d(&r.3),
+        unit: r.4,
+        sale_price: d(&r.5),
+        cost: d(&r.6),
+        reorder_level: d(&r.7),
+        is_service: r.8,
+    }))
+}
+
 /// Numbers a device may hold unused in one series before it is refused
 /// more (two blocks): a device asks when fewer than 20 remain, so an honest
 /// one never meets this; a flood of lease requests meets it at once.
@@ -717,6 +756,7 @@ impl HubStore for SqliteHub {
                             to_branch: *to_branch,
                             to_device: *to_device,
                             sent: m.qty,
+                            item_detail: branch_item(&tx, m.item, op.branch)?,
                         }),
                     )),
                     sync_core::body::MovementKind::TransferIn {

@@ -928,6 +928,12 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
             if t.sent <= Decimal::ZERO {
                 return Err(CoreError::invalid("sent", "must be greater than 0"));
             }
+            if t.item_detail.as_ref().is_some_and(|i| i.id != t.item) {
+                return Err(CoreError::invalid(
+                    "item_detail",
+                    "must be the transferred item",
+                ));
+            }
         }
         OpBody::LeaseGranted(l) => {
             require(role, Action::ManageUsers)?;
