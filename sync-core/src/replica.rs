@@ -613,6 +613,10 @@ pub struct Replica {
     heads: BTreeMap<DeviceId, ChainHead>,
     applied: VersionVector,
     pending: BTreeMap<OpId, Op>,
+    /// Run the rule book on each op as it becomes ready, as the hub does.
+    checked: bool,
+    /// Ops the rule book refused: in their device's chain, never applied.
+    refused: BTreeMap<OpId, String>,
 }
 
 impl Replica {
@@ -624,7 +628,25 @@ impl Replica {
             heads: BTreeMap::new(),
             applied: VersionVector::default(),
             pending: BTreeMap::new(),
+            checked: false,
+            refused: BTreeMap::new(),
         }
+    }
+
+    /// A replica that checks every op with the rule book when it becomes
+    /// ready (`rules::check`, what a receiver runs) and keeps a refused one
+    /// in its device's chain without applying it: the reference model of
+    /// the hub, which the SQLite replica must match.
+    pub fn checking(genesis: Genesis) -> Replica {
+        Replica {
+            checked: true,
+            ..Replica::new(genesis)
+        }
+    }
+
+    /// What the rule book refused here, with the reason.
+    pub fn refused(&self) -> &BTreeMap<OpId, String> {
+        &self.refused
     }
 
     pub fn applied(&self) -> &VersionVector {
@@ -709,7 +731,17 @@ impl Replica {
         let hash = op.hash()?;
         let head = self.heads.get(&op.id.device).copied().unwrap_or_default();
         chain::check_no_replay(head, &op, hash, |_| None)?;
-        self.state.apply(&op)?;
+        let verdict = if self.checked {
+            crate::domain::rules::check(&op, &*self).err()
+        } else {
+            None
+        };
+        match verdict {
+            Some(e) => {
+                self.refused.insert(op.id, e.to_string());
+            }
+            None => self.state.apply(&op)?,
+        }
         self.heads.insert(
             op.id.device,
             ChainHead {

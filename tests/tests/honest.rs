@@ -212,6 +212,9 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
         }
     })
     .await;
+    // A late edit is one stamped after the closing change; devices' clocks
+    // agree to within the offset each learnt from the hub (a few ms here).
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     bg({
         let (n, t, j) = (laptop.node.clone(), l_tech.clone(), jobs[1]);
         move || svc::set_text(&n, &t, j, TextField::Diagnosis, "Hinge cracked.", None).unwrap()

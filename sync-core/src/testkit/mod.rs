@@ -2,6 +2,8 @@
 //! organization with a hub device, a branch, users of each role and enrolled
 //! devices, built from fixed seeds so results are reproducible.
 
+pub mod day;
+
 use rust_decimal::Decimal;
 
 use crate::body::{Branch, Item, OpBody, User};
