@@ -834,6 +834,7 @@ impl SyncClient {
         let n = node.clone();
         let p = peer.to_string();
         let error = r.as_ref().err().map(|e| e.to_string());
+        let held = report.waiting;
         let (pending, cursor, offset) = blocking(move || {
             let offset = match clock {
                 Some((local, hub)) => {
@@ -849,7 +850,10 @@ impl SyncClient {
             };
             n.read(|c| {
                 match &error {
-                    None => ss::record_ok(c, &p, now_ms())?,
+                    None => {
+                        ss::record_ok(c, &p, now_ms())?;
+                        ss::set_held(c, &p, held)?;
+                    }
                     Some(e) => ss::record_error(c, &p, e)?,
                 }
                 Ok((receive::pending(c)?, ss::peer(c, &p)?.pull_cursor, offset))
@@ -1288,6 +1292,9 @@ pub struct PeerStatus {
     pub last_error: Option<String>,
     /// Ops this peer has not acknowledged yet.
     pub waiting_ops: u64,
+    /// Of those, how many the peer holds back for a gap in their past: the
+    /// device is connected but not in step, and the sync bar says so.
+    pub held: u64,
     pub pull_cursor: u64,
 }
 
@@ -1328,7 +1335,8 @@ pub fn status(node: &Node) -> Result<SyncStatus> {
                 } else {
                     "lan"
                 },
-                online: row.last_ok_at.is_some() && row.last_error.is_none(),
+                online: row.last_ok_at.is_some() && row.last_error.is_none() && row.held == 0,
+                held: row.held,
                 last_ok_at: row.last_ok_at,
                 last_error: row.last_error,
                 waiting_ops: ss::unacked_count(c, &url)?,

@@ -113,7 +113,7 @@ async fn two_hundred_parallel_logins_never_get_past_the_lock_out() {
     for t in flood {
         let status = t.await.unwrap();
         assert!(
-            status >= 400 && status < 500,
+            (400..500).contains(&status),
             "{status}: got past the lock-out"
         );
     }

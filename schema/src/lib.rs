@@ -64,6 +64,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0002_device_trust",
         sql: include_str!("../migrations/common/0002_device_trust.sql"),
     },
+    Migration {
+        version: 4,
+        name: "device/0002_peer_held",
+        sql: include_str!("../migrations/device/0002_peer_held.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[

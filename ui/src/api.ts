@@ -280,6 +280,8 @@ export interface PeerStatus {
   last_ok_at: number | null;
   last_error: string | null;
   waiting_ops: number;
+  /** Ops the peer holds back for a gap in their past: connected, not in step. */
+  held: number;
 }
 
 export interface SyncStatus {

@@ -145,9 +145,11 @@ export async function refreshSync(): Promise<void> {
         ? 'standalone'
         : hub?.online
           ? 'online'
-          : lan.some((p) => p.online)
-            ? 'hub offline · LAN ok'
-            : 'offline';
+          : hub && hub.held > 0 && !hub.last_error
+            ? `hub holds ${hub.held} of ours waiting for a gap`
+            : lan.some((p) => p.online)
+              ? 'hub offline · LAN ok'
+              : 'offline';
     append(bar, [
       h('b', {}, label),
       ` · ${waiting} waiting · last sync ${ago(last || null)}`,

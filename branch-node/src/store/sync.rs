@@ -77,6 +77,8 @@ pub struct PeerRow {
     pub pull_cursor: u64,
     pub last_ok_at: Option<u64>,
     pub last_error: Option<String>,
+    /// Ops the peer holds back after the last push, waiting for a gap.
+    pub held: u64,
 }
 
 fn peer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PeerRow> {
@@ -85,12 +87,23 @@ fn peer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PeerRow> {
         pull_cursor: r.get(1)?,
         last_ok_at: r.get(2)?,
         last_error: r.get(3)?,
+        held: r.get(4)?,
     })
+}
+
+/// How many of the ops sent last time `peer` holds back for their past.
+pub fn set_held(c: &Connection, peer: &str, held: u64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO peer_state (peer, held) VALUES (?1, ?2)
+         ON CONFLICT (peer) DO UPDATE SET held = excluded.held",
+    )?
+    .execute(params![peer, held])?;
+    Ok(())
 }
 
 pub fn peer(c: &Connection, peer: &str) -> Result<PeerRow> {
     Ok(c.prepare_cached(
-        "SELECT peer, pull_cursor, last_ok_at, last_error FROM peer_state WHERE peer = ?1",
+        "SELECT peer, pull_cursor, last_ok_at, last_error, held FROM peer_state WHERE peer = ?1",
     )?
     .query_row([peer], peer_row)
     .optional()?
@@ -102,7 +115,7 @@ pub fn peer(c: &Connection, peer: &str) -> Result<PeerRow> {
 
 pub fn peers(c: &Connection) -> Result<Vec<PeerRow>> {
     let mut stmt = c.prepare_cached(
-        "SELECT peer, pull_cursor, last_ok_at, last_error FROM peer_state ORDER BY peer",
+        "SELECT peer, pull_cursor, last_ok_at, last_error, held FROM peer_state ORDER BY peer",
     )?;
     let rows = stmt.query_map([], peer_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
