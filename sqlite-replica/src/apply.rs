@@ -114,6 +114,26 @@ pub fn insert_op_as(
     Ok(lsn)
 }
 
+fn insert_item(c: &Connection, i: &sync_core::body::Item, branch: &[u8; 16]) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        blob16(&i.id.0),
+        i.sku,
+        i.name,
+        i.hsn_sac,
+        i.gst_rate.to_string(),
+        i.unit,
+        i.sale_price.to_string(),
+        i.cost.to_string(),
+        i.reorder_level.to_string(),
+        i.is_service,
+        &branch[..]
+    ])?;
+    Ok(())
+}
+
 /// Record an edit of a job as a fact (see `review::late_edits`).
 fn job_edit(c: &Connection, op: &Op) -> Result<()> {
     let job = match &op.body {
@@ -597,22 +617,7 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
                 .execute(params![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
         }
         OpBody::ItemCreated(i) => {
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                blob16(&i.id.0),
-                i.sku,
-                i.name,
-                i.hsn_sac,
-                i.gst_rate.to_string(),
-                i.unit,
-                i.sale_price.to_string(),
-                i.cost.to_string(),
-                i.reorder_level.to_string(),
-                i.is_service,
-                &b[..]
-            ])?;
+            insert_item(c, i, b)?;
             origin(c, i.id, "item", op)?;
         }
         OpBody::ItemUpdated { item, writes } => write_fields(c, "items", *item, op, writes)?,
@@ -778,22 +783,7 @@ pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
             if let Some(i) = &t.item_detail {
                 // The sender's own item, so the receiver can take it in;
                 // kept as the sender's (only it edits its items).
-                c.prepare_cached(
-                    "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )?
-                .execute(params![
-                    blob16(&i.id.0),
-                    i.sku,
-                    i.name,
-                    i.hsn_sac,
-                    i.gst_rate.to_string(),
-                    i.unit,
-                    i.sale_price.to_string(),
-                    i.cost.to_string(),
-                    i.reorder_level.to_string(),
-                    i.is_service,
-                    &t.from_branch.0[..]
-                ])?;
+                insert_item(c, i, &t.from_branch.0)?;
             }
             let n = c
                 .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?

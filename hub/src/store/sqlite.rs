@@ -390,17 +390,7 @@ fn grant_in(
     size: u64,
     today: Date,
 ) -> Result<Lease> {
-    let (inv, cn): (String, String) = tx.query_row(
-        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
-        [&branch.0[..]],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let prefix = if doc_type == DocType::TaxInvoice {
-        inv
-    } else {
-        cn
-    };
-    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
     // Blocks go upwards and are never re-leased, even after revocation.
     let high: u64 = tx
         .query_row(
@@ -439,6 +429,27 @@ fn grant_in(
         params![prefix, doc_type.as_str(), series.fy, lease.last],
     )?;
     Ok(lease)
+}
+
+/// The branch's series of `doc_type` for the financial year of `today`.
+fn branch_series(
+    tx: &Connection,
+    branch: BranchId,
+    doc_type: DocType,
+    today: Date,
+) -> Result<(String, Series)> {
+    let (inv, cn): (String, String) = tx.query_row(
+        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+        [&branch.0[..]],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let prefix = if doc_type == DocType::TaxInvoice {
+        inv
+    } else {
+        cn
+    };
+    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    Ok((prefix, series))
 }
 
 /// The item as it stands, if it is `branch`'s own (not the shared
@@ -511,17 +522,7 @@ fn lease_allowed(
             ),
         ));
     }
-    let (inv, cn): (String, String) = tx.query_row(
-        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
-        [&branch.0[..]],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let prefix = if doc_type == DocType::TaxInvoice {
-        inv
-    } else {
-        cn
-    };
-    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
     let leases: Vec<Lease> = tx
         .prepare_cached("SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
         .query_map(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| {
