@@ -621,6 +621,8 @@ struct StubHub {
     /// The stub's clock runs this far ahead of the machine's.
     ahead_ms: u64,
     pushes: Arc<std::sync::atomic::AtomicU64>,
+    /// Answer every pushed op "waiting" (a gap in its past at the hub).
+    hold: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn http_date(ms: u64) -> String {
@@ -701,10 +703,13 @@ async fn stub_handler(
             .map(|w| {
                 let op = sync_core::op::Op::decode(&hex::decode(w).unwrap()).unwrap();
                 let refuse = op.body.kind() == "job_text_edited";
+                let hold = st.hold.load(std::sync::atomic::Ordering::Relaxed);
                 protocol::OpVerdict {
                     device: op.id.device,
                     seq: op.id.seq,
-                    verdict: if refuse {
+                    verdict: if hold {
+                        protocol::Verdict::Waiting
+                    } else if refuse {
                         protocol::Verdict::Rejected
                     } else {
                         protocol::Verdict::Accepted
@@ -772,6 +777,7 @@ async fn hub_refusals_need_attention_and_its_clock_calibrates_ours() {
     let stub = StubHub {
         ahead_ms: 10 * 60 * 1000,
         pushes: Default::default(),
+        hold: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = format!("http://{}", listener.local_addr().unwrap());
@@ -829,6 +835,28 @@ async fn hub_refusals_need_attention_and_its_clock_calibrates_ours() {
     // The texts are still there on the laptop: refused, never dropped.
     let d = detail(&b, &shop.owner, job);
     assert_eq!(d["diagnosis"], "Hinge cracked");
+
+    // The hub holds back what it is sent (a gap in its past there): the
+    // sync itself succeeds, but the sync bar must not say "online".
+    stub.hold.store(true, std::sync::atomic::Ordering::Relaxed);
+    {
+        let (b, t) = (b.clone(), shop.technician.clone());
+        bg(move || svc::reveal_password(&b, &t, job, "held").ok()).await;
+    }
+    {
+        let (b, r) = (b.clone(), shop.receptionist.clone());
+        bg(move || svc::open_job(&b, &r, intake("9845012399")).map(|_| ()).ok()).await;
+    }
+    let r = sync::sync_once(&b, &hub).await.unwrap();
+    assert!(r.waiting > 0, "{r:?}");
+    let st = sync::status(&b).unwrap();
+    let hub_peer = st.peers.iter().find(|p| p.url == hub).unwrap();
+    assert!(hub_peer.held > 0 && !hub_peer.online, "{hub_peer:?}");
+    stub.hold.store(false, std::sync::atomic::Ordering::Relaxed);
+    sync::sync_once(&b, &hub).await.unwrap();
+    let st = sync::status(&b).unwrap();
+    let hub_peer = st.peers.iter().find(|p| p.url == hub).unwrap();
+    assert!(hub_peer.held == 0 && hub_peer.online, "{hub_peer:?}");
 
     // A hub that is down: the error is recorded, and the peer shows offline.
     let err = sync::sync_once(&b, "http://127.0.0.1:9").await.unwrap_err();
