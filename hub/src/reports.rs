@@ -92,6 +92,10 @@ pub const REPORTS: &[(&str, &str)] = &[
     ("stock", "Stock per branch, with transfers in transit"),
     ("pending_jobs", "Pending jobs by status and age"),
     ("technicians", "Technician productivity"),
+    (
+        "to_settle",
+        "To settle: refunds due and edits of closed jobs, from work done at once",
+    ),
 ];
 
 /// The report that takes a mobile number (`?mobile=`), not in [`REPORTS`].
@@ -260,6 +264,29 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                         r.avg_turnaround_hours
                             .map(|h| h.to_string())
                             .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "to_settle" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("what", Text),
+                ("reference", Text),
+                ("detail", Text),
+                ("amount", Money),
+            ]);
+            t.rows = store
+                .to_settle()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.branch,
+                        r.kind,
+                        r.reference,
+                        r.detail,
+                        r.amount.map(money).unwrap_or_default(),
                     ]
                 })
                 .collect();

@@ -370,6 +370,25 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
             d.label
         );
     }
+    // The owner sees both on the hub's dashboard, to settle.
+    let http = reqwest::Client::new();
+    let cookie = hub.owner_cookie(&http).await;
+    let table: serde_json::Value = http
+        .get(format!("{}/reports/to_settle.json", hub.url))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = table["rows"].as_array().expect("rows");
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "refund_due" && r[4] == "820" && r[0] == "Jayanagar"),
+        "{table}"
+    );
+    assert!(rows.iter().any(|r| r[1] == "late_edit"), "{table}");
     // And at the hub, received.
     let received: Option<String> = hub
         .store

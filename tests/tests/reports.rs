@@ -239,7 +239,12 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
         let r = get(format!("/reports/{name}.csv")).await;
         assert_eq!(r.status(), 200, "{name}.csv");
         let csv = parse_csv(&r.text().await.unwrap());
-        assert!(csv.len() >= 2, "{name}: no rows from a day's work: {csv:?}");
+        // A day with nobody working at once leaves nothing to settle
+        // (`honest.rs` fills that report).
+        assert!(
+            csv.len() >= 2 || *name == "to_settle",
+            "{name}: no rows from a day's work: {csv:?}"
+        );
         let r = get(format!("/reports/{name}.xlsx")).await;
         assert_eq!(r.status(), 200, "{name}.xlsx");
         assert_eq!(

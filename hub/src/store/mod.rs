@@ -66,6 +66,19 @@ pub struct HsnRow {
     pub igst: Decimal,
 }
 
+/// One thing for a person to settle (see `HubStore::to_settle`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleRow {
+    pub branch: String,
+    /// `refund_due` or `late_edit`.
+    pub kind: String,
+    /// The invoice number or the job number.
+    pub reference: String,
+    pub detail: String,
+    /// The refund due, for an overpaid invoice.
+    pub amount: Option<Decimal>,
+}
+
 /// One document series (GSTR-1 table 13).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeriesRow {
@@ -185,6 +198,9 @@ pub trait HubStore: Send + Sync {
     /// Jobs neither delivered nor cancelled, with the age of the oldest at `now_ms`.
     fn pending_jobs(&self, now_ms: u64) -> Result<Vec<PendingRow>>;
     fn technicians(&self) -> Result<Vec<TechnicianRow>>;
+    /// What honest concurrency left for a person at every branch: refunds
+    /// due on overpaid invoices, edits of jobs closed meanwhile.
+    fn to_settle(&self) -> Result<Vec<SettleRow>>;
     /// Every job, at every branch, of the customers with this (normalized)
     /// mobile number, oldest first.
     fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>>;

@@ -33,7 +33,7 @@ use sync_core::writer::DeviceWriter;
 
 use super::{
     CustomerJobRow, DeviceAuth, EnrollmentCode, GstRow, HsnRow, HubStore, PendingRow, RevenueRow,
-    SeriesRow, StockRow, TechnicianRow,
+    SeriesRow, SettleRow, StockRow, TechnicianRow,
 };
 use crate::error::{HubError, Result};
 
@@ -1266,6 +1266,46 @@ impl HubStore for SqliteHub {
                     igst: v[4],
                 })
                 .collect())
+        })
+    }
+
+    fn to_settle(&self) -> Result<Vec<SettleRow>> {
+        use sync_core::domain::money::format_inr;
+        self.read(|c| {
+            let names: std::collections::HashMap<Vec<u8>, String> = c
+                .prepare_cached("SELECT id, name FROM branches")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            let name = |b: &BranchId| names.get(&b.0[..]).cloned().unwrap_or_default();
+            let mut out = vec![];
+            for o in sqlite_replica::review::overpaid(c)? {
+                out.push(SettleRow {
+                    branch: name(&o.branch),
+                    kind: "refund_due".into(),
+                    reference: o.number,
+                    detail: format!(
+                        "{}paid ₹{} of ₹{}",
+                        if o.cancelled { "cancelled, " } else { "" },
+                        format_inr(o.paid),
+                        format_inr(o.owed)
+                    ),
+                    amount: Some(o.refund_due),
+                });
+            }
+            for e in sqlite_replica::review::late_edits(c)? {
+                out.push(SettleRow {
+                    branch: name(&e.branch),
+                    kind: "late_edit".into(),
+                    reference: e.job_no,
+                    detail: format!(
+                        "{} after the job was {}",
+                        e.kind.replace('_', " "),
+                        e.status
+                    ),
+                    amount: None,
+                });
+            }
+            Ok(out)
         })
     }
 
