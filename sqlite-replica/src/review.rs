@@ -25,6 +25,19 @@ pub struct Overpaid {
     pub cancelled: bool,
 }
 
+impl Overpaid {
+    /// What was paid against what is owed, as a person reads it.
+    pub fn paid_of_owed(&self) -> String {
+        use sync_core::domain::money::format_inr;
+        format!(
+            "{}paid ₹{} of ₹{}",
+            if self.cancelled { "cancelled, " } else { "" },
+            format_inr(self.paid),
+            format_inr(self.owed)
+        )
+    }
+}
+
 /// Invoices paid beyond their total (nothing, once cancelled), oldest first.
 pub fn overpaid(c: &Connection) -> Result<Vec<Overpaid>> {
     let mut stmt = c.prepare_cached(
@@ -89,6 +102,17 @@ pub struct LateEdit {
     pub seq: u64,
     pub kind: String,
     pub at: u64,
+}
+
+impl LateEdit {
+    /// What was done to the job, and what it had become.
+    pub fn what(&self) -> String {
+        format!(
+            "{} after the job was {}",
+            self.kind.replace('_', " "),
+            self.status.replace('_', " ")
+        )
+    }
 }
 
 pub fn late_edits(c: &Connection) -> Result<Vec<LateEdit>> {

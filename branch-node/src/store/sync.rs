@@ -234,11 +234,9 @@ fn settle_items(c: &Connection) -> Result<Vec<AttentionView>> {
             seq: 0,
             kind: "overpaid".into(),
             reason: format!(
-                "{} {}is paid ₹{} of ₹{}: ₹{} to refund or credit",
+                "{} {}: ₹{} to refund or credit",
                 o.number,
-                if o.cancelled { "(cancelled) " } else { "" },
-                format_inr(o.paid),
-                format_inr(o.owed),
+                o.paid_of_owed(),
                 format_inr(o.refund_due)
             ),
             at: 0,
@@ -251,10 +249,9 @@ fn settle_items(c: &Connection) -> Result<Vec<AttentionView>> {
             seq: e.seq,
             kind: "late_edit".into(),
             reason: format!(
-                "job {} was {} when this {} was made on another device: review it",
+                "job {}: {}, made on another device: review it",
                 e.job_no,
-                e.status.replace('_', " "),
-                e.kind.replace('_', " ")
+                e.what()
             ),
             at: e.at,
             resolved: false,

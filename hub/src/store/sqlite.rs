@@ -1270,7 +1270,6 @@ impl HubStore for SqliteHub {
     }
 
     fn to_settle(&self) -> Result<Vec<SettleRow>> {
-        use sync_core::domain::money::format_inr;
         self.read(|c| {
             let names: std::collections::HashMap<Vec<u8>, String> = c
                 .prepare_cached("SELECT id, name FROM branches")?
@@ -1282,13 +1281,8 @@ impl HubStore for SqliteHub {
                 out.push(SettleRow {
                     branch: name(&o.branch),
                     kind: "refund_due".into(),
+                    detail: o.paid_of_owed(),
                     reference: o.number,
-                    detail: format!(
-                        "{}paid ₹{} of ₹{}",
-                        if o.cancelled { "cancelled, " } else { "" },
-                        format_inr(o.paid),
-                        format_inr(o.owed)
-                    ),
                     amount: Some(o.refund_due),
                 });
             }
@@ -1296,12 +1290,8 @@ impl HubStore for SqliteHub {
                 out.push(SettleRow {
                     branch: name(&e.branch),
                     kind: "late_edit".into(),
+                    detail: e.what(),
                     reference: e.job_no,
-                    detail: format!(
-                        "{} after the job was {}",
-                        e.kind.replace('_', " "),
-                        e.status
-                    ),
                     amount: None,
                 });
             }
