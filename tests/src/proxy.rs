@@ -44,6 +44,8 @@ pub struct FaultRates {
     pub drop_response: u8,
     pub cut_response: u8,
     pub duplicate: u8,
+    /// The longest delay, in milliseconds.
+    pub delay_ms: u64,
 }
 
 impl FaultRates {
@@ -53,6 +55,7 @@ impl FaultRates {
         drop_response: 0,
         cut_response: 0,
         duplicate: 0,
+        delay_ms: 0,
     };
     /// A bad day: about half the exchanges go wrong somehow.
     pub const BAD_DAY: FaultRates = FaultRates {
@@ -61,6 +64,7 @@ impl FaultRates {
         drop_response: 10,
         cut_response: 10,
         duplicate: 10,
+        delay_ms: 320,
     };
 }
 
@@ -77,7 +81,7 @@ pub struct FaultCounts {
 }
 
 struct Shared {
-    upstream: String,
+    upstream: Mutex<String>,
     online: AtomicBool,
     rates: Mutex<FaultRates>,
     rng: Mutex<u64>,
@@ -104,7 +108,7 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let url = format!("http://{}", listener.local_addr().expect("proxy addr"));
         let shared = Arc::new(Shared {
-            upstream: upstream.trim_start_matches("http://").to_string(),
+            upstream: Mutex::new(upstream.trim_start_matches("http://").to_string()),
             online: AtomicBool::new(true),
             rates: Mutex::new(FaultRates::NONE),
             rng: Mutex::new(seed.max(1)),
@@ -137,12 +141,23 @@ impl FaultProxy {
         *self.shared.rates.lock().expect("rates") = rates;
     }
 
+    /// Point the link at a new address (`host:port`): the far end restarted
+    /// elsewhere, the address its clients know stays.
+    pub fn set_upstream(&self, upstream: &str) {
+        *self.shared.upstream.lock().expect("upstream") =
+            upstream.trim_start_matches("http://").to_string();
+    }
+
     pub fn counts(&self) -> &FaultCounts {
         &self.shared.counts
     }
 }
 
 impl Shared {
+    fn upstream(&self) -> String {
+        self.upstream.lock().expect("upstream").clone()
+    }
+
     fn roll(&self) -> Fault {
         let r = *self.rates.lock().expect("rates");
         let (pct, extra) = {
@@ -152,11 +167,11 @@ impl Shared {
             *x ^= *x << 25;
             *x ^= *x >> 27;
             let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            ((v % 100) as u8, (v >> 32) % 300)
+            ((v % 100) as u8, (v >> 32) % r.delay_ms.max(1))
         };
         let mut edge = 0u8;
         for (rate, fault) in [
-            (r.delay, Fault::Delay(20 + extra)),
+            (r.delay, Fault::Delay(extra.max(r.delay_ms / 16))),
             (r.drop_request, Fault::DropRequest),
             (r.drop_response, Fault::DropResponse),
             (r.cut_response, Fault::CutResponse),
@@ -188,12 +203,12 @@ async fn handle(mut client: TcpStream, s: Arc<Shared>) {
         let answer = match fault {
             Fault::Pass => {
                 c.pass.fetch_add(1, Ordering::Relaxed);
-                forward(&s.upstream, &request).await
+                forward(&s.upstream(), &request).await
             }
             Fault::Delay(ms) => {
                 c.delay.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                forward(&s.upstream, &request).await
+                forward(&s.upstream(), &request).await
             }
             Fault::DropRequest => {
                 c.drop_request.fetch_add(1, Ordering::Relaxed);
@@ -201,12 +216,12 @@ async fn handle(mut client: TcpStream, s: Arc<Shared>) {
             }
             Fault::DropResponse => {
                 c.drop_response.fetch_add(1, Ordering::Relaxed);
-                let _ = forward(&s.upstream, &request).await;
+                let _ = forward(&s.upstream(), &request).await;
                 return;
             }
             Fault::CutResponse => {
                 c.cut_response.fetch_add(1, Ordering::Relaxed);
-                if let Some(a) = forward(&s.upstream, &request).await {
+                if let Some(a) = forward(&s.upstream(), &request).await {
                     let _ = client.write_all(&a[..a.len() / 2]).await;
                     let _ = client.flush().await;
                 }
@@ -214,8 +229,8 @@ async fn handle(mut client: TcpStream, s: Arc<Shared>) {
             }
             Fault::Duplicate => {
                 c.duplicate.fetch_add(1, Ordering::Relaxed);
-                let _ = forward(&s.upstream, &request).await;
-                forward(&s.upstream, &request).await
+                let _ = forward(&s.upstream(), &request).await;
+                forward(&s.upstream(), &request).await
             }
         };
         let Some(answer) = answer else {

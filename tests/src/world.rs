@@ -60,7 +60,35 @@ pub struct Hub {
     /// The shared catalogue: SKU → item id.
     pub items: HashMap<&'static str, RecordId>,
     pub owner: UserId,
+    rate_per_sec: u32,
+    tls: Option<Arc<hub::tls::ServerConfig>>,
     _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serve `store` on a fresh loopback port: (url, addr, the stop switch).
+async fn serve_hub(
+    store: Arc<SqliteHub>,
+    rate_per_sec: u32,
+    tls: Option<Arc<hub::tls::ServerConfig>>,
+) -> (String, String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind hub");
+    let addr = listener.local_addr().expect("hub addr").to_string();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let state = hub::server::AppState::with_rate(store, rate_per_sec);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = rx.await;
+        };
+        match tls {
+            Some(tls) => hub::server::serve_tls(listener, tls, state, stop).await,
+            None => hub::server::serve(listener, state, stop).await,
+        }
+        .expect("hub server");
+    });
+    (format!("{scheme}://{addr}"), addr, tx)
 }
 
 /// One catalogue line: (SKU, name, HSN/SAC, GST %, price, cost, reorder level, service).
@@ -225,32 +253,33 @@ impl Hub {
             (Arc::new(hub), branches, items, owner)
         })
         .await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind hub");
-        let addr = listener.local_addr().expect("hub addr").to_string();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = hub::server::AppState::with_rate(store.clone(), rate_per_sec);
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            match tls {
-                Some(tls) => hub::server::serve_tls(listener, tls, state, stop).await,
-                None => hub::server::serve(listener, state, stop).await,
-            }
-            .expect("hub server");
-        });
+        let (url, addr, stop) = serve_hub(store.clone(), rate_per_sec, tls.clone()).await;
         Hub {
             store,
-            url: format!("{scheme}://{addr}"),
+            url,
             addr,
             branches,
             items,
             owner,
-            _stop: tx,
+            rate_per_sec,
+            tls,
+            _stop: stop,
         }
+    }
+
+    /// Stop the hub and start it again from its file, on a new port (a
+    /// proxy before it follows with `set_upstream`): what it held only in
+    /// memory (replay guard, rate limits, sessions) is gone, as after a
+    /// power cut.
+    pub async fn restart(&mut self) {
+        let (tx, _) = tokio::sync::oneshot::channel();
+        drop(std::mem::replace(&mut self._stop, tx));
+        let db = self.store.db.clone();
+        let store = bg(move || SqliteHub::open(&db, Some(PASSPHRASE)).expect("hub reopens")).await;
+        self.store = Arc::new(store);
+        let (url, addr, stop) =
+            serve_hub(self.store.clone(), self.rate_per_sec, self.tls.clone()).await;
+        (self.url, self.addr, self._stop) = (url, addr, stop);
     }
 
     /// Log the owner in to the dashboard (name and PIN, as a browser does):
@@ -345,6 +374,17 @@ impl Device {
 
     pub fn id(&self) -> DeviceId {
         self.node.device
+    }
+
+    /// Stop the device and open it again from its file, serving on a new
+    /// port: its writer, clocks and sessions start from what is on disk.
+    pub async fn restart(&mut self) {
+        let (tx, _) = tokio::sync::oneshot::channel();
+        drop(std::mem::replace(&mut self._stop, tx));
+        let db = self.db.clone();
+        let node = bg(move || Node::open(&db).expect("device reopens")).await;
+        let label = self.label.clone();
+        *self = Device::serve(&label, Arc::new(node), self.db.clone()).await;
     }
 
     /// Log `role` of `branch` in on this device (the PIN check is real).
