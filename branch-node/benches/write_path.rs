@@ -81,10 +81,13 @@ fn intake(id: sync_core::ids::RecordId, customer: sync_core::ids::RecordId, i: u
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test` runs this once, tiny,
+    // so the bench cannot rot between measurements.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("WRITE_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
+        .unwrap_or(if smoke { 20 } else { 3000 });
     let dir = tempfile::tempdir().unwrap();
 
     // --- engine

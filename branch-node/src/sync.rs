@@ -264,6 +264,10 @@ pub fn receive_batch(
                 reason,
             });
         }
+        if out.iter().any(|i| i.result == Ok(Outcome::Overruled)) {
+            // Before `after`: a digest taken there speaks of the rebuilt state.
+            sqlite_replica::overrule::rebuild(&tx)?;
+        }
         after(&tx, &out)?;
         tx.commit()?;
     }
@@ -422,7 +426,8 @@ pub fn serve_push(node: &Node, req: &PushRequest) -> Result<PushResponse> {
                     (Verdict::Rejected, Some("ops: is not hex".to_string()))
                 }
                 Ok(Outcome::Applied) => (Verdict::Accepted, None),
-                Ok(Outcome::Duplicate) => (Verdict::Duplicate, None),
+                // (Overruled comes only with the hub's verdict, never here.)
+                Ok(Outcome::Duplicate | Outcome::Overruled) => (Verdict::Duplicate, None),
                 // Its past arrived later in this same batch.
                 Ok(Outcome::Waiting) if later.contains(&id) => (Verdict::Accepted, None),
                 Ok(Outcome::Waiting) => (Verdict::Waiting, None),
@@ -1126,7 +1131,9 @@ fn apply_page(node: &Node, peer: &str, resp: PullResponse, check: Check) -> Resu
     stats.digest_agrees = agrees;
     for r in got {
         match r.result {
-            Ok(Outcome::Applied | Outcome::RecordedRejected) => stats.applied += 1,
+            Ok(Outcome::Applied | Outcome::RecordedRejected | Outcome::Overruled) => {
+                stats.applied += 1
+            }
             Ok(Outcome::Duplicate) => stats.duplicates += 1,
             Ok(Outcome::Waiting) => stats.waiting += 1,
             Ok(Outcome::Refused) => stats.errors.push(format!(

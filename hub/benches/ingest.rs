@@ -59,7 +59,7 @@ fn setup(path: &std::path::Path, n: usize) -> Setup {
             let key = DeviceKey::from_seed([i as u8 + 10; 32]);
             let id = DeviceId([i as u8 + 10; 16]);
             let code = hub
-                .create_enrollment(branch, "bench", i == 0, now_ms())
+                .create_enrollment_with(branch, "bench", i == 0, Some(Role::Manager), now_ms())
                 .unwrap();
             hub.redeem(
                 &EnrollRequest {
@@ -156,10 +156,13 @@ fn ingest(s: &Setup, at_once: bool) -> f64 {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test` runs this once, tiny,
+    // so the bench cannot rot between measurements.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("INGEST_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+        .unwrap_or(if smoke { 100 } else { 20_000 });
     let dir = tempfile::tempdir().unwrap();
     let one = setup(&dir.path().join("hub.sqlite"), n);
     let at_once = setup(&dir.path().join("hub-at-once.sqlite"), n);

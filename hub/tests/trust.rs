@@ -131,3 +131,55 @@ fn cli_branch(cli: &SqliteHub) -> sync_core::ids::BranchId {
     .map(|b| sync_core::ids::BranchId(b.try_into().unwrap()))
     .unwrap()
 }
+
+/// A device that signs two different ops at one place of its chain has its
+/// key in hostile hands: the hub refuses the second as a fork and revokes
+/// the device. A copy at a known place whose signature fails proves nothing:
+/// it is refused, and revokes no one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_signs_two_ops_at_one_place_is_revoked() {
+    let h = start().await;
+    let counter = Dev::enroll(&h, h.a, true).await;
+    let mut laptop = Dev::enroll_with(&h, h.a, false, Some(Role::Manager)).await;
+    let rec = h.users["rec_a"];
+    let first = laptop.make(rec, customer(1));
+    let (st, v) = laptop.push(std::slice::from_ref(&first)).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["results"][0]["verdict"], "accepted", "{v}");
+    // The laptop's key, made to sign again at the place it just used.
+    let mut again = |body: OpBody| {
+        laptop.w.state.seq = first.id.seq - 1;
+        laptop.w.state.prev = first.prev;
+        laptop
+            .w
+            .make(
+                rec,
+                h.a,
+                body,
+                &Default::default(),
+                hub::store::sqlite::now_ms(),
+            )
+            .unwrap()
+    };
+    // A copy at that place whose signature fails, relayed by the counter.
+    let mut junk = again(customer(2));
+    junk.sig = [7; 64];
+    let second = again(customer(3));
+    let (_, v) = counter.push(&[junk]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected", "{v}");
+    assert!(
+        !h.hub.device_auth(laptop.id).unwrap().unwrap().revoked,
+        "a bad signature revoked a device"
+    );
+    // Another op, truly signed, at the same place: the device signed two.
+    let (_, v) = counter.push(&[second]).await;
+    assert_eq!(v["results"][0]["verdict"], "rejected", "{v}");
+    let reason = v["results"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("fork"), "{reason}");
+    assert!(
+        h.hub.device_auth(laptop.id).unwrap().unwrap().revoked,
+        "the device that signed two ops at one place is revoked"
+    );
+    let (st, _) = laptop.push(std::slice::from_ref(&first)).await;
+    assert_eq!(st, 403, "a revoked device may not sync");
+}

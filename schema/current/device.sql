@@ -330,6 +330,13 @@ CREATE TABLE job_edits (
     kind         TEXT    NOT NULL,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
+CREATE TABLE overruled_ops (
+    device BLOB    NOT NULL,
+    seq    INTEGER NOT NULL,
+    reason TEXT    NOT NULL,
+    at     INTEGER NOT NULL,
+    PRIMARY KEY (device, seq)
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

@@ -69,6 +69,11 @@ const DEVICE: &[Migration] = &[
         name: "device/0002_peer_held",
         sql: include_str!("../migrations/device/0002_peer_held.sql"),
     },
+    Migration {
+        version: 5,
+        name: "common/0003_overruled_ops",
+        sql: include_str!("../migrations/common/0003_overruled_ops.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -91,6 +96,11 @@ const HUB: &[Migration] = &[
         version: 4,
         name: "hub/0002_enrollment_ceiling",
         sql: include_str!("../migrations/hub/0002_enrollment_ceiling.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "common/0003_overruled_ops",
+        sql: include_str!("../migrations/common/0003_overruled_ops.sql"),
     },
 ];
 

@@ -434,9 +434,41 @@ fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
     Ok(())
 }
 
-/// Materialize `op` (already in the log) into the tables.
+/// Materialize `op` (already in the log) into the tables, and enter it in
+/// the audit log.
 pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
     audit(c, op)?;
+    project(c, op)
+}
+
+/// The tables [`project`] writes: everything materialized but the audit log
+/// (append-only), which [`crate::overrule::rebuild`] clears and projects
+/// again.
+pub const PROJECTED: &[&str] = &[
+    "branches",
+    "users",
+    "devices",
+    "customers",
+    "jobs",
+    "status_changes",
+    "job_texts",
+    "estimate_lines",
+    "field_versions",
+    "items",
+    "stock_balances",
+    "stock_movements",
+    "transfers",
+    "documents",
+    "document_lines",
+    "payments",
+    "leases",
+    "record_origins",
+    "job_edits",
+    "password_reads",
+];
+
+/// Write what `op` says into the tables (every table but the audit log).
+pub fn project(c: &Connection, op: &Op) -> Result<()> {
     job_edit(c, op)?;
     let at = op.hlc.wall_ms;
     let b = &op.branch.0;

@@ -83,7 +83,9 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
     (
         "audit",
-        "SELECT device, seq, at, author, kind, record FROM audit WHERE branch = ?1 ORDER BY device, seq",
+        "SELECT a.device, a.seq, a.at, a.author, a.kind, a.record FROM audit a WHERE a.branch = ?1
+           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = a.device AND x.seq = a.seq)
+         ORDER BY a.device, a.seq",
     ),
     (
         "job_edits",
@@ -91,7 +93,9 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
     (
         "accepted_ops",
-        "SELECT device, seq, hash FROM ops WHERE branch = ?1 AND rejected IS NULL ORDER BY device, seq",
+        "SELECT o.device, o.seq, o.hash FROM ops o WHERE o.branch = ?1 AND o.rejected IS NULL
+           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)
+         ORDER BY o.device, o.seq",
     ),
 ];
 

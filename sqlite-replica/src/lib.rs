@@ -10,10 +10,13 @@
 //! - [`review`]: what honest concurrency leaves for a person (overpaid
 //!   invoices, edits of closed jobs).
 //! - [`digest`]: a hash of the state a device and the hub both hold.
+//! - [`overrule`]: the hub's refusal of an op already applied here (a LAN
+//!   peer passed it on first), and the rebuild of the tables without it.
 
 pub mod apply;
 pub mod ctx;
 pub mod digest;
+pub mod overrule;
 pub mod receive;
 pub mod review;
 

@@ -31,6 +31,10 @@ pub enum Outcome {
     /// Refused by the rule book on receipt from a LAN peer: not taken, not
     /// stored. If the hub refuses it too, its copy comes with that mark.
     Refused,
+    /// Applied here before (a LAN peer passed it on), now refused by the
+    /// hub: marked overruled; the caller rebuilds the tables
+    /// ([`crate::overrule::rebuild`]) once its batch is done.
+    Overruled,
 }
 
 /// How to treat the rule book on receipt.
@@ -143,7 +147,7 @@ pub fn receive_op(
     let hash = hash_wire(wire);
     let head = crate::chain_head(c, op.id.device)?;
     if op.id.seq <= head.seq {
-        return match chain::check(head, &op, hash, |s| {
+        let fit = chain::check(head, &op, hash, |s| {
             hash_at(
                 c,
                 OpId {
@@ -151,13 +155,52 @@ pub fn receive_op(
                     seq: s,
                 },
             )
-        })? {
-            Fit::Duplicate => Ok(Received {
-                id: op.id,
-                outcome: Outcome::Duplicate,
-                reason: None,
-                unblocked: vec![],
-            }),
+        });
+        let fit = match fit {
+            // The hub holds another op of this device at this place, as
+            // signed as ours: the device signed two (its key is in hostile
+            // hands; the hub revokes it). The hub's chain is the one that
+            // counts: ours is overruled (see `overrule`).
+            Err(sync_core::CoreError::ChainFork { device, seq })
+                if check == Check::Trust
+                    && op.verify(&key_of(c, genesis, device)?).is_ok()
+                    && crate::overrule::is_applied(c, op.id)? =>
+            {
+                let why = format!(
+                    "fork: the hub holds another operation of device {device} at seq {seq}; the device signed two"
+                );
+                crate::overrule::mark(c, op.id, &why, op.hlc.wall_ms)?;
+                return Ok(Received {
+                    id: op.id,
+                    outcome: Outcome::Overruled,
+                    reason: Some(why),
+                    unblocked: vec![],
+                });
+            }
+            other => other?,
+        };
+        return match fit {
+            Fit::Duplicate => {
+                // The hub's copy says it refused what a peer gave us first:
+                // the hub's word stands (see `overrule`).
+                if let (Some(r), Check::Trust) = (rejected, check)
+                    && crate::overrule::is_applied(c, op.id)?
+                {
+                    crate::overrule::mark(c, op.id, r, op.hlc.wall_ms)?;
+                    return Ok(Received {
+                        id: op.id,
+                        outcome: Outcome::Overruled,
+                        reason: Some(r.to_string()),
+                        unblocked: vec![],
+                    });
+                }
+                Ok(Received {
+                    id: op.id,
+                    outcome: Outcome::Duplicate,
+                    reason: None,
+                    unblocked: vec![],
+                })
+            }
             Fit::Next => unreachable!("at or below the head"),
         };
     }

@@ -232,3 +232,69 @@ fn the_sqlite_replica_matches_the_reference_with_refused_ops() {
     }
     assert!(forged_refused > 0, "no forgery was ever made and refused");
 }
+
+/// A device that took every op of the day from LAN peers before the hub
+/// judged any (the worst case: forgeries, and what was built on them,
+/// included), then pulls the hub's log with its verdicts, ends in the hub's
+/// state: each op the hub refused is overruled and the tables rebuilt
+/// without it. Returns how many ops were overruled.
+fn overruled_device_ends_as_the_hub(seed: u64) -> usize {
+    let (w, feed) = day(seed);
+    let genesis = w.org.genesis.clone();
+    let mut hub = Connection::open_in_memory().unwrap();
+    schema::migrate(&mut hub, schema::Target::Hub).unwrap();
+    for op in &feed {
+        let wire = op.encode().unwrap();
+        receive::receive_op(&hub, &genesis, op.clone(), &wire, None, Check::Rules, false).unwrap();
+    }
+    let mut dev = Connection::open_in_memory().unwrap();
+    schema::migrate(&mut dev, schema::Target::Device).unwrap();
+    // Its own order: the feed backwards (each op waits for its past).
+    for op in feed.iter().rev() {
+        let wire = op.encode().unwrap();
+        receive::receive_op(&dev, &genesis, op.clone(), &wire, None, Check::Trust, false).unwrap();
+    }
+    let log: Vec<(Vec<u8>, Option<String>)> = hub
+        .prepare("SELECT wire, rejected FROM ops ORDER BY lsn")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut overruled = 0;
+    for (wire, mark) in &log {
+        let r = receive::receive(&dev, &genesis, wire, mark.as_deref(), Check::Trust).unwrap();
+        if r.outcome == receive::Outcome::Overruled {
+            overruled += 1;
+        }
+    }
+    if overruled > 0 {
+        sqlite_replica::overrule::rebuild(&dev).unwrap();
+    }
+    let b = &w.org.branch.0;
+    let (h, d) = (
+        sqlite_replica::digest::branch_rows(&hub, b).unwrap(),
+        sqlite_replica::digest::branch_rows(&dev, b).unwrap(),
+    );
+    for (t, rows) in &h {
+        assert_eq!(
+            rows, &d[t],
+            "seed {seed}: {t} differs after the hub's verdicts"
+        );
+    }
+    overruled
+}
+
+#[test]
+fn what_the_hub_refuses_every_replica_ends_without() {
+    if let Some(seed) = std::env::var("DIFF_SEED").ok().and_then(|s| s.parse().ok()) {
+        overruled_device_ends_as_the_hub(seed);
+        return;
+    }
+    let cases: u64 = std::env::var("DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let overruled: usize = (1..=cases).map(overruled_device_ends_as_the_hub).sum();
+    assert!(overruled > 0, "no op was ever overruled");
+}

@@ -27,7 +27,8 @@ pub struct OutOp {
 /// `(device, seq)` index, so the cost follows what is unsent, not the log.
 pub fn unacked(c: &Connection, peer: &str, limit: u32) -> Result<Vec<OutOp>> {
     let mut stmt = c.prepare_cached(
-        "SELECT o.lsn, o.device, o.seq, o.kind, o.wire, o.rejected IS NOT NULL
+        "SELECT o.lsn, o.device, o.seq, o.kind, o.wire,
+                o.rejected IS NOT NULL OR EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)
          FROM chain_heads h
          LEFT JOIN peer_acks a ON a.peer = ?1 AND a.device = h.device
          CROSS JOIN ops o
@@ -288,7 +289,9 @@ pub type LogEntry = (u64, Vec<u8>, Option<String>);
 /// Log entries after `cursor`, in order.
 pub fn ops_after(c: &Connection, cursor: u64, limit: u32) -> Result<Vec<LogEntry>> {
     let mut stmt = c.prepare_cached(
-        "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 ORDER BY lsn LIMIT ?2",
+        "SELECT o.lsn, o.wire, coalesce(o.rejected, x.reason) FROM ops o
+           LEFT JOIN overruled_ops x ON x.device = o.device AND x.seq = o.seq
+          WHERE o.lsn > ?1 ORDER BY o.lsn LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![cursor, limit], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlite_replica::ctx::TxCtx;
 use sqlite_replica::receive::{self, Check, Outcome};
-use sqlite_replica::{apply, to16, to32};
+use sqlite_replica::{ReplicaError, apply, to16, to32};
+use sync_core::CoreError;
 use sync_core::body::{Branch, Lease, OpBody, User};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::{DocType, Series};
@@ -688,6 +689,7 @@ impl HubStore for SqliteHub {
             .optional()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(wires.len());
+        let mut forked: Vec<(DeviceId, u64)> = vec![];
         for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
             let op = match decoded {
                 Ok(op) => op,
@@ -718,28 +720,12 @@ impl HubStore for SqliteHub {
                 });
                 continue;
             }
-            let revoked: Option<bool> = tx
-                .prepare_cached("SELECT revoked FROM devices WHERE id = ?1")?
-                .query_row([&device.0[..]], |r| r.get(0))
-                .optional()?;
-            if revoked == Some(true) {
-                // Ops made before the revocation that the hub already holds are
-                // duplicates; anything new from a revoked device is refused.
-                let have: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM ops WHERE device = ?1 AND seq = ?2)",
-                    params![&device.0[..], seq],
-                    |r| r.get(0),
-                )?;
-                if !have {
-                    out.push(OpVerdict {
-                        device,
-                        seq,
-                        verdict: Verdict::Rejected,
-                        reason: Some(format!("device: {device} has been revoked")),
-                    });
-                    continue;
-                }
-            }
+            // A revoked device's new ops go on to the rule book, which refuses
+            // them (`rules::actor`) and records the refusal in the chain: a
+            // device that a LAN peer gave one to before the revocation
+            // reached it learns the hub's verdict on its next pull
+            // (`sqlite_replica::overrule`). What the hub already holds stays
+            // a duplicate.
             // What the other branch of a transfer must be told, in its own
             // chain (it cannot see this one): (branch, announcement).
             let announce = match &op.body {
@@ -783,7 +769,8 @@ impl HubStore for SqliteHub {
                 Ok(r) => {
                     let (verdict, reason) = match r.outcome {
                         Outcome::Applied => (Verdict::Accepted, None),
-                        Outcome::Duplicate => (Verdict::Duplicate, None),
+                        // Overruled: only on a device, from the hub's verdict.
+                        Outcome::Duplicate | Outcome::Overruled => (Verdict::Duplicate, None),
                         Outcome::Waiting => (Verdict::Waiting, None),
                         Outcome::RecordedRejected | Outcome::Refused => {
                             (Verdict::Rejected, r.reason.clone())
@@ -809,15 +796,42 @@ impl HubStore for SqliteHub {
                         reason,
                     });
                 }
-                Err(e) => out.push(OpVerdict {
-                    device,
-                    seq,
-                    verdict: Verdict::Rejected,
-                    reason: Some(e.to_string()),
-                }),
+                Err(e) => {
+                    // Two different ops, both signed by the device, at one
+                    // place of its chain: proof that its key is in hostile
+                    // hands (an honest device never signs twice at one seq).
+                    // Revoked once the batch is stored; a fork whose
+                    // signature fails proves nothing and revokes nothing.
+                    if let ReplicaError::Rule(CoreError::ChainFork { .. }) = &e
+                        && (verified[i]
+                            || Op::decode(wire).is_ok_and(|op| {
+                                receive::key_of(&tx, genesis, device)
+                                    .is_ok_and(|k| op.verify(&k).is_ok())
+                            }))
+                    {
+                        forked.push((device, seq));
+                    }
+                    out.push(OpVerdict {
+                        device,
+                        seq,
+                        verdict: Verdict::Rejected,
+                        reason: Some(e.to_string()),
+                    })
+                }
             }
         }
         tx.commit()?;
+        drop(g);
+        forked.dedup_by_key(|f| f.0);
+        for (device, seq) in forked {
+            let revoked = self.device_auth(device)?.is_none_or(|a| a.revoked);
+            if !revoked && device != self.genesis().hub_device {
+                self.revoke(
+                    device,
+                    &format!("equivocation: it signed two different operations at seq {seq}"),
+                )?;
+            }
+        }
         Ok(out)
     }
 

@@ -62,6 +62,11 @@ pub struct Tally {
     pub steps: BTreeMap<&'static str, (u64, u64)>,
     pub overpaid: u64,
     pub forged: u64,
+    /// A technician's ordinary work, signed after the laptop was revoked.
+    pub after_revocation: u64,
+    pub overruled: u64,
+    /// The thief signed two ops at one place; the hub revoked it for that.
+    pub forks: u64,
     pub faults: u64,
     pub ops: u64,
 }
@@ -75,6 +80,9 @@ impl Tally {
         }
         self.overpaid += o.overpaid;
         self.forged += o.forged;
+        self.after_revocation += o.after_revocation;
+        self.overruled += o.overruled;
+        self.forks += o.forks;
         self.faults += o.faults;
         self.ops += o.ops;
     }
@@ -102,7 +110,10 @@ pub struct Day {
     pub jobs: [Vec<(RecordId, String)>; 2],
     pub invoices: [Vec<RecordId>; 2],
     pub transfers: Vec<RecordId>,
-    /// (device, seq, hash) of every op the thief forged.
+    /// The owner has revoked the stolen laptop at the hub.
+    pub revoked: bool,
+    /// (device, seq, hash) of every op the thief forged, and of its
+    /// ordinary work once revoked: none may be applied anywhere at the end.
     pub forged: Vec<(DeviceId, u64, Vec<u8>)>,
     /// What happened, for the failure message.
     pub story: Vec<String>,
@@ -197,14 +208,9 @@ impl Day {
         // The thief's laptop was enrolled honestly, then stolen.
         let stolen = hub.enroll(&root, 0, "stolen laptop", false, &hub.url).await;
         let keys = KeyFile::load(&stolen.db).unwrap();
-        let seen = stolen
-            .node
-            .read(|c| Ok(sqlite_replica::applied(c)?))
-            .unwrap();
         let thief = Thief {
             device: stolen.id(),
             seed: keys.device_seed().unwrap(),
-            seen,
             time: 0,
         };
         let to_desk =
@@ -245,6 +251,7 @@ impl Day {
             invoices: [vec![], vec![]],
             transfers: vec![],
             forged: vec![],
+            revoked: false,
             story: vec![],
             made: 0,
             _dir: dir,

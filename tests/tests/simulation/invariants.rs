@@ -30,7 +30,8 @@ impl Day {
             for (dev, seq, hash) in &self.forged {
                 let applied: u64 = c
                     .query_row(
-                        "SELECT count(*) FROM ops WHERE device = ?1 AND seq = ?2 AND hash = ?3 AND rejected IS NULL",
+                        "SELECT count(*) FROM ops o WHERE device = ?1 AND seq = ?2 AND hash = ?3 AND rejected IS NULL
+                           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)",
                         rusqlite::params![&dev.0[..], seq, hash],
                         |r| r.get(0),
                     )
@@ -46,6 +47,39 @@ impl Day {
                 check::branch_rows(&h, branch),
                 check::branch_rows(c, branch),
             );
+            if std::env::var("SIM_DEBUG").is_ok()
+                && check::first_difference(&at_hub, &here).is_some()
+            {
+                let dump = |c: &rusqlite::Connection, what: &str| {
+                    let mut st = c.prepare("SELECT seq, kind, rejected, lsn FROM ops WHERE device = ?1 ORDER BY seq").unwrap();
+                    let rows: Vec<(u64, String, Option<String>, u64)> = st
+                        .query_map([&self.thief.device.0[..]], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    eprintln!("{what} ops of the thief: {rows:?}");
+                };
+                dump(&h, "hub");
+                dump(c, "device");
+                let mut st = h
+                    .prepare("SELECT seq, reason FROM rejected_ops WHERE device = ?1")
+                    .unwrap();
+                let rows: Vec<(u64, String)> = st
+                    .query_map([&self.thief.device.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                eprintln!("hub rejected_ops: {rows:?}");
+                let mut st = h.prepare("SELECT device, seq FROM pending_ops").unwrap();
+                let rows: Vec<(Vec<u8>, u64)> = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                eprintln!("hub pending: {rows:?}");
+            }
             assert_eq!(
                 check::first_difference(&at_hub, &here),
                 None,
@@ -101,6 +135,20 @@ impl Day {
         }
 
         // Overpaid invoices flagged everywhere they are kept.
+        for c in &files {
+            self.tally.overruled += c
+                .query_row("SELECT count(*) FROM overruled_ops", [], |r| {
+                    r.get::<_, u64>(0)
+                })
+                .unwrap();
+        }
+        self.tally.forks += h
+            .query_row(
+                "SELECT count(*) FROM devices WHERE revoked_reason LIKE 'equivocation%'",
+                [],
+                |r| r.get::<_, u64>(0),
+            )
+            .unwrap();
         let overpaid = overpaid(&h);
         self.tally.overpaid = overpaid.len() as u64;
         self.tally.ops = check::op_ids(&h).len() as u64;

@@ -93,7 +93,11 @@ async fn the_whole_business_holds_its_invariants_under_any_seed() {
         }
         assert!(total.steps.len() >= 12, "{total:#?}");
         assert!(
-            total.overpaid > 0 && total.forged > 0 && total.faults > 0,
+            total.overpaid > 0
+                && total.forged > 0
+                && total.after_revocation > 0
+                && total.overruled > 0
+                && total.faults > 0,
             "{total:#?}"
         );
     }

@@ -2,7 +2,7 @@
 
 use branch_node::{billing as bill, inventory as inv, services as svc, sync};
 use e2e_tests::proxy::FaultRates;
-use e2e_tests::world::dec;
+use e2e_tests::world::{bg, dec};
 use rust_decimal::Decimal;
 use sync_core::body::{PaymentMode, TextField};
 use sync_core::domain::lifecycle::{JobStatus, next_steps};
@@ -315,6 +315,13 @@ impl Day {
                 for l in &self.links {
                     l.set_upstream(&self.hub.addr);
                 }
+            }
+            96 if !self.revoked && self.made > 10 => {
+                self.story
+                    .push(format!("{i}: the owner revokes the stolen laptop"));
+                self.revoked = true;
+                let (hub, thief) = (self.hub.store.clone(), self.thief.device);
+                bg(move || hub::store::HubStore::revoke(&*hub, thief, "stolen").unwrap()).await;
             }
             _ => self.forge(i).await,
         }

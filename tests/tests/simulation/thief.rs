@@ -23,27 +23,37 @@ use super::day::*;
 pub struct Thief {
     pub device: DeviceId,
     pub seed: [u8; 32],
-    pub seen: sync_core::vv::VersionVector,
     pub time: u64,
 }
 
 impl Day {
-    /// The thief signs one op beyond the laptop's trust, chained where the
-    /// receiver has the laptop's chain, and pushes it to the hub or to the
-    /// counter's LAN side.
+    /// The thief signs one op beyond the laptop's trust, or a technician's
+    /// ordinary work (an estimate line), at the laptop's chain's next place,
+    /// and pushes it to the hub or to the counter's LAN side. Ordinary work
+    /// is taken while the laptop is trusted; once the owner has revoked it,
+    /// it must end refused everywhere, even where a LAN peer took it first.
     pub async fn forge(&mut self, i: u64) {
         let at_hub = self.rng.chance(50);
-        let what = self.rng.below(6);
+        let what = self.rng.below(8);
         self.story.push(format!(
             "{i}: forgery {what} to the {}",
             if at_hub { "hub" } else { "counter" }
         ));
-        let (url, db) = if at_hub {
-            (self.hub.url.clone(), self.hub.store.db.clone())
+        let url = if at_hub {
+            self.hub.url.clone()
         } else {
-            (self.devs[DESK].url.clone(), self.devs[DESK].db.clone())
+            self.devs[DESK].url.clone()
         };
-        let head = sqlite_replica::chain_head(&check::open(&db), self.thief.device).unwrap();
+        // The longer of the laptop's chain as the hub and the counter hold
+        // it: a thief that forked its own chain would be caught as a fork.
+        let desk = check::open(&self.devs[DESK].db);
+        let head = [check::open(&self.hub.store.db), desk]
+            .iter()
+            .map(|c| sqlite_replica::chain_head(c, self.thief.device).unwrap())
+            .max_by_key(|h| h.seq)
+            .unwrap();
+        let seen = sqlite_replica::applied(&check::open(&self.devs[DESK].db)).unwrap();
+        let job = self.rng.pick(&self.jobs[0]).map(|j| j.0);
         let a = &self.hub.branches[0];
         let (owner, tech) = (self.hub.owner, a.user(Role::Technician));
         let rid = RecordId([(i % 251) as u8 + 1; 16]);
@@ -94,7 +104,26 @@ impl Day {
                     note: None,
                 }),
             ),
-            4 => (
+            6 | 7 if job.is_some() => (
+                tech,
+                a.id,
+                OpBody::EstimateLineAdded {
+                    job: job.unwrap(),
+                    line: Line {
+                        id: rid,
+                        kind: LineKind::Service,
+                        item: None,
+                        description: "Hinge repair".into(),
+                        hsn_sac: "998713".into(),
+                        qty: Decimal::ONE,
+                        unit: "nos".into(),
+                        unit_price: dec("700"),
+                        discount: Decimal::ZERO,
+                        gst_rate: dec("18"),
+                    },
+                },
+            ),
+            4 | 6 | 7 => (
                 tech,
                 self.hub.branches[1].id,
                 OpBody::CustomerCreated(Customer {
@@ -153,10 +182,16 @@ impl Day {
         w.state.prev = head.hash;
         let now = hub::store::sqlite::now_ms();
         self.thief.time = now.max(self.thief.time + 1);
-        let op: Op = w.make(author, branch, body, &self.thief.seen, now).unwrap();
-        self.tally.forged += 1;
-        self.forged
-            .push((op.id.device, op.id.seq, op.hash().unwrap().0.to_vec()));
+        let ordinary = matches!(body, OpBody::EstimateLineAdded { .. });
+        let op: Op = w.make(author, branch, body, &seen, now).unwrap();
+        let id = (op.id.device, op.id.seq, op.hash().unwrap().0.to_vec());
+        if !ordinary {
+            self.tally.forged += 1;
+            self.forged.push(id);
+        } else if self.revoked {
+            self.tally.after_revocation += 1;
+            self.forged.push(id);
+        }
         let body = serde_json::to_vec(&PushRequest {
             ops: vec![hex::encode(op.encode().unwrap())],
         })

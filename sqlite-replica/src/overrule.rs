@@ -1,0 +1,55 @@
+//! The hub's word over a LAN peer's: an op this replica applied, because a
+//! peer passed it on and the rule book here found nothing wrong with it,
+//! that the hub then refused (its device was revoked meanwhile, say). The
+//! hub is the authority, so the op must end up as if it never arrived: the
+//! log keeps it (append-only), `overruled_ops` records the hub's verdict,
+//! and the tables are rebuilt from the log without it. Ops of others that
+//! built on it were judged by the hub without it too; where the hub refused
+//! those, their verdicts come the same way.
+//!
+//! Only a verdict that came from the hub overrules (`Check::Trust`); a LAN
+//! peer's say-so never does.
+
+use rusqlite::{Connection, params};
+use sync_core::op::{Op, OpId};
+
+use crate::{Result, apply};
+
+/// Whether this replica holds `id` applied: in the log, not refused.
+pub fn is_applied(c: &Connection, id: OpId) -> Result<bool> {
+    Ok(c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM ops o WHERE o.device = ?1 AND o.seq = ?2 AND o.rejected IS NULL
+               AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq))",
+        )?
+        .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))?)
+}
+
+/// Record the hub's refusal of an op applied here. The caller rebuilds
+/// ([`rebuild`]) once its batch is done.
+pub fn mark(c: &Connection, id: OpId, reason: &str, at_ms: u64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO overruled_ops (device, seq, reason, at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![&id.device.0[..], id.seq, reason, at_ms])?;
+    Ok(())
+}
+
+/// The tables again from the log, in its (causal) order, without the ops
+/// the hub refused. The audit log keeps its entries.
+pub fn rebuild(c: &Connection) -> Result<()> {
+    for t in apply::PROJECTED {
+        c.execute(&format!("DELETE FROM {t}"), [])?;
+    }
+    let mut stmt = c.prepare(
+        "SELECT o.wire FROM ops o
+          WHERE o.rejected IS NULL
+            AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)
+          ORDER BY o.lsn",
+    )?;
+    let wires = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    for w in wires {
+        apply::project(c, &Op::decode(&w?)?)?;
+    }
+    Ok(())
+}
