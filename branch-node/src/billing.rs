@@ -3,8 +3,6 @@
 //! keeps the number, credit notes in their own series, payments, the device's
 //! leases, and the printable invoice.
 
-use std::sync::Mutex;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sync_core::body::{DocRef, Document, Lease, Line, LineKind, OpBody, Payment, PaymentMode};
@@ -22,10 +20,6 @@ use crate::node::{Node, new_id, now_ms};
 use crate::services::LineInput;
 use crate::store::money::{self, DocumentView, Draft, PaymentView};
 use crate::store::read;
-
-/// One finalize at a time per process: the next number is read and used
-/// under this lock, so two clicks cannot race for one number.
-static FINALIZE: Mutex<()> = Mutex::new(());
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DraftView {
@@ -204,61 +198,66 @@ pub fn finalize(
 ) -> Result<DocumentView> {
     crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
-    let _one_at_a_time = FINALIZE.lock().unwrap_or_else(|p| p.into_inner());
-    let d = node.read(|c| money::draft(c, draft))?;
-    let b = node.read(|c| read::branch(c, node.branch))?;
     let date = date.unwrap_or_else(|| Date::from_unix_ms_ist(now_ms()));
-    let prefix = match d.doc_type {
-        DocType::TaxInvoice => &b.invoice_prefix,
-        DocType::CreditNote => &b.credit_note_prefix,
-    };
-    let series = Series::new(prefix, d.doc_type, date.financial_year())?;
-    let (leases, used) =
-        node.read(|c| money::series_usage(c, node.device, prefix, d.doc_type, series.fy))?;
-    let n = lease::next_number(leases.iter(), node.device, &series, used)?;
-    let pos = gst::place_of_supply(
-        &b.state_code,
-        d.customer_state.as_deref(),
-        d.customer_gstin.as_deref(),
-    );
-    let totals = gst::compute(&d.lines, gst::supply_for(&b.state_code, &pos))?;
-    let against = match d.against {
-        Some(inv) => {
-            let o = node.read(|c| money::document(c, inv))?;
-            Some(DocRef {
-                invoice: inv,
-                number: o.doc.number,
-                date: o.doc.date,
-            })
-        }
-        None => None,
-    };
-    let doc = Document {
-        id: new_id()?,
-        doc_type: d.doc_type,
-        prefix: prefix.clone(),
-        fy: series.fy,
-        seq: n,
-        number: series.format(n)?,
-        date,
-        supplier_gstin: b.gstin.clone(),
-        supplier_state: b.state_code.clone(),
-        customer: d.customer,
-        customer_name: d.customer_name.clone(),
-        customer_gstin: d.customer_gstin.clone(),
-        customer_address: d.customer_address.clone(),
-        place_of_supply: pos,
-        job: d.job,
-        lines: d.lines.clone(),
-        grand_total: totals.grand_total,
-        against,
-        reason: d.reason.clone(),
-    };
-    let id = doc.id;
-    node.commit_with_local(s.user, OpBody::DocumentIssued(doc), &|c| {
+    let mut issued = None;
+    // The draft, the branch, the next leased number and the op that uses
+    // it, all in the one transaction that commits it: two finalizes cannot
+    // take one number, and nothing else can commit between the read and
+    // the write.
+    node.write(s.user, |c| {
+        let d = money::draft(c, draft)?;
+        let b = read::branch(c, node.branch)?;
+        let prefix = match d.doc_type {
+            DocType::TaxInvoice => &b.invoice_prefix,
+            DocType::CreditNote => &b.credit_note_prefix,
+        };
+        let series = Series::new(prefix, d.doc_type, date.financial_year())?;
+        let (leases, used) = money::series_usage(c, node.device, prefix, d.doc_type, series.fy)?;
+        let n = lease::next_number(leases.iter(), node.device, &series, used)?;
+        let pos = gst::place_of_supply(
+            &b.state_code,
+            d.customer_state.as_deref(),
+            d.customer_gstin.as_deref(),
+        );
+        let totals = gst::compute(&d.lines, gst::supply_for(&b.state_code, &pos))?;
+        let against = match d.against {
+            Some(inv) => {
+                let o = money::document(c, inv)?;
+                Some(DocRef {
+                    invoice: inv,
+                    number: o.doc.number,
+                    date: o.doc.date,
+                })
+            }
+            None => None,
+        };
+        let doc = Document {
+            id: new_id()?,
+            doc_type: d.doc_type,
+            prefix: prefix.clone(),
+            fy: series.fy,
+            seq: n,
+            number: series.format(n)?,
+            date,
+            supplier_gstin: b.gstin.clone(),
+            supplier_state: b.state_code.clone(),
+            customer: d.customer,
+            customer_name: d.customer_name.clone(),
+            customer_gstin: d.customer_gstin.clone(),
+            customer_address: d.customer_address.clone(),
+            place_of_supply: pos,
+            job: d.job,
+            lines: d.lines.clone(),
+            grand_total: totals.grand_total,
+            against,
+            reason: d.reason.clone(),
+        };
+        issued = Some(doc.id);
+        // The draft goes with the same commit, or stays.
         money::delete_draft(c, draft)?;
-        Ok(())
+        Ok(vec![OpBody::DocumentIssued(doc)])
     })?;
+    let id = issued.expect("set by the committed write");
     node.read(|c| money::document(c, id))
 }
 

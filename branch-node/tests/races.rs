@@ -123,3 +123,105 @@ async fn two_hundred_parallel_logins_never_get_past_the_lock_out() {
         .unwrap();
     assert!(locked_until > 0, "five wrong PINs and no lock");
 }
+
+/// Twenty invoices finalized at once, and one draft finalized twice at
+/// once: the next leased number is read in the transaction that commits the
+/// invoice, so no two share a number, and a draft becomes one invoice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_finalizations_never_share_an_invoice_number() {
+    use branch_node::billing as bill;
+    let shop = tokio::task::spawn_blocking(shop).await.unwrap();
+    let (node, owner, acc) = (
+        shop.node.clone(),
+        shop.owner.clone(),
+        shop.accountant.clone(),
+    );
+    let drafts: Vec<String> = tokio::task::spawn_blocking(move || {
+        bill::grant_local_lease(
+            &node,
+            &owner,
+            bill::LocalLeaseInput {
+                doc_type: sync_core::domain::invoice_no::DocType::TaxInvoice,
+                size: 100,
+                fy: None,
+            },
+        )
+        .unwrap();
+        (0..21)
+            .map(|i| {
+                bill::create_draft(
+                    &node,
+                    &acc,
+                    bill::DraftInput {
+                        job: None,
+                        customer: None,
+                        customer_name: Some(format!("Walk-in {i}")),
+                        customer_gstin: None,
+                        customer_state: None,
+                        customer_address: None,
+                        lines: vec![branch_node::services::LineInput {
+                            kind: sync_core::body::LineKind::Part,
+                            item: None,
+                            description: "USB mouse".into(),
+                            hsn_sac: "84716060".into(),
+                            qty: 1.into(),
+                            unit: "pcs".into(),
+                            unit_price: "449.50".parse().unwrap(),
+                            discount: 0.into(),
+                            gst_rate: 18.into(),
+                        }],
+                    },
+                )
+                .unwrap()
+                .draft
+                .id
+                .to_string()
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    let (base, _stop) = serve(&shop).await;
+    let http = reqwest::Client::new();
+    let r: Value = http
+        .post(format!("{base}/api/login"))
+        .json(&json!({ "user": "Arun Accounts", "pin": PIN }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["token"].as_str().unwrap().to_string();
+    // Draft 0 twice; the other twenty once each.
+    let mut tasks = vec![];
+    for d in drafts.iter().chain(std::iter::once(&drafts[0])) {
+        let (http, base, token, d) = (http.clone(), base.clone(), token.clone(), d.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(format!("{base}/api/drafts/{d}/finalize"))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    let mut refused = 0;
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        match status {
+            201 => assert!(
+                numbers.insert(v["number"].as_str().unwrap().to_string()),
+                "a number issued twice: {v}"
+            ),
+            _ => {
+                assert!(status < 500, "{status}: {v}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((numbers.len(), refused), (21, 1), "{numbers:?}");
+}
