@@ -209,6 +209,20 @@ impl Op {
                 wire.len() - r.pos
             )));
         }
+        // Every replica keeps these as SQLite integers (signed 64-bit): a
+        // larger one is no op any device made, and would fail the store.
+        let mut big = vec![("seq", seq), ("hlc", wall_ms)];
+        big.extend(deps.iter().map(|d| ("deps", d.seq)));
+        match &body {
+            OpBody::DocumentIssued(d) => big.push(("body.seq", d.seq)),
+            OpBody::LeaseGranted(l) => big.extend([("body.first", l.first), ("body.last", l.last)]),
+            _ => {}
+        }
+        if let Some((field, v)) = big.into_iter().find(|(_, v)| *v > MAX_STORED) {
+            return Err(CoreError::Malformed(format!(
+                "{field}: {v} is beyond what any replica stores (at most {MAX_STORED})"
+            )));
+        }
         let op = Op {
             id: OpId { device, seq },
             hlc: Stamp::new(wall_ms, logical),
@@ -225,6 +239,10 @@ impl Op {
         Ok(op)
     }
 }
+
+/// The largest sequence number, time or document number an op may carry:
+/// replicas keep them as SQLite's signed 64-bit integers.
+pub const MAX_STORED: u64 = i64::MAX as u64;
 
 pub fn hash_wire(wire: &[u8]) -> OpHash {
     OpHash(Sha256::digest(wire).into())
