@@ -53,6 +53,13 @@ impl Client {
     }
 }
 
+/// The answer's body, or a panic that says what the hub answered instead.
+async fn answer<T: serde::de::DeserializeOwned>(r: reqwest::Response) -> T {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {text} ({e})"))
+}
+
 fn ops_for(w: &mut DeviceWriter, rec: UserId, branch: BranchId, n: usize, tag: u8) -> Vec<Op> {
     let mut out: Vec<Op> = vec![];
     for i in 0..n {
@@ -250,12 +257,12 @@ fn main() {
     rt.block_on(async {
         for _ in 0..polls {
             let s = Instant::now();
-            let r: PullResponse = client
-                .post(PULL, &serde_json::json!({ "cursor": cursor, "limit": 500 }))
-                .await
-                .json()
-                .await
-                .unwrap();
+            let r: PullResponse = answer(
+                client
+                    .post(PULL, &serde_json::json!({ "cursor": cursor, "limit": 500 }))
+                    .await,
+            )
+            .await;
             assert!(r.ops.is_empty());
             lat.push(s.elapsed().as_secs_f64() * 1e6);
         }
@@ -270,15 +277,15 @@ fn main() {
     rt.block_on(async {
         for _ in 0..polls {
             let s = Instant::now();
-            let r: PullResponse = client
-                .post(
-                    PULL,
-                    &serde_json::json!({ "cursor": cursor, "limit": 500, "digest": true }),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
+            let r: PullResponse = answer(
+                client
+                    .post(
+                        PULL,
+                        &serde_json::json!({ "cursor": cursor, "limit": 500, "digest": true }),
+                    )
+                    .await,
+            )
+            .await;
             assert!(r.branch_digest.is_some());
             dlat.push(s.elapsed().as_secs_f64() * 1e6);
         }

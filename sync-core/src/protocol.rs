@@ -141,8 +141,13 @@ impl RequestClock {
         step(prev)
     }
 
-    /// How far ahead of the clock a burst of requests may run.
-    pub const CATCH_UP_MS: u64 = 1000;
+    /// How far ahead of the clock a burst of requests may run: well inside
+    /// the receiver's clock window ([`MAX_CLOCK_SKEW_MS`]), and above what a
+    /// burst reaches (a thousand requests a second for a minute). Falling
+    /// back to the clock sooner would sign a time already used, and a
+    /// repeated request (an idle poll) would then be refused as a replay.
+    /// A calibration moves the clock back by more than this.
+    pub const CATCH_UP_MS: u64 = 60_000;
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -271,12 +276,24 @@ mod replay_tests {
         let b = c.next(1000);
         let d = c.next(999);
         assert_eq!((a, b, d), (1000, 1001, 1002));
-        assert_eq!(c.next(5000), 5000, "follows the clock when it is ahead");
         assert_eq!(
-            c.next(5000 - RequestClock::CATCH_UP_MS - 1),
-            5000 - RequestClock::CATCH_UP_MS - 1,
+            c.next(500_000),
+            500_000,
+            "follows the clock when it is ahead"
+        );
+        assert_eq!(
+            c.next(500_000 - RequestClock::CATCH_UP_MS - 1),
+            500_000 - RequestClock::CATCH_UP_MS - 1,
             "a clock set back is followed, not outrun"
         );
+    }
+
+    #[test]
+    fn a_burst_of_requests_never_signs_one_time_twice() {
+        let c = RequestClock::default();
+        let times: std::collections::BTreeSet<u64> =
+            (0..20_000).map(|_| c.next(1_000_000)).collect();
+        assert_eq!(times.len(), 20_000, "a time was used twice within a burst");
     }
 
     #[test]

@@ -98,6 +98,10 @@ struct Inner {
     genesis: Genesis,
     root_seed: [u8; 32],
     writers: std::collections::HashMap<DeviceId, DeviceWriter>,
+    /// Each branch's last digest, with the newest log position of the ops
+    /// that make its state (the branch's and `HQ`'s): an idle poll asking
+    /// for it costs two index lookups, not a pass over the branch's state.
+    digests: std::collections::HashMap<Vec<u8>, (u64, String)>,
 }
 
 pub struct SqliteHub {
@@ -260,6 +264,7 @@ impl SqliteHub {
                 genesis,
                 root_seed,
                 writers: Default::default(),
+                digests: Default::default(),
             }),
             master,
             db: db.to_path_buf(),
@@ -300,6 +305,7 @@ impl SqliteHub {
             genesis,
             root_seed,
             writers,
+            ..
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let op = commit_in(
@@ -682,6 +688,7 @@ impl HubStore for SqliteHub {
             genesis,
             root_seed,
             writers,
+            ..
         } = &mut *g;
         let from_branch: Option<Vec<u8>> = conn
             .prepare_cached("SELECT branch FROM devices WHERE id = ?1")?
@@ -842,7 +849,8 @@ impl HubStore for SqliteHub {
         limit: u32,
         digest: bool,
     ) -> Result<PullResponse> {
-        let g = self.lock();
+        let mut guard = self.lock();
+        let g = &mut *guard;
         let c = &g.conn;
         let branch: Vec<u8> = c
             .query_row(
@@ -880,7 +888,24 @@ impl HubStore for SqliteHub {
         // Read under the same lock as the page, so it is the state of
         // exactly what the device holds once it applies the page.
         let branch_digest = if digest && !more {
-            Some(sqlite_replica::digest::branch_digest(c, &branch)?)
+            // Every change to a branch's state comes with an op in its own
+            // chain or in HQ's (a transfer's other side is told in its own
+            // chain, in the same transaction): while neither log moved, the
+            // digest has not either.
+            let at: u64 = c
+                .prepare_cached(
+                    "SELECT max(coalesce((SELECT max(lsn) FROM ops WHERE branch = ?1), 0),
+                                coalesce((SELECT max(lsn) FROM ops WHERE branch = ?2), 0))",
+                )?
+                .query_row(params![&branch[..], &HQ.0[..]], |r| r.get(0))?;
+            match g.digests.get(&branch) {
+                Some((lsn, d)) if *lsn == at => Some(d.clone()),
+                _ => {
+                    let d = sqlite_replica::digest::branch_digest(c, &branch)?;
+                    g.digests.insert(branch.clone(), (at, d.clone()));
+                    Some(d)
+                }
+            }
         } else {
             None
         };
@@ -906,6 +931,7 @@ impl HubStore for SqliteHub {
             genesis,
             root_seed,
             writers,
+            ..
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
@@ -936,6 +962,7 @@ impl HubStore for SqliteHub {
             genesis,
             root_seed,
             writers,
+            ..
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         type Row = (

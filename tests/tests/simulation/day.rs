@@ -399,7 +399,17 @@ impl Day {
                         self.story.join("\n")
                     )
                 });
-                quiet &= r.pushed == 0 && r.pulled == 0 && r.pending == 0;
+                let idle = r.pushed == 0 && r.pulled == 0 && r.pending == 0;
+                // Once nothing moves, the hub's digest (cached between
+                // changes) must be the device's own.
+                assert!(
+                    !idle || r.agrees_with_hub == Some(true),
+                    "{}: quiet, yet the hub's digest differs ({:?})\n{}",
+                    self.devs[d].label,
+                    r.agrees_with_hub,
+                    self.story.join("\n")
+                );
+                quiet &= idle;
             }
             for d in [DESK, LAPTOP] {
                 if let Some(r) = self.sync_lan(d).await {
