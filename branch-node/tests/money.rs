@@ -762,6 +762,9 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
     let mut runs: Vec<Run> = vec![];
     let mut seed = 0x2545_F491_4F6C_DD1Du64 ^ std::process::id() as u64;
     for _ in 0..trials {
+        // Runs are told apart by the millisecond: a draft made in the
+        // millisecond of one run's kill must not fall in the next run.
+        std::thread::sleep(std::time::Duration::from_millis(3));
         let started = wall();
         let mut child = Command::new(bin)
             .args([
@@ -878,7 +881,10 @@ fn sigkill_during_finalize_never_loses_or_doubles_a_number() {
         let want: Vec<String> = (0..names.len()).map(|i| format!("Walk-in {i}")).collect();
         assert_eq!(names, want, "run {k}: documents in draft order, none twice");
         let waiting: Vec<&(String, String, u64)> = left.iter().filter(|d| within(&d.2)).collect();
-        assert!(waiting.len() <= 1, "run {k}: one draft in flight at most");
+        assert!(
+            waiting.len() <= 1,
+            "run {k}: one draft in flight at most: {waiting:?} after {names:?}"
+        );
         for w in &waiting {
             assert_eq!(
                 w.1,
