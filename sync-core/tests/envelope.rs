@@ -6,6 +6,7 @@ use sync_core::body::{Customer, FieldValue, FieldWrite, OpBody};
 use sync_core::chain::{self, ChainHead, Fit};
 use sync_core::hlc::Stamp;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::MAX_STORED;
 use sync_core::op::{Op, OpHash, OpId, UnsignedOp};
 use sync_core::testkit::{T0, id16, key};
 
@@ -341,7 +342,7 @@ fn arb_body() -> impl Strategy<Value = OpBody> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
-    fn encode_decode_round_trip(seed in 1u8..255, seq in 1u64..u64::MAX, wall in any::<u64>(), logical in any::<u32>(),
+    fn encode_decode_round_trip(seed in 1u8..255, seq in 1u64..=MAX_STORED, wall in 0u64..=MAX_STORED, logical in any::<u32>(),
                                 body in arb_body(), ndeps in 0usize..5) {
         let deps = (0..ndeps).map(|i| OpId { device: DeviceId(id16(b'd', i as u32 + 100)), seq: i as u64 + 1 }).collect();
         let op = UnsignedOp {
@@ -358,5 +359,28 @@ proptest! {
         prop_assert_eq!(&back, &op);
         prop_assert_eq!(back.encode().unwrap(), wire);
         back.verify(&key(seed).public()).unwrap();
+    }
+
+    /// Beyond SQLite's signed 64-bit integers no replica could store the op:
+    /// it is refused at decode, on its own, whatever else it says.
+    #[test]
+    fn a_number_no_replica_stores_is_refused_at_decode(seed in 1u8..255, big in (MAX_STORED + 1)..=u64::MAX,
+                                                        which in 0u8..3, body in arb_body()) {
+        let (seq, wall, dep) = match which {
+            0 => (big, 1, 1),
+            1 => (1, big, 1),
+            _ => (1, 1, big),
+        };
+        let op = UnsignedOp {
+            id: OpId { device: DeviceId([seed; 16]), seq },
+            hlc: Stamp::new(wall, 0),
+            author: UserId([seed; 16]),
+            branch: BranchId([seed; 16]),
+            prev: OpHash([seed; 32]),
+            deps: vec![OpId { device: DeviceId(id16(b'd', 1)), seq: dep }],
+            body,
+        }.sign(&key(seed)).unwrap();
+        let err = Op::decode(&op.encode().unwrap()).unwrap_err();
+        prop_assert!(err.to_string().contains("beyond what any replica stores"), "{}", err);
     }
 }
