@@ -75,6 +75,29 @@ pub(super) fn peer_error(peer: &str, status: u16, text: &str) -> NodeError {
 /// per one-shot sync), not one per process: a pool must not outlive the
 /// runtime it was used on.
 #[derive(Clone, Debug)]
+/// One sync with one peer: what its steps (push, pull, finish) thread
+/// through.
+pub(super) struct Exchange {
+    node: Arc<Node>,
+    peer: String,
+    is_hub: bool,
+    report: SyncReport,
+    /// (local, hub) times of the last answer from the hub, to calibrate.
+    clock: Option<(u64, u64)>,
+}
+
+impl Exchange {
+    fn new(node: &Arc<Node>, peer: &str, is_hub: bool) -> Exchange {
+        Exchange {
+            node: node.clone(),
+            peer: peer.to_string(),
+            is_hub,
+            report: SyncReport::new(peer),
+            clock: None,
+        }
+    }
+}
+
 pub struct SyncClient {
     pub(super) http: reqwest::Client,
 }
@@ -238,39 +261,19 @@ impl SyncClient {
         let peer = peer_key(peer);
         let _gate = node.sync.gate.lock().await;
         let is_hub = is_hub(node, &peer).await?;
-        let mut report = SyncReport::new(&peer);
-        let mut clock = None;
+        let mut x = Exchange::new(node, &peer, is_hub);
         let r = async {
-            self.push_batches(node, &peer, is_hub, &mut report, &mut clock)
-                .await?;
-            self.pull_pages(
-                node,
-                &peer,
-                is_hub,
-                PULL_PAGE,
-                None,
-                &mut report,
-                &mut clock,
-            )
-            .await?;
+            self.push_batches(&mut x).await?;
+            self.pull_pages(&mut x, PULL_PAGE, None).await?;
             if is_hub && self.top_up_leases(node, &peer).await? {
                 // The grants are ops in the branch's chain: pull them now, so
                 // the numbers are here before the link drops again.
-                self.pull_pages(
-                    node,
-                    &peer,
-                    is_hub,
-                    PULL_PAGE,
-                    None,
-                    &mut report,
-                    &mut clock,
-                )
-                .await?;
+                self.pull_pages(&mut x, PULL_PAGE, None).await?;
             }
             Ok(())
         }
         .await;
-        self.finish(node, &peer, r, report, clock).await
+        self.finish(x, r).await
     }
 
     /// Ask the hub for a number block of each series running low here
@@ -305,12 +308,9 @@ impl SyncClient {
         let peer = peer_key(peer);
         let _gate = node.sync.gate.lock().await;
         let is_hub = is_hub(node, &peer).await?;
-        let mut report = SyncReport::new(&peer);
-        let mut clock = None;
-        let r = self
-            .push_batches(node, &peer, is_hub, &mut report, &mut clock)
-            .await;
-        self.finish(node, &peer, r, report, clock).await
+        let mut x = Exchange::new(node, &peer, is_hub);
+        let r = self.push_batches(&mut x).await;
+        self.finish(x, r).await
     }
 
     /// Only pull from `peer`, `page` ops per request, stopping after
@@ -326,32 +326,21 @@ impl SyncClient {
         let peer = peer_key(peer);
         let _gate = node.sync.gate.lock().await;
         let is_hub = is_hub(node, &peer).await?;
-        let mut report = SyncReport::new(&peer);
-        let mut clock = None;
-        let r = self
-            .pull_pages(
-                node,
-                &peer,
-                is_hub,
-                page,
-                max_pages,
-                &mut report,
-                &mut clock,
-            )
-            .await;
-        self.finish(node, &peer, r, report, clock).await
+        let mut x = Exchange::new(node, &peer, is_hub);
+        let r = self.pull_pages(&mut x, page, max_pages).await;
+        self.finish(x, r).await
     }
 
-    async fn finish(
-        &self,
-        node: &Arc<Node>,
-        peer: &str,
-        r: Result<()>,
-        mut report: SyncReport,
-        clock: Option<(u64, u64)>,
-    ) -> Result<SyncReport> {
+    async fn finish(&self, x: Exchange, r: Result<()>) -> Result<SyncReport> {
+        let Exchange {
+            node,
+            peer,
+            mut report,
+            clock,
+            ..
+        } = x;
         let n = node.clone();
-        let p = peer.to_string();
+        let p = peer.clone();
         let error = r.as_ref().err().map(|e| e.to_string());
         let held = report.waiting;
         let (pending, cursor, offset) = blocking(move || {
@@ -386,16 +375,9 @@ impl SyncClient {
         Ok(report)
     }
 
-    async fn push_batches(
-        &self,
-        node: &Arc<Node>,
-        peer: &str,
-        is_hub: bool,
-        report: &mut SyncReport,
-        clock: &mut Option<(u64, u64)>,
-    ) -> Result<()> {
+    async fn push_batches(&self, x: &mut Exchange) -> Result<()> {
         loop {
-            let (n, p) = (node.clone(), peer.to_string());
+            let (n, p) = (x.node.clone(), x.peer.clone());
             let batch = blocking(move || n.read(|c| ss::unacked(c, &p, PUSH_BATCH))).await?;
             if batch.is_empty() {
                 return Ok(());
@@ -411,69 +393,64 @@ impl SyncClient {
                 let n = send.len() as u64;
                 let ans: Answer<PushResponse> = self
                     .post_signed(
-                        node,
-                        peer,
+                        &x.node,
+                        &x.peer,
                         protocol::PUSH,
                         &PushRequest { ops: send },
-                        is_hub,
+                        x.is_hub,
                     )
                     .await?;
-                if is_hub {
-                    *clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
+                if x.is_hub {
+                    x.clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
                 }
-                report.pushed += n;
+                x.report.pushed += n;
                 for v in ans.body.results {
                     match v.verdict {
-                        Verdict::Accepted => report.accepted += 1,
-                        Verdict::Duplicate => report.duplicate += 1,
-                        Verdict::Waiting => report.waiting += 1,
-                        Verdict::Rejected => report.rejected += 1,
+                        Verdict::Accepted => x.report.accepted += 1,
+                        Verdict::Duplicate => x.report.duplicate += 1,
+                        Verdict::Waiting => x.report.waiting += 1,
+                        Verdict::Rejected => x.report.rejected += 1,
                     }
                     verdicts.insert((v.device, v.seq), (v.verdict, v.reason));
                 }
             }
-            let (n, p) = (node.clone(), peer.to_string());
+            let (n, p) = (x.node.clone(), x.peer.clone());
             let (progress, attention) =
                 blocking(move || settle_push(&n, &p, &batch, &verdicts)).await?;
-            report.needs_attention += attention;
+            x.report.needs_attention += attention;
             if !progress || !full {
                 return Ok(());
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn pull_pages(
         &self,
-        node: &Arc<Node>,
-        peer: &str,
-        is_hub: bool,
+        x: &mut Exchange,
         page: u32,
         max_pages: Option<usize>,
-        report: &mut SyncReport,
-        clock: &mut Option<(u64, u64)>,
     ) -> Result<()> {
         let mut pages = 0usize;
         loop {
-            let (n, p) = (node.clone(), peer.to_string());
+            let (n, p) = (x.node.clone(), x.peer.clone());
             let cursor = blocking(move || n.read(|c| ss::peer(c, &p)))
                 .await?
                 .pull_cursor;
             let ans: Answer<PullResponse> = self
                 .post_signed(
-                    node,
-                    peer,
+                    &x.node,
+                    &x.peer,
                     protocol::PULL,
                     &PullRequest {
                         cursor,
                         limit: page,
-                        digest: is_hub,
+                        digest: x.is_hub,
                     },
-                    is_hub,
+                    x.is_hub,
                 )
                 .await?;
-            if is_hub {
-                *clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
+            if x.is_hub {
+                x.clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
             }
             let resp = ans.body;
             if resp.next_cursor < cursor
@@ -483,7 +460,7 @@ impl SyncClient {
                     .any(|o| o.lsn <= cursor || o.lsn > resp.next_cursor)
             {
                 return Err(NodeError::Peer {
-                    peer: peer.to_string(),
+                    peer: x.peer.clone(),
                     status: 200,
                     message: format!(
                         "its log does not continue from cursor {cursor} (next {}): was its database replaced?",
@@ -493,18 +470,18 @@ impl SyncClient {
             }
             let count = resp.ops.len();
             let more = resp.more;
-            let (n, p) = (node.clone(), peer.to_string());
-            let check = if is_hub { Check::Trust } else { Check::Gate };
+            let (n, p) = (x.node.clone(), x.peer.clone());
+            let check = if x.is_hub { Check::Trust } else { Check::Gate };
             let stats = blocking(move || apply_page(&n, &p, resp, check)).await?;
-            report.pulled += count as u64;
-            report.applied += stats.applied;
-            report.pull_duplicates += stats.duplicates;
-            report.pull_waiting += stats.waiting;
-            report.needs_attention += stats.attention;
+            x.report.pulled += count as u64;
+            x.report.applied += stats.applied;
+            x.report.pull_duplicates += stats.duplicates;
+            x.report.pull_waiting += stats.waiting;
+            x.report.needs_attention += stats.attention;
             if stats.digest_agrees.is_some() {
-                report.agrees_with_hub = stats.digest_agrees;
+                x.report.agrees_with_hub = stats.digest_agrees;
             }
-            report.pull_errors.extend(stats.errors);
+            x.report.pull_errors.extend(stats.errors);
             pages += 1;
             if !more || count == 0 || max_pages.is_some_and(|m| pages >= m) {
                 return Ok(());
