@@ -93,9 +93,7 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
     (
         "accepted_ops",
-        "SELECT o.device, o.seq, o.hash FROM ops o WHERE o.branch = ?1 AND o.rejected IS NULL
-           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)
-         ORDER BY o.device, o.seq",
+        "SELECT device, seq, hash FROM held_ops WHERE branch = ?1 ORDER BY device, seq",
     ),
 ];
 

@@ -17,12 +17,10 @@ use crate::{Result, apply};
 
 /// Whether this replica holds `id` applied: in the log, not refused.
 pub fn is_applied(c: &Connection, id: OpId) -> Result<bool> {
-    Ok(c
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM ops o WHERE o.device = ?1 AND o.seq = ?2 AND o.rejected IS NULL
-               AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq))",
-        )?
-        .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM held_ops WHERE device = ?1 AND seq = ?2)")?
+            .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))?,
+    )
 }
 
 /// Record the hub's refusal of an op applied here. The caller rebuilds
@@ -41,12 +39,7 @@ pub fn rebuild(c: &Connection) -> Result<()> {
     for t in apply::PROJECTED {
         c.execute(&format!("DELETE FROM {t}"), [])?;
     }
-    let mut stmt = c.prepare(
-        "SELECT o.wire FROM ops o
-          WHERE o.rejected IS NULL
-            AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)
-          ORDER BY o.lsn",
-    )?;
+    let mut stmt = c.prepare("SELECT wire FROM held_ops ORDER BY lsn")?;
     let wires = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
     for w in wires {
         apply::project(c, &Op::decode(&w?)?)?;

@@ -10,3 +10,10 @@ CREATE TABLE overruled_ops (
     at     INTEGER NOT NULL,
     PRIMARY KEY (device, seq)
 );
+
+-- The ops a replica counts: in its log, refused by the hub neither on
+-- receipt (`ops.rejected`) nor afterwards (`overruled_ops`).
+CREATE VIEW held_ops AS
+SELECT o.* FROM ops o
+ WHERE o.rejected IS NULL
+   AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq);

@@ -30,8 +30,7 @@ impl Day {
             for (dev, seq, hash) in &self.forged {
                 let applied: u64 = c
                     .query_row(
-                        "SELECT count(*) FROM ops o WHERE device = ?1 AND seq = ?2 AND hash = ?3 AND rejected IS NULL
-                           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq)",
+                        "SELECT count(*) FROM held_ops WHERE device = ?1 AND seq = ?2 AND hash = ?3",
                         rusqlite::params![&dev.0[..], seq, hash],
                         |r| r.get(0),
                     )
