@@ -1,7 +1,8 @@
 //! The one error enum of `branch-node`. Every variant maps to an HTTP status
 //! and a JSON body that names the field and the rule where there is one.
 
-use serde_json::{Value, json};
+use http_edge::{Code, Refusal};
+use serde_json::Value;
 use sync_core::CoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +35,6 @@ pub enum NodeError {
     Crypto(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// A sync request that is not signed by a known device, or signed badly.
-    #[error("request is not signed by an enrolled device of this branch: {0}")]
-    PeerAuth(String),
-    /// A signed sync request from a device that may not sync here.
-    #[error("this device may not sync here: {0}")]
-    PeerForbidden(String),
     /// A peer (the hub or a LAN device) could not be reached.
     #[error("cannot reach {0}")]
     Network(String),
@@ -57,54 +52,49 @@ impl NodeError {
         NodeError::Rule(CoreError::invalid(field, rule))
     }
 
+    /// This error as the HTTP edge refuses it: status, code (one set for
+    /// device and hub), message, field and rule.
+    pub fn refusal(&self) -> Refusal {
+        let r = |status, code| Refusal::new(status, code, self.to_string());
+        match self {
+            NodeError::Rule(c) => Refusal::from_core(c),
+            NodeError::NotFound(_) => r(404, Code::NotFound),
+            NodeError::Unauthorized => r(401, Code::Unauthorized),
+            NodeError::WrongPin { .. } => r(401, Code::WrongPin),
+            NodeError::Locked { seconds } => r(423, Code::LockedOut).retry_after(*seconds),
+            NodeError::NotInitialized => r(409, Code::NotInitialized),
+            NodeError::Setup(_) => r(409, Code::Setup),
+            NodeError::Crypto(_) => r(422, Code::CannotDecrypt),
+            NodeError::Network(_) => r(502, Code::PeerUnreachable),
+            NodeError::Peer { .. } => r(502, Code::PeerError),
+            _ => r(500, Code::Internal),
+        }
+    }
+
     /// HTTP status for this error.
     pub fn status(&self) -> u16 {
-        match self {
-            NodeError::Rule(CoreError::Forbidden { .. }) => 403,
-            NodeError::Rule(CoreError::Conflict(_)) => 409,
-            NodeError::Rule(CoreError::UnknownDevice(_)) => 403,
-            NodeError::Rule(_) => 422,
-            NodeError::NotFound(_) => 404,
-            NodeError::Unauthorized | NodeError::WrongPin { .. } => 401,
-            NodeError::Locked { .. } => 423,
-            NodeError::NotInitialized | NodeError::Setup(_) => 409,
-            NodeError::Crypto(_) => 422,
-            NodeError::PeerAuth(_) => 401,
-            NodeError::PeerForbidden(_) => 403,
-            NodeError::Network(_) | NodeError::Peer { .. } => 502,
-            _ => 500,
-        }
+        self.refusal().status
     }
 
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
-        match self {
-            NodeError::Rule(CoreError::Forbidden { .. }) => "forbidden",
-            NodeError::Rule(CoreError::Conflict(_)) => "conflict",
-            NodeError::Rule(CoreError::Invalid { .. }) => "invalid",
-            NodeError::Rule(_) => "rejected",
-            NodeError::NotFound(_) => "not_found",
-            NodeError::Unauthorized => "unauthorized",
-            NodeError::WrongPin { .. } => "wrong_pin",
-            NodeError::Locked { .. } => "locked",
-            NodeError::NotInitialized => "not_initialized",
-            NodeError::Setup(_) => "setup",
-            NodeError::Crypto(_) => "cannot_decrypt",
-            NodeError::PeerAuth(_) => "unauthorized",
-            NodeError::PeerForbidden(_) => "forbidden",
-            NodeError::Network(_) => "peer_unreachable",
-            NodeError::Peer { .. } => "peer_error",
-            _ => "internal",
-        }
+        self.refusal().code.as_str()
     }
 
     pub fn to_json(&self) -> Value {
-        let mut e = json!({ "code": self.code(), "message": self.to_string() });
-        if let NodeError::Rule(CoreError::Invalid { field, rule }) = self {
-            e["field"] = json!(field);
-            e["rule"] = json!(rule);
-        }
-        json!({ "error": e })
+        self.refusal().to_json()
+    }
+}
+
+impl From<NodeError> for Refusal {
+    fn from(e: NodeError) -> Refusal {
+        e.refusal()
+    }
+}
+
+impl From<http_edge::blocking::WorkerFailed> for NodeError {
+    fn from(e: http_edge::blocking::WorkerFailed) -> Self {
+        NodeError::Io(std::io::Error::other(e))
     }
 }
 

@@ -28,6 +28,7 @@ pub mod error;
 pub mod inventory;
 pub mod keys;
 pub mod node;
+pub mod peers;
 pub mod render;
 pub mod services;
 pub mod store;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sync_core::body::{Branch, OpBody, User};
 use sync_core::domain::roles::Role;
 use sync_core::domain::rules::{self, RuleContext};
-use sync_core::hlc::Clock;
+use sync_core::hlc::{Clock, Stamp};
 use sync_core::identity::{DeviceKey, PublicKey};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::{Op, OpId};
@@ -42,15 +42,17 @@ pub fn new_id() -> Result<RecordId> {
     Ok(RecordId(crypto::random_bytes::<16>()?))
 }
 
-pub struct Inner {
-    pub store: Store,
-    pub genesis: Genesis,
-    pub writer: DeviceWriter,
+/// What the store's lock guards: the connection, and the writers whose
+/// chain heads and clocks must move only with what is committed through it.
+struct Inner {
+    store: Store,
+    genesis: Genesis,
+    writer: DeviceWriter,
     /// Standalone devices only: the local stand-in for the hub.
-    pub root: Option<DeviceWriter>,
-    pub branch: BranchId,
-    pub branch_key: [u8; 32],
-    pub applied: VersionVector,
+    root: Option<DeviceWriter>,
+    branch: BranchId,
+    branch_key: [u8; 32],
+    applied: VersionVector,
 }
 
 pub struct Node {
@@ -68,7 +70,7 @@ pub struct Node {
     /// Makes every sync request's time unique (see `protocol::RequestClock`).
     request_clock: sync_core::protocol::RequestClock,
     /// Wakes the sync loop after a local write; serializes syncs.
-    pub(crate) sync: crate::sync::SyncSignal,
+    pub(crate) sync: crate::peers::SyncSignal,
 }
 
 impl std::fmt::Debug for Node {
@@ -87,6 +89,41 @@ pub(crate) struct GenesisMeta {
     pub hub_device: DeviceId,
     pub hub_key: PublicKey,
     pub branch: BranchId,
+}
+
+/// Refuse to make a device where one exists: its database or key file.
+pub(crate) fn refuse_existing(db: &Path) -> Result<()> {
+    if db.exists() || crate::keys::path_for(db).exists() {
+        return Err(NodeError::Setup(format!(
+            "{} already exists; refusing to overwrite a device database",
+            db.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Make a device's database and key file: the root of trust and branch in
+/// `device_meta.genesis`, `meta` beside it (the hub's URL, the clock
+/// offset), the keys. The one place a device comes into being (standalone,
+/// enrolled with a hub, or cloned for another device of the branch); it
+/// opens with [`Node::open`].
+pub(crate) fn provision(
+    db: &Path,
+    genesis: &GenesisMeta,
+    keys: &KeyFile,
+    meta: &[(&str, &str)],
+) -> Result<()> {
+    let store = Store::open(db)?;
+    store::meta_set(
+        &store.conn,
+        "genesis",
+        &serde_json::to_string(genesis).expect("genesis serializes"),
+    )?;
+    for (k, v) in meta {
+        store::meta_set(&store.conn, k, v)?;
+    }
+    drop(store);
+    keys.save(db)
 }
 
 /// What `branch-node init` asks for to set up a standalone device.
@@ -116,24 +153,23 @@ impl Node {
             hub_device: g.hub_device,
             hub_key: g.hub_key,
         };
-        let mut writer = DeviceWriter::new(keys.device, DeviceKey::from_seed(keys.device_seed()?));
-        let head = store::chain_head(&store.conn, keys.device)?;
-        writer.state.seq = head.seq;
-        writer.state.prev = head.hash;
         let offset: i64 = store::meta_get(&store.conn, "clock_offset")?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let last = store::max_stamp(&store.conn)?;
-        writer.clock = Clock::new(last, offset);
+        let resume = |device, seed| -> Result<DeviceWriter> {
+            let head = store::chain_head(&store.conn, device)?;
+            let clock = Clock::new(last, offset);
+            Ok(DeviceWriter::resume(
+                device,
+                DeviceKey::from_seed(seed),
+                head,
+                clock,
+            ))
+        };
+        let writer = resume(keys.device, keys.device_seed()?)?;
         let root = match keys.root_seed()? {
-            Some(seed) => {
-                let mut w = DeviceWriter::new(genesis.hub_device, DeviceKey::from_seed(seed));
-                let h = store::chain_head(&store.conn, genesis.hub_device)?;
-                w.state.seq = h.seq;
-                w.state.prev = h.hash;
-                w.clock = Clock::new(last, offset);
-                Some(w)
-            }
+            Some(seed) => Some(resume(genesis.hub_device, seed)?),
             None => None,
         };
         let applied = store::applied(&store.conn)?;
@@ -145,7 +181,7 @@ impl Node {
             signer: DeviceKey::from_seed(keys.device_seed()?),
             clock_offset: AtomicI64::new(offset),
             request_clock: Default::default(),
-            sync: crate::sync::SyncSignal::starting_at(
+            sync: crate::peers::SyncSignal::starting_at(
                 (now_ms() as i64).saturating_add(offset).max(0) as u64,
             ),
             inner: Mutex::new(Inner {
@@ -163,12 +199,7 @@ impl Node {
     /// Create a standalone device: its own stand-in hub (root of trust), one
     /// branch, the owner, and this device enrolled as the branch's store.
     pub fn init_standalone(db: &Path, s: &StandaloneSetup) -> Result<Node> {
-        if db.exists() || crate::keys::path_for(db).exists() {
-            return Err(NodeError::Setup(format!(
-                "{} already exists; refusing to overwrite a device database",
-                db.display()
-            )));
-        }
+        refuse_existing(db)?;
         crypto::check_pin(&s.owner_pin)?;
         let device = DeviceId(crypto::random_bytes()?);
         let root_device = DeviceId(crypto::random_bytes()?);
@@ -188,14 +219,7 @@ impl Node {
             branch,
         };
         let dev_key = DeviceKey::from_seed(keys.device_seed()?);
-        let store = Store::open(db)?;
-        store::meta_set(
-            &store.conn,
-            "genesis",
-            &serde_json::to_string(&genesis).expect("genesis serializes"),
-        )?;
-        keys.save(db)?;
-        drop(store);
+        provision(db, &genesis, &keys, &[])?;
         let node = Node::open(db)?;
         let pin_hash = crypto::hash_pin(&s.owner_pin)?;
         node.commit_as_root(OpBody::BranchCreated(Branch {
@@ -230,7 +254,7 @@ impl Node {
         Ok(node)
     }
 
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -372,7 +396,7 @@ impl Node {
     }
 
     pub fn set_lan_peers(&self, peers: &[String]) -> Result<()> {
-        let peers: Vec<String> = peers.iter().map(|p| crate::sync::peer_key(p)).collect();
+        let peers: Vec<String> = peers.iter().map(|p| crate::peers::peer_key(p)).collect();
         let json = serde_json::to_string(&peers).expect("strings serialize");
         self.read(|c| store::meta_set(c, "lan_peers", &json))
     }
@@ -382,7 +406,7 @@ impl Node {
         let mut out: Vec<String> = self
             .hub_url()?
             .into_iter()
-            .map(|u| crate::sync::peer_key(&u))
+            .map(|u| crate::peers::peer_key(&u))
             .collect();
         for p in self.lan_peers()? {
             if !out.contains(&p) {
@@ -392,108 +416,65 @@ impl Node {
         Ok(out)
     }
 
-    /// Enroll a new device with a hub using a one-time code: creates `db` and
-    /// its key file, then pulls the branch's data. Blocking; it runs its own
-    /// small runtime on a separate thread, so it may be called from anywhere
-    /// except an async worker of a current-thread runtime that also serves the
-    /// hub (async callers: `sync::enroll`).
-    pub fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Node> {
-        Node::enroll_with_ca(db, hub_url, code, None)
+    /// Device-local bookkeeping (a peer's acknowledgements and cursor) in
+    /// one `BEGIN IMMEDIATE` transaction. No operation is made here: ops go
+    /// through [`Node::write`] and its kin, received ones through
+    /// [`Node::receive`].
+    pub fn transaction<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+        let mut g = self.lock();
+        let tx = g
+            .store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
     }
 
-    /// As [`Node::enroll`], trusting the CA certificates in `hub_ca` (PEM)
-    /// for the hub instead of the file named by `REPAIR_HUB_CA`.
-    pub fn enroll_with_ca(
-        db: &Path,
-        hub_url: &str,
-        code: &str,
-        hub_ca: Option<Vec<u8>>,
-    ) -> Result<Node> {
-        let (db, hub_url, code) = (db.to_path_buf(), hub_url.to_string(), code.to_string());
-        let node = std::thread::spawn(move || -> Result<std::sync::Arc<Node>> {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(crate::sync::enroll_with_ca(
-                    &db,
-                    &hub_url,
-                    &code,
-                    hub_ca.as_deref(),
-                ))
-        })
-        .join()
-        .map_err(|_| NodeError::Setup("enrollment thread panicked".into()))??;
-        std::sync::Arc::try_unwrap(node)
-            .map_err(|_| NodeError::Setup("enrolled device is still in use".into()))
-    }
-
-    /// Test support: create the database and key file of another device of
-    /// this branch (same root of trust, same branch key, no stand-in hub
-    /// key). The device must be enrolled in this branch (a `DeviceEnrolled`
-    /// op); its database starts empty and learns everything by pulling.
-    #[doc(hidden)]
-    pub fn clone_for_device(
+    /// Take received operations in: `apply` runs in one `BEGIN IMMEDIATE`
+    /// transaction, with the root of trust, and returns what it did and the
+    /// newest stamp it applied. Once committed, the device follows: the
+    /// applied version vector, the clocks (the newest stamp, unless too far
+    /// ahead to adopt), and the writers' chain heads when ops of their own
+    /// came back that they do not remember making (a restored database).
+    pub fn receive<T>(
         &self,
-        db: &Path,
-        device: DeviceId,
-        device_seed: [u8; 32],
-    ) -> Result<()> {
-        if db.exists() || crate::keys::path_for(db).exists() {
-            return Err(NodeError::Setup(format!(
-                "{} already exists; refusing to overwrite a device database",
-                db.display()
-            )));
+        apply: impl FnOnce(&mut rusqlite::Transaction, &Genesis) -> Result<(T, Option<Stamp>)>,
+    ) -> Result<T> {
+        let mut g = self.lock();
+        let inner = &mut *g;
+        let mut tx = inner
+            .store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (out, newest) = apply(&mut tx, &inner.genesis)?;
+        tx.commit()?;
+        let c = &inner.store.conn;
+        inner.applied = store::applied(c)?;
+        for w in std::iter::once(&mut inner.writer).chain(inner.root.as_mut()) {
+            if let Some(s) = newest {
+                // A stamp too far ahead is refused by the clock, not adopted.
+                let _ = w.clock.observe(s, now_ms());
+            }
+            let head = store::chain_head(c, w.device)?;
+            if head.seq > w.state.seq {
+                w.follow(head);
+            }
         }
+        Ok(out)
+    }
+
+    /// The root of trust and the branch key, for making another device's
+    /// database (`sync::enrollment`).
+    pub(crate) fn genesis_meta(&self) -> (GenesisMeta, [u8; 32]) {
         let g = self.lock();
-        let genesis = GenesisMeta {
+        let meta = GenesisMeta {
             owner: g.genesis.owner,
             hub_device: g.genesis.hub_device,
             hub_key: g.genesis.hub_key,
             branch: g.branch,
         };
-        let keys = KeyFile {
-            device,
-            device_seed: hex::encode(device_seed),
-            branch_key: hex::encode(g.branch_key),
-            root_seed: None,
-        };
-        drop(g);
-        let store = Store::open(db)?;
-        store::meta_set(
-            &store.conn,
-            "genesis",
-            &serde_json::to_string(&genesis).expect("genesis serializes"),
-        )?;
-        keys.save(db)
-    }
-
-    /// Standalone only, test and LAN-setup support: enroll a new device of
-    /// this branch (signed by the stand-in hub) and create its empty
-    /// database at `db`. Open it with [`Node::open`] and pull from this
-    /// device to fill it.
-    #[doc(hidden)]
-    pub fn enroll_local_device(
-        &self,
-        db: &Path,
-        label: &str,
-        holds_store: bool,
-        ceiling: Option<Role>,
-    ) -> Result<DeviceId> {
-        let device = DeviceId(crypto::random_bytes()?);
-        let seed = crypto::random_bytes::<32>()?;
-        let number = self.read(|c| store::read::devices_in_branch(c, self.branch))? + 1;
-        self.commit_as_root(OpBody::DeviceEnrolled {
-            device,
-            key: DeviceKey::from_seed(seed).public(),
-            branch: self.branch,
-            label: label.into(),
-            holds_store,
-            ceiling,
-            hub: false,
-            number: Some(number),
-        })?;
-        self.clone_for_device(db, device, seed)?;
-        Ok(device)
+        (meta, g.branch_key)
     }
 
     /// Run `f` with a read-only view of the tables.

@@ -3,11 +3,10 @@
 //! `build.rs`). The same pages run in any browser on the shop's LAN and in
 //! the desktop app's window.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use http_edge::routes::{Described, Op};
 
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
@@ -46,11 +45,19 @@ fn respond(path: &str) -> Response {
     }
 }
 
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/", get(|| async { respond("index.html") }))
-        .route(
-            "/ui/{*path}",
-            get(|Path(p): Path<String>| async move { respond(&p) }),
-        )
+async fn index() -> Response {
+    respond("index.html")
+}
+
+async fn file(Path(p): Path<String>) -> Response {
+    respond(&p)
+}
+
+/// The web UI's pages, served beside the API.
+pub fn routes<S: Clone + Send + Sync + 'static>(d: Described<S>) -> Described<S> {
+    d.route("/", [Op::get(index, "The web UI (HTML)")]).route(
+        "/ui/{*path}",
+        [Op::get(file, "The web UI's scripts and styles")
+            .param("path", serde_json::json!({ "type": "string" }))],
+    )
 }

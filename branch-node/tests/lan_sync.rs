@@ -685,7 +685,7 @@ async fn stub_handler(
         return (
             axum::http::StatusCode::UNAUTHORIZED,
             [(axum::http::header::DATE, http_date(now))],
-            axum::Json(json!({ "error": { "code": "unauthorized", "message": "request time is more than 5 minutes off the hub's clock" } })),
+            axum::Json(json!({ "error": { "code": "clock_skew", "message": "request time is more than 5 minutes off the hub's clock" } })),
         )
             .into_response();
     }

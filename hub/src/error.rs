@@ -1,6 +1,7 @@
 //! The one error enum of `hub`, with its HTTP status and JSON body.
 
-use serde_json::{Value, json};
+use http_edge::{Code, Refusal};
+use serde_json::Value;
 use sync_core::CoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,57 +59,49 @@ impl HubError {
         HubError::Rule(CoreError::invalid(field, rule))
     }
 
-    pub fn status(&self) -> u16 {
+    /// This error as the HTTP edge refuses it: status, code (one set for
+    /// device and hub), message, field and rule.
+    pub fn refusal(&self) -> Refusal {
+        let r = |status, code| Refusal::new(status, code, self.to_string());
         match self {
-            HubError::Rule(CoreError::Forbidden { .. }) => 403,
-            HubError::Rule(CoreError::Conflict(_)) => 409,
-            HubError::Rule(_) => 422,
-            HubError::NotFound(_) => 404,
-            HubError::Unauthorized(_)
-            | HubError::Replayed
-            | HubError::LoginRequired
-            | HubError::WrongPin { .. } => 401,
-            HubError::Revoked(_) => 403,
-            HubError::RateLimited(_) | HubError::LockedOut(_) => 429,
-            HubError::TooLarge(_) => 413,
-            HubError::Unsupported { .. } => 415,
-            HubError::Locked(_) => 503,
-            HubError::Setup(_) => 409,
-            _ => 500,
+            HubError::Rule(c) => Refusal::from_core(c),
+            HubError::NotFound(_) => r(404, Code::NotFound),
+            HubError::Unauthorized(_) | HubError::LoginRequired => r(401, Code::Unauthorized),
+            HubError::WrongPin { .. } => r(401, Code::WrongPin),
+            HubError::Replayed => r(401, Code::Replayed),
+            HubError::Revoked(_) => r(403, Code::Revoked),
+            HubError::RateLimited(secs) => r(429, Code::RateLimited).retry_after(*secs),
+            HubError::LockedOut(secs) => r(429, Code::LockedOut).retry_after(*secs),
+            HubError::TooLarge(_) => r(413, Code::TooLarge),
+            HubError::Unsupported { field, rule } => Refusal {
+                field: Some(field.to_string()),
+                rule: Some(rule.clone()),
+                ..r(415, Code::UnsupportedMediaType)
+            },
+            HubError::Locked(_) => r(503, Code::HubLocked),
+            HubError::Setup(_) => r(409, Code::Setup),
+            _ => r(500, Code::Internal),
         }
     }
 
+    pub fn status(&self) -> u16 {
+        self.refusal().status
+    }
+
     pub fn to_json(&self) -> Value {
-        let code = match self {
-            HubError::Rule(CoreError::Invalid { .. }) => "invalid",
-            HubError::Rule(CoreError::Forbidden { .. }) => "forbidden",
-            HubError::Rule(_) => "rejected",
-            HubError::NotFound(_) => "not_found",
-            HubError::Unauthorized(_) | HubError::LoginRequired => "unauthorized",
-            HubError::WrongPin { .. } => "wrong_pin",
-            HubError::LockedOut(_) => "locked_out",
-            HubError::Replayed => "replayed",
-            HubError::Revoked(_) => "revoked",
-            HubError::RateLimited(_) => "rate_limited",
-            HubError::TooLarge(_) => "too_large",
-            HubError::Unsupported { .. } => "unsupported_media_type",
-            HubError::Locked(_) => "locked",
-            HubError::Setup(_) => "setup",
-            _ => "internal",
-        };
-        let mut e = json!({ "code": code, "message": self.to_string() });
-        match self {
-            HubError::Rule(CoreError::Invalid { field, rule }) => {
-                e["field"] = json!(field);
-                e["rule"] = json!(rule);
-            }
-            HubError::Unsupported { field, rule } => {
-                e["field"] = json!(field);
-                e["rule"] = json!(rule);
-            }
-            _ => {}
-        }
-        json!({ "error": e })
+        self.refusal().to_json()
+    }
+}
+
+impl From<HubError> for Refusal {
+    fn from(e: HubError) -> Refusal {
+        e.refusal()
+    }
+}
+
+impl From<http_edge::blocking::WorkerFailed> for HubError {
+    fn from(e: http_edge::blocking::WorkerFailed) -> Self {
+        HubError::Io(std::io::Error::other(e))
     }
 }
 

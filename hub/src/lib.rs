@@ -15,7 +15,6 @@
 
 pub mod cli;
 pub mod error;
-pub mod gzip;
 pub mod login;
 pub mod reports;
 pub mod server;

@@ -20,7 +20,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{HubError, Result};
-use crate::server::{ApiError, AppState, blocking, parse, read_body};
+use http_edge::{Refusal, blocking, parse_json};
+
+use crate::server::{AppState, read_body};
 use crate::store::HubStore;
 use crate::store::sqlite::now_ms;
 
@@ -250,7 +252,7 @@ pub async fn page() -> Response {
 pub async fn submit(
     State(st): State<std::sync::Arc<AppState>>,
     req: Request,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let (h, body) = read_body(req).await?;
     let ctype = h
         .get(header::CONTENT_TYPE)
@@ -264,11 +266,11 @@ pub async fn submit(
     let form = ctype == "application/x-www-form-urlencoded";
     let input: LoginInput = if form {
         serde_urlencoded::from_bytes(&body)
-            .map_err(|e| ApiError(HubError::invalid("body", e.to_string())))?
+            .map_err(|e| Refusal::bad_request("body", e.to_string()))?
     } else if ctype == "application/json" {
-        parse(&body)?
+        parse_json(&body)?
     } else {
-        return Err(ApiError(HubError::Unsupported {
+        return Err(Refusal::from(HubError::Unsupported {
             field: "content-type",
             rule: "must be application/json or application/x-www-form-urlencoded".into(),
         }));

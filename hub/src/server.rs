@@ -3,7 +3,9 @@
 //! the server checks the signature, the time, the enrollment and revocation,
 //! and a per-device rate limit, then hands whole operations to the
 //! [`HubStore`] on the blocking pool. Sync bodies may be gzip-encoded both
-//! ways ([`crate::gzip`]). Handlers see only the trait, never a backend.
+//! ways. The pieces of the HTTP edge (refusals, bodies, gzip, signatures,
+//! the blocking pool, described routes) are `http_edge`'s, shared with the
+//! devices. Handlers see only the trait, never a backend.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,11 +16,11 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use http_edge::gzip::{accepts_gzip, decode_request, encode_json, json_response};
+use http_edge::routes::{Described, Op};
+use http_edge::{Refusal, blocking, parse_json, read_limited, signed};
 use serde_json::{Value, json};
 use sync_core::domain::date::Date;
 use sync_core::identity::PublicKey;
@@ -30,7 +32,7 @@ use sync_core::protocol::{
 use crate::error::HubError;
 use crate::store::HubStore;
 use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
-use crate::{gzip, login, reports};
+use crate::{login, reports};
 
 /// Largest request body, as sent and once inflated (a push batch of 1000
 /// ops fits comfortably).
@@ -39,30 +41,6 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 pub const RATE_PER_SEC: u32 = 50;
 /// A signed request's clock may differ from the hub's by at most this.
 pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
-
-pub struct ApiError(pub HubError);
-
-impl From<HubError> for ApiError {
-    fn from(e: HubError) -> Self {
-        ApiError(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if status.is_server_error() {
-            tracing::error!(error = %self.0, "request failed");
-        }
-        let mut r = (status, axum::Json(self.0.to_json())).into_response();
-        if let HubError::RateLimited(secs) | HubError::LockedOut(secs) = self.0 {
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        r
-    }
-}
 
 pub struct AppState {
     /// The storage backend; handlers know only the trait.
@@ -123,101 +101,39 @@ impl AppState {
 
 type St = Arc<AppState>;
 
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError(HubError::Setup(format!("worker failed: {e}"))))?
-        .map_err(ApiError)
-}
-
-pub(crate) async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), ApiError> {
-    use futures_util::StreamExt;
+/// A request's headers and its body (at most [`MAX_BODY`] as sent).
+pub(crate) async fn read_body(req: Request) -> Result<(HeaderMap, Vec<u8>), Refusal> {
     let (parts, body) = req.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError(HubError::invalid("body", format!("could not be read: {e}"))))?;
-        seen += chunk.len();
-        if seen <= MAX_BODY {
-            buf.extend_from_slice(&chunk);
-        } else if seen > 4 * MAX_BODY {
-            break;
-        }
-    }
-    if seen > MAX_BODY {
-        return Err(ApiError(HubError::TooLarge(MAX_BODY)));
-    }
-    Ok((parts.headers, buf))
-}
-
-pub(crate) fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
-    if b.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError(HubError::invalid("body", "must be a JSON object")));
-    }
-    let de = &mut serde_json::Deserializer::from_slice(b);
-    serde_path_to_error_free(de).map_err(|(path, msg)| ApiError(HubError::invalid(&path, msg)))
-}
-
-fn serde_path_to_error_free<'de, T: DeserializeOwned>(
-    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-) -> Result<T, (String, String)> {
-    T::deserialize(de).map_err(|e| ("body".to_string(), e.to_string()))
+    Ok((parts.headers, read_limited(body, MAX_BODY).await?))
 }
 
 /// Check a signed request (`body` as sent, before any inflating); returns
 /// the calling device. Reads the store: call it on the blocking pool.
 fn authenticate(
     state: &AppState,
-    h: &HeaderMap,
-    method: &str,
+    headers: &HeaderMap,
     path: &str,
     body: &[u8],
-) -> crate::Result<DeviceId> {
-    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let unauth = |m: &str| HubError::Unauthorized(m.to_string());
-    let device: DeviceId = get(protocol::H_DEVICE)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| unauth("missing or malformed x-device header"))?;
-    let time: u64 = get(protocol::H_TIME)
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(|| unauth("missing x-time header"))?;
-    let sig_hex = get(protocol::H_SIGNATURE).ok_or_else(|| unauth("missing x-signature header"))?;
-    let mut sig = [0u8; 64];
-    hex::decode_to_slice(&sig_hex, &mut sig)
-        .map_err(|_| unauth("x-signature is not 64 bytes of hex"))?;
-    if now_ms().abs_diff(time) > MAX_SKEW_MS {
-        return Err(unauth(
-            "request time is more than 5 minutes off the hub's clock (replayed, or the device clock is wrong)",
-        ));
-    }
-    let auth = state
-        .hub
-        .device_auth(device)?
-        .ok_or_else(|| unauth("unknown device: enroll it first"))?;
-    if !PublicKey::verify_strict(
-        &auth.key,
-        &protocol::request_signing_bytes(method, path, time, body),
-        &sig,
-    ) {
-        return Err(unauth("signature does not verify"));
-    }
-    if auth.revoked {
-        return Err(HubError::Revoked(device.to_string()));
-    }
-    let first = state
-        .replays
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .first_sight(sig, time, now_ms());
-    if !first {
-        return Err(HubError::Replayed);
-    }
+) -> Result<DeviceId, Refusal> {
+    let req = signed::Incoming {
+        headers,
+        method: "POST",
+        path,
+        body,
+        now_ms: now_ms(),
+    };
+    let known = |d: DeviceId| -> Result<Option<(PublicKey, bool)>, Refusal> {
+        Ok(state.hub.device_auth(d)?.map(|a| (a.key, a.revoked)))
+    };
+    let admit = |d: DeviceId, revoked: &bool| {
+        if *revoked {
+            return Err(HubError::Revoked(d.to_string()).into());
+        }
+        Ok(())
+    };
+    let (device, _) = signed::verify(&req, &state.replays, known, admit)?;
     if !state.allow(device) {
-        return Err(HubError::RateLimited(1));
+        return Err(HubError::RateLimited(1).into());
     }
     Ok(device)
 }
@@ -230,44 +146,15 @@ async fn signed_request(
     st: &St,
     req: Request,
     path: &'static str,
-) -> Result<(DeviceId, bool, Vec<u8>), ApiError> {
+) -> Result<(DeviceId, bool, Vec<u8>), Refusal> {
     let (h, wire) = read_body(req).await?;
     let st = st.clone();
     blocking(move || {
-        let device = authenticate(&st, &h, "POST", path, &wire)?;
-        let body = gzip::decode_request(&h, wire, MAX_BODY)?;
-        Ok((device, gzip::accepts_gzip(&h), body))
+        let device = authenticate(&st, &h, path, &wire)?;
+        let body = decode_request(&h, wire, MAX_BODY)?;
+        Ok::<_, Refusal>((device, accepts_gzip(&h), body))
     })
     .await
-}
-
-/// A JSON answer, gzip-encoded when the client takes it and it is worth it.
-/// Called on the blocking pool (a page of a thousand ops is worth moving off
-/// the async workers to serialize and compress).
-fn json_body<T: Serialize>(v: &T, gzip_ok: bool) -> (Vec<u8>, bool) {
-    let json = serde_json::to_vec(v).expect("protocol types serialize");
-    if gzip_ok && json.len() >= gzip::MIN_COMPRESS {
-        (gzip::compress(&json), true)
-    } else {
-        (json, false)
-    }
-}
-
-fn json_response(status: StatusCode, (body, gzipped): (Vec<u8>, bool)) -> Response {
-    let mut r = (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::VARY, "accept-encoding"),
-        ],
-        body,
-    )
-        .into_response();
-    if gzipped {
-        r.headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
-    r
 }
 
 async fn health() -> axum::Json<Value> {
@@ -278,19 +165,19 @@ async fn openapi() -> axum::Json<Value> {
     axum::Json(openapi_doc())
 }
 
-async fn enroll(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+async fn enroll(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
     let (_, body) = read_body(req).await?;
-    let r: EnrollRequest = parse(&body)?;
+    let r: EnrollRequest = parse_json(&body)?;
     let hub = st.hub.clone();
     let out = blocking(move || hub.redeem(&r, now_ms())).await?;
     Ok((StatusCode::CREATED, axum::Json(out)).into_response())
 }
 
-async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+async fn push(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
     let (device, gz, body) = signed_request(&st, req, protocol::PUSH).await?;
-    let r: PushRequest = parse(&body)?;
+    let r: PushRequest = parse_json(&body)?;
     if r.ops.len() > protocol::MAX_BATCH {
-        return Err(ApiError(HubError::invalid(
+        return Err(Refusal::from(HubError::invalid(
             "ops",
             format!("at most {} operations per push", protocol::MAX_BATCH),
         )));
@@ -303,7 +190,7 @@ async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> 
     let hub = st.hub.clone();
     let out = blocking(move || {
         let results = hub.accept_batch(device, &wires)?;
-        Ok(json_body(
+        Ok::<_, HubError>(encode_json(
             &PushResponse {
                 results,
                 hub_time_ms: now_ms(),
@@ -315,23 +202,21 @@ async fn push(State(st): State<St>, req: Request) -> Result<Response, ApiError> 
     Ok(json_response(StatusCode::OK, out))
 }
 
-async fn pull(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+async fn pull(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
     let (device, gz, body) = signed_request(&st, req, protocol::PULL).await?;
-    let r: PullRequest = parse(&body)?;
+    let r: PullRequest = parse_json(&body)?;
     let hub = st.hub.clone();
     let out = blocking(move || {
-        Ok(json_body(
-            &hub.pull(device, r.cursor, r.limit, r.digest)?,
-            gz,
-        ))
+        let page = hub.pull(device, r.cursor, r.limit, r.digest)?;
+        Ok::<_, HubError>(encode_json(&page, gz))
     })
     .await?;
     Ok(json_response(StatusCode::OK, out))
 }
 
-async fn lease(State(st): State<St>, req: Request) -> Result<Response, ApiError> {
+async fn lease(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
     let (device, _, body) = signed_request(&st, req, protocol::LEASE).await?;
-    let r: LeaseRequest = parse(&body)?;
+    let r: LeaseRequest = parse_json(&body)?;
     let hub = st.hub.clone();
     let lease = blocking(move || {
         hub.lease_block(
@@ -347,12 +232,12 @@ async fn lease(State(st): State<St>, req: Request) -> Result<Response, ApiError>
 
 type Params = std::collections::HashMap<String, String>;
 
-fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, ApiError> {
+fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, Refusal> {
     q.map(|Query(p)| p)
-        .map_err(|e| ApiError(HubError::invalid("query", e.body_text())))
+        .map_err(|e| Refusal::from(HubError::invalid("query", e.body_text())))
 }
 
-async fn dashboard(State(st): State<St>, h: HeaderMap) -> Result<Response, ApiError> {
+async fn dashboard(State(st): State<St>, h: HeaderMap) -> Result<Response, Refusal> {
     if !login::signed_in(&st, &h) {
         return Ok(login::to_login());
     }
@@ -368,7 +253,7 @@ async fn report(
     Path(name): Path<String>,
     h: HeaderMap,
     q: Result<Query<Params>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let (name, format) = match name.rsplit_once('.') {
         Some((n, f)) if ["json", "csv", "xlsx", "html"].contains(&f) => (n.to_string(), f),
         _ => (name, "json"),
@@ -376,7 +261,7 @@ async fn report(
     if !login::signed_in(&st, &h) {
         return match format {
             "html" => Ok(login::to_login()),
-            _ => Err(ApiError(HubError::LoginRequired)),
+            _ => Err(Refusal::from(HubError::LoginRequired)),
         };
     }
     let q = query(q)?;
@@ -409,7 +294,7 @@ async fn report(
                 ),
                 (header::CONTENT_DISPOSITION, file("xlsx")),
             ],
-            table.to_xlsx().map_err(ApiError)?,
+            table.to_xlsx().map_err(Refusal::from)?,
         )
             .into_response(),
         "html" => {
@@ -425,25 +310,78 @@ async fn report(
     })
 }
 
-async fn not_found() -> ApiError {
-    ApiError(HubError::NotFound("this endpoint".into()))
+async fn not_found() -> Refusal {
+    Refusal::from(HubError::NotFound("this endpoint".into()))
+}
+
+/// Every route with its description; [`router`] serves it, [`openapi_doc`]
+/// describes it.
+fn described() -> Described<St> {
+    let signed = |op: Op<St>| op.access(DEVICE);
+    Described::default()
+        .route("/health", [Op::get(health, "Liveness and the hub's clock")])
+        .route("/openapi.json", [Op::get(openapi, "This document")])
+        .route(
+            protocol::ENROLL,
+            [Op::post(enroll, "Redeem a one-time enrollment code")
+                .body("EnrollRequest")
+                .success(201, "Enrolled")],
+        )
+        .route(
+            protocol::PUSH,
+            [signed(Op::post(push, "Push signed operations; a verdict per operation. The body may be Content-Encoding: gzip (signed as sent, at most 8 MB inflated); the answer is gzip with Accept-Encoding: gzip").body("PushRequest"))],
+        )
+        .route(
+            protocol::PULL,
+            [signed(Op::post(pull, "Pull the operations this device may see after its cursor. Body and answer may be gzip, as for push").body("PullRequest"))],
+        )
+        .route(
+            protocol::LEASE,
+            [signed(Op::post(lease, "Lease the next block of this device's branch series")
+                .body("LeaseRequest")
+                .success(201, "Leased"))],
+        )
+        .route(
+            "/login",
+            [
+                Op::get(login::page, "The owner's login form (HTML)"),
+                Op::post(login::submit, "Log the owner in: a session cookie hub_session (HttpOnly, SameSite=Strict, Secure over HTTPS, 12 hours). JSON or form-urlencoded; a form is redirected (303) to /. 401 wrong_pin; after 5 wrong PINs for a name, 429 locked_out for 15 minutes")
+                    .body("LoginInput")
+                    .also(303, "A form login: to /"),
+            ],
+        )
+        .route(
+            "/logout",
+            [Op::post(login::logout, "End the session and clear its cookie; redirects (303) to /login")
+                .success(303, "To /login")],
+        )
+        .route(
+            "/",
+            [Op::get(dashboard, "The owner's dashboard (HTML); without a session, a redirect (303) to /login")
+                .access(SESSION)
+                .also(303, "Not logged in: to /login")],
+        )
+        .route(
+            "/reports/{name}",
+            [Op::get(report, "A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix; customer_history takes ?mobile=. Without a session: 401 with a JSON error, or for .html a redirect (303) to /login")
+                .access(SESSION)
+                .param("name", json!({ "type": "string" }))
+                .query("mobile", json!({ "type": "string" }))
+                .also(303, "An .html page, not logged in: to /login")],
+        )
 }
 
 pub fn router(state: St) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
-        .route(protocol::ENROLL, post(enroll))
-        .route(protocol::PUSH, post(push))
-        .route(protocol::PULL, post(pull))
-        .route(protocol::LEASE, post(lease))
-        .route("/login", get(login::page).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/", get(dashboard))
-        .route("/reports/{name}", get(report))
+    described()
+        .into_router()
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// Every (method, path) the router serves.
+pub fn served() -> Vec<(&'static str, &'static str)> {
+    described().served()
 }
 
 /// Serve plain HTTP until `shutdown` resolves. Takes a bound listener so
@@ -472,38 +410,32 @@ pub async fn serve_tls(
         .await
 }
 
+/// The scheme name of a device-signed request in the OpenAPI document.
+const DEVICE: &str = "device";
+/// The scheme name of the owner's session cookie.
+const SESSION: &str = "session";
+
+/// The OpenAPI 3.1 description of everything [`router`] serves.
 pub fn openapi_doc() -> Value {
-    let op = |summary: &str, body: Option<&str>, signed: bool| {
-        let mut o = json!({ "summary": summary, "responses": { "200": { "description": "OK" }, "4XX": { "description": "Refused, with a JSON error naming the field and rule" } } });
-        if let Some(b) = body {
-            o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "description": b } } } });
-        }
-        if signed {
-            o["security"] = json!([{ "device": [] }]);
-        }
-        o
-    };
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "hub", "version": env!("CARGO_PKG_VERSION"), "description": "The central hub: enrollment, sync, leases, consolidated reports." },
-        "paths": {
-            "/health": { "get": op("Liveness and the hub's clock", None, false) },
-            "/openapi.json": { "get": op("This document", None, false) },
-            "/enroll": { "post": op("Redeem a one-time enrollment code", Some("EnrollRequest {code, device, public_key}"), false) },
-            "/sync/push": { "post": op("Push signed operations; a verdict per operation. The body may be Content-Encoding: gzip (signed as sent, at most 8 MB inflated); the answer is gzip with Accept-Encoding: gzip", Some("PushRequest {ops: [hex wire]}"), true) },
-            "/sync/pull": { "post": op("Pull the operations this device may see after its cursor. Body and answer may be gzip, as for push", Some("PullRequest {cursor, limit}"), true) },
-            "/sync/lease": { "post": op("Lease the next block of this device's branch series", Some("LeaseRequest {doc_type}"), true) },
-            "/login": {
-                "get": op("The owner's login form (HTML)", None, false),
-                "post": op("Log the owner in: a session cookie hub_session (HttpOnly, SameSite=Strict, Secure over HTTPS, 12 hours). JSON or form-urlencoded; a form is redirected (303) to /. 401 wrong_pin; after 5 wrong PINs for a name, 429 locked_out for 15 minutes", Some("{name, pin}: the owner's name and PIN"), false)
+    let s = |props: Value, required: &[&str]| json!({ "type": "object", "additionalProperties": false, "properties": props, "required": required });
+    let text = json!({ "type": "string" });
+    let hex_op =
+        json!({ "type": "string", "description": "an operation's signed wire bytes, hex" });
+    described().openapi(
+        json!({ "title": "hub", "version": env!("CARGO_PKG_VERSION"), "description": "The central hub: enrollment, sync, leases, consolidated reports." }),
+        json!({
+            "schemas": {
+                "EnrollRequest": s(json!({ "code": text, "device": { "type": "string", "format": "uuid" }, "public_key": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }), &["code", "device", "public_key"]),
+                "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op } }), &["ops"]),
+                "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 0 }, "digest": { "type": "boolean" } }), &["cursor", "limit"]),
+                "LeaseRequest": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] } }), &["doc_type"]),
+                "LoginInput": s(json!({ "name": text, "pin": text }), &["name", "pin"]),
+                "Error": http_edge::routes::error_schema(),
             },
-            "/logout": { "post": op("End the session and clear its cookie; redirects (303) to /login", None, false) },
-            "/": { "get": { "summary": "The owner's dashboard (HTML); without a session, a redirect (303) to /login", "security": [{ "session": [] }], "responses": { "200": { "description": "OK" }, "303": { "description": "Not logged in: to /login" } } } },
-            "/reports/{name}": { "get": { "summary": "A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix; customer_history takes ?mobile=. Without a session: 401 with a JSON error, or for .html a redirect (303) to /login", "security": [{ "session": [] }], "responses": { "200": { "description": "OK" }, "303": { "description": "An .html page, not logged in: to /login" }, "4XX": { "description": "Refused, with a JSON error naming the field and rule (401 unauthorized without a session)" } } } }
-        },
-        "components": { "securitySchemes": {
-            "device": { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" },
-            "session": { "type": "apiKey", "in": "cookie", "name": "hub_session", "description": "The owner's session, from POST /login" }
-        } }
-    })
+            "securitySchemes": {
+                DEVICE: { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" },
+                SESSION: { "type": "apiKey", "in": "cookie", "name": "hub_session", "description": "The owner's session, from POST /login" }
+            }
+        }),
+    )
 }

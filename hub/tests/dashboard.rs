@@ -164,6 +164,54 @@ async fn the_dashboard_and_reports_need_the_owners_login() {
     assert!(!doc.to_string().contains("?key="));
 }
 
+/// `/openapi.json` is made from the routes: every served (method, path) is
+/// described, and every other method of a described path is 405.
+#[tokio::test]
+async fn every_served_route_is_described_and_nothing_else_answers() {
+    let h = start().await;
+    let http = no_redirects();
+    let doc: Value = http
+        .get(format!("{}/openapi.json", h.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let served = hub::server::served();
+    let described: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|ops| ops.as_object().unwrap().len())
+        .sum();
+    assert_eq!(described, served.len(), "{doc}");
+    for (method, path) in &served {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is served but not described"
+        );
+        let url = format!("{}{}", h.url, path.replace("{name}", "revenue"));
+        for m in ["get", "post", "put", "patch", "delete"] {
+            let r = http
+                .request(m.to_uppercase().parse().unwrap(), &url)
+                .send()
+                .await
+                .unwrap();
+            if doc["paths"][path][m].is_object() {
+                assert_ne!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
+                assert_ne!(r.status(), StatusCode::NOT_FOUND, "{m} {path}");
+            } else {
+                assert_eq!(
+                    r.status(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{m} {path} answers but is not described"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_wrong_pin_an_unknown_name_or_another_role_is_refused() {
     let h = start().await;
@@ -187,7 +235,7 @@ async fn a_wrong_pin_an_unknown_name_or_another_role_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = login(&http, &h.url, OWNER, &"9".repeat(100)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let e: Value = r.json().await.unwrap();

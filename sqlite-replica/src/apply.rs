@@ -255,7 +255,7 @@ fn audit(c: &Connection, op: &Op) -> Result<()> {
         .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| vec![0u8; 32]);
-    let record = audit_record(&op.body);
+    let record = op.body.audit_record();
     let hash = audit_hash(
         &prev,
         op.id,
@@ -297,35 +297,6 @@ pub fn audit_hash(
         h.update([0]);
     }
     h.finalize().into()
-}
-
-fn audit_record(body: &OpBody) -> Option<String> {
-    Some(match body {
-        OpBody::BranchCreated(b) => b.id.to_string(),
-        OpBody::BranchUpdated { branch, .. } => branch.to_string(),
-        OpBody::UserCreated(u) => u.id.to_string(),
-        OpBody::UserUpdated { user, .. } => user.to_string(),
-        OpBody::DeviceEnrolled { device, .. } | OpBody::DeviceRevoked { device, .. } => {
-            device.to_string()
-        }
-        OpBody::CustomerCreated(c) => c.id.to_string(),
-        OpBody::JobOpened(j) => j.id.to_string(),
-        OpBody::JobUpdated { job, .. }
-        | OpBody::JobStatusChanged(sync_core::body::StatusChange { job, .. })
-        | OpBody::EstimateLineAdded { job, .. }
-        | OpBody::EstimateLineRemoved { job, .. }
-        | OpBody::DevicePasswordRead { job, .. } => job.to_string(),
-        OpBody::ItemCreated(i) => i.id.to_string(),
-        OpBody::ItemUpdated { item, .. } => item.to_string(),
-        OpBody::StockMoved(m) => m.item.to_string(),
-        OpBody::DocumentIssued(d) => d.number.clone(),
-        OpBody::DocumentCancelled { document, .. } => document.to_string(),
-        OpBody::PaymentRecorded(p) => p.id.to_string(),
-        OpBody::LeaseGranted(l) => l.id.to_string(),
-        OpBody::TransferAnnounced(t) => t.transfer.to_string(),
-        OpBody::TransferSettled(t) => t.transfer.to_string(),
-        OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
-    })
 }
 
 fn dec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Decimal> {

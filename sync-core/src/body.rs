@@ -459,6 +459,38 @@ impl OpBody {
         )
     }
 
+    /// The record an audit entry for this op names: its id, or the
+    /// document number. `None` for edits too frequent to audit one by one
+    /// (a customer's details, a job's texts). Every replica audits alike.
+    pub fn audit_record(&self) -> Option<String> {
+        Some(match self {
+            OpBody::BranchCreated(b) => b.id.to_string(),
+            OpBody::BranchUpdated { branch, .. } => branch.to_string(),
+            OpBody::UserCreated(u) => u.id.to_string(),
+            OpBody::UserUpdated { user, .. } => user.to_string(),
+            OpBody::DeviceEnrolled { device, .. } | OpBody::DeviceRevoked { device, .. } => {
+                device.to_string()
+            }
+            OpBody::CustomerCreated(c) => c.id.to_string(),
+            OpBody::JobOpened(j) => j.id.to_string(),
+            OpBody::JobUpdated { job, .. }
+            | OpBody::JobStatusChanged(StatusChange { job, .. })
+            | OpBody::EstimateLineAdded { job, .. }
+            | OpBody::EstimateLineRemoved { job, .. }
+            | OpBody::DevicePasswordRead { job, .. } => job.to_string(),
+            OpBody::ItemCreated(i) => i.id.to_string(),
+            OpBody::ItemUpdated { item, .. } => item.to_string(),
+            OpBody::StockMoved(m) => m.item.to_string(),
+            OpBody::DocumentIssued(d) => d.number.clone(),
+            OpBody::DocumentCancelled { document, .. } => document.to_string(),
+            OpBody::PaymentRecorded(p) => p.id.to_string(),
+            OpBody::LeaseGranted(l) => l.id.to_string(),
+            OpBody::TransferAnnounced(t) => t.transfer.to_string(),
+            OpBody::TransferSettled(t) => t.transfer.to_string(),
+            OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
+        })
+    }
+
     /// A short, stable name of the kind, for logs, audit and errors.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -182,7 +182,7 @@ impl State {
             op: op.id,
         };
         if op.body.is_audited() {
-            let record = audit_record(&op.body);
+            let record = op.body.audit_record();
             self.audit.insert(
                 op.id,
                 AuditEntry {
@@ -548,35 +548,6 @@ impl State {
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()
     }
-}
-
-fn audit_record(body: &OpBody) -> Option<String> {
-    Some(match body {
-        OpBody::BranchCreated(b) => b.id.to_string(),
-        OpBody::BranchUpdated { branch, .. } => branch.to_string(),
-        OpBody::UserCreated(u) => u.id.to_string(),
-        OpBody::UserUpdated { user, .. } => user.to_string(),
-        OpBody::DeviceEnrolled { device, .. } | OpBody::DeviceRevoked { device, .. } => {
-            device.to_string()
-        }
-        OpBody::CustomerCreated(c) => c.id.to_string(),
-        OpBody::JobOpened(j) => j.id.to_string(),
-        OpBody::JobUpdated { job, .. }
-        | OpBody::JobStatusChanged(crate::body::StatusChange { job, .. })
-        | OpBody::EstimateLineAdded { job, .. }
-        | OpBody::EstimateLineRemoved { job, .. }
-        | OpBody::DevicePasswordRead { job, .. } => job.to_string(),
-        OpBody::ItemCreated(i) => i.id.to_string(),
-        OpBody::ItemUpdated { item, .. } => item.to_string(),
-        OpBody::StockMoved(m) => m.item.to_string(),
-        OpBody::DocumentIssued(d) => d.number.clone(),
-        OpBody::DocumentCancelled { document, .. } => document.to_string(),
-        OpBody::PaymentRecorded(p) => p.id.to_string(),
-        OpBody::LeaseGranted(l) => l.id.to_string(),
-        OpBody::TransferAnnounced(t) => t.transfer.to_string(),
-        OpBody::TransferSettled(t) => t.transfer.to_string(),
-        OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
-    })
 }
 
 fn item_fields(i: &crate::body::Item) -> Vec<(&'static str, FieldValue)> {

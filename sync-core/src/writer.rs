@@ -3,6 +3,7 @@
 //! [`WriterState`] in the same transaction as the operation it made.
 
 use crate::body::OpBody;
+use crate::chain::ChainHead;
 use crate::error::CoreError;
 use crate::hlc::{Clock, Stamp};
 use crate::identity::DeviceKey;
@@ -43,6 +44,32 @@ impl DeviceWriter {
             state: WriterState::default(),
             clock: Clock::default(),
         }
+    }
+
+    /// A writer that continues a chain a store already holds: the next op
+    /// follows `head`, and its clock resumes after `clock`'s last stamp.
+    pub fn resume(device: DeviceId, key: DeviceKey, head: ChainHead, clock: Clock) -> Self {
+        let mut w = DeviceWriter::new(device, key);
+        w.follow(head);
+        w.clock = clock;
+        w
+    }
+
+    /// Continue from `head` if it is not where this writer stands (another
+    /// process signed on the same database, a transaction rolled back, or a
+    /// restored device pulled its own ops back). What was seen at the last
+    /// op is forgotten: the next op depends on everything it holds, which is
+    /// never wrong. Returns whether the writer moved.
+    pub fn follow(&mut self, head: ChainHead) -> bool {
+        if (self.state.seq, self.state.prev) == (head.seq, head.hash) {
+            return false;
+        }
+        self.state = WriterState {
+            seq: head.seq,
+            prev: head.hash,
+            seen_at_last_op: VersionVector::default(),
+        };
+        true
     }
 
     /// Make and sign the next operation. `applied` is what this device holds
@@ -163,6 +190,51 @@ mod tentative_tests {
             device: DeviceId([1; 16]),
             reason: "lost".into(),
         }
+    }
+
+    #[test]
+    fn a_resumed_writer_continues_the_chain_it_is_given() {
+        let mut w = writer();
+        let first = w
+            .make(
+                UserId::default(),
+                BranchId::default(),
+                body(),
+                &VersionVector::default(),
+                1_000,
+            )
+            .unwrap();
+        let head = ChainHead {
+            seq: 1,
+            hash: w.state.prev,
+        };
+        let mut again = DeviceWriter::resume(
+            w.device,
+            DeviceKey::from_seed([9; 32]),
+            head,
+            w.clock.clone(),
+        );
+        let second = again
+            .make(
+                UserId::default(),
+                BranchId::default(),
+                body(),
+                &VersionVector::default(),
+                500,
+            )
+            .unwrap();
+        assert_eq!(second.id.seq, 2);
+        assert_eq!(second.prev, crate::op::hash_wire(&first.encode().unwrap()));
+        assert!(
+            second.hlc > first.hlc,
+            "the clock resumes after the last stamp"
+        );
+        assert!(!again.follow(ChainHead {
+            seq: 2,
+            hash: again.state.prev
+        }));
+        assert!(again.follow(ChainHead::default()));
+        assert_eq!(again.state.seq, 0);
     }
 
     #[test]

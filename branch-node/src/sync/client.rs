@@ -1,5 +1,8 @@
 //! The sync client: signed requests to the hub or a LAN peer, push batches, pull pages, leases.
 
+use http_edge::Code;
+use http_edge::refusal::read_back;
+
 use super::*;
 
 /// What one sync with one peer did.
@@ -53,21 +56,10 @@ pub(super) struct Answer<T> {
 }
 
 pub(super) fn peer_error(peer: &str, status: u16, text: &str) -> NodeError {
-    let message = serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| {
-            let t = text.trim();
-            if t.is_empty() {
-                "no explanation given".to_string()
-            } else {
-                t.chars().take(300).collect()
-            }
-        });
     NodeError::Peer {
         peer: peer.to_string(),
         status,
-        message,
+        message: read_back(text).1,
     }
 }
 
@@ -215,6 +207,7 @@ impl SyncClient {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let err = peer_error(peer, status.as_u16(), &text);
+            let code = read_back(&text).0;
             // A peer from before compression refuses a gzip body (415, or
             // 422 for a body that is not JSON): say it again plainly, once.
             if gzipped && matches!(status.as_u16(), 415 | 422) {
@@ -226,10 +219,7 @@ impl SyncClient {
             // was taken. Asking again, freshly signed, gets the real answer
             // (every request is safe to repeat: pushes and pulls are
             // idempotent, and a repeated lease request is a new request).
-            if status == reqwest::StatusCode::UNAUTHORIZED
-                && replays < MAX_REPLAY_RETRIES
-                && matches!(&err, NodeError::Peer { message, .. } if message.contains("replay"))
-            {
+            if code == Some(Code::Replayed) && replays < MAX_REPLAY_RETRIES {
                 // A moment first: a peer that has just started refuses what
                 // was signed before it did, and clocks differ by a little.
                 tokio::time::sleep(Duration::from_millis(100 << replays)).await;
@@ -238,7 +228,7 @@ impl SyncClient {
             }
             // A wrong clock is the other 401 this device can fix by itself: the
             // hub's Date header (1 s resolution) tells it the time.
-            if status == reqwest::StatusCode::UNAUTHORIZED
+            if code == Some(Code::ClockSkew)
                 && is_hub
                 && !retried
                 && let Some(hub_ms) = date

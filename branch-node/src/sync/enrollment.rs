@@ -1,5 +1,8 @@
 //! Joining a hub with a one-time code: keys, genesis, the first leases.
 
+use sync_core::body::OpBody;
+use sync_core::domain::roles::Role;
+
 use super::*;
 
 /// Enroll a new device with a hub (async; [`Node::enroll`] is the blocking
@@ -24,12 +27,7 @@ pub async fn enroll_with_ca(
 ) -> Result<Arc<Node>> {
     let code = code.trim().to_string();
     let hub = peer_key(hub_url);
-    if db.exists() || crate::keys::path_for(db).exists() {
-        return Err(NodeError::Setup(format!(
-            "{} already exists; refusing to overwrite a device database",
-            db.display()
-        )));
-    }
+    crate::node::refuse_existing(db)?;
     if hub.is_empty() {
         return Err(NodeError::invalid(
             "hub_url",
@@ -112,16 +110,27 @@ pub async fn enroll_with_ca(
     let offset = er.hub_time_ms as i64 - (sent / 2 + received / 2) as i64;
     let (dbp, hubc) = (db.to_path_buf(), hub.clone());
     let node = blocking(move || {
-        let made = create_enrolled(
-            &dbp,
-            &hubc,
+        let genesis = GenesisMeta {
+            owner: er.owner,
+            hub_device: er.hub_device,
+            hub_key: er.hub_key,
+            branch: er.branch,
+        };
+        let keys = KeyFile {
             device,
-            seed,
-            branch_key,
-            &er,
-            offset,
-            ca_text.as_deref(),
-        );
+            device_seed: hex::encode(seed),
+            branch_key: hex::encode(branch_key),
+            root_seed: None,
+        };
+        let offset = offset.to_string();
+        let mut meta = vec![
+            ("hub_url", hubc.as_str()),
+            ("clock_offset", offset.as_str()),
+        ];
+        if let Some(pem) = ca_text.as_deref() {
+            meta.push((HUB_CA_META, pem));
+        }
+        let made = crate::node::provision(&dbp, &genesis, &keys, &meta);
         if made.is_err() {
             // Leave nothing half-made; the code is spent, the owner issues a new one.
             let mut files = vec![dbp.clone(), crate::keys::path_for(&dbp)];
@@ -148,40 +157,88 @@ pub async fn enroll_with_ca(
     Ok(node)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn create_enrolled(
-    db: &Path,
-    hub: &str,
-    device: DeviceId,
-    seed: [u8; 32],
-    branch_key: [u8; 32],
-    er: &EnrollResponse,
-    offset: i64,
-    hub_ca: Option<&str>,
-) -> Result<()> {
-    let store = Store::open(db)?;
-    let genesis = GenesisMeta {
-        owner: er.owner,
-        hub_device: er.hub_device,
-        hub_key: er.hub_key,
-        branch: er.branch,
-    };
-    store::meta_set(
-        &store.conn,
-        "genesis",
-        &serde_json::to_string(&genesis).expect("genesis serializes"),
-    )?;
-    store::meta_set(&store.conn, "hub_url", hub)?;
-    store::meta_set(&store.conn, "clock_offset", &offset.to_string())?;
-    if let Some(pem) = hub_ca {
-        store::meta_set(&store.conn, HUB_CA_META, pem)?;
+/// Making a device: enrolling with a hub, or (standalone and tests) another
+/// device of this branch. Here rather than in `node`, which knows nothing of
+/// sync.
+impl Node {
+    /// Enroll a new device with a hub using a one-time code: creates `db` and
+    /// its key file, then pulls the branch's data. Blocking; it runs its own
+    /// small runtime on a separate thread, so it may be called from anywhere
+    /// except an async worker of a current-thread runtime that also serves the
+    /// hub (async callers: `sync::enroll`).
+    pub fn enroll(db: &Path, hub_url: &str, code: &str) -> Result<Node> {
+        Node::enroll_with_ca(db, hub_url, code, None)
     }
-    drop(store);
-    KeyFile {
-        device,
-        device_seed: hex::encode(seed),
-        branch_key: hex::encode(branch_key),
-        root_seed: None,
+
+    /// As [`Node::enroll`], trusting the CA certificates in `hub_ca` (PEM)
+    /// for the hub instead of the file named by `REPAIR_HUB_CA`.
+    pub fn enroll_with_ca(
+        db: &Path,
+        hub_url: &str,
+        code: &str,
+        hub_ca: Option<Vec<u8>>,
+    ) -> Result<Node> {
+        let (db, hub_url, code) = (db.to_path_buf(), hub_url.to_string(), code.to_string());
+        let node = std::thread::spawn(move || -> Result<std::sync::Arc<Node>> {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(enroll_with_ca(&db, &hub_url, &code, hub_ca.as_deref()))
+        })
+        .join()
+        .map_err(|_| NodeError::Setup("enrollment thread panicked".into()))??;
+        std::sync::Arc::try_unwrap(node)
+            .map_err(|_| NodeError::Setup("enrolled device is still in use".into()))
     }
-    .save(db)
+
+    /// Test support: create the database and key file of another device of
+    /// this branch (same root of trust, same branch key, no stand-in hub
+    /// key). The device must be enrolled in this branch (a `DeviceEnrolled`
+    /// op); its database starts empty and learns everything by pulling.
+    #[doc(hidden)]
+    pub fn clone_for_device(
+        &self,
+        db: &Path,
+        device: DeviceId,
+        device_seed: [u8; 32],
+    ) -> Result<()> {
+        crate::node::refuse_existing(db)?;
+        let (genesis, branch_key) = self.genesis_meta();
+        let keys = KeyFile {
+            device,
+            device_seed: hex::encode(device_seed),
+            branch_key: hex::encode(branch_key),
+            root_seed: None,
+        };
+        crate::node::provision(db, &genesis, &keys, &[])
+    }
+
+    /// Standalone only, test and LAN-setup support: enroll a new device of
+    /// this branch (signed by the stand-in hub) and create its empty
+    /// database at `db`. Open it with [`Node::open`] and pull from this
+    /// device to fill it.
+    #[doc(hidden)]
+    pub fn enroll_local_device(
+        &self,
+        db: &Path,
+        label: &str,
+        holds_store: bool,
+        ceiling: Option<Role>,
+    ) -> Result<DeviceId> {
+        let device = DeviceId(crypto::random_bytes()?);
+        let seed = crypto::random_bytes::<32>()?;
+        let number = self.read(|c| store::read::devices_in_branch(c, self.branch))? + 1;
+        self.commit_as_root(OpBody::DeviceEnrolled {
+            device,
+            key: DeviceKey::from_seed(seed).public(),
+            branch: self.branch,
+            label: label.into(),
+            holds_store,
+            ceiling,
+            hub: false,
+            number: Some(number),
+        })?;
+        self.clone_for_device(db, device, seed)?;
+        Ok(device)
+    }
 }

@@ -1,14 +1,8 @@
 //! The LAN side of the protocol every device serves: signed-request checks, push and pull.
 
-use super::*;
+use http_edge::{Code, Refusal, signed};
 
-/// The signature headers of a sync request, as received.
-#[derive(Clone, Debug, Default)]
-pub struct SignedHeaders {
-    pub device: Option<String>,
-    pub time: Option<String>,
-    pub signature: Option<String>,
-}
+use super::*;
 
 /// The three headers that sign a sync request, for any key (tests sign as
 /// devices that are not a [`Node`]).
@@ -20,80 +14,48 @@ pub fn signature_headers(
     time_ms: u64,
     body: &[u8],
 ) -> [(&'static str, String); 3] {
-    let sig = key.sign(&protocol::request_signing_bytes(
-        method, path, time_ms, body,
-    ));
-    [
-        (protocol::H_DEVICE, device.to_string()),
-        (protocol::H_TIME, time_ms.to_string()),
-        (protocol::H_SIGNATURE, hex::encode(sig)),
-    ]
+    http_edge::signed::headers(key, device, (method, path), time_ms, body)
 }
 
-/// Check a LAN sync request: signed within the last 5 minutes by a known,
-/// active device of this device's branch. Returns the caller.
+/// Check a LAN sync request: signed within the clock window by a known,
+/// active device of this device's branch, and not seen before. Returns the
+/// caller.
 pub fn authenticate(
     node: &Node,
-    h: &SignedHeaders,
-    method: &str,
+    headers: &axum::http::HeaderMap,
     path: &str,
     body: &[u8],
-) -> Result<DeviceId> {
-    let unauth = |m: &str| NodeError::PeerAuth(m.to_string());
-    let device: DeviceId = h
-        .device
-        .as_deref()
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| unauth("missing or malformed x-device header"))?;
-    let time: u64 = h
-        .time
-        .as_deref()
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(|| unauth("missing or malformed x-time header"))?;
-    let mut sig = [0u8; 64];
-    hex::decode_to_slice(
-        h.signature
-            .as_deref()
-            .ok_or_else(|| unauth("missing x-signature header"))?,
-        &mut sig,
-    )
-    .map_err(|_| unauth("x-signature is not 64 bytes of hex"))?;
-    if node.corrected_now_ms().abs_diff(time) > MAX_SKEW_MS {
-        return Err(unauth(
-            "request time is more than 5 minutes off this device's clock (replayed, or a clock is wrong)",
-        ));
-    }
-    let (branch, key, revoked) = node
-        .read(|c| ss::device_auth(c, device))?
-        .ok_or_else(|| unauth("unknown device: it is not enrolled in this branch"))?;
-    if !PublicKey::verify_strict(
-        &key,
-        &protocol::request_signing_bytes(method, path, time, body),
-        &sig,
-    ) {
-        return Err(unauth("signature does not verify"));
-    }
-    if revoked {
-        return Err(NodeError::PeerForbidden(format!(
-            "device {device} has been revoked"
-        )));
-    }
-    if branch != node.branch {
-        return Err(NodeError::PeerForbidden(format!(
-            "device {device} belongs to another branch"
-        )));
-    }
-    let first = node
-        .sync
-        .replays
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .first_sight(sig, time, node.corrected_now_ms());
-    if !first {
-        return Err(unauth(
-            "this signed request was already received (a replay): sign every request afresh",
-        ));
-    }
+) -> std::result::Result<DeviceId, Refusal> {
+    let req = signed::Incoming {
+        headers,
+        method: "POST",
+        path,
+        body,
+        now_ms: node.corrected_now_ms(),
+    };
+    type Known = Option<(PublicKey, (BranchId, bool))>;
+    let known = |d: DeviceId| -> std::result::Result<Known, Refusal> {
+        let auth = node.read(|c| ss::device_auth(c, d))?;
+        Ok(auth.map(|(branch, key, revoked)| (key, (branch, revoked))))
+    };
+    let admit = |d, (branch, revoked): &(BranchId, bool)| {
+        if *revoked {
+            return Err(Refusal::new(
+                403,
+                Code::Revoked,
+                format!("device {d} has been revoked"),
+            ));
+        }
+        if *branch != node.branch {
+            return Err(Refusal::new(
+                403,
+                Code::Forbidden,
+                format!("device {d} belongs to another branch"),
+            ));
+        }
+        Ok(())
+    };
+    let (device, _) = signed::verify(&req, &node.sync.replays, known, admit)?;
     Ok(device)
 }
 

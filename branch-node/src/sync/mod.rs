@@ -19,13 +19,14 @@
 //!   neither loses nor re-applies a page. What a peer sends us it holds, so
 //!   pulled ops count as acknowledged by it and are never pushed back.
 //! - **Clock**: the hub's `hub_time_ms` calibrates this device's clock (a LAN
-//!   peer's clock is not trusted); a 401 for a wrong clock is answered by
-//!   calibrating from the hub's `Date` header and retrying once.
+//!   peer's clock is not trusted); a refusal coded `clock_skew` is answered
+//!   by calibrating from the hub's `Date` header and retrying once.
 //! - **Replays**: every request carries a distinct time, and a peer takes a
-//!   signed request once; a 401 saying "replay" means a copy made on the way
-//!   was answered (or the peer restarted since the request was signed), so
-//!   the request is asked again, freshly signed, after a moment (up to
-//!   [`MAX_REPLAY_RETRIES`] times).
+//!   signed request once; a refusal coded `replayed` means a copy made on the
+//!   way was answered (or the peer restarted since the request was signed),
+//!   so the request is asked again, freshly signed, after a moment (up to
+//!   [`MAX_REPLAY_RETRIES`] times). The client acts on refusal codes
+//!   (`http_edge::Code`), never on a message's words.
 //! - **Compression**: a request body of [`MIN_COMPRESS`] bytes or more goes
 //!   `Content-Encoding: gzip`, and every request says `Accept-Encoding: gzip`.
 //!   The signature covers the body as sent (the gzip bytes), so a receiver
@@ -42,7 +43,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlite_replica::receive::{self, Check, Outcome};
@@ -60,7 +61,7 @@ use crate::crypto;
 use crate::error::{NodeError, Result};
 use crate::keys::KeyFile;
 use crate::node::{GenesisMeta, Node, now_ms};
-use crate::store::{self, Store, sync as ss};
+use crate::store::{self, sync as ss};
 
 /// Ops per push batch.
 pub const PUSH_BATCH: u32 = 500;
@@ -90,54 +91,9 @@ pub const MAX_ANSWER: usize = 64 * 1024 * 1024;
 pub const HUB_CA_ENV: &str = "REPAIR_HUB_CA";
 const HUB_CA_META: &str = "hub_ca";
 
-/// Held by [`Node`]: wakes the sync loop after a local write, and lets one
-/// sync run at a time per device.
-#[derive(Default)]
-pub struct SyncSignal {
-    notify: tokio::sync::Notify,
-    gate: tokio::sync::Mutex<()>,
-    /// Signed requests this device has taken from LAN peers (see
-    /// [`protocol::ReplayGuard`]).
-    replays: std::sync::Mutex<protocol::ReplayGuard>,
-}
+pub use crate::peers::{SyncSignal, peer_key};
 
-impl SyncSignal {
-    /// For a device opened at `now_ms` (its corrected clock).
-    pub(crate) fn starting_at(now_ms: u64) -> SyncSignal {
-        SyncSignal {
-            replays: std::sync::Mutex::new(protocol::ReplayGuard::starting_at(now_ms)),
-            ..SyncSignal::default()
-        }
-    }
-
-    /// A local write happened: sync soon. Cheap; never blocks.
-    pub fn dirty(&self) {
-        self.notify.notify_one();
-    }
-}
-
-/// The key a peer's state is stored under: its base URL, trimmed.
-pub fn peer_key(url: &str) -> String {
-    url.trim().trim_end_matches('/').to_string()
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| NodeError::Setup(format!("sync worker failed: {e}")))?
-}
-
-/// Run `f` in one `BEGIN IMMEDIATE` transaction on the device's store.
-fn in_tx<T>(node: &Node, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    let mut g = node.lock();
-    let tx = g
-        .store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let v = f(&tx)?;
-    tx.commit()?;
-    Ok(v)
-}
+use http_edge::blocking;
 
 mod client;
 mod compression;

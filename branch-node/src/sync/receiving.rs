@@ -24,25 +24,17 @@ pub type Received = (Vec<Incoming>, Vec<(OpId, Outcome)>);
 /// its signature or chain check is refused on its own (its savepoint is
 /// rolled back) and the rest continue; a database error aborts the whole
 /// batch. `after` runs in the same transaction (the pull cursor). Then the
-/// device's caches follow: the applied version vector, the clock (the newest
-/// stamp received), and this device's own chain head if ops of its own came
-/// back that it does not remember making (a restored database).
+/// device follows what was committed ([`Node::receive`]).
 pub fn receive_batch(
     node: &Node,
     items: &[(Vec<u8>, Option<String>)],
     check: Check,
     after: impl FnOnce(&Connection, &[Incoming]) -> Result<()>,
 ) -> Result<Received> {
-    let mut g = node.lock();
-    let inner = &mut *g;
-    let mut out = Vec::with_capacity(items.len());
-    let mut unblocked = vec![];
-    let mut newest: Option<Stamp> = None;
-    {
-        let mut tx = inner
-            .store
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    node.receive(|tx, genesis| {
+        let mut out = Vec::with_capacity(items.len());
+        let mut unblocked = vec![];
+        let mut newest: Option<Stamp> = None;
         for (wire, rejected) in items {
             let op = match Op::decode(wire) {
                 Ok(op) => op,
@@ -58,7 +50,7 @@ pub fn receive_batch(
             };
             let sp = tx.savepoint()?;
             let mut reason = None;
-            let r = receive::receive(&sp, &inner.genesis, wire, rejected.as_deref(), check);
+            let r = receive::receive(&sp, genesis, wire, rejected.as_deref(), check);
             let result = match r {
                 Ok(r) => {
                     sp.commit()?;
@@ -84,32 +76,9 @@ pub fn receive_batch(
         }
         if out.iter().any(|i| i.result == Ok(Outcome::Overruled)) {
             // Before `after`: a digest taken there speaks of the rebuilt state.
-            sqlite_replica::overrule::rebuild(&tx)?;
+            sqlite_replica::overrule::rebuild(tx)?;
         }
-        after(&tx, &out)?;
-        tx.commit()?;
-    }
-    let c = &inner.store.conn;
-    inner.applied = store::applied(c)?;
-    if let Some(s) = newest {
-        let now = now_ms();
-        // A stamp too far ahead is refused by the clock, not adopted.
-        let _ = inner.writer.clock.observe(s, now);
-        if let Some(r) = inner.root.as_mut() {
-            let _ = r.clock.observe(s, now);
-        }
-    }
-    let head = store::chain_head(c, inner.writer.device)?;
-    if head.seq > inner.writer.state.seq {
-        inner.writer.state.seq = head.seq;
-        inner.writer.state.prev = head.hash;
-    }
-    if let Some(r) = inner.root.as_mut() {
-        let head = store::chain_head(c, r.device)?;
-        if head.seq > r.state.seq {
-            r.state.seq = head.seq;
-            r.state.prev = head.hash;
-        }
-    }
-    Ok((out, unblocked))
+        after(tx, &out)?;
+        Ok(((out, unblocked), newest))
+    })
 }

@@ -13,7 +13,7 @@ pub(super) fn settle_push(
     batch: &[ss::OutOp],
     verdicts: &HashMap<(DeviceId, u64), (Verdict, Option<String>)>,
 ) -> Result<(bool, u64)> {
-    in_tx(node, |c| {
+    node.transaction(|c| {
         let mut blocked: HashSet<DeviceId> = HashSet::new();
         let mut progress = false;
         let mut attention = 0;

@@ -1,0 +1,190 @@
+//! Request bodies and query strings: read within a limit, parsed strictly,
+//! with the path of the offending field in the refusal. Bad input is refused
+//! before any service runs, so it changes nothing.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::Refusal;
+
+/// Largest JSON body a device's local API takes.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// How much of an oversized body is read (and dropped) before answering 413.
+pub const DRAIN_BODY: usize = 32 * 1024 * 1024;
+
+/// Read a body of at most `max` bytes. A larger body is refused with 413,
+/// after reading (and dropping) up to [`DRAIN_BODY`] of it, so the client
+/// finishes sending and sees the JSON answer instead of a broken pipe.
+pub async fn read_limited(body: axum::body::Body, max: usize) -> Result<Vec<u8>, Refusal> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| Refusal::bad_request("body", format!("could not be read: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= max {
+            buf.extend_from_slice(&chunk);
+        } else if seen > DRAIN_BODY.max(max) {
+            break;
+        }
+    }
+    if seen > max {
+        return Err(too_large(max));
+    }
+    Ok(buf)
+}
+
+pub fn too_large(max: usize) -> Refusal {
+    Refusal {
+        code: crate::Code::TooLarge,
+        ..Refusal::invalid("body", format!("must be at most {max} bytes"))
+    }
+    .with_status(413)
+}
+
+/// Parse a JSON object into `T`. The refusal names the path of the bad
+/// field (`lines[2].qty`), or the missing one.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(Refusal::bad_request("body", "must be valid UTF-8 JSON"));
+    }
+    // Every body is a JSON object; serde would otherwise take `[]` for a struct.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Refusal::bad_request("body", "must be a JSON object"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        let rule = e.into_inner().to_string();
+        // "missing field `x`" names a field inside the object being parsed.
+        let field = match rule
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
+            Some(missing) if field == "body" => missing.to_string(),
+            Some(missing) => format!("{field}.{missing}"),
+            None => field,
+        };
+        Refusal::bad_request(field, rule)
+    })
+}
+
+/// Parse a query string (none at all is `T::default()`).
+pub fn parse_query<T: DeserializeOwned + Default>(q: Option<&str>) -> Result<T, Refusal> {
+    match q {
+        None => Ok(T::default()),
+        Some(q) => {
+            serde_urlencoded::from_str(q).map_err(|e| Refusal::bad_request("query", e.to_string()))
+        }
+    }
+}
+
+/// A JSON body of at most [`MAX_BODY`] bytes, parsed strictly.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = Refusal;
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Refusal> {
+        let bytes = read_limited(req.into_body(), MAX_BODY).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// A query string parsed strictly into `T` (absent: `T::default()`).
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Query<T> {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Refusal> {
+        parse_query(parts.uri.query()).map(Query)
+    }
+}
+
+/// Path parameters parsed into `T` (ids, names). A malformed id is a 404
+/// naming the parameter: no record can have it.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Path(t)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let field = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::DeserializeError { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    _ => "path".to_string(),
+                };
+                Err(Refusal {
+                    code: crate::Code::NotFound,
+                    ..Refusal::invalid(
+                        field,
+                        "must be an id like 0a1b2c3d-0000-0000-0000-000000000000",
+                    )
+                }
+                .with_status(404))
+            }
+            Err(e) => Err(Refusal::internal(e.body_text())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        qty: u32,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Draft {
+        lines: Vec<Line>,
+    }
+
+    #[test]
+    fn the_refusal_names_the_path_of_the_bad_field() {
+        let e = parse_json::<Draft>(br#"{"lines":[{"qty":1},{"qty":"x"}]}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("lines[1].qty"));
+        assert_eq!(e.status, 400);
+        let e = parse_json::<Draft>(br#"{"lines":[{}]}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("lines[0].qty"));
+        let e = parse_json::<Draft>(b"{}").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("lines"));
+    }
+
+    #[test]
+    fn only_a_json_object_is_a_body() {
+        for b in [&b"[]"[..], &b""[..], &b"\xff{"[..], &b"  7"[..]] {
+            assert_eq!(
+                parse_json::<Draft>(b).unwrap_err().field.as_deref(),
+                Some("body")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_with_413() {
+        let big = axum::body::Body::from(vec![b' '; 101]);
+        let e = read_limited(big, 100).await.unwrap_err();
+        assert_eq!((e.status, e.code), (413, crate::Code::TooLarge));
+        let ok = axum::body::Body::from(vec![b' '; 100]);
+        assert_eq!(read_limited(ok, 100).await.unwrap().len(), 100);
+    }
+}
