@@ -309,7 +309,16 @@ impl SqliteHub {
         } = &mut *g;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let op = commit_in(
-            &tx, genesis, root_seed, writers, device, branch, author, body,
+            &tx,
+            genesis,
+            root_seed,
+            writers,
+            HubOp {
+                device,
+                branch,
+                author,
+                body,
+            },
         )?;
         tx.commit()?;
         Ok(op)
@@ -382,21 +391,36 @@ fn writer_for<'a>(
     Ok(w)
 }
 
-/// Grant `device` the next block of its branch's `doc_type` series for the
-/// financial year of `today`, as a `LeaseGranted` op in the branch's chain,
-/// inside the caller's transaction (a lease call, or an enrollment).
-#[allow(clippy::too_many_arguments)]
+/// A block of numbers asked for: a lease call names it, and an enrollment
+/// of the counter names its first two.
+struct LeaseGrant {
+    /// The device that will hold the numbers.
+    device: DeviceId,
+    /// Whose series: a branch's numbers are its own.
+    branch: BranchId,
+    doc_type: DocType,
+    size: u64,
+    /// The day whose financial year the series is of.
+    today: Date,
+}
+
+/// Grant the next block of the branch's series, as a `LeaseGranted` op in
+/// the branch's chain, inside the caller's transaction (a lease call, or an
+/// enrollment).
 fn grant_in(
     tx: &Connection,
     genesis: &Genesis,
     root_seed: &[u8; 32],
     writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
-    device: DeviceId,
-    branch: BranchId,
-    doc_type: DocType,
-    size: u64,
-    today: Date,
+    grant: LeaseGrant,
 ) -> Result<Lease> {
+    let LeaseGrant {
+        device,
+        branch,
+        doc_type,
+        size,
+        today,
+    } = grant;
     let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
     // Blocks go upwards and are never re-leased, even after revocation.
     let high: u64 = tx
@@ -426,10 +450,12 @@ fn grant_in(
         genesis,
         root_seed,
         writers,
-        hubdev,
-        branch,
-        owner,
-        OpBody::LeaseGranted(lease.clone()),
+        HubOp {
+            device: hubdev,
+            branch,
+            author: owner,
+            body: OpBody::LeaseGranted(lease.clone()),
+        },
     )?;
     tx.execute(
         "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
@@ -561,17 +587,31 @@ fn lease_allowed(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An op the hub signs as one of its own devices: the root (in HQ) or a
+/// branch's hub device (in that branch's chain). Its admin acts, leases and
+/// transfer notices all go through [`commit_in`] as one of these.
+struct HubOp {
+    /// The signer: the root, or a branch's hub device.
+    device: DeviceId,
+    /// The chain it goes in, and so who can see it.
+    branch: BranchId,
+    author: UserId,
+    body: OpBody,
+}
+
 fn commit_in(
     c: &Connection,
     genesis: &Genesis,
     root_seed: &[u8; 32],
     writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
-    device: DeviceId,
-    branch: BranchId,
-    author: UserId,
-    body: OpBody,
+    op: HubOp,
 ) -> Result<Op> {
+    let HubOp {
+        device,
+        branch,
+        author,
+        body,
+    } = op;
     // Depend only on what the op's audience can see: the root's chain and
     // the branch's own devices. A dependency on another branch's op would
     // leave this op waiting forever on that branch's devices.
@@ -794,7 +834,18 @@ impl HubStore for SqliteHub {
                     {
                         let hubdev = branch_hub(root_seed, to).0;
                         let owner = genesis.owner;
-                        commit_in(&tx, genesis, root_seed, writers, hubdev, to, owner, body)?;
+                        commit_in(
+                            &tx,
+                            genesis,
+                            root_seed,
+                            writers,
+                            HubOp {
+                                device: hubdev,
+                                branch: to,
+                                author: owner,
+                                body,
+                            },
+                        )?;
                     }
                     out.push(OpVerdict {
                         device,
@@ -948,7 +999,17 @@ impl HubStore for SqliteHub {
         let branch = BranchId(to16(&branch));
         lease_allowed(&tx, device, branch, &ceiling, doc_type, today)?;
         let lease = grant_in(
-            &tx, genesis, root_seed, writers, device, branch, doc_type, size, today,
+            &tx,
+            genesis,
+            root_seed,
+            writers,
+            LeaseGrant {
+                device,
+                branch,
+                doc_type,
+                size,
+                today,
+            },
         )?;
         tx.commit()?;
         Ok(lease)
@@ -1028,18 +1089,20 @@ impl HubStore for SqliteHub {
             genesis,
             root_seed,
             writers,
-            signer,
-            chain,
-            owner,
-            OpBody::DeviceEnrolled {
-                device: req.device,
-                key: req.public_key,
-                branch,
-                label,
-                holds_store,
-                ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
-                hub: false,
-                number: Some(number),
+            HubOp {
+                device: signer,
+                branch: chain,
+                author: owner,
+                body: OpBody::DeviceEnrolled {
+                    device: req.device,
+                    key: req.public_key,
+                    branch,
+                    label,
+                    holds_store,
+                    ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
+                    hub: false,
+                    number: Some(number),
+                },
             },
         )?;
         // The counter (the device that keeps the store) leaves enrollment
@@ -1056,11 +1119,13 @@ impl HubStore for SqliteHub {
                     genesis,
                     root_seed,
                     writers,
-                    req.device,
-                    branch,
-                    doc_type,
-                    DEFAULT_LEASE,
-                    today,
+                    LeaseGrant {
+                        device: req.device,
+                        branch,
+                        doc_type,
+                        size: DEFAULT_LEASE,
+                        today,
+                    },
                 )?);
             }
         }
