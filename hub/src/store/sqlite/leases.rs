@@ -15,7 +15,8 @@ use sync_core::ids::{BranchId, DeviceId, RecordId};
 use sync_core::replica::Genesis;
 use sync_core::writer::DeviceWriter;
 
-use super::{HubOp, Inner, SqliteHub, branch_hub, commit_in, random};
+use super::ops::{HubOp, commit_in};
+use super::{Inner, SqliteHub, branch_hub, random};
 use crate::error::{HubError, Result};
 
 /// Numbers per lease block.

@@ -3,21 +3,28 @@
 //! operations and the lease book. One connection behind a mutex: SQLite has
 //! one writer anyway, and it makes every operation here a serial transaction
 //! (which is what keeps leases from ever overlapping).
+//!
+//! This file owns what every part shares: opening the hub (its root key
+//! file, the passphrase that unlocks the branch keys, `hub_meta`) and the
+//! lock. The `HubStore` methods live with what they act on, so that the
+//! impl here stays a table of contents: `ops` (pushed batches, and the hub
+//! signing its own ops), `pull`, `leases`, `devices` (enrollment, device
+//! keys, revocation), `org` (branches, users, the catalogue) and `reports`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlite_replica::{to16, to32};
+use sqlite_replica::to16;
 use sync_core::body::{Branch, Lease, OpBody, User};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
 use sync_core::identity::{DeviceKey, PublicKey};
-use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
-use sync_core::protocol::{self, EnrollRequest, EnrollResponse, OpVerdict, PullResponse};
+use sync_core::ids::{BranchId, DeviceId, UserId};
+use sync_core::protocol::{EnrollRequest, EnrollResponse, OpVerdict, PullResponse};
 use sync_core::replica::{Genesis, HQ};
 use sync_core::seal;
 use sync_core::writer::DeviceWriter;
@@ -28,15 +35,16 @@ use super::{
 };
 use crate::error::{HubError, Result};
 
+mod devices;
 mod leases;
 mod ops;
+mod org;
 mod pull;
 mod reports;
 
+pub use devices::CODE_TTL_MS;
 pub use leases::{DEFAULT_LEASE, MAX_UNUSED_PER_SERIES};
-use leases::{LeaseGrant, grant_in};
 pub use ops::op_ids;
-use ops::{HubOp, commit_in};
 
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -50,9 +58,6 @@ fn random<const N: usize>() -> Result<[u8; N]> {
     getrandom::getrandom(&mut b).map_err(|e| HubError::Setup(format!("no randomness: {e}")))?;
     Ok(b)
 }
-
-/// How long an enrollment code stays valid.
-pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 
 #[derive(Serialize, Deserialize)]
 struct KeyFile {
@@ -203,7 +208,7 @@ impl SqliteHub {
             },
         )?;
         let hub = SqliteHub::open(db, Some(passphrase))?;
-        let pin_hash = hash_pin(owner_pin)?;
+        let pin_hash = org::hash_pin(owner_pin)?;
         hub.commit(
             hub_device,
             HQ,
@@ -312,31 +317,9 @@ fn write_keys(db: &Path, k: &KeyFile) -> Result<()> {
     Ok(())
 }
 
-fn hash_pin(pin: &str) -> Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt_bytes: [u8; 16] = random()?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HubError::Setup(e.to_string()))?;
-    Ok(argon2::Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| HubError::Setup(e.to_string()))?
-        .to_string())
-}
-
 impl HubStore for SqliteHub {
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>> {
-        self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
-                    .query_row([&device.0[..]], |r| {
-                        Ok(DeviceAuth {
-                            key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
-                            branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
-                            revoked: r.get(2)?,
-                        })
-                    })
-                    .optional()?,
-            )
-        })
+        devices::device_auth(self, device)
     }
 
     fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>> {
@@ -364,176 +347,11 @@ impl HubStore for SqliteHub {
     }
 
     fn redeem(&self, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
-        let hash = protocol::code_hash(req.code.trim());
-        let mut g = self.lock();
-        let Inner {
-            conn,
-            genesis,
-            root_seed,
-            writers,
-            ..
-        } = &mut *g;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        type Row = (
-            Vec<u8>,
-            String,
-            bool,
-            Vec<u8>,
-            u64,
-            Option<Vec<u8>>,
-            Option<String>,
-        );
-        let row: Option<Row> = tx
-            .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-            })
-            .optional()?;
-        let Some((branch, label, holds_store, wrapped, expires, used, ceiling)) = row else {
-            return Err(HubError::invalid("code", "is not a valid enrollment code"));
-        };
-        if used.is_some() {
-            return Err(HubError::invalid(
-                "code",
-                "has already been used; ask the owner for a new one",
-            ));
-        }
-        if expires < now {
-            return Err(HubError::invalid(
-                "code",
-                "has expired; ask the owner for a new one",
-            ));
-        }
-        let known: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
-            [&req.device.0[..]],
-            |r| r.get(0),
-        )?;
-        if known {
-            return Err(HubError::invalid(
-                "device",
-                "this device id is already enrolled",
-            ));
-        }
-        let branch = BranchId(to16(&branch));
-        let ceiling = ceiling.as_deref().and_then(Role::parse);
-        // The device's number in its branch, in its job numbers: one more
-        // than the branch's devices so far, in this serial transaction.
-        let number: u32 = tx.query_row(
-            "SELECT count(*) + 1 FROM devices WHERE branch = ?1 AND hub = 0",
-            [&branch.0[..]],
-            |r| r.get(0),
-        )?;
-        // A store device is announced to the whole business (from the root,
-        // in HQ): other branches name it as the receiver of a transfer. Other
-        // devices stay in their branch's chain.
-        let (signer, chain) = if holds_store {
-            (genesis.hub_device, HQ)
-        } else {
-            (branch_hub(root_seed, branch).0, branch)
-        };
-        let owner = genesis.owner;
-        commit_in(
-            &tx,
-            genesis,
-            root_seed,
-            writers,
-            HubOp {
-                device: signer,
-                branch: chain,
-                author: owner,
-                body: OpBody::DeviceEnrolled {
-                    device: req.device,
-                    key: req.public_key,
-                    branch,
-                    label,
-                    holds_store,
-                    ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
-                    hub: false,
-                    number: Some(number),
-                },
-            },
-        )?;
-        // The counter (the device that keeps the store) leaves enrollment
-        // holding numbers: its first blocks are granted in the same
-        // transaction and come down with its first pull, so it can bill even
-        // if the link drops right after. Other devices ask when they first
-        // need one (see `branch-node`'s `lease_wants`).
-        let mut leases = vec![];
-        if holds_store {
-            let today = Date::from_unix_ms_ist(now);
-            for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
-                leases.push(grant_in(
-                    &tx,
-                    genesis,
-                    root_seed,
-                    writers,
-                    LeaseGrant {
-                        device: req.device,
-                        branch,
-                        doc_type,
-                        size: DEFAULT_LEASE,
-                        today,
-                    },
-                )?);
-            }
-        }
-        tx.execute(
-            "UPDATE enrollments SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
-            params![&req.device.0[..], now, &hash[..]],
-        )?;
-        tx.commit()?;
-        let wrapped: seal::Sealed = serde_json::from_slice(&wrapped)
-            .map_err(|e| HubError::Setup(format!("wrapped key damaged: {e}")))?;
-        Ok(EnrollResponse {
-            owner,
-            hub_device: genesis.hub_device,
-            hub_key: genesis.hub_key,
-            branch,
-            holds_store,
-            wrapped_branch_key: wrapped,
-            hub_time_ms: now_ms(),
-            leases,
-        })
+        devices::redeem(self, req, now)
     }
 
     fn add_branch(&self, b: Branch) -> Result<BranchId> {
-        let master = self.master("add a branch (its key is wrapped under the passphrase)")?;
-        let id = b.id;
-        let root = self.genesis();
-        self.commit(root.hub_device, HQ, root.owner, OpBody::BranchCreated(b))?;
-        let (hubdev, hubkey) = {
-            let g = self.lock();
-            branch_hub(&g.root_seed, id)
-        };
-        self.commit(
-            root.hub_device,
-            HQ,
-            root.owner,
-            OpBody::DeviceEnrolled {
-                device: hubdev,
-                key: hubkey.public(),
-                branch: id,
-                label: "hub".into(),
-                holds_store: false,
-                ceiling: Some(Role::Owner),
-                hub: true,
-                number: None,
-            },
-        )?;
-        let branch_key: [u8; 32] = random()?;
-        let wrapped = seal::seal(&master, random()?, &seal::branch_key_aad(&id), &branch_key);
-        self.read(|c| {
-            c.execute(
-                "INSERT INTO branch_keys (branch, nonce, wrapped) VALUES (?1, ?2, ?3)",
-                params![
-                    &id.0[..],
-                    hex::decode(&wrapped.nonce).unwrap_or_default(),
-                    hex::decode(&wrapped.ciphertext).unwrap_or_default()
-                ],
-            )?;
-            Ok(())
-        })?;
-        Ok(id)
+        org::add_branch(self, b)
     }
 
     fn add_user(
@@ -543,28 +361,7 @@ impl HubStore for SqliteHub {
         role: Role,
         pin: &str,
     ) -> Result<UserId> {
-        if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
-        }
-        let g = self.genesis();
-        let id = UserId(random()?);
-        let user = User {
-            id,
-            name: name.trim().into(),
-            role,
-            branch,
-            pin_hash: hash_pin(pin)?,
-        };
-        match branch {
-            Some(b) => self.commit(
-                self.branch_hub_device(b),
-                b,
-                g.owner,
-                OpBody::UserCreated(user),
-            )?,
-            None => self.commit(g.hub_device, HQ, g.owner, OpBody::UserCreated(user))?,
-        };
-        Ok(id)
+        org::add_user(self, branch, name, role, pin)
     }
 
     fn create_enrollment_with(
@@ -575,88 +372,15 @@ impl HubStore for SqliteHub {
         ceiling: Option<Role>,
         now: u64,
     ) -> Result<EnrollmentCode> {
-        let master = self.master("issue an enrollment code (it carries the branch key)")?;
-        sync_core::domain::validate::text("label", label, 1, 100)?;
-        let (nonce, wrapped): (Vec<u8>, Vec<u8>) = self
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT nonce, wrapped FROM branch_keys WHERE branch = ?1",
-                    [&branch.0[..]],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?)
-            })?
-            .ok_or_else(|| HubError::NotFound(format!("branch {branch}")))?;
-        let key = seal::open(
-            &master,
-            &seal::branch_key_aad(&branch),
-            &seal::Sealed {
-                nonce: hex::encode(nonce),
-                ciphertext: hex::encode(wrapped),
-            },
-        )?;
-        let code = format!(
-            "{}-{}",
-            hex::encode(random::<4>()?),
-            hex::encode(random::<16>()?)
-        );
-        let secret = protocol::code_secret_key(&code).expect("well-formed code");
-        let for_device = seal::seal(&secret, random()?, &seal::branch_key_aad(&branch), &key);
-        let expires = now + CODE_TTL_MS;
-        self.read(|c| {
-            c.execute(
-                "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())],
-            )?;
-            Ok(())
-        })?;
-        Ok(EnrollmentCode {
-            code,
-            branch,
-            label: label.trim().into(),
-            expires_at_ms: expires,
-        })
+        devices::create_enrollment_with(self, branch, label, holds_store, ceiling, now)
     }
 
     fn add_item(&self, item: sync_core::body::Item) -> Result<()> {
-        let g = self.genesis();
-        self.commit(g.hub_device, HQ, g.owner, OpBody::ItemCreated(item))?;
-        Ok(())
+        org::add_item(self, item)
     }
 
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
-        let auth = self
-            .device_auth(device)?
-            .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
-        let g = self.genesis();
-        self.commit(
-            self.branch_hub_device(auth.branch),
-            auth.branch,
-            g.owner,
-            OpBody::DeviceRevoked {
-                device,
-                reason: reason.trim().into(),
-            },
-        )?;
-        // Its blocks are reported, never re-leased (the high-water mark stays).
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
-            )?;
-            let rows = stmt.query_map([&device.0[..]], |r| {
-                Ok(Lease {
-                    id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                    device,
-                    doc_type: DocType::parse(&r.get::<_, String>(1)?)
-                        .unwrap_or(DocType::TaxInvoice),
-                    prefix: r.get(2)?,
-                    fy: r.get(3)?,
-                    first: r.get(4)?,
-                    last: r.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+        devices::revoke(self, device, reason)
     }
 
     fn revenue(&self) -> Result<Vec<RevenueRow>> {
@@ -696,12 +420,6 @@ impl HubStore for SqliteHub {
     }
 
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT pin_hash FROM users WHERE name = ?1 AND role = ?2 AND active = 1",
-            )?;
-            let rows = stmt.query_map(params![name, Role::Owner.as_str()], |r| r.get(0))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+        org::owner_pin_hashes(self, name)
     }
 }

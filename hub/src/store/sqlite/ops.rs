@@ -20,9 +20,8 @@ use sync_core::protocol::{OpVerdict, Verdict};
 use sync_core::replica::{Genesis, HQ};
 use sync_core::writer::DeviceWriter;
 
-use super::{Inner, SqliteHub, branch_hub, now_ms};
+use super::{Inner, SqliteHub, branch_hub, devices, now_ms};
 use crate::error::Result;
-use crate::store::HubStore;
 
 /// An op the hub signs as one of its own devices: the root (in HQ) or a
 /// branch's hub device (in that branch's chain). Its admin acts, leases and
@@ -373,9 +372,10 @@ pub(super) fn accept_batch(
     drop(g);
     forked.dedup_by_key(|f| f.0);
     for (device, seq) in forked {
-        let revoked = hub.device_auth(device)?.is_none_or(|a| a.revoked);
+        let revoked = devices::device_auth(hub, device)?.is_none_or(|a| a.revoked);
         if !revoked && device != hub.genesis().hub_device {
-            hub.revoke(
+            devices::revoke(
+                hub,
                 device,
                 &format!("equivocation: it signed two different operations at seq {seq}"),
             )?;
