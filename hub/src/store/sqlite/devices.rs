@@ -1,0 +1,259 @@
+//! Devices joining and leaving a branch: one-time enrollment codes that carry
+//! the branch key, the device's signing key that every request is checked
+//! against, and revocation. A code is redeemed in one transaction with the
+//! device's enrollment (and the counter's first leases), so a code that
+//! enrolled nothing can be tried again and one that did cannot.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sqlite_replica::{to16, to32};
+use sync_core::body::{Lease, OpBody};
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::DocType;
+use sync_core::domain::roles::Role;
+use sync_core::identity::PublicKey;
+use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::protocol::{self, EnrollRequest, EnrollResponse};
+use sync_core::replica::HQ;
+use sync_core::seal;
+
+use super::leases::{DEFAULT_LEASE, LeaseGrant, grant_in};
+use super::ops::{HubOp, commit_in};
+use super::{Inner, SqliteHub, branch_hub, now_ms, random};
+use crate::error::{HubError, Result};
+use crate::store::{DeviceAuth, EnrollmentCode};
+
+/// How long an enrollment code stays valid.
+pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
+
+pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<DeviceAuth>> {
+    hub.read(|c| {
+        Ok(
+            c.prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
+                .query_row([&device.0[..]], |r| {
+                    Ok(DeviceAuth {
+                        key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
+                        branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
+                        revoked: r.get(2)?,
+                    })
+                })
+                .optional()?,
+        )
+    })
+}
+
+pub(super) fn create_enrollment_with(
+    hub: &SqliteHub,
+    branch: BranchId,
+    label: &str,
+    holds_store: bool,
+    ceiling: Option<Role>,
+    now: u64,
+) -> Result<EnrollmentCode> {
+    let master = hub.master("issue an enrollment code (it carries the branch key)")?;
+    sync_core::domain::validate::text("label", label, 1, 100)?;
+    let (nonce, wrapped): (Vec<u8>, Vec<u8>) = hub
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT nonce, wrapped FROM branch_keys WHERE branch = ?1",
+                [&branch.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })?
+        .ok_or_else(|| HubError::NotFound(format!("branch {branch}")))?;
+    let key = seal::open(
+        &master,
+        &seal::branch_key_aad(&branch),
+        &seal::Sealed {
+            nonce: hex::encode(nonce),
+            ciphertext: hex::encode(wrapped),
+        },
+    )?;
+    let code = format!(
+        "{}-{}",
+        hex::encode(random::<4>()?),
+        hex::encode(random::<16>()?)
+    );
+    let secret = protocol::code_secret_key(&code).expect("well-formed code");
+    let for_device = seal::seal(&secret, random()?, &seal::branch_key_aad(&branch), &key);
+    let expires = now + CODE_TTL_MS;
+    hub.read(|c| {
+        c.execute(
+            "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())],
+        )?;
+        Ok(())
+    })?;
+    Ok(EnrollmentCode {
+        code,
+        branch,
+        label: label.trim().into(),
+        expires_at_ms: expires,
+    })
+}
+
+pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
+    let hash = protocol::code_hash(req.code.trim());
+    let mut g = hub.lock();
+    let Inner {
+        conn,
+        genesis,
+        root_seed,
+        writers,
+        ..
+    } = &mut *g;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    type Row = (
+        Vec<u8>,
+        String,
+        bool,
+        Vec<u8>,
+        u64,
+        Option<Vec<u8>>,
+        Option<String>,
+    );
+    let row: Option<Row> = tx
+        .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .optional()?;
+    let Some((branch, label, holds_store, wrapped, expires, used, ceiling)) = row else {
+        return Err(HubError::invalid("code", "is not a valid enrollment code"));
+    };
+    if used.is_some() {
+        return Err(HubError::invalid(
+            "code",
+            "has already been used; ask the owner for a new one",
+        ));
+    }
+    if expires < now {
+        return Err(HubError::invalid(
+            "code",
+            "has expired; ask the owner for a new one",
+        ));
+    }
+    let known: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
+        [&req.device.0[..]],
+        |r| r.get(0),
+    )?;
+    if known {
+        return Err(HubError::invalid(
+            "device",
+            "this device id is already enrolled",
+        ));
+    }
+    let branch = BranchId(to16(&branch));
+    let ceiling = ceiling.as_deref().and_then(Role::parse);
+    // The device's number in its branch, in its job numbers: one more
+    // than the branch's devices so far, in this serial transaction.
+    let number: u32 = tx.query_row(
+        "SELECT count(*) + 1 FROM devices WHERE branch = ?1 AND hub = 0",
+        [&branch.0[..]],
+        |r| r.get(0),
+    )?;
+    // A store device is announced to the whole business (from the root,
+    // in HQ): other branches name it as the receiver of a transfer. Other
+    // devices stay in their branch's chain.
+    let (signer, chain) = if holds_store {
+        (genesis.hub_device, HQ)
+    } else {
+        (branch_hub(root_seed, branch).0, branch)
+    };
+    let owner = genesis.owner;
+    commit_in(
+        &tx,
+        genesis,
+        root_seed,
+        writers,
+        HubOp {
+            device: signer,
+            branch: chain,
+            author: owner,
+            body: OpBody::DeviceEnrolled {
+                device: req.device,
+                key: req.public_key,
+                branch,
+                label,
+                holds_store,
+                ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
+                hub: false,
+                number: Some(number),
+            },
+        },
+    )?;
+    // The counter (the device that keeps the store) leaves enrollment
+    // holding numbers: its first blocks are granted in the same
+    // transaction and come down with its first pull, so it can bill even
+    // if the link drops right after. Other devices ask when they first
+    // need one (see `branch-node`'s `lease_wants`).
+    let mut leases = vec![];
+    if holds_store {
+        let today = Date::from_unix_ms_ist(now);
+        for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
+            leases.push(grant_in(
+                &tx,
+                genesis,
+                root_seed,
+                writers,
+                LeaseGrant {
+                    device: req.device,
+                    branch,
+                    doc_type,
+                    size: DEFAULT_LEASE,
+                    today,
+                },
+            )?);
+        }
+    }
+    tx.execute(
+        "UPDATE enrollments SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
+        params![&req.device.0[..], now, &hash[..]],
+    )?;
+    tx.commit()?;
+    let wrapped: seal::Sealed = serde_json::from_slice(&wrapped)
+        .map_err(|e| HubError::Setup(format!("wrapped key damaged: {e}")))?;
+    Ok(EnrollResponse {
+        owner,
+        hub_device: genesis.hub_device,
+        hub_key: genesis.hub_key,
+        branch,
+        holds_store,
+        wrapped_branch_key: wrapped,
+        hub_time_ms: now_ms(),
+        leases,
+    })
+}
+
+pub(super) fn revoke(hub: &SqliteHub, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
+    let auth =
+        device_auth(hub, device)?.ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+    let g = hub.genesis();
+    hub.commit(
+        hub.branch_hub_device(auth.branch),
+        auth.branch,
+        g.owner,
+        OpBody::DeviceRevoked {
+            device,
+            reason: reason.trim().into(),
+        },
+    )?;
+    // Its blocks are reported, never re-leased (the high-water mark stays).
+    hub.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
+        )?;
+        let rows = stmt.query_map([&device.0[..]], |r| {
+            Ok(Lease {
+                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                device,
+                doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
+                prefix: r.get(2)?,
+                fy: r.get(3)?,
+                first: r.get(4)?,
+                last: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    })
+}

@@ -1,0 +1,226 @@
+//! The lease book: which blocks of a branch's invoice and credit-note
+//! series each device holds. Blocks only go upwards and are never leased
+//! twice, and a device is refused more while it sits on unused numbers,
+//! because every number leased and never used is a gap the owner must
+//! explain in GSTR-1.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sqlite_replica::to16;
+use sync_core::body::{Lease, OpBody};
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::{DocType, Series};
+use sync_core::domain::lease::LeaseBook;
+use sync_core::domain::roles::Role;
+use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::replica::Genesis;
+use sync_core::writer::DeviceWriter;
+
+use super::ops::{HubOp, commit_in};
+use super::{Inner, SqliteHub, branch_hub, random};
+use crate::error::{HubError, Result};
+
+/// Numbers per lease block.
+pub const DEFAULT_LEASE: u64 = 50;
+
+/// Numbers a device may hold unused in one series before it is refused
+/// more (two blocks): a device asks when fewer than 20 remain, so an honest
+/// one never meets this; a flood of lease requests meets it at once.
+pub const MAX_UNUSED_PER_SERIES: u64 = 2 * DEFAULT_LEASE;
+
+/// A block of numbers asked for: a lease call names it, and an enrollment
+/// of the counter names its first two.
+pub(super) struct LeaseGrant {
+    /// The device that will hold the numbers.
+    pub(super) device: DeviceId,
+    /// Whose series: a branch's numbers are its own.
+    pub(super) branch: BranchId,
+    pub(super) doc_type: DocType,
+    pub(super) size: u64,
+    /// The day whose financial year the series is of.
+    pub(super) today: Date,
+}
+
+/// Grant the next block of the branch's series, as a `LeaseGranted` op in
+/// the branch's chain, inside the caller's transaction (a lease call, or an
+/// enrollment).
+pub(super) fn grant_in(
+    tx: &Connection,
+    genesis: &Genesis,
+    root_seed: &[u8; 32],
+    writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
+    grant: LeaseGrant,
+) -> Result<Lease> {
+    let LeaseGrant {
+        device,
+        branch,
+        doc_type,
+        size,
+        today,
+    } = grant;
+    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
+    // Blocks go upwards and are never re-leased, even after revocation.
+    let high: u64 = tx
+        .query_row(
+            "SELECT max(last) FROM leases WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3",
+            params![prefix, doc_type.as_str(), series.fy],
+            |r| r.get::<_, Option<u64>>(0),
+        )?
+        .unwrap_or(0);
+    let mut book = LeaseBook::default();
+    if high > 0 {
+        book.insert(Lease {
+            id: RecordId([0; 16]),
+            device,
+            doc_type,
+            prefix: prefix.clone(),
+            fy: series.fy,
+            first: 1,
+            last: high,
+        })?;
+    }
+    let lease = book.grant(RecordId(random()?), &series, device, size)?;
+    let hubdev = branch_hub(root_seed, branch).0;
+    let owner = genesis.owner;
+    commit_in(
+        tx,
+        genesis,
+        root_seed,
+        writers,
+        HubOp {
+            device: hubdev,
+            branch,
+            author: owner,
+            body: OpBody::LeaseGranted(lease.clone()),
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
+        params![prefix, doc_type.as_str(), series.fy, lease.last],
+    )?;
+    Ok(lease)
+}
+
+/// The branch's series of `doc_type` for the financial year of `today`.
+fn branch_series(
+    tx: &Connection,
+    branch: BranchId,
+    doc_type: DocType,
+    today: Date,
+) -> Result<(String, Series)> {
+    let (inv, cn): (String, String) = tx.query_row(
+        "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
+        [&branch.0[..]],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let prefix = if doc_type == DocType::TaxInvoice {
+        inv
+    } else {
+        cn
+    };
+    let series = Series::new(&prefix, doc_type, today.financial_year())?;
+    Ok((prefix, series))
+}
+
+/// Leases go only to a device that can issue documents (its ceiling admits
+/// a role that may invoice), and only while it holds fewer than
+/// [`MAX_UNUSED_PER_SERIES`] unused numbers of that series: every number
+/// leased and never used is a gap in GSTR-1's documents-issued table.
+fn lease_allowed(
+    tx: &Connection,
+    device: DeviceId,
+    branch: BranchId,
+    ceiling: &str,
+    doc_type: DocType,
+    today: Date,
+) -> Result<()> {
+    use sync_core::domain::roles::{Action, allowed};
+    let ceiling = Role::parse(ceiling).unwrap_or(Role::Technician);
+    if !Role::ALL
+        .iter()
+        .any(|r| r.within(ceiling) && allowed(*r, Action::CreateInvoices))
+    {
+        return Err(HubError::invalid(
+            "device",
+            format!(
+                "a device whose ceiling is {} cannot issue documents, so it holds no numbers",
+                ceiling.as_str()
+            ),
+        ));
+    }
+    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
+    let leases: Vec<Lease> = tx
+        .prepare_cached("SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
+        .query_map(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| {
+            Ok(Lease {
+                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                device,
+                doc_type,
+                prefix: prefix.clone(),
+                fy: series.fy,
+                first: r.get(1)?,
+                last: r.get(2)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    let used: Option<u64> = tx
+        .prepare_cached("SELECT max(seq) FROM documents WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
+        .query_row(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| r.get(0))?;
+    let unused =
+        sync_core::domain::lease::remaining(leases.iter(), device, &series, used.unwrap_or(0));
+    if unused >= MAX_UNUSED_PER_SERIES {
+        return Err(HubError::invalid(
+            "doc_type",
+            format!(
+                "this device still holds {unused} unused {} numbers; it gets more when fewer than 20 remain",
+                doc_type.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn lease_block(
+    hub: &SqliteHub,
+    device: DeviceId,
+    doc_type: DocType,
+    size: u64,
+    today: Date,
+) -> Result<Lease> {
+    let mut g = hub.lock();
+    let Inner {
+        conn,
+        genesis,
+        root_seed,
+        writers,
+        ..
+    } = &mut *g;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
+        .query_row(
+            "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
+            [&device.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+    if revoked {
+        return Err(HubError::Revoked(device.to_string()));
+    }
+    let branch = BranchId(to16(&branch));
+    lease_allowed(&tx, device, branch, &ceiling, doc_type, today)?;
+    let lease = grant_in(
+        &tx,
+        genesis,
+        root_seed,
+        writers,
+        LeaseGrant {
+            device,
+            branch,
+            doc_type,
+            size,
+            today,
+        },
+    )?;
+    tx.commit()?;
+    Ok(lease)
+}

@@ -1,0 +1,425 @@
+//! The hub on an embedded SQLite database: the shared tables (through
+//! `sqlite-replica`), plus enrollment, wrapped branch keys, rejected
+//! operations and the lease book. One connection behind a mutex: SQLite has
+//! one writer anyway, and it makes every operation here a serial transaction
+//! (which is what keeps leases from ever overlapping).
+//!
+//! This file owns what every part shares: opening the hub (its root key
+//! file, the passphrase that unlocks the branch keys, `hub_meta`) and the
+//! lock. The `HubStore` methods live with what they act on, so that the
+//! impl here stays a table of contents: `ops` (pushed batches, and the hub
+//! signing its own ops), `pull`, `leases`, `devices` (enrollment, device
+//! keys, revocation), `org` (branches, users, the catalogue) and `reports`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlite_replica::to16;
+use sync_core::body::{Branch, Lease, OpBody, User};
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::DocType;
+use sync_core::domain::roles::Role;
+use sync_core::identity::{DeviceKey, PublicKey};
+use sync_core::ids::{BranchId, DeviceId, UserId};
+use sync_core::protocol::{EnrollRequest, EnrollResponse, OpVerdict, PullResponse};
+use sync_core::replica::{Genesis, HQ};
+use sync_core::seal;
+use sync_core::writer::DeviceWriter;
+
+use super::{
+    CustomerJobRow, DeviceAuth, EnrollmentCode, GstRow, HsnRow, HubStore, PendingRow, RevenueRow,
+    SeriesRow, SettleRow, StockRow, TechnicianRow,
+};
+use crate::error::{HubError, Result};
+
+mod devices;
+mod leases;
+mod ops;
+mod org;
+mod pull;
+mod reports;
+
+pub use devices::CODE_TTL_MS;
+pub use leases::{DEFAULT_LEASE, MAX_UNUSED_PER_SERIES};
+pub use ops::op_ids;
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| HubError::Setup(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    root_seed: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct GenesisMeta {
+    owner: UserId,
+    hub_device: DeviceId,
+    hub_key: PublicKey,
+}
+
+fn keys_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".keys");
+    PathBuf::from(p)
+}
+
+/// A per-branch signing device of the hub: the branch's admin ops (users,
+/// devices, leases) form their own chain, so a branch device can hold that
+/// whole chain without seeing any other branch's.
+fn branch_hub(root_seed: &[u8; 32], branch: BranchId) -> (DeviceId, DeviceKey) {
+    let id: [u8; 32] = Sha256::new()
+        .chain_update(b"branch-hub-id")
+        .chain_update(root_seed)
+        .chain_update(branch.0)
+        .finalize()
+        .into();
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(b"branch-hub-seed")
+        .chain_update(root_seed)
+        .chain_update(branch.0)
+        .finalize()
+        .into();
+    (DeviceId(to16(&id)), DeviceKey::from_seed(seed))
+}
+
+struct Inner {
+    conn: Connection,
+    genesis: Genesis,
+    root_seed: [u8; 32],
+    writers: std::collections::HashMap<DeviceId, DeviceWriter>,
+    /// Each branch's last digest, with the newest log position of the ops
+    /// that make its state (the branch's and `HQ`'s): an idle poll asking
+    /// for it costs two index lookups, not a pass over the branch's state.
+    digests: std::collections::HashMap<Vec<u8>, (u64, String)>,
+}
+
+pub struct SqliteHub {
+    inner: Mutex<Inner>,
+    master: Option<[u8; 32]>,
+    pub db: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteHub").field("db", &self.db).finish()
+    }
+}
+
+fn derive_master(passphrase: &str, salt: &[u8]) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut out)
+        .map_err(|e| HubError::Setup(format!("key derivation: {e}")))?;
+    Ok(out)
+}
+
+fn open_conn(db: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    schema::migrate(&mut conn, schema::Target::Hub)?;
+    Ok(conn)
+}
+
+fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT value FROM hub_meta WHERE key = ?1", [k], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+fn meta_set(c: &Connection, k: &str, v: &str) -> Result<()> {
+    c.execute("INSERT INTO hub_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
+    Ok(())
+}
+
+impl SqliteHub {
+    /// Create a new organization: the hub's root key, the owner, and the
+    /// passphrase that will wrap every branch key.
+    pub fn init(
+        db: &Path,
+        owner_name: &str,
+        owner_pin: &str,
+        passphrase: &str,
+    ) -> Result<SqliteHub> {
+        if db.exists() || keys_path(db).exists() {
+            return Err(HubError::Setup(format!(
+                "{} already exists; refusing to overwrite a hub",
+                db.display()
+            )));
+        }
+        if passphrase.chars().count() < 8 {
+            return Err(HubError::invalid(
+                "passphrase",
+                "must be at least 8 characters",
+            ));
+        }
+        sync_core::domain::validate::text("owner_name", owner_name, 1, 100)?;
+        if !(4..=8).contains(&owner_pin.len()) || !owner_pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
+        }
+        let root_seed: [u8; 32] = random()?;
+        let root_key = DeviceKey::from_seed(root_seed);
+        let hub_device = DeviceId(to16(&Sha256::digest(root_key.public().0)));
+        let owner = UserId(random()?);
+        let conn = open_conn(db)?;
+        let salt: [u8; 16] = random()?;
+        let master = derive_master(passphrase, &salt)?;
+        meta_set(&conn, "kdf_salt", &hex::encode(salt))?;
+        let check = seal::seal(&master, random()?, b"passphrase-check", b"ok");
+        meta_set(
+            &conn,
+            "kdf_check",
+            &serde_json::to_string(&check).expect("sealed serializes"),
+        )?;
+        meta_set(
+            &conn,
+            "genesis",
+            &serde_json::to_string(&GenesisMeta {
+                owner,
+                hub_device,
+                hub_key: root_key.public(),
+            })
+            .expect("genesis serializes"),
+        )?;
+        drop(conn);
+        write_keys(
+            db,
+            &KeyFile {
+                root_seed: hex::encode(root_seed),
+            },
+        )?;
+        let hub = SqliteHub::open(db, Some(passphrase))?;
+        let pin_hash = org::hash_pin(owner_pin)?;
+        hub.commit(
+            hub_device,
+            HQ,
+            owner,
+            OpBody::UserCreated(User {
+                id: owner,
+                name: owner_name.trim().into(),
+                role: Role::Owner,
+                branch: None,
+                pin_hash,
+            }),
+        )?;
+        Ok(hub)
+    }
+
+    /// Open an existing hub. Without the passphrase the hub syncs and serves
+    /// reports, but cannot add branches or issue enrollment codes.
+    pub fn open(db: &Path, passphrase: Option<&str>) -> Result<SqliteHub> {
+        let text = std::fs::read_to_string(keys_path(db)).map_err(|e| {
+            HubError::Setup(format!("cannot read {}: {e}", keys_path(db).display()))
+        })?;
+        let keys: KeyFile = serde_json::from_str(&text)
+            .map_err(|e| HubError::Setup(format!("hub key file is damaged: {e}")))?;
+        let mut root_seed = [0u8; 32];
+        hex::decode_to_slice(&keys.root_seed, &mut root_seed)
+            .map_err(|_| HubError::Setup("hub key file is damaged".into()))?;
+        let conn = open_conn(db)?;
+        let g: GenesisMeta = serde_json::from_str(
+            &meta_get(&conn, "genesis")?
+                .ok_or_else(|| HubError::Setup("not a hub database: run `hub init`".into()))?,
+        )
+        .map_err(|e| HubError::Setup(format!("genesis is damaged: {e}")))?;
+        let master = match passphrase {
+            Some(p) => {
+                let salt = hex::decode(meta_get(&conn, "kdf_salt")?.unwrap_or_default())
+                    .map_err(|_| HubError::Setup("kdf salt damaged".into()))?;
+                let m = derive_master(p, &salt)?;
+                let check: seal::Sealed =
+                    serde_json::from_str(&meta_get(&conn, "kdf_check")?.unwrap_or_default())
+                        .map_err(|_| HubError::Setup("kdf check damaged".into()))?;
+                seal::open(&m, b"passphrase-check", &check).map_err(|_| {
+                    HubError::invalid("passphrase", "is not the owner's passphrase")
+                })?;
+                Some(m)
+            }
+            None => None,
+        };
+        let genesis = Genesis {
+            owner: g.owner,
+            hub_device: g.hub_device,
+            hub_key: g.hub_key,
+        };
+        let hub = SqliteHub {
+            inner: Mutex::new(Inner {
+                conn,
+                genesis,
+                root_seed,
+                writers: Default::default(),
+                digests: Default::default(),
+            }),
+            master,
+            db: db.to_path_buf(),
+        };
+        Ok(hub)
+    }
+
+    pub fn genesis(&self) -> Genesis {
+        self.lock().genesis.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Read-only access for reports.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let g = self.lock();
+        f(&g.conn)
+    }
+
+    fn master(&self, what: &'static str) -> Result<[u8; 32]> {
+        self.master.ok_or(HubError::Locked(what))
+    }
+
+    fn branch_hub_device(&self, branch: BranchId) -> DeviceId {
+        branch_hub(&self.lock().root_seed, branch).0
+    }
+}
+
+fn write_keys(db: &Path, k: &KeyFile) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(keys_path(db))?;
+    f.write_all(
+        serde_json::to_string_pretty(k)
+            .expect("keys serialize")
+            .as_bytes(),
+    )?;
+    f.sync_all()?;
+    Ok(())
+}
+
+impl HubStore for SqliteHub {
+    fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>> {
+        devices::device_auth(self, device)
+    }
+
+    fn accept_batch(&self, from: DeviceId, wires: &[Vec<u8>]) -> Result<Vec<OpVerdict>> {
+        ops::accept_batch(self, from, wires)
+    }
+
+    fn pull(
+        &self,
+        device: DeviceId,
+        cursor: u64,
+        limit: u32,
+        digest: bool,
+    ) -> Result<PullResponse> {
+        pull::pull(self, device, cursor, limit, digest)
+    }
+
+    fn lease_block(
+        &self,
+        device: DeviceId,
+        doc_type: DocType,
+        size: u64,
+        today: Date,
+    ) -> Result<Lease> {
+        leases::lease_block(self, device, doc_type, size, today)
+    }
+
+    fn redeem(&self, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
+        devices::redeem(self, req, now)
+    }
+
+    fn add_branch(&self, b: Branch) -> Result<BranchId> {
+        org::add_branch(self, b)
+    }
+
+    fn add_user(
+        &self,
+        branch: Option<BranchId>,
+        name: &str,
+        role: Role,
+        pin: &str,
+    ) -> Result<UserId> {
+        org::add_user(self, branch, name, role, pin)
+    }
+
+    fn create_enrollment_with(
+        &self,
+        branch: BranchId,
+        label: &str,
+        holds_store: bool,
+        ceiling: Option<Role>,
+        now: u64,
+    ) -> Result<EnrollmentCode> {
+        devices::create_enrollment_with(self, branch, label, holds_store, ceiling, now)
+    }
+
+    fn add_item(&self, item: sync_core::body::Item) -> Result<()> {
+        org::add_item(self, item)
+    }
+
+    fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
+        devices::revoke(self, device, reason)
+    }
+
+    fn revenue(&self) -> Result<Vec<RevenueRow>> {
+        reports::revenue(self)
+    }
+
+    fn gst_summary(&self) -> Result<Vec<GstRow>> {
+        reports::gst_summary(self)
+    }
+
+    fn hsn_summary(&self) -> Result<Vec<HsnRow>> {
+        reports::hsn_summary(self)
+    }
+
+    fn to_settle(&self) -> Result<Vec<SettleRow>> {
+        reports::to_settle(self)
+    }
+
+    fn documents_issued(&self) -> Result<Vec<SeriesRow>> {
+        reports::documents_issued(self)
+    }
+
+    fn stock(&self) -> Result<Vec<StockRow>> {
+        reports::stock(self)
+    }
+
+    fn pending_jobs(&self, now: u64) -> Result<Vec<PendingRow>> {
+        reports::pending_jobs(self, now)
+    }
+
+    fn technicians(&self) -> Result<Vec<TechnicianRow>> {
+        reports::technicians(self)
+    }
+
+    fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>> {
+        reports::customer_history(self, mobile)
+    }
+
+    fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
+        org::owner_pin_hashes(self, name)
+    }
+}
