@@ -60,57 +60,7 @@ impl Paper {
     }
 }
 
-/// GST state codes (as the first two digits of a GSTIN and as the place of
-/// supply) and their names.
-pub const GST_STATES: &[(&str, &str)] = &[
-    ("01", "Jammu and Kashmir"),
-    ("02", "Himachal Pradesh"),
-    ("03", "Punjab"),
-    ("04", "Chandigarh"),
-    ("05", "Uttarakhand"),
-    ("06", "Haryana"),
-    ("07", "Delhi"),
-    ("08", "Rajasthan"),
-    ("09", "Uttar Pradesh"),
-    ("10", "Bihar"),
-    ("11", "Sikkim"),
-    ("12", "Arunachal Pradesh"),
-    ("13", "Nagaland"),
-    ("14", "Manipur"),
-    ("15", "Mizoram"),
-    ("16", "Tripura"),
-    ("17", "Meghalaya"),
-    ("18", "Assam"),
-    ("19", "West Bengal"),
-    ("20", "Jharkhand"),
-    ("21", "Odisha"),
-    ("22", "Chhattisgarh"),
-    ("23", "Madhya Pradesh"),
-    ("24", "Gujarat"),
-    ("25", "Daman and Diu"),
-    ("26", "Dadra and Nagar Haveli and Daman and Diu"),
-    ("27", "Maharashtra"),
-    ("28", "Andhra Pradesh (before division)"),
-    ("29", "Karnataka"),
-    ("30", "Goa"),
-    ("31", "Lakshadweep"),
-    ("32", "Kerala"),
-    ("33", "Tamil Nadu"),
-    ("34", "Puducherry"),
-    ("35", "Andaman and Nicobar Islands"),
-    ("36", "Telangana"),
-    ("37", "Andhra Pradesh"),
-    ("38", "Ladakh"),
-    ("97", "Other Territory"),
-];
-
-/// The name of a GST state code ("29" → "Karnataka"), if it is one.
-pub fn state_name(code: &str) -> Option<&'static str> {
-    GST_STATES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, name)| *name)
-}
+pub use sync_core::domain::states::{GST_STATES, state_name};
 
 /// "Karnataka (29)"; an unknown code prints as "State code 99". Escaped.
 fn state_label(code: &str) -> String {
@@ -913,17 +863,11 @@ mod tests {
     }
 
     #[test]
-    fn state_codes() {
-        assert_eq!(state_name("29"), Some("Karnataka"));
-        assert_eq!(state_name("27"), Some("Maharashtra"));
-        assert_eq!(state_name("33"), Some("Tamil Nadu"));
-        assert_eq!(state_name("36"), Some("Telangana"));
-        assert_eq!(state_name("07"), Some("Delhi"));
-        assert_eq!(state_name("97"), Some("Other Territory"));
-        assert_eq!(state_name("99"), None);
-        for n in 1..=38 {
-            assert!(state_name(&format!("{n:02}")).is_some(), "{n}");
-        }
+    fn states_print_as_name_and_code() {
+        assert_eq!(state_label("29"), "Karnataka (29)");
+        assert_eq!(state_label("96"), "Foreign Country (96)");
+        assert_eq!(state_label("97"), "Other Territory (97)");
         assert_eq!(state_label("99"), "State code 99");
+        assert_eq!(state_label("<b>"), "State code &lt;b&gt;");
     }
 }
