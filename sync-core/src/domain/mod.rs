@@ -2,8 +2,9 @@
 //! identically: who may do what ([`roles`]), how a job moves ([`lifecycle`]),
 //! how GST is computed ([`gst`]), what an invoice number looks like
 //! ([`invoice_no`]), which numbers a device may use ([`lease`]), whose stock may
-//! be consumed ([`stock`]), and the check of one operation against the state it
-//! lands on ([`rules`]).
+//! be consumed ([`stock`]), the GST state codes and their names
+//! ([`states`]), and the check of one operation against the state it lands on
+//! ([`rules`]).
 
 pub mod date;
 pub mod gst;
@@ -13,5 +14,6 @@ pub mod lifecycle;
 pub mod money;
 pub mod roles;
 pub mod rules;
+pub mod states;
 pub mod stock;
 pub mod validate;

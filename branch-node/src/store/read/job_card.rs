@@ -1,0 +1,236 @@
+//! One job card in full: intake, estimate, status timeline, parts used,
+//! who opened the device password, the diagnosis and notes with the version
+//! an edit is merged from.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sync_core::body::{Line, LineKind};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
+use sync_core::op::OpId;
+
+use super::{FieldConflict, JobSummary, field_conflicts, job_summary, rid, uid};
+use crate::error::{NodeError, Result};
+use crate::store::to16;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub op: OpId,
+    pub at: u64,
+    pub author: UserId,
+    pub author_name: Option<String>,
+    pub device: DeviceId,
+    pub from: String,
+    pub to: String,
+    pub is_override: bool,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    /// false: this change lost a concurrent disagreement and is shown for review.
+    pub on_path: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EstimateLineView {
+    #[serde(flatten)]
+    pub line: Line,
+    pub removed: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartUsed {
+    pub movement: RecordId,
+    pub item: RecordId,
+    pub item_name: String,
+    pub qty: String,
+    pub at: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PasswordReadView {
+    pub reader: UserId,
+    pub reader_name: Option<String>,
+    pub at: u64,
+    pub purpose: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobDetail {
+    #[serde(flatten)]
+    pub summary: JobSummary,
+    pub branch: BranchId,
+    pub complaint: String,
+    pub accessories: Vec<String>,
+    pub condition: String,
+    pub estimate_note: Option<String>,
+    pub has_password: bool,
+    pub password_kind: Option<String>,
+    pub diagnosis: String,
+    pub notes: String,
+    /// The version of each text shown here: sent back with an edit, so the
+    /// edit is merged from what the person saw.
+    pub diagnosis_version: Vec<String>,
+    pub notes_version: Vec<String>,
+    pub estimate: Vec<EstimateLineView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub parts_used: Vec<PartUsed>,
+    pub password_reads: Vec<PasswordReadView>,
+    pub field_conflicts: Vec<FieldConflict>,
+}
+
+pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
+    let summary = job_summary(c, id)?;
+    let (branch, complaint, accessories, condition, estimate_note, has_password, password_kind): (Vec<u8>, String, String, String, Option<String>, bool, Option<String>) = c
+        .prepare_cached("SELECT branch, complaint, accessories, condition, estimate_note, password_ct IS NOT NULL, password_kind FROM jobs WHERE id = ?1")?
+        .query_row([&id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+    let text = |field: &str| -> Result<String> {
+        Ok(
+            c.prepare_cached("SELECT text FROM job_texts WHERE job = ?1 AND field = ?2")?
+                .query_row(params![&id.0[..], field], |r| r.get(0))
+                .optional()?
+                .unwrap_or_default(),
+        )
+    };
+    let mut estimate = vec![];
+    {
+        let mut stmt = c.prepare_cached("SELECT id, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, removed FROM estimate_lines WHERE job = ?1 ORDER BY added_at, id")?;
+        let rows = stmt.query_map([&id.0[..]], |r| {
+            let dec = |i: usize| -> rusqlite::Result<rust_decimal::Decimal> {
+                Ok(r.get::<_, String>(i)?.parse().unwrap_or_default())
+            };
+            Ok(EstimateLineView {
+                line: Line {
+                    id: rid(r.get(0)?),
+                    kind: if r.get::<_, String>(1)? == "part" {
+                        LineKind::Part
+                    } else {
+                        LineKind::Service
+                    },
+                    item: r.get::<_, Option<Vec<u8>>>(2)?.map(rid),
+                    description: r.get(3)?,
+                    hsn_sac: r.get(4)?,
+                    qty: dec(5)?,
+                    unit: r.get(6)?,
+                    unit_price: dec(7)?,
+                    discount: dec(8)?,
+                    gst_rate: dec(9)?,
+                },
+                removed: r.get(10)?,
+            })
+        })?;
+        for row in rows {
+            estimate.push(row?);
+        }
+    }
+    let mut timeline = vec![];
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT s.device, s.seq, s.hlc_wall, s.author, u.name, s.from_status, s.to_status, s.is_override, s.reason, s.note, s.on_path
+             FROM status_changes s LEFT JOIN users u ON u.id = s.author WHERE s.job = ?1 ORDER BY s.hlc_wall, s.hlc_logical, s.device, s.seq",
+        )?;
+        let rows = stmt.query_map([&id.0[..]], |r| {
+            Ok(TimelineEntry {
+                op: OpId {
+                    device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                    seq: r.get(1)?,
+                },
+                at: r.get(2)?,
+                author: uid(r.get(3)?),
+                author_name: r.get(4)?,
+                device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                from: r.get(5)?,
+                to: r.get(6)?,
+                is_override: r.get(7)?,
+                reason: r.get(8)?,
+                note: r.get(9)?,
+                on_path: r.get(10)?,
+            })
+        })?;
+        for row in rows {
+            timeline.push(row?);
+        }
+    }
+    let mut parts_used = vec![];
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT m.id, m.item, i.name, m.qty, m.at FROM stock_movements m LEFT JOIN items i ON i.id = m.item WHERE m.job = ?1 AND m.kind = 'use_on_job' ORDER BY m.at",
+        )?;
+        let rows = stmt.query_map([&id.0[..]], |r| {
+            Ok(PartUsed {
+                movement: rid(r.get(0)?),
+                item: rid(r.get(1)?),
+                item_name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                qty: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?;
+        for row in rows {
+            parts_used.push(row?);
+        }
+    }
+    let mut password_reads = vec![];
+    {
+        let mut stmt = c.prepare_cached("SELECT p.reader, u.name, p.at, p.purpose FROM password_reads p LEFT JOIN users u ON u.id = p.reader WHERE p.job = ?1 ORDER BY p.at")?;
+        let rows = stmt.query_map([&id.0[..]], |r| {
+            Ok(PasswordReadView {
+                reader: uid(r.get(0)?),
+                reader_name: r.get(1)?,
+                at: r.get(2)?,
+                purpose: r.get(3)?,
+            })
+        })?;
+        for row in rows {
+            password_reads.push(row?);
+        }
+    }
+    Ok(JobDetail {
+        summary,
+        branch: BranchId(to16(&branch)),
+        complaint,
+        accessories: serde_json::from_str(&accessories).unwrap_or_default(),
+        condition,
+        estimate_note,
+        has_password,
+        password_kind,
+        diagnosis: text("diagnosis")?,
+        notes: text("notes")?,
+        diagnosis_version: text_version(c, id, "diagnosis")?,
+        notes_version: text_version(c, id, "notes")?,
+        estimate,
+        timeline,
+        parts_used,
+        password_reads,
+        field_conflicts: field_conflicts(c, Some(id))?,
+    })
+}
+
+/// The sealed device password of a job, if any.
+pub fn job_password(c: &Connection, id: RecordId) -> Result<Option<sync_core::body::Sealed>> {
+    let row: Option<(Option<String>, Option<String>)> = c
+        .prepare_cached("SELECT password_nonce, password_ct FROM jobs WHERE id = ?1")?
+        .query_row([&id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match row {
+        None => Err(NodeError::NotFound(format!("job {id}"))),
+        Some((Some(nonce), Some(ciphertext))) => {
+            Ok(Some(sync_core::body::Sealed { nonce, ciphertext }))
+        }
+        Some(_) => Ok(None),
+    }
+}
+
+/// The heads of a job's text document (the genesis' for a text never edited).
+pub fn text_version(c: &Connection, job: RecordId, field: &str) -> Result<Vec<String>> {
+    use sync_core::merge::text::TextDoc;
+    let mut doc = match job_text_doc(c, job, field)? {
+        Some(b) => TextDoc::load(&b)?,
+        None => TextDoc::genesis(),
+    };
+    Ok(doc.heads())
+}
+
+pub fn job_text_doc(c: &Connection, job: RecordId, field: &str) -> Result<Option<Vec<u8>>> {
+    Ok(
+        c.prepare_cached("SELECT doc FROM job_texts WHERE job = ?1 AND field = ?2")?
+            .query_row(params![&job.0[..], field], |r| r.get(0))
+            .optional()?,
+    )
+}
