@@ -501,8 +501,10 @@ pub fn lease_wants(node: &Node, today: Date) -> Result<Vec<DocType>> {
 #[serde(deny_unknown_fields)]
 pub struct LocalLeaseInput {
     pub doc_type: DocType,
+    #[serde(deserialize_with = "http_edge::body::whole_number")]
     pub size: u64,
     /// Financial year (start year); today's when omitted.
+    #[serde(default, deserialize_with = "http_edge::body::whole_number_opt")]
     pub fy: Option<u16>,
 }
 

@@ -88,6 +88,37 @@ pub fn parse_query<T: DeserializeOwned + Default>(q: Option<&str>) -> Result<T, 
     }
 }
 
+/// A whole number as JSON has it: `46` or `46.0` (JSON Schema's `integer`
+/// takes both, and so do clients that hold every number as a float). For
+/// `#[serde(deserialize_with = "http_edge::body::whole_number")]`.
+pub fn whole_number<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::de::Error;
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|w| T::try_from(w).ok())
+        .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range")))
+}
+
+/// As [`whole_number`], for an optional field (`null` or absent is `None`).
+pub fn whole_number_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    #[derive(serde::Deserialize)]
+    struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "whole_number")] T);
+    Ok(<Option<Whole<T>> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
+}
+
 /// A JSON body of at most [`MAX_BODY`] bytes, parsed strictly.
 pub struct Json<T>(pub T);
 
@@ -176,6 +207,30 @@ mod tests {
                 parse_json::<Draft>(b).unwrap_err().field.as_deref(),
                 Some("body")
             );
+        }
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Lease {
+        #[serde(deserialize_with = "whole_number")]
+        size: u64,
+        #[serde(default, deserialize_with = "whole_number_opt")]
+        fy: Option<u16>,
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_as_a_float() {
+        let l: Lease = parse_json(br#"{"size": 46.0, "fy": 2026.0}"#).unwrap();
+        assert_eq!((l.size, l.fy), (46, Some(2026)));
+        let l: Lease = parse_json(br#"{"size": 7}"#).unwrap();
+        assert_eq!((l.size, l.fy), (7, None));
+        for bad in [
+            &br#"{"size": 4.5}"#[..],
+            br#"{"size": -1}"#,
+            br#"{"size": 1, "fy": 70000}"#,
+            br#"{"size": 1e30}"#,
+        ] {
+            assert_eq!(parse_json::<Lease>(bad).unwrap_err().status, 400);
         }
     }
 

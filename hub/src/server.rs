@@ -413,7 +413,7 @@ pub async fn serve_tls(
 /// The scheme name of a device-signed request in the OpenAPI document.
 const DEVICE: &str = "device";
 /// The scheme name of the owner's session cookie.
-const SESSION: &str = "session";
+const SESSION: &str = "ownerSession";
 
 /// The OpenAPI 3.1 description of everything [`router`] serves.
 pub fn openapi_doc() -> Value {
@@ -429,7 +429,7 @@ pub fn openapi_doc() -> Value {
                 "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op } }), &["ops"]),
                 "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 0 }, "digest": { "type": "boolean" } }), &["cursor", "limit"]),
                 "LeaseRequest": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] } }), &["doc_type"]),
-                "LoginInput": s(json!({ "name": text, "pin": text }), &["name", "pin"]),
+                "LoginInput": s(json!({ "name": { "type": "string", "maxLength": 100, "pattern": "\\S" }, "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "pin"]),
                 "Error": http_edge::routes::error_schema(),
             },
             "securitySchemes": {

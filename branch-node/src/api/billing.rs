@@ -114,7 +114,7 @@ async fn local_lease(
 }
 
 pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
-    let id = json!({ "type": "string", "format": "uuid" });
+    let id = super::schemas::id();
     d.route(
         "/api/drafts",
         [
@@ -125,7 +125,10 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
             )
             .body("DraftInput")
             .access(SESSION)
-            .success(201, "Created"),
+            .success(201, "Created")
+            .answer("Created")
+            .link(("post", "/api/drafts/{id}/finalize"), "id", "/id")
+            .link(("delete", "/api/drafts/{id}"), "id", "/id"),
         ],
     )
     .route(
@@ -140,7 +143,11 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
         )
         .body("FinalizeInput")
         .access(SESSION)
-        .success(201, "Created")],
+        .success(201, "Created")
+        .answer("Created")
+        .link(("get", "/api/documents/{id}"), "id", "/id")
+        .link(("get", "/api/documents/{id}/print"), "id", "/id")
+        .link(("post", "/api/documents/{id}/cancel"), "id", "/id")],
     )
     .route(
         "/api/documents",

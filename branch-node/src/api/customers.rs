@@ -3,7 +3,6 @@
 use http_edge::routes::{Described, Op};
 use http_edge::{Json, Path, Query};
 use serde::Deserialize;
-use serde_json::json;
 use sync_core::ids::RecordId;
 
 use super::{Answer, AppState, SESSION, SignedIn};
@@ -47,11 +46,15 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
         [
             Op::get(find, "Find customers by mobile or name (?q=)")
                 .access(SESSION)
-                .query("q", json!({ "type": "string" })),
+                .query("q", super::schemas::query_text()),
             Op::post(create, "Create a customer")
                 .body("CustomerInput")
                 .access(SESSION)
-                .success(201, "Created"),
+                .success(201, "Created")
+                .answer("Created")
+                .link(("get", "/api/customers/{id}"), "id", "/id")
+                .link(("patch", "/api/customers/{id}"), "id", "/id")
+                .link(("get", "/api/customers/{id}/history"), "id", "/id"),
         ],
     )
     .route(

@@ -126,9 +126,8 @@ async fn reveal(
 
 pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
     let flag = json!({ "type": "boolean" });
-    let id = json!({ "type": "string", "format": "uuid" });
-    // Any text filters (an unknown status matches no job).
-    let status = json!({ "type": "string" });
+    let id = super::schemas::id();
+    let status = super::schemas::job_status();
     d.route(
         "/api/jobs",
         [
@@ -145,7 +144,15 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
             Op::post(open, "Open a job card (intake); returns the delivery OTP")
                 .body("JobInput")
                 .access(SESSION)
-                .success(201, "Created"),
+                .success(201, "Created")
+                .answer("OpenedJob")
+                .link(("get", "/api/jobs/{id}"), "id", "/job/id")
+                .link(("patch", "/api/jobs/{id}"), "id", "/job/id")
+                .link(("post", "/api/jobs/{id}/status"), "id", "/job/id")
+                .link(("post", "/api/jobs/{id}/assign"), "id", "/job/id")
+                .link(("put", "/api/jobs/{id}/diagnosis"), "id", "/job/id")
+                .link(("put", "/api/jobs/{id}/notes"), "id", "/job/id")
+                .link(("post", "/api/jobs/{id}/estimate"), "id", "/job/id"),
         ],
     )
     .route(

@@ -99,12 +99,15 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
         [
             Op::get(list_items, "The item master with stock on hand")
                 .access(SESSION)
-                .query("q", json!({ "type": "string" }))
+                .query("q", super::schemas::query_text())
                 .query("low", json!({ "type": "boolean" })),
             Op::post(create_item, "Add an item or service to the item master")
                 .body("ItemInput")
                 .access(SESSION)
-                .success(201, "Created"),
+                .success(201, "Created")
+                .answer("Created")
+                .link(("get", "/api/items/{id}"), "id", "/id")
+                .link(("get", "/api/items/{id}/ledger"), "id", "/id"),
         ],
     )
     .route(

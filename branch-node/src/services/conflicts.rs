@@ -23,7 +23,27 @@ pub struct ResolveInput {
     pub record: RecordId,
     pub field: String,
     /// The value to keep (one of the conflicting values, or a new one).
+    #[serde(deserialize_with = "field_value")]
     pub value: FieldValue,
+}
+
+/// A [`FieldValue`] as a JSON client writes it: an `int` may come as `38.0`
+/// (JSON has one number type). The op's own encoding stays exact.
+fn field_value<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<FieldValue, D::Error> {
+    use serde::de::Error;
+    let mut v = serde_json::Value::deserialize(d)?;
+    if v["t"] == "int"
+        && let Some(f) = v["v"]
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && v["v"].as_i64().is_none())
+        && f >= i64::MIN as f64
+        && f < i64::MAX as f64
+    {
+        v["v"] = serde_json::json!(f as i64);
+    }
+    FieldValue::deserialize(v).map_err(D::Error::custom)
 }
 
 /// A manager settles a conflict: one write that supersedes every live value.

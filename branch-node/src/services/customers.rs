@@ -27,10 +27,9 @@ pub(super) fn customer_body(i: CustomerInput) -> Result<Customer> {
     let mobile = validate::mobile("mobile", &i.mobile)?;
     let gstin = opt(i.gstin).map(|g| g.to_uppercase());
     let state_code = opt(i.state_code).or_else(|| {
-        gstin
-            .as_ref()
-            .filter(|g| g.len() >= 2)
-            .map(|g| g[..2].to_string())
+        // `get`, not indexing: a mistyped GSTIN may start with any
+        // character, and slicing inside one would panic.
+        gstin.as_ref().and_then(|g| g.get(..2)).map(str::to_string)
     });
     let c = Customer {
         id: new_id()?,

@@ -49,8 +49,9 @@ pub fn place_of_supply(
     if let Some(s) = customer_state.filter(|s| !s.is_empty()) {
         return s.to_string();
     }
-    if let Some(g) = customer_gstin.filter(|g| g.len() >= 2) {
-        return g[..2].to_string();
+    // `get`, not indexing: slicing inside a multi-byte character panics.
+    if let Some(state) = customer_gstin.and_then(|g| g.get(..2)) {
+        return state.to_string();
     }
     branch_state.to_string()
 }
@@ -218,4 +219,19 @@ pub fn compute(lines: &[Line], supply: Supply) -> Result<Totals, CoreError> {
     out.grand_total = to_rupee(out.before_round_off);
     out.round_off = out.grand_total - out.before_round_off;
     Ok(out)
+}
+
+#[cfg(test)]
+mod place_of_supply_tests {
+    use super::place_of_supply;
+
+    /// Found by Schemathesis: a GSTIN starting with a multi-byte character
+    /// was sliced inside it, a panic (500) instead of an answer.
+    #[test]
+    fn a_gstin_of_any_characters_never_panics() {
+        assert_eq!(place_of_supply("29", None, Some("/\u{95}¬SS")), "29");
+        assert_eq!(place_of_supply("29", None, Some("33ABCDE1234F1Z5")), "33");
+        assert_eq!(place_of_supply("29", Some("27"), Some("33ABC")), "27");
+        assert_eq!(place_of_supply("29", None, Some("3")), "29");
+    }
 }

@@ -135,12 +135,7 @@ fn writer_for<'a>(
     // serve` runs) or a rolled-back transaction may have moved it since
     // this writer last signed, and a cached head would fork the chain.
     let head = sqlite_replica::chain_head(c, device)?;
-    if (w.state.seq, w.state.prev) != (head.seq, head.hash) {
-        w.state = sync_core::writer::WriterState {
-            seq: head.seq,
-            prev: head.hash,
-            seen_at_last_op: Default::default(),
-        };
+    if w.follow(head) {
         w.clock = Clock::new(sqlite_replica::max_stamp(c)?, 0);
     }
     Ok(w)
