@@ -151,6 +151,10 @@ export interface FieldConflict {
 }
 
 export interface JobDetail extends JobSummary {
+  /** The lifecycle's normal next steps from this status. */
+  next_steps: string[];
+  /** Every status a manager may move the job to with a reason. */
+  override_to: string[];
   complaint: string;
   accessories: string[];
   condition: string;

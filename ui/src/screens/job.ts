@@ -9,21 +9,9 @@ import { field, h, input, select, textarea } from '../dom.js';
 import { dateTime, date, indian, rupees, statusLabel } from '../format.js';
 import { sha256Hex } from '../sha256.js';
 
-/** The lifecycle, for offering buttons; the API is what enforces it. */
-const NEXT: Record<string, string[]> = {
-  received: ['diagnosed', 'cancelled'],
-  diagnosed: ['estimate_shared', 'cancelled'],
-  estimate_shared: ['approved', 'rejected', 'cancelled'],
-  approved: ['in_repair', 'cancelled'],
-  rejected: ['ready', 'cancelled'],
-  in_repair: ['waiting_for_parts', 'ready', 'cancelled'],
-  waiting_for_parts: ['in_repair', 'cancelled'],
-  ready: ['delivered', 'cancelled'],
-  delivered: [],
-  cancelled: [],
-};
-
-const ALL = Object.keys(NEXT);
+// The next steps and the override targets come with the job card from the
+// API (`next_steps`, `override_to`): the lifecycle has one definition, in
+// the rule book.
 
 function lineTotal(qty: string, price: string, discount: string): string {
   // Display only, in paise with integers: the invoice's figures come from the API.
@@ -119,7 +107,7 @@ register('job', {
           await act(() => post(`/api/jobs/${id}/status`, body), `Moved to ${statusLabel(to)}`, reload);
         },
       },
-      h('div.actions', {}, NEXT[j.status].map((s) => h('button', { type: 'submit', 'data-to': s, class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)))),
+      h('div.actions', {}, j.next_steps.map((s) => h('button', { type: 'submit', 'data-to': s, class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)))),
       input('Note (optional)', 'note'),
       j.status === 'ready'
         ? h(
@@ -136,7 +124,7 @@ register('job', {
             'details',
             {},
             h('summary', {}, 'Manager override (skip steps)'),
-            select('Move to', 'override_to', ALL.filter((s) => s !== j.status).map((s) => [s, statusLabel(s)])),
+            select('Move to', 'override_to', j.override_to.map((s) => [s, statusLabel(s)])),
             input('Reason (recorded)', 'override_reason'),
             h('button#override', { type: 'submit' }, 'Override'),
           )

@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sync_core::body::{Line, LineKind};
+use sync_core::domain::lifecycle::{JobStatus, next_steps};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::OpId;
 
@@ -74,6 +75,11 @@ pub struct JobDetail {
     pub parts_used: Vec<PartUsed>,
     pub password_reads: Vec<PasswordReadView>,
     pub field_conflicts: Vec<FieldConflict>,
+    /// Where the job may go next in the normal run of the lifecycle, and
+    /// where a manager may move it with a reason: the screens offer these
+    /// (the rule book decides; the UI keeps no copy of the lifecycle).
+    pub next_steps: Vec<&'static str>,
+    pub override_to: Vec<&'static str>,
 }
 
 pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
@@ -181,6 +187,15 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
             password_reads.push(row?);
         }
     }
+    let status = JobStatus::parse(&summary.status);
+    let next_steps = status
+        .map(|st| next_steps(st).iter().map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    let override_to = JobStatus::ALL
+        .iter()
+        .filter(|st| Some(**st) != status)
+        .map(|st| st.as_str())
+        .collect();
     Ok(JobDetail {
         summary,
         branch: BranchId(to16(&branch)),
@@ -198,6 +213,8 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         timeline,
         parts_used,
         password_reads,
+        next_steps,
+        override_to,
         field_conflicts: field_conflicts(c, Some(id))?,
     })
 }
