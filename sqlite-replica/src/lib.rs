@@ -21,9 +21,11 @@ pub mod receive;
 pub mod review;
 
 use rusqlite::{Connection, OptionalExtension};
+use sync_core::body::Lease;
 use sync_core::chain::ChainHead;
+use sync_core::domain::invoice_no::DocType;
 use sync_core::hlc::Stamp;
-use sync_core::ids::DeviceId;
+use sync_core::ids::{DeviceId, RecordId};
 use sync_core::op::OpHash;
 use sync_core::vv::VersionVector;
 
@@ -80,6 +82,27 @@ pub fn max_stamp(c: &Connection) -> Result<Stamp> {
     )
     .optional()?
     .unwrap_or_default())
+}
+
+/// The number blocks leased to `device`, by series then first number. One
+/// reading of the shared `leases` table, for the device's own view and for
+/// the hub's report of a revoked device's blocks.
+pub fn leases_of(c: &Connection, device: DeviceId) -> Result<Vec<Lease>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1 ORDER BY prefix, doc_type, fy, first",
+    )?;
+    let rows = stmt.query_map([&device.0[..]], |r| {
+        Ok(Lease {
+            id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+            device,
+            doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
+            prefix: r.get(2)?,
+            fy: r.get(3)?,
+            first: r.get(4)?,
+            last: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn to16(b: &[u8]) -> [u8; 16] {

@@ -268,16 +268,15 @@ pub fn receive_op(
             unblocked: vec![],
         });
     }
-    let (outcome, reason) = apply_ready(
-        c,
-        genesis,
-        &op,
+    let ready = Ready {
+        op: &op,
         wire,
         hash,
         rejected,
         check,
         signature_verified,
-    )?;
+    };
+    let (outcome, reason) = apply_ready(c, genesis, ready)?;
     let unblocked = drain(c, genesis)?;
     Ok(Received {
         id: op.id,
@@ -287,17 +286,30 @@ pub fn receive_op(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An op whose past is all here, as received: what applying it needs.
+struct Ready<'a> {
+    op: &'a Op,
+    wire: &'a [u8],
+    hash: OpHash,
+    /// The hub's refusal mark, if it came with one.
+    rejected: Option<&'a str>,
+    check: Check,
+    signature_verified: bool,
+}
+
 fn apply_ready(
     c: &Connection,
     genesis: &Genesis,
-    op: &Op,
-    wire: &[u8],
-    hash: OpHash,
-    rejected: Option<&str>,
-    check: Check,
-    signature_verified: bool,
+    r: Ready<'_>,
 ) -> Result<(Outcome, Option<String>)> {
+    let Ready {
+        op,
+        wire,
+        hash,
+        rejected,
+        check,
+        signature_verified,
+    } = r;
     if !signature_verified {
         op.verify(&key_of(c, genesis, op.id.device)?)?;
     }
@@ -347,16 +359,15 @@ fn drain(c: &Connection, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option
             }
             c.prepare_cached("DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2")?
                 .execute(params![&op.id.device.0[..], op.id.seq])?;
-            let (o, r) = apply_ready(
-                c,
-                genesis,
-                &op,
-                &wire,
-                hash_wire(&wire),
-                rejected.as_deref(),
+            let ready = Ready {
+                op: &op,
+                wire: &wire,
+                hash: hash_wire(&wire),
+                rejected: rejected.as_deref(),
                 check,
-                false,
-            )?;
+                signature_verified: false,
+            };
+            let (o, r) = apply_ready(c, genesis, ready)?;
             done.push((op.id, o, r));
             progressed = true;
         }

@@ -443,19 +443,7 @@ pub fn series_high(c: &Connection, prefix: &str, doc_type: DocType, fy: u16) -> 
 }
 
 pub fn all_leases(c: &Connection, device: DeviceId) -> Result<Vec<Lease>> {
-    let mut stmt = c.prepare_cached("SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1 ORDER BY prefix, doc_type, fy, first")?;
-    let rows = stmt.query_map([&device.0[..]], |r| {
-        Ok(Lease {
-            id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            device,
-            doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
-            prefix: r.get(2)?,
-            fy: r.get(3)?,
-            first: r.get(4)?,
-            last: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(sqlite_replica::leases_of(c, device)?)
 }
 
 /// A part used on a job: (item, quantity, unit price).

@@ -11,7 +11,7 @@ use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
 use sync_core::identity::PublicKey;
-use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::ids::{BranchId, DeviceId};
 use sync_core::protocol::{self, EnrollRequest, EnrollResponse};
 use sync_core::replica::HQ;
 use sync_core::seal;
@@ -239,21 +239,5 @@ pub(super) fn revoke(hub: &SqliteHub, device: DeviceId, reason: &str) -> Result<
         },
     )?;
     // Its blocks are reported, never re-leased (the high-water mark stays).
-    hub.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
-        )?;
-        let rows = stmt.query_map([&device.0[..]], |r| {
-            Ok(Lease {
-                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                device,
-                doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
-                prefix: r.get(2)?,
-                fy: r.get(3)?,
-                first: r.get(4)?,
-                last: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    })
+    hub.read(|c| Ok(sqlite_replica::leases_of(c, device)?))
 }
