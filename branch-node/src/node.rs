@@ -557,13 +557,14 @@ fn commit_all(
     let bodies = bodies(&tx)?;
     let mut ops = Vec::with_capacity(bodies.len());
     for body in bodies {
-        let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
-        {
-            let ctx = TxCtx::new(&tx, genesis);
-            rules::check_new(&op, &ctx as &dyn RuleContext)?;
-        }
-        store::apply::insert_op(&tx, &op, &wire, hash)?;
-        store::apply::materialize(&tx, &op)?;
+        let making = sqlite_replica::own::Making {
+            author,
+            branch,
+            body,
+            applied: &applied,
+            wall_ms: now_ms(),
+        };
+        let op = sqlite_replica::own::make_and_apply(&tx, genesis, &mut w, making)?;
         applied.observe(op.id);
         ops.push(op);
     }

@@ -17,6 +17,7 @@ pub mod apply;
 pub mod ctx;
 pub mod digest;
 pub mod overrule;
+pub mod own;
 pub mod receive;
 pub mod review;
 

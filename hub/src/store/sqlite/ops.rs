@@ -6,12 +6,11 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rust_decimal::Decimal;
-use sqlite_replica::ctx::TxCtx;
+use sqlite_replica::own::{Making, make_and_apply};
 use sqlite_replica::receive::{self, Check, Outcome};
-use sqlite_replica::{ReplicaError, apply, to16};
+use sqlite_replica::{ReplicaError, to16};
 use sync_core::CoreError;
 use sync_core::body::OpBody;
-use sync_core::domain::rules::{self, RuleContext};
 use sync_core::hlc::Clock;
 use sync_core::identity::{DeviceKey, PublicKey};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
@@ -69,10 +68,14 @@ pub(super) fn commit_in(
     // The number is given back unless the op is stored (an error or a
     // panic on the way leaves no hole in the hub device's chain).
     let mut w = writer_for(c, genesis, root_seed, writers, device, branch)?.tentative();
-    let (op, wire, hash) = w.make_wire(author, branch, body, &applied, now_ms())?;
-    rules::check_new(&op, &TxCtx::new(c, genesis) as &dyn RuleContext)?;
-    apply::insert_op(c, &op, &wire, hash)?;
-    apply::materialize(c, &op)?;
+    let making = Making {
+        author,
+        branch,
+        body,
+        applied: &applied,
+        wall_ms: now_ms(),
+    };
+    let op = make_and_apply(c, genesis, &mut w, making)?;
     w.keep();
     Ok(op)
 }
