@@ -30,8 +30,11 @@ impl Drop for Browser {
         let _ = delete_session(&self.base);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // `--` first: the pattern starts with dashes, and pkill took it for
+        // an option (printing its usage and killing nothing).
         let _ = Command::new("pkill")
             .arg("-f")
+            .arg("--")
             .arg(format!("--user-data-dir={}", self.profile.display()))
             .status();
         let _ = std::fs::remove_dir_all(&self.profile);
