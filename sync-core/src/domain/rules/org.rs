@@ -1,0 +1,138 @@
+//! The rules of the organization's structure: branches, users and devices.
+//! Only the hub signs these (`OpBody::hub_only`, enforced in `actor`), so
+//! they sit together: what they guard is who may act at all, not the shop's
+//! day-to-day records.
+
+use crate::body::{Branch, FieldWrite, User};
+use crate::domain::invoice_no::check_prefix;
+use crate::domain::roles::{Action, Role, require};
+use crate::domain::validate;
+use crate::error::CoreError;
+use crate::ids::{BranchId, DeviceId, RecordId, UserId};
+use crate::op::Op;
+use crate::replica::HQ;
+
+use super::{RuleContext, check_writes};
+
+pub const USER_FIELDS: &[&str] = &["name", "role", "active", "pin_hash"];
+pub const BRANCH_FIELDS: &[&str] = &["name", "address", "upi_id"];
+
+pub(super) fn branch_created(
+    ctx: &dyn RuleContext,
+    role: Role,
+    b: &Branch,
+) -> Result<(), CoreError> {
+    require(role, Action::CreateBranches)?;
+    validate::text("name", &b.name, 1, 100)?;
+    validate::gstin("gstin", &b.gstin)?;
+    validate::state_code("state_code", &b.state_code)?;
+    if b.gstin[..2] != b.state_code {
+        return Err(CoreError::invalid(
+            "state_code",
+            "must match the first two digits of the GSTIN",
+        ));
+    }
+    check_prefix(&b.invoice_prefix).map_err(|_| {
+        CoreError::invalid(
+            "invoice_prefix",
+            "must be 1 to 5 upper-case letters or digits, starting with a letter",
+        )
+    })?;
+    check_prefix(&b.credit_note_prefix).map_err(|_| {
+        CoreError::invalid(
+            "credit_note_prefix",
+            "must be 1 to 5 upper-case letters or digits, starting with a letter",
+        )
+    })?;
+    if b.invoice_prefix == b.credit_note_prefix {
+        return Err(CoreError::invalid(
+            "credit_note_prefix",
+            "must differ from the invoice prefix: a credit note has its own series",
+        ));
+    }
+    if ctx.branch(b.id).is_some() {
+        return Err(CoreError::invalid("id", "branch already exists"));
+    }
+    Ok(())
+}
+
+pub(super) fn branch_updated(role: Role, writes: &[FieldWrite]) -> Result<(), CoreError> {
+    require(role, Action::CreateBranches)?;
+    check_writes(writes, BRANCH_FIELDS)?;
+    Ok(())
+}
+
+pub(super) fn user_created(ctx: &dyn RuleContext, role: Role, u: &User) -> Result<(), CoreError> {
+    require(role, Action::ManageUsers)?;
+    validate::text("name", &u.name, 1, 100)?;
+    if u.role != Role::Owner && u.branch.is_none() {
+        return Err(CoreError::invalid(
+            "branch",
+            "every role but owner belongs to a branch",
+        ));
+    }
+    if ctx.record_exists(RecordId(u.id.0)) {
+        return Err(CoreError::invalid("id", "user already exists"));
+    }
+    if !u.pin_hash.starts_with("$argon2") {
+        return Err(CoreError::invalid(
+            "pin_hash",
+            "must be an argon2 hash, never a PIN",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn user_updated(
+    ctx: &dyn RuleContext,
+    role: Role,
+    user: &UserId,
+    writes: &[FieldWrite],
+) -> Result<(), CoreError> {
+    require(role, Action::ManageUsers)?;
+    check_writes(writes, USER_FIELDS)?;
+    if ctx.user(*user).is_none() {
+        return Err(CoreError::invalid("user", "unknown user"));
+    }
+    Ok(())
+}
+
+pub(super) fn device_enrolled(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    role: Role,
+    device: &DeviceId,
+    branch: &BranchId,
+    label: &str,
+    hub: &bool,
+) -> Result<(), CoreError> {
+    require(role, Action::ManageUsers)?;
+    validate::text("label", label, 1, 100)?;
+    if ctx.branch(*branch).is_none() {
+        return Err(CoreError::invalid("branch", "unknown branch"));
+    }
+    if *hub && op.branch != HQ {
+        return Err(CoreError::invalid(
+            "hub",
+            "only the root enrolls a hub device",
+        ));
+    }
+    if ctx.device(*device).is_some() {
+        return Err(CoreError::invalid("device", "is already enrolled"));
+    }
+    Ok(())
+}
+
+pub(super) fn device_revoked(
+    ctx: &dyn RuleContext,
+    role: Role,
+    device: &DeviceId,
+    reason: &str,
+) -> Result<(), CoreError> {
+    require(role, Action::ManageUsers)?;
+    validate::text("reason", reason, 1, 500)?;
+    if ctx.device(*device).is_none() {
+        return Err(CoreError::UnknownDevice(*device));
+    }
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! The rules of stock: catalogue items, stock movements and the hub's
+//! transfer announcements and receipts. A movement's escrow and transfer
+//! checks read the same balances and transfers, so items, movements and
+//! transfers are checked in one place.
+
+use rust_decimal::Decimal;
+
+use crate::body::{FieldWrite, Item, MovementKind, StockMovement, TransferNotice, TransferReceipt};
+use crate::domain::roles::{Action, Role, require};
+use crate::domain::stock::{check_escrow, check_movement, deltas};
+use crate::domain::validate;
+use crate::error::CoreError;
+use crate::ids::{BranchId, DeviceId, RecordId};
+use crate::op::Op;
+
+use super::jobs::open_job;
+use super::{DeviceInfo, RuleContext, check_writes};
+
+pub const ITEM_FIELDS: &[&str] = &[
+    "name",
+    "sale_price",
+    "cost",
+    "reorder_level",
+    "gst_rate",
+    "hsn_sac",
+    "unit",
+];
+
+/// An edited item field holds what a new item's would (see `ItemCreated`).
+fn item_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {
+    use crate::body::FieldValue;
+    match (field, v) {
+        ("name" | "hsn_sac" | "unit", FieldValue::Text(t)) => match field {
+            "name" => validate::text("name", t, 1, 200),
+            "unit" => validate::text("unit", t, 1, 10),
+            _ => validate::hsn_sac("hsn_sac", t),
+        },
+        ("sale_price" | "cost", FieldValue::Decimal(d)) => {
+            crate::domain::money::check_amount(field, *d)
+        }
+        ("reorder_level", FieldValue::Decimal(d)) if *d >= Decimal::ZERO => {
+            crate::domain::stock::check_qty(field, *d)
+        }
+        ("gst_rate", FieldValue::Decimal(d))
+            if *d >= Decimal::ZERO && *d <= Decimal::from(100) && d.normalize().scale() <= 2 =>
+        {
+            Ok(())
+        }
+        _ => Err(CoreError::invalid(
+            field,
+            "is not a valid value for this item field",
+        )),
+    }
+}
+
+fn same_branch_device(
+    ctx: &dyn RuleContext,
+    d: DeviceId,
+    branch: BranchId,
+) -> Result<DeviceInfo, CoreError> {
+    let info = ctx.device(d).ok_or(CoreError::UnknownDevice(d))?;
+    if info.branch != branch || info.revoked {
+        return Err(CoreError::invalid(
+            "to_device",
+            "must be an active device of this branch",
+        ));
+    }
+    Ok(info)
+}
+
+pub(super) fn item_created(ctx: &dyn RuleContext, role: Role, i: &Item) -> Result<(), CoreError> {
+    require(role, Action::ManageInventory)?;
+    validate::text("sku", &i.sku, 1, 40)?;
+    validate::text("name", &i.name, 1, 200)?;
+    validate::text("unit", &i.unit, 1, 10)?;
+    validate::hsn_sac("hsn_sac", &i.hsn_sac)?;
+    crate::domain::money::check_amount("sale_price", i.sale_price)?;
+    crate::domain::money::check_amount("cost", i.cost)?;
+    if i.reorder_level < Decimal::ZERO {
+        return Err(CoreError::invalid("reorder_level", "must not be negative"));
+    }
+    crate::domain::stock::check_qty("reorder_level", i.reorder_level)?;
+    if i.gst_rate < Decimal::ZERO || i.gst_rate > Decimal::from(100) {
+        return Err(CoreError::invalid(
+            "gst_rate",
+            "must be a percentage between 0 and 100",
+        ));
+    }
+    if ctx.record_exists(i.id) {
+        return Err(CoreError::invalid("id", "record already exists"));
+    }
+    Ok(())
+}
+
+pub(super) fn item_updated(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    role: Role,
+    item: &RecordId,
+    writes: &[FieldWrite],
+) -> Result<(), CoreError> {
+    require(role, Action::ManageInventory)?;
+    check_writes(writes, ITEM_FIELDS)?;
+    for w in writes {
+        item_field(&w.field, &w.value)?;
+    }
+    match ctx.item_branch(*item) {
+        None => return Err(CoreError::invalid("item", "unknown item")),
+        Some(b) if b != op.branch => {
+            return Err(CoreError::invalid(
+                "item",
+                "belongs to another branch or the shared catalogue; only its owner edits it",
+            ));
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+pub(super) fn stock_moved(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    role: Role,
+    fresh: bool,
+    dev: DeviceId,
+    m: &StockMovement,
+) -> Result<(), CoreError> {
+    let action = match &m.movement {
+        MovementKind::UseOnJob { .. } => Action::UseParts,
+        MovementKind::Adjustment { .. } => Action::ManualStockAdjust,
+        MovementKind::ReturnToStore { .. } => Action::UseParts,
+        _ => Action::ManageInventory,
+    };
+    require(role, action)?;
+    check_movement(m, dev)?;
+    // A reused movement id would be counted once on some replicas
+    // and not at all on others: refuse it.
+    if ctx.record_exists(m.id) {
+        return Err(CoreError::invalid("id", "record already exists"));
+    }
+    if !ctx.item_exists(m.item) {
+        return Err(CoreError::invalid("item", "unknown item"));
+    }
+    match &m.movement {
+        MovementKind::UseOnJob { job, unit_price } => {
+            open_job(ctx, *job, op.branch, fresh)?;
+            crate::domain::money::check_amount("unit_price", *unit_price)?;
+        }
+        MovementKind::IssueToTechnician {
+            technician,
+            to_device,
+        } => {
+            let t = ctx
+                .user(*technician)
+                .ok_or_else(|| CoreError::invalid("technician", "unknown user"))?;
+            if t.role != Role::Technician || t.branch != Some(op.branch) {
+                return Err(CoreError::invalid(
+                    "technician",
+                    "must be a technician of this branch",
+                ));
+            }
+            same_branch_device(ctx, *to_device, op.branch)?;
+        }
+        MovementKind::ReturnToStore { to_device } => {
+            let d = same_branch_device(ctx, *to_device, op.branch)?;
+            if !d.holds_store {
+                return Err(CoreError::invalid(
+                    "to_device",
+                    "stock returns to the device that holds the branch store",
+                ));
+            }
+        }
+        MovementKind::TransferOut {
+            transfer,
+            to_branch,
+            to_device,
+        } => {
+            if *to_branch == op.branch {
+                return Err(CoreError::invalid(
+                    "to_branch",
+                    "a transfer goes to another branch",
+                ));
+            }
+            let d = ctx
+                .device(*to_device)
+                .ok_or(CoreError::UnknownDevice(*to_device))?;
+            if d.branch != *to_branch || !d.holds_store {
+                return Err(CoreError::invalid(
+                    "to_device",
+                    "must be the store device of the receiving branch",
+                ));
+            }
+            if ctx.transfer(*transfer).is_some() {
+                return Err(CoreError::invalid("transfer", "transfer already exists"));
+            }
+        }
+        MovementKind::TransferIn {
+            transfer,
+            from_branch,
+            sent,
+        } => {
+            let t = ctx.transfer(*transfer).ok_or_else(|| {
+                CoreError::invalid("transfer", "unknown transfer: it has not been sent yet")
+            })?;
+            if t.received {
+                return Err(CoreError::invalid("transfer", "already received"));
+            }
+            if t.to_branch != op.branch {
+                return Err(CoreError::invalid(
+                    "transfer",
+                    "is addressed to another branch; only its receiving store can take it in",
+                ));
+            }
+            if t.from_branch != *from_branch || t.item != m.item || t.sent != *sent {
+                return Err(CoreError::invalid(
+                    "transfer",
+                    "does not match what was sent",
+                ));
+            }
+        }
+        _ => {}
+    }
+    for d in deltas(m, op.branch, dev) {
+        let receiver = match &m.movement {
+            MovementKind::TransferIn { transfer, .. } => {
+                ctx.transfer(*transfer).map(|t| t.receiver)
+            }
+            _ => None,
+        };
+        check_escrow(&d, dev, ctx.balance(d.branch, m.item, d.holder), receiver)?;
+    }
+    Ok(())
+}
+
+pub(super) fn transfer_settled(op: &Op, role: Role, t: &TransferReceipt) -> Result<(), CoreError> {
+    // Only the hub relays a receipt, into the sender's chain.
+    require(role, Action::ManageUsers)?;
+    if t.from_branch != op.branch || t.from_branch == t.to_branch {
+        return Err(CoreError::invalid(
+            "from_branch",
+            "a receipt is relayed to the sending branch",
+        ));
+    }
+    if t.received < Decimal::ZERO || t.received > t.sent {
+        return Err(CoreError::invalid(
+            "received",
+            "must be between 0 and the quantity sent",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn transfer_announced(op: &Op, role: Role, t: &TransferNotice) -> Result<(), CoreError> {
+    // Only the hub announces (its devices act as the owner).
+    require(role, Action::ManageUsers)?;
+    if t.to_branch != op.branch || t.from_branch == t.to_branch {
+        return Err(CoreError::invalid(
+            "to_branch",
+            "an announcement goes to the receiving branch",
+        ));
+    }
+    if t.sent <= Decimal::ZERO {
+        return Err(CoreError::invalid("sent", "must be greater than 0"));
+    }
+    if t.item_detail.as_ref().is_some_and(|i| i.id != t.item) {
+        return Err(CoreError::invalid(
+            "item_detail",
+            "must be the transferred item",
+        ));
+    }
+    Ok(())
+}
