@@ -35,6 +35,9 @@ pub mod op;
 pub mod protocol;
 pub mod replica;
 pub mod seal;
+/// Fixtures for tests and benchmarks only: behind the `testkit` feature,
+/// which crates turn on in their `[dev-dependencies]`.
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod vv;
 pub mod writer;

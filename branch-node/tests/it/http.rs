@@ -2,11 +2,9 @@
 //! role matrix over HTTP, OpenAPI, and bad input of every kind — each answered
 //! with a 4xx JSON body naming the field and rule, changing nothing.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 

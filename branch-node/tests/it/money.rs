@@ -2,13 +2,11 @@
 //! the escrow rule, invoices from leased numbers, cancellation, credit notes,
 //! payments and delivery with money owed — and SIGKILL during finalize.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use crate::common::*;
 use branch_node::{NodeError, billing as bill, inventory as inv, services as svc};
-use common::*;
 use rust_decimal::Decimal;
 use sync_core::body::*;
 use sync_core::domain::date::Date;

@@ -16,8 +16,7 @@ use sync_core::ids::RecordId;
 use sync_core::op::Op;
 use sync_core::protocol::*;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_push_pull_and_idempotency() {

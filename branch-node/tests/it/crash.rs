@@ -3,7 +3,7 @@
 //! `PRAGMA integrity_check` must say `ok`, and the log and the tables must
 //! agree. `CRASH_TRIALS` raises the number of kills (default 200).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

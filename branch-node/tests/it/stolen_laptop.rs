@@ -1,7 +1,7 @@
 //! A stolen laptop: with the database file alone (and its WAL), no device
 //! password can be read, and an altered ciphertext is refused even with the key.
 
-mod common;
+use crate::common;
 
 use branch_node::{NodeError, crypto, services as svc};
 use sync_core::body::Sealed;

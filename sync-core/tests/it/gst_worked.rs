@@ -7,9 +7,8 @@
 //! line; inter-state IGST at the full rate; every rounding half AWAY from
 //! zero (0.005 → 0.01, x.50 → x+1), never banker's; grand total = Σ line
 //! totals rounded to the rupee; round-off = grand total − Σ line totals.
-mod gst_cases;
 
-use gst_cases::*;
+use crate::gst_cases::*;
 use sync_core::Decimal;
 use sync_core::body::Line;
 use sync_core::domain::gst::{compute, line_tax, place_of_supply, supply_for};

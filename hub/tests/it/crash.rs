@@ -1,12 +1,10 @@
 //! The hub killed with SIGKILL mid-push and restarted: nothing it
 //! acknowledged is lost, and the device retries and converges.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use hub::store::sqlite::SqliteHub;
 use sync_core::op::Op;
 use sync_core::protocol::{PushResponse, Verdict};

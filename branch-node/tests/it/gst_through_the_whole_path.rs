@@ -4,13 +4,11 @@
 //! technician, a draft from the job, finalized with a leased number, and the
 //! finalized document read back — every figure must be the hand-worked one.
 
-mod common;
-
-#[path = "../../sync-core/tests/gst_cases/mod.rs"]
+#[path = "../../../sync-core/tests/it/gst_cases.rs"]
 mod gst_cases;
 
+use crate::common::*;
 use branch_node::{billing as bill, services as svc};
-use common::*;
 use gst_cases::{Case, Inter, cases, d};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;

@@ -6,17 +6,15 @@
 //! requests. A stub hub checks refusals (needs attention, never dropped) and
 //! clock calibration, including recovery from a 401 for a wrong clock.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use branch_node::auth::Session;
 use branch_node::node::{Node, now_ms};
 use branch_node::services as svc;
 use branch_node::store::read::JobFilter;
 use branch_node::sync::{self, SyncClient};
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sync_core::body::{Branch, OpBody, TextField};

@@ -4,12 +4,10 @@
 //! never gets the right one past the lock-out (each attempt is counted
 //! before its PIN is checked).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn serve(shop: &Shop) -> (String, tokio::sync::oneshot::Sender<()>) {

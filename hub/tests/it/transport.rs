@@ -1,12 +1,10 @@
 //! The sync transport: HTTPS with rustls, gzip bodies both ways (and the
 //! bomb that must not get through), the per-device rate limit.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use hub::store::sqlite::now_ms;
 use serde_json::Value;
 use sync_core::op::Op;

@@ -1,9 +1,7 @@
 //! The hub keeps nothing a forger sends, and its own chains stay whole
 //! while the CLI writes beside the server.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hub::store::HubStore;
 use hub::store::sqlite::SqliteHub;
 use sync_core::body::{Customer, OpBody};

@@ -2,11 +2,9 @@
 //! merged text, passwords, conflicts, audit — and the role matrix, every
 //! role × action pair, allowed and refused.
 
-mod common;
-
+use crate::common::*;
 use branch_node::NodeError;
 use branch_node::{billing as bill, inventory as inv, services as svc};
-use common::*;
 use rust_decimal::Decimal;
 use sync_core::CoreError;
 use sync_core::body::*;
@@ -644,7 +642,7 @@ fn matrix(s: &Shop) -> Matrix {
 ///
 /// `CreateBranches` has no service on a device: only the hub signs a
 /// branch (the rule book refuses it from any other device, see
-/// `sync-core/tests/authority.rs`); on a standalone device the owner makes
+/// `sync-core/tests/it/authority.rs`); on a standalone device the owner makes
 /// one through the stand-in hub.
 /// `AllBranchesAccess` is a user of `role` from another branch (the owner
 /// belongs to none) working on this branch's device.

@@ -4,10 +4,25 @@
 //! and each device serves its API.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-#[test]
-fn the_demo_starts_and_its_printed_addresses_answer() {
+/// The demo business running in a temporary folder: what it printed up to
+/// "Ctrl-C stops", and the process, stopped when this is dropped.
+pub(crate) struct RunningDemo {
+    child: Child,
+    pub(crate) text: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RunningDemo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start the README's demo (`shop-demo`) and wait for its addresses.
+pub(crate) fn start() -> RunningDemo {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_shop-demo"))
         .arg(dir.path().join("shop"))
@@ -25,7 +40,17 @@ fn the_demo_starts_and_its_printed_addresses_answer() {
             break;
         }
     }
-    let text = lines.join("\n");
+    RunningDemo {
+        child,
+        text: lines.join("\n"),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn the_demo_starts_and_its_printed_addresses_answer() {
+    let demo = start();
+    let text = demo.text.clone();
     let urls: Vec<String> = text
         .split_whitespace()
         .filter(|w| w.starts_with("http://127.0.0.1:"))
@@ -91,6 +116,5 @@ fn the_demo_starts_and_its_printed_addresses_answer() {
             assert!(page.contains("/ui/main.js"), "{d} serves no UI: {page}");
         }
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(demo);
 }

@@ -2,9 +2,7 @@
 //! then a session cookie; wrong PINs lock the name, even when they come all
 //! at once. Real HTTP against a hub on loopback.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};

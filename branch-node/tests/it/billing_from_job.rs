@@ -2,10 +2,8 @@
 //! fitted, once: a part on the estimate covers the same part used on the
 //! job; only what was used beyond the estimate is added.
 
-mod common;
-
+use crate::common::*;
 use branch_node::{billing as bill, inventory as inv, services as svc};
-use common::*;
 use rust_decimal::Decimal;
 use sync_core::body::LineKind;
 

@@ -9,47 +9,8 @@
 //! pinned version; `SCHEMATHESIS_EXAMPLES` sets how many cases per
 //! operation (default 40).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
-struct Demo {
-    child: Child,
-    text: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shop-demo"))
-        .arg(dir.path().join("shop"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = BufReader::new(child.stdout.take().unwrap());
-    let mut lines = vec![];
-    for line in out.lines() {
-        let line = line.unwrap();
-        let done = line.contains("Ctrl-C stops");
-        lines.push(line);
-        if done {
-            break;
-        }
-    }
-    Demo {
-        child,
-        text: lines.join("\n"),
-        _dir: dir,
-    }
-}
+use std::process::Command;
 
 fn schemathesis() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -93,7 +54,7 @@ fn run(doc: &str, sessions: (&str, &str), exclude: &str) {
 
 #[test]
 fn schemathesis_finds_nothing_on_the_device_or_the_hub() {
-    let demo = start_demo();
+    let demo = super::demo::start();
     let urls: Vec<&str> = demo
         .text
         .split_whitespace()

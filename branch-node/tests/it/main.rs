@@ -1,0 +1,17 @@
+//! branch-node's integration tests, as one test binary: each test binary
+//! links the whole stack statically, so one binary instead of one per file
+//! saves the links and the disk. Each file is a module;
+//! `cargo test -p branch-node --test it money::` runs one of them.
+//! `common` is the shop every module sets up.
+
+mod billing_from_job;
+mod cli;
+mod common;
+mod crash;
+mod gst_through_the_whole_path;
+mod http;
+mod lan_sync;
+mod money;
+mod races;
+mod stolen_laptop;
+mod workflows;

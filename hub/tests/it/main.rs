@@ -1,0 +1,12 @@
+//! The hub's integration tests, as one test binary: each test binary links
+//! the whole stack statically, so one binary instead of one per file saves
+//! the links and the disk. Each file is a module;
+//! `cargo test -p hub --test it dashboard::` runs one of them.
+//! `common` is the hub and the simulated devices every module sets up.
+
+mod common;
+mod crash;
+mod dashboard;
+mod protocol;
+mod transport;
+mod trust;

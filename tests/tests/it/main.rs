@@ -1,0 +1,17 @@
+//! The end-to-end tests, as one test binary: each test binary links the
+//! whole stack statically, so one binary instead of one per file saves the
+//! links and the disk. Each file is a module;
+//! `cargo test -p e2e-tests --test it bad_day::` runs one of them.
+//!
+//! `simulation/` is not here: it is its own binary (`--test simulation`),
+//! a long seeded run with its own knobs (`SIM_*`) and its own parallelism.
+
+mod bad_day;
+mod demo;
+mod honest;
+mod hostile;
+mod processes;
+mod reports;
+mod schemathesis;
+mod tls_and_gzip;
+mod ui;
