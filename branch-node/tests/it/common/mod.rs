@@ -1,6 +1,5 @@
 //! A standalone shop for tests: one device in a temporary folder, with a user
 //! of every role.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 

@@ -1,6 +1,5 @@
 //! Shared fixtures: a hub on loopback with two branches, and simulated
 //! devices that sign their operations and requests as a branch node does.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 
