@@ -20,59 +20,12 @@ use sync_core::op::{Op, OpHash, OpId};
 use crate::{ReplicaError, Result, to16, to32};
 
 /// How a register field maps onto a column.
-#[derive(Clone, Copy)]
-pub enum Col {
-    Text,
-    OptText,
-    Bool,
-    Decimal,
-    OptUser,
-}
+pub use sync_core::domain::fields::FieldKind as Col;
 
-/// Editable fields of each table: (field, column type). The field name is
-/// the column name.
-pub fn spec(table: &str) -> &'static [(&'static str, Col)] {
-    match table {
-        "customers" => &[
-            ("name", Col::Text),
-            ("mobile", Col::Text),
-            ("email", Col::OptText),
-            ("address", Col::OptText),
-            ("gstin", Col::OptText),
-            ("state_code", Col::OptText),
-        ],
-        "jobs" => &[
-            ("brand", Col::Text),
-            ("model", Col::Text),
-            ("serial", Col::Text),
-            ("complaint", Col::Text),
-            ("condition", Col::Text),
-            ("technician", Col::OptUser),
-            ("promised", Col::OptText),
-            ("estimate_note", Col::OptText),
-        ],
-        "items" => &[
-            ("name", Col::Text),
-            ("sale_price", Col::Decimal),
-            ("cost", Col::Decimal),
-            ("reorder_level", Col::Decimal),
-            ("gst_rate", Col::Decimal),
-            ("hsn_sac", Col::Text),
-            ("unit", Col::Text),
-        ],
-        "users" => &[
-            ("name", Col::Text),
-            ("role", Col::Text),
-            ("active", Col::Bool),
-            ("pin_hash", Col::Text),
-        ],
-        "branches" => &[
-            ("name", Col::Text),
-            ("address", Col::Text),
-            ("upi_id", Col::OptText),
-        ],
-        _ => &[],
-    }
+/// Editable fields of each table: (field, column type), from the one list
+/// the rule book also reads (`sync_core::domain::fields`).
+pub fn spec(table: &str) -> sync_core::domain::fields::Fields {
+    sync_core::domain::fields::of_table(table)
 }
 
 fn blob16(b: &[u8; 16]) -> &[u8] {

@@ -175,3 +175,28 @@ pub(super) fn all() -> Value {
         "Error": http_edge::routes::error_schema(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use sync_core::domain::fields::{self, Fields};
+
+    /// A patch body names only fields an update may write: the API's schema
+    /// and the one field list (`domain::fields`) cannot drift apart.
+    #[test]
+    fn a_patch_names_only_editable_fields() {
+        let all = super::all();
+        for (schema, editable) in [
+            ("JobPatch", fields::JOB),
+            ("CustomerPatch", fields::CUSTOMER),
+        ] {
+            let props = all[schema]["properties"].as_object().unwrap();
+            assert!(!props.is_empty());
+            for name in props.keys() {
+                assert!(
+                    fields::has(editable as Fields, name),
+                    "{schema}.{name} is not an editable field"
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! ([`rules`]).
 
 pub mod date;
+pub mod fields;
 pub mod gst;
 pub mod invoice_no;
 pub mod lease;

@@ -11,7 +11,8 @@ use crate::op::Op;
 
 use super::{RuleContext, check_writes};
 
-pub const CUSTOMER_FIELDS: &[&str] = &["name", "mobile", "email", "address", "gstin", "state_code"];
+/// The fields an update may write (`domain::fields`).
+pub const CUSTOMER_FIELDS: crate::domain::fields::Fields = crate::domain::fields::CUSTOMER;
 
 /// An edited customer field holds what a new customer's would: the same
 /// bounds and formats as `CustomerCreated`, so an edit cannot smuggle in

@@ -16,16 +16,8 @@ use crate::op::Op;
 
 use super::{JobInfo, RuleContext, check_writes};
 
-pub const JOB_FIELDS: &[&str] = &[
-    "brand",
-    "model",
-    "serial",
-    "complaint",
-    "condition",
-    "technician",
-    "promised",
-    "estimate_note",
-];
+/// The fields an update may write (`domain::fields`).
+pub const JOB_FIELDS: crate::domain::fields::Fields = crate::domain::fields::JOB;
 
 pub(super) fn known_job(
     ctx: &dyn RuleContext,

@@ -187,7 +187,10 @@ pub fn actor(op: &Op, ctx: &dyn RuleContext) -> Result<UserInfo, CoreError> {
     Ok(user)
 }
 
-fn check_writes(writes: &[FieldWrite], allowed: &[&str]) -> Result<(), CoreError> {
+fn check_writes(
+    writes: &[FieldWrite],
+    allowed: crate::domain::fields::Fields,
+) -> Result<(), CoreError> {
     if writes.is_empty() {
         return Err(CoreError::invalid(
             "writes",
@@ -195,13 +198,13 @@ fn check_writes(writes: &[FieldWrite], allowed: &[&str]) -> Result<(), CoreError
         ));
     }
     for w in writes {
-        if !allowed.contains(&w.field.as_str()) {
+        if !crate::domain::fields::has(allowed, &w.field) {
             return Err(CoreError::invalid(
                 "field",
                 format!(
                     "`{}` cannot be edited here (editable: {})",
                     w.field,
-                    allowed.join(", ")
+                    crate::domain::fields::names(allowed)
                 ),
             ));
         }

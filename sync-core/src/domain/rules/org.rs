@@ -14,8 +14,9 @@ use crate::replica::HQ;
 
 use super::{RuleContext, check_writes};
 
-pub const USER_FIELDS: &[&str] = &["name", "role", "active", "pin_hash"];
-pub const BRANCH_FIELDS: &[&str] = &["name", "address", "upi_id"];
+/// The fields an update may write (`domain::fields`).
+pub const USER_FIELDS: crate::domain::fields::Fields = crate::domain::fields::USER;
+pub const BRANCH_FIELDS: crate::domain::fields::Fields = crate::domain::fields::BRANCH;
 
 pub(super) fn branch_created(
     ctx: &dyn RuleContext,

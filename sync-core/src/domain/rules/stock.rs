@@ -16,15 +16,8 @@ use crate::op::Op;
 use super::jobs::open_job;
 use super::{DeviceInfo, RuleContext, check_writes};
 
-pub const ITEM_FIELDS: &[&str] = &[
-    "name",
-    "sale_price",
-    "cost",
-    "reorder_level",
-    "gst_rate",
-    "hsn_sac",
-    "unit",
-];
+/// The fields an update may write (`domain::fields`).
+pub const ITEM_FIELDS: crate::domain::fields::Fields = crate::domain::fields::ITEM;
 
 /// An edited item field holds what a new item's would (see `ItemCreated`).
 fn item_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {

@@ -1,0 +1,84 @@
+//! The fields of each record kind that an update may write, and what each
+//! holds: one list, read by the rule book (which fields an update may name)
+//! and by the SQLite replica (the column a write lands in, and its type).
+
+/// What a field holds, as its column stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    OptText,
+    Bool,
+    Decimal,
+    OptUser,
+}
+
+use FieldKind::*;
+
+/// The editable fields of one record kind: (field, kind). The field name is
+/// its column's name.
+pub type Fields = &'static [(&'static str, FieldKind)];
+
+pub const CUSTOMER: Fields = &[
+    ("name", Text),
+    ("mobile", Text),
+    ("email", OptText),
+    ("address", OptText),
+    ("gstin", OptText),
+    ("state_code", OptText),
+];
+
+pub const JOB: Fields = &[
+    ("brand", Text),
+    ("model", Text),
+    ("serial", Text),
+    ("complaint", Text),
+    ("condition", Text),
+    ("technician", OptUser),
+    ("promised", OptText),
+    ("estimate_note", OptText),
+];
+
+pub const ITEM: Fields = &[
+    ("name", Text),
+    ("sale_price", Decimal),
+    ("cost", Decimal),
+    ("reorder_level", Decimal),
+    ("gst_rate", Decimal),
+    ("hsn_sac", Text),
+    ("unit", Text),
+];
+
+pub const USER: Fields = &[
+    ("name", Text),
+    ("role", Text),
+    ("active", Bool),
+    ("pin_hash", Text),
+];
+
+pub const BRANCH: Fields = &[("name", Text), ("address", Text), ("upi_id", OptText)];
+
+/// The editable fields of a replica table, by the table's name.
+pub fn of_table(table: &str) -> Fields {
+    match table {
+        "customers" => CUSTOMER,
+        "jobs" => JOB,
+        "items" => ITEM,
+        "users" => USER,
+        "branches" => BRANCH,
+        _ => &[],
+    }
+}
+
+/// Whether `field` is one of `fields`.
+pub fn has(fields: Fields, field: &str) -> bool {
+    fields.iter().any(|(f, _)| *f == field)
+}
+
+/// The field names, for a message.
+pub fn names(fields: Fields) -> String {
+    fields
+        .iter()
+        .map(|(f, _)| *f)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
