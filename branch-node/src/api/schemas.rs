@@ -85,6 +85,20 @@ fn object(props: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "additionalProperties": false, "properties": props, "required": required })
 }
 
+/// A patch: some field must be given, and not as `null` (an empty patch
+/// changes nothing and is refused).
+fn patch(props: Value) -> Value {
+    let any: Vec<Value> = props
+        .as_object()
+        .expect("an object of properties")
+        .keys()
+        .map(|k| json!({ "required": [k], "properties": { k: { "not": { "type": "null" } } } }))
+        .collect();
+    let mut o = object(props, &[]);
+    o["anyOf"] = json!(any);
+    o
+}
+
 fn statuses() -> Value {
     one_of(
         &JobStatus::ALL
@@ -139,7 +153,7 @@ pub(super) fn all() -> Value {
         "LoginInput": object(json!({ "user": text(), "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["user", "pin"]),
         "UserInput": object(json!({ "name": text_of(1, 100), "role": one_of(&roles), "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "role", "pin"]),
         "CustomerInput": object(customer.clone(), &["name", "mobile"]),
-        "CustomerPatch": object(json!({ "name": s(text_of(1, 100)), "mobile": s(mobile()), "email": s(text()), "address": s(text_of(0, 500)), "gstin": s(text()), "state_code": s(text()) }), &[]),
+        "CustomerPatch": patch(json!({ "name": s(text_of(1, 100)), "mobile": s(mobile()), "email": s(text()), "address": s(text_of(0, 500)), "gstin": s(text()), "state_code": s(text()) })),
         "JobInput": object(json!({
             "customer": s(id()), "new_customer": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/CustomerInput" }] },
             "device_type": text(), "brand": text(), "model": text(), "serial": text(), "complaint": text(),
@@ -147,12 +161,12 @@ pub(super) fn all() -> Value {
             "password": { "oneOf": [{ "type": "null" }, object(json!({ "kind": one_of(&["pin", "pattern", "text"]), "value": text() }), &["kind", "value"])] },
             "promised": s(date())
         }), &["device_type", "complaint"]),
-        "JobPatch": object(json!({ "brand": s(text_of(0, 2000)), "model": s(text_of(0, 2000)), "serial": s(text_of(0, 2000)), "complaint": s(text_of(1, 2000)), "condition": s(text_of(0, 2000)), "promised": s(date()), "estimate_note": s(text()) }), &[]),
+        "JobPatch": patch(json!({ "brand": s(text_of(0, 2000)), "model": s(text_of(0, 2000)), "serial": s(text_of(0, 2000)), "complaint": s(text_of(1, 2000)), "condition": s(text_of(0, 2000)), "promised": s(date()), "estimate_note": s(text_of(0, 2000)) })),
         "StatusInput": object(json!({ "to": statuses(), "override_reason": s(text()), "note": s(text()), "otp": s(text()), "signature_sha256": s(text()), "allow_balance_due": { "type": "boolean" } }), &["to"]),
         "AssignInput": object(json!({ "technician": s(id()) }), &[]),
         "TextInput": object(json!({ "text": text_of(0, sync_core::merge::text::MAX_CHARS), "version": { "type": ["array", "null"], "items": text() } }), &["text"]),
         "LineInput": line(),
-        "RevealInput": object(json!({ "purpose": text() }), &[]),
+        "RevealInput": object(json!({ "purpose": text_of(0, 200) }), &[]),
         "ResolveInput": object(json!({ "record": id(), "field": text(), "value": field_value() }), &["record", "field", "value"]),
         "ItemInput": object(json!({ "sku": text(), "name": text(), "hsn_sac": text(), "gst_rate": decimal(), "unit": text(), "sale_price": decimal(), "cost": decimal(), "reorder_level": decimal(), "is_service": { "type": "boolean" } }), &["sku", "name", "hsn_sac", "gst_rate", "sale_price"]),
         "ReceiptInput": object(json!({ "item": id(), "qty": qty(), "supplier": text_of(1, 200), "reference": s(text_of(0, 100)), "note": s(text_of(0, 500)) }), &["item", "qty", "supplier"]),
@@ -164,7 +178,7 @@ pub(super) fn all() -> Value {
         "ReceiveInput": object(json!({ "received": decimal() }), &["received"]),
         "DraftInput": object(json!({ "job": s(id()), "customer": s(id()), "customer_name": s(text()), "customer_gstin": s(text()), "customer_state": s(text()), "customer_address": s(text()), "lines": { "type": "array", "items": line() } }), &[]),
         "FinalizeInput": object(json!({ "date": s(date()) }), &[]),
-        "ReasonInput": object(json!({ "reason": text() }), &["reason"]),
+        "ReasonInput": object(json!({ "reason": text_of(1, 500) }), &["reason"]),
         "CreditNoteInput": object(json!({ "invoice": id(), "reason": text_of(1, 500), "lines": { "type": ["array", "null"], "items": line() }, "date": s(date()) }), &["invoice", "reason"]),
         "PaymentInput": object(json!({ "invoice": s(id()), "job": s(id()), "amount": decimal(), "mode": one_of(&["cash", "upi", "card", "bank"]), "reference": s(text()), "date": s(date()) }), &["amount", "mode"]),
         "LocalLeaseInput": object(json!({ "doc_type": one_of(&["tax_invoice", "credit_note"]), "size": { "type": "integer", "minimum": 1, "maximum": 100000 }, "fy": { "type": ["integer", "null"], "minimum": 2000, "maximum": 2998 } }), &["doc_type", "size"]),
