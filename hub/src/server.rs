@@ -39,8 +39,6 @@ use crate::{login, reports};
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Requests per device per second, sustained, with a burst of twice that.
 pub const RATE_PER_SEC: u32 = 50;
-/// A signed request's clock may differ from the hub's by at most this.
-pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
 
 pub struct AppState {
     /// The storage backend; handlers know only the trait.

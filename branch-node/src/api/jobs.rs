@@ -127,7 +127,7 @@ async fn reveal(
 pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
     let flag = json!({ "type": "boolean" });
     let id = super::schemas::id();
-    let status = super::schemas::job_status();
+    let status = super::schemas::statuses();
     d.route(
         "/api/jobs",
         [

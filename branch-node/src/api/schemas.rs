@@ -99,17 +99,13 @@ fn patch(props: Value) -> Value {
     o
 }
 
-fn statuses() -> Value {
+pub(super) fn statuses() -> Value {
     one_of(
         &JobStatus::ALL
             .iter()
             .map(|s| s.as_str())
             .collect::<Vec<_>>(),
     )
-}
-
-pub(super) fn job_status() -> Value {
-    statuses()
 }
 
 fn line() -> Value {

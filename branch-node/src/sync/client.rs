@@ -206,8 +206,12 @@ impl SyncClient {
                 .await
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            let err = peer_error(peer, status.as_u16(), &text);
-            let code = read_back(&text).0;
+            let (code, message) = read_back(&text);
+            let err = NodeError::Peer {
+                peer: peer.to_string(),
+                status: status.as_u16(),
+                message,
+            };
             // A peer from before compression refuses a gzip body (415, or
             // 422 for a body that is not JSON): say it again plainly, once.
             if gzipped && matches!(status.as_u16(), 415 | 422) {

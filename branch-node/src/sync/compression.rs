@@ -2,4 +2,4 @@
 //! answers inflated within a limit. (Serving gzip is `http_edge::gzip`.)
 
 pub use sync_core::gzip::inflate as gunzip;
-pub use sync_core::gzip::{MIN_COMPRESS, accepts_gzip, compress as gzip};
+pub use sync_core::gzip::{MIN_COMPRESS, compress as gzip};

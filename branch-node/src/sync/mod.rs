@@ -69,8 +69,6 @@ pub const PUSH_BATCH: u32 = 500;
 pub const PULL_PAGE: u32 = 500;
 /// Largest page a LAN peer serves.
 pub const MAX_PULL_PAGE: u32 = 1000;
-/// How far a signed request's time may be from ours.
-pub const MAX_SKEW_MS: u64 = protocol::MAX_CLOCK_SKEW_MS;
 /// How many times a request refused as a replay (a copy made on the way)
 /// is asked again at once, freshly signed, before the sync counts as failed.
 pub const MAX_REPLAY_RETRIES: u32 = 3;
