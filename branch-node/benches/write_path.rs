@@ -77,6 +77,7 @@ fn intake(id: sync_core::ids::RecordId, customer: sync_core::ids::RecordId, i: u
         password: None,
         delivery_otp_hash: otp_hash(id, "1234"),
         promised: None,
+        technician: None,
     }
 }
 

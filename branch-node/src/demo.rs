@@ -153,6 +153,7 @@ pub fn build(db: &Path) -> Result<Node> {
                     value: format!("{:04}", 1000 + i * 1111 % 9000),
                 }),
                 promised: None,
+                technician: None,
             },
         )?;
         let id = opened.job.summary.id;
@@ -201,6 +202,7 @@ pub fn build(db: &Path) -> Result<Node> {
                     otp: None,
                     signature_sha256: None,
                     allow_balance_due: false,
+                    approval: None,
                 },
             )?;
             if to == target {

@@ -231,6 +231,7 @@ impl Node {
             invoice_prefix: s.invoice_prefix.clone(),
             credit_note_prefix: s.credit_note_prefix.clone(),
             upi_id: s.upi_id.clone(),
+            phone: None,
         }))?;
         node.commit_as_root(OpBody::UserCreated(User {
             id: owner,

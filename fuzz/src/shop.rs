@@ -367,6 +367,7 @@ fn intake() -> svc::JobInput {
         condition: String::new(),
         password: None,
         promised: None,
+        technician: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn setup(path: &std::path::Path, n: usize) -> Setup {
             invoice_prefix: "BEN".into(),
             credit_note_prefix: "BENC".into(),
             upi_id: None,
+            phone: None,
         })
         .unwrap();
     let rec = hub

@@ -126,6 +126,7 @@ fn main() {
             invoice_prefix: "BEN".into(),
             credit_note_prefix: "BENC".into(),
             upi_id: None,
+            phone: None,
         })
         .unwrap();
     let rec = hub

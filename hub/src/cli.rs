@@ -4,13 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use rust_decimal::Decimal;
 use sync_core::body::Branch;
 use sync_core::domain::roles::Role;
-use sync_core::ids::{BranchId, DeviceId};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 
 use crate::error::{HubError, Result};
-use crate::store::HubStore;
 use crate::store::sqlite::{SqliteHub, now_ms};
+use crate::store::{BranchChange, HubStore, ItemChange, UserChange};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,6 +49,9 @@ pub enum Cmd {
     /// Devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// The shared catalogue.
+    #[command(subcommand)]
+    Item(ItemCmd),
     /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs,
     /// technicians, or customer_history with --mobile).
     Report {
@@ -88,6 +92,22 @@ pub enum BranchCmd {
         credit_note_prefix: String,
         #[arg(long)]
         upi_id: Option<String>,
+        /// The counter's phone, printed with the shop's name.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Change a branch's name, address, UPI id or phone (an empty value
+    /// clears the UPI id or phone); every device of it applies the change.
+    Edit {
+        branch: BranchId,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        upi_id: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
     },
 }
 
@@ -103,6 +123,57 @@ pub enum UserCmd {
         role: String,
         #[arg(long)]
         pin: String,
+    },
+    /// Everyone at every branch, active or not (JSON).
+    List,
+    /// Stop a person logging in anywhere (devices apply it at their next
+    /// sync; open sessions end).
+    Deactivate { user: UserId },
+    /// Let a deactivated person log in again.
+    Reactivate { user: UserId },
+    /// Give a person a new PIN.
+    ResetPin {
+        user: UserId,
+        #[arg(long)]
+        pin: String,
+    },
+    /// Change a person's role (within the branch's staff) or name.
+    Change {
+        user: UserId,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Move a person to another branch: deactivated here, added there with
+    /// the same name, role and PIN; prints the new user id.
+    Move {
+        user: UserId,
+        #[arg(long)]
+        to: BranchId,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ItemCmd {
+    /// Change an item of the shared catalogue: price, cost, reorder level,
+    /// HSN/SAC, GST rate, unit or name.
+    Edit {
+        item: RecordId,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        sale_price: Option<Decimal>,
+        #[arg(long)]
+        cost: Option<Decimal>,
+        #[arg(long)]
+        reorder_level: Option<Decimal>,
+        #[arg(long)]
+        gst_rate: Option<Decimal>,
+        #[arg(long)]
+        hsn_sac: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
     },
 }
 
@@ -165,6 +236,7 @@ pub fn run(cli: Cli) -> Result<()> {
             invoice_prefix,
             credit_note_prefix,
             upi_id,
+            phone,
         }) => {
             let mut id = [0u8; 16];
             getrandom::getrandom(&mut id).map_err(|e| HubError::Setup(e.to_string()))?;
@@ -177,6 +249,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 invoice_prefix,
                 credit_note_prefix,
                 upi_id,
+                phone,
             })?;
             print(&serde_json::json!({ "branch": b }))
         }
@@ -193,6 +266,81 @@ pub fn run(cli: Cli) -> Result<()> {
                 )
             })?;
             print(&serde_json::json!({ "user": hub.add_user(branch, &name, role, &pin)? }))
+        }
+        Cmd::Branch(BranchCmd::Edit {
+            branch,
+            name,
+            address,
+            upi_id,
+            phone,
+        }) => {
+            let ch = BranchChange {
+                name,
+                address,
+                upi_id,
+                phone,
+            };
+            hub.update_branch(branch, &ch)?;
+            print(&serde_json::json!({ "branch": branch, "changed": true }))
+        }
+        Cmd::User(UserCmd::List) => print(&hub.users()?),
+        Cmd::User(UserCmd::Deactivate { user }) => change_user(
+            &*hub,
+            user,
+            UserChange {
+                active: Some(false),
+                ..UserChange::default()
+            },
+        ),
+        Cmd::User(UserCmd::Reactivate { user }) => change_user(
+            &*hub,
+            user,
+            UserChange {
+                active: Some(true),
+                ..UserChange::default()
+            },
+        ),
+        Cmd::User(UserCmd::ResetPin { user, pin }) => change_user(
+            &*hub,
+            user,
+            UserChange {
+                pin: Some(pin),
+                ..UserChange::default()
+            },
+        ),
+        Cmd::User(UserCmd::Change { user, role, name }) => change_user(
+            &*hub,
+            user,
+            UserChange {
+                role,
+                name,
+                ..UserChange::default()
+            },
+        ),
+        Cmd::User(UserCmd::Move { user, to }) => {
+            print(&serde_json::json!({ "moved": user, "user": hub.move_user(user, to)? }))
+        }
+        Cmd::Item(ItemCmd::Edit {
+            item,
+            name,
+            sale_price,
+            cost,
+            reorder_level,
+            gst_rate,
+            hsn_sac,
+            unit,
+        }) => {
+            let ch = ItemChange {
+                name,
+                sale_price,
+                cost,
+                reorder_level,
+                gst_rate,
+                hsn_sac,
+                unit,
+            };
+            hub.update_item(item, &ch)?;
+            print(&serde_json::json!({ "item": item, "changed": true }))
         }
         Cmd::Device(DeviceCmd::Enroll {
             branch,
@@ -246,6 +394,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn change_user(hub: &dyn HubStore, user: UserId, ch: UserChange) -> Result<()> {
+    hub.update_user(user, &ch)?;
+    print(&serde_json::json!({ "user": user, "changed": true }))
 }
 
 fn parse_role(s: &str) -> std::result::Result<Role, String> {

@@ -9,6 +9,7 @@
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
 //! - [`login`]: the owner's login to the dashboard (name and PIN, session
 //!   cookie, lock-out).
+//! - [`owner`]: what the owner changes there: people, branches, the catalogue.
 //! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
@@ -16,6 +17,7 @@
 pub mod cli;
 pub mod error;
 pub mod login;
+pub mod owner;
 pub mod reports;
 pub mod server;
 pub mod store;

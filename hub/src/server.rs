@@ -316,7 +316,7 @@ async fn not_found() -> Refusal {
 /// describes it.
 fn described() -> Described<St> {
     let signed = |op: Op<St>| op.access(DEVICE);
-    Described::default()
+    crate::owner::routes(Described::default(), SESSION)
         .route("/health", [Op::get(health, "Liveness and the hub's clock")])
         .route("/openapi.json", [Op::get(openapi, "This document")])
         .route(
@@ -419,21 +419,29 @@ pub fn openapi_doc() -> Value {
     let text = json!({ "type": "string" });
     let hex_op =
         json!({ "type": "string", "description": "an operation's signed wire bytes, hex" });
+    let mut components = json!({
+        "schemas": {
+            "EnrollRequest": s(json!({ "code": text, "device": { "type": "string", "format": "uuid" }, "public_key": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }), &["code", "device", "public_key"]),
+            "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op } }), &["ops"]),
+            "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 0 }, "digest": { "type": "boolean" } }), &["cursor", "limit"]),
+            "LeaseRequest": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] } }), &["doc_type"]),
+            "LoginInput": s(json!({ "name": { "type": "string", "maxLength": 100, "pattern": "\\S" }, "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "pin"]),
+            "Error": http_edge::routes::error_schema(),
+        },
+        "securitySchemes": {
+            DEVICE: { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" },
+            SESSION: { "type": "apiKey", "in": "cookie", "name": "hub_session", "description": "The owner's session, from POST /login" }
+        }
+
+    });
+    if let (Some(m), Some(o)) = (
+        components["schemas"].as_object_mut(),
+        crate::owner::schemas().as_object(),
+    ) {
+        m.extend(o.clone());
+    }
     described().openapi(
         json!({ "title": "hub", "version": env!("CARGO_PKG_VERSION"), "description": "The central hub: enrollment, sync, leases, consolidated reports." }),
-        json!({
-            "schemas": {
-                "EnrollRequest": s(json!({ "code": text, "device": { "type": "string", "format": "uuid" }, "public_key": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }), &["code", "device", "public_key"]),
-                "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op } }), &["ops"]),
-                "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 0 }, "digest": { "type": "boolean" } }), &["cursor", "limit"]),
-                "LeaseRequest": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] } }), &["doc_type"]),
-                "LoginInput": s(json!({ "name": { "type": "string", "maxLength": 100, "pattern": "\\S" }, "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "pin"]),
-                "Error": http_edge::routes::error_schema(),
-            },
-            "securitySchemes": {
-                DEVICE: { "type": "apiKey", "in": "header", "name": "x-signature", "description": "ed25519 over request_signing_bytes(method, path, x-time, body), with x-device and x-time headers" },
-                SESSION: { "type": "apiKey", "in": "cookie", "name": "hub_session", "description": "The owner's session, from POST /login" }
-            }
-        }),
+        components,
     )
 }

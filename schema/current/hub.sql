@@ -53,7 +53,7 @@ CREATE TABLE branches (
     invoice_prefix      TEXT NOT NULL,
     credit_note_prefix  TEXT NOT NULL,
     upi_id              TEXT
-);
+, phone TEXT);
 CREATE TABLE users (
     id        BLOB PRIMARY KEY,
     branch    BLOB,

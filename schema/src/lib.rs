@@ -74,6 +74,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0003_overruled_ops",
         sql: include_str!("../migrations/common/0003_overruled_ops.sql"),
     },
+    Migration {
+        version: 6,
+        name: "common/0004_branch_phone",
+        sql: include_str!("../migrations/common/0004_branch_phone.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -101,6 +106,11 @@ const HUB: &[Migration] = &[
         version: 5,
         name: "common/0003_overruled_ops",
         sql: include_str!("../migrations/common/0003_overruled_ops.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "common/0004_branch_phone",
+        sql: include_str!("../migrations/common/0004_branch_phone.sql"),
     },
 ];
 

@@ -398,8 +398,8 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
     let b = &op.branch.0;
     match &op.body {
         OpBody::BranchCreated(br) => {
-            c.prepare_cached("INSERT OR IGNORE INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-                .execute(params![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id])?;
+            c.prepare_cached("INSERT OR IGNORE INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+                .execute(params![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id, br.phone])?;
             origin(c, RecordId(br.id.0), "branch", op)?;
         }
         OpBody::BranchUpdated { branch, writes } => {
@@ -442,8 +442,8 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
         OpBody::JobOpened(j) => {
             c.prepare_cached(
                 "INSERT OR IGNORE INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
-                  password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17)",
+                  password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at, technician)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18)",
             )?
             .execute(params![
                 blob16(&j.id.0),
@@ -462,7 +462,8 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 j.password.as_ref().map(|p| p.ciphertext.clone()),
                 j.delivery_otp_hash,
                 j.promised.map(|d| d.to_string()),
-                at
+                at,
+                j.technician.map(|t| blob16(&t.0).to_vec())
             ])?;
             origin(c, j.id, "job", op)?;
         }

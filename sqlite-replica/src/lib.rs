@@ -12,6 +12,7 @@
 //! - [`digest`]: a hash of the state a device and the hub both hold.
 //! - [`overrule`]: the hub's refusal of an op already applied here (a LAN
 //!   peer passed it on first), and the rebuild of the tables without it.
+//! - [`versions`]: the live versions of a field, which a new write supersedes.
 
 pub mod apply;
 pub mod ctx;
@@ -20,6 +21,7 @@ pub mod overrule;
 pub mod own;
 pub mod receive;
 pub mod review;
+pub mod versions;
 
 use rusqlite::{Connection, OptionalExtension};
 use sync_core::body::Lease;

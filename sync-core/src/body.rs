@@ -52,6 +52,9 @@ pub struct Branch {
     /// Prefix of the credit-note series, e.g. "BLRC".
     pub credit_note_prefix: String,
     pub upi_id: Option<String>,
+    /// The counter's phone number, printed with the shop's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +115,11 @@ pub struct JobIntake {
     /// SHA-256 (hex) of job id and the delivery OTP given to the customer.
     pub delivery_otp_hash: String,
     pub promised: Option<Date>,
+    /// The technician the counter hands the device to at intake: part of
+    /// opening the job, so whoever may open one may name them; moving the
+    /// job to someone else later is a manager's assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technician: Option<UserId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

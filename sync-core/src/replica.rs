@@ -209,6 +209,7 @@ impl State {
                     ("invoice_prefix", text(&b.invoice_prefix)),
                     ("credit_note_prefix", text(&b.credit_note_prefix)),
                     ("upi_id", opt_text(&b.upi_id)),
+                    ("phone", opt_text(&b.phone)),
                 ],
             ),
             OpBody::BranchUpdated { branch, writes } => {
@@ -316,7 +317,12 @@ impl State {
                         ),
                         ("otp_hash", text(&j.delivery_otp_hash)),
                         ("opened_at", FieldValue::Int(op.hlc.wall_ms as i64)),
-                        ("technician", FieldValue::Null),
+                        (
+                            "technician",
+                            j.technician
+                                .map(FieldValue::User)
+                                .unwrap_or(FieldValue::Null),
+                        ),
                     ],
                 );
                 self.status.entry(j.id).or_default();

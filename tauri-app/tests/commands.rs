@@ -293,6 +293,7 @@ async fn hub_with_code(dir: &Path) -> (String, String, tokio::sync::oneshot::Sen
                 invoice_prefix: "JAY".into(),
                 credit_note_prefix: "JAYC".into(),
                 upi_id: None,
+                phone: None,
             })
             .expect("add branch");
         let code = hub

@@ -325,6 +325,37 @@ impl Browser {
         .to_string()
     }
 
+    /// Lay pages out at `width` × `height` CSS pixels, as a phone (`mobile`)
+    /// or a desktop screen of that size shows them (Chrome's device
+    /// emulation, through ChromeDriver's DevTools pass-through).
+    pub async fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+        )
+        .await;
+    }
+
+    /// Lay pages out for print (`@media print`, `@page`), or back to screen.
+    pub async fn print_media(&self, print: bool) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "media": if print { "print" } else { "" } }),
+        )
+        .await;
+    }
+
+    async fn cdp(&self, cmd: &str, params: Value) {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/goog/cdp/execute",
+                Some(json!({ "cmd": cmd, "params": params })),
+            )
+            .await;
+        assert!(v.get("error").is_none(), "{cmd}: {v}");
+    }
+
     /// Save a PNG of the viewport as `target/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         use base64::Engine as _;

@@ -70,6 +70,7 @@ pub fn intake(n: usize, branch_code: u32) -> svc::JobInput {
             value: format!("{:06}", 246_810 + n),
         }),
         promised: None,
+        technician: None,
     }
 }
 
@@ -81,6 +82,7 @@ pub fn to(status: JobStatus) -> svc::StatusInput {
         otp: None,
         signature_sha256: None,
         allow_balance_due: false,
+        approval: None,
     }
 }
 

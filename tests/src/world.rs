@@ -217,6 +217,7 @@ impl Hub {
                         invoice_prefix: prefix.into(),
                         credit_note_prefix: format!("{prefix}C"),
                         upi_id: Some(format!("{}@okaxis", prefix.to_lowercase())),
+                        phone: None,
                     })
                     .expect("add branch");
                 let mut people = HashMap::new();

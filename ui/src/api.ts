@@ -14,7 +14,9 @@ export class ApiError extends Error {
     public status: number,
     public body: ApiErrorBody,
   ) {
-    super(body.field ? `${body.field}: ${body.message}` : body.message);
+    // The device's message already names its field ("mobile: must be…");
+    // the field itself is marked on the form, not said twice.
+    super(body.field && !body.message.startsWith(`${body.field}:`) ? `${body.field}: ${body.message}` : body.message);
   }
 }
 
@@ -66,11 +68,25 @@ export const del = <T>(path: string) => call<T>('DELETE', path);
 
 export type Role = 'owner' | 'manager' | 'receptionist' | 'technician' | 'accountant';
 
+/** The branch this device serves: its name on every screen and print. */
+export interface Shop {
+  id: string;
+  name: string;
+  gstin: string;
+  state_code: string;
+  address: string;
+  upi_id: string | null;
+  phone: string | null;
+}
+
 export interface Session {
   user: string;
   name: string;
   role: Role;
   branch: string | null;
+  /** The actions of the role matrix this session may take (the API's keys). */
+  may: string[];
+  shop: Shop;
 }
 
 export interface User {
@@ -151,10 +167,15 @@ export interface FieldConflict {
 }
 
 export interface JobDetail extends JobSummary {
-  /** The lifecycle's normal next steps from this status. */
+  /** The normal next steps this session's role may take. */
   next_steps: string[];
-  /** Every status a manager may move the job to with a reason. */
+  /** Where this session's role may move the job by override, with a reason. */
   override_to: string[];
+  /** The live estimate's totals, by the invoice's GST engine. */
+  estimate_totals: Totals | null;
+  money: { invoices: number; invoiced: string; balance_due: string };
+  /** Why delivery now needs a manager's allowance and a reason. */
+  delivery_warnings: string[];
   complaint: string;
   accessories: string[];
   condition: string;

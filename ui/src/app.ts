@@ -4,7 +4,7 @@
 
 import { ApiError, Session, SyncStatus, get, post, setToken, token } from './api.js';
 import { $, Child, append, clear, h, toast } from './dom.js';
-import { ago } from './format.js';
+import { ago, roleLabel } from './format.js';
 
 export interface Screen {
   /** Shown in the title and reported to the desktop shell. */
@@ -28,19 +28,32 @@ export function go(hash: string): Promise<void> {
   return Promise.resolve();
 }
 
-/** Which screens each role sees in the navigation (the API enforces the rest). */
-const NAV: [string, string, string, Session['role'][]][] = [
-  ['#/board', 'Job board', 'b', ['owner', 'manager', 'receptionist', 'technician', 'accountant']],
-  ['#/intake', 'New job', 'n', ['owner', 'manager', 'receptionist']],
-  ['#/inventory', 'Inventory', 'i', ['owner', 'manager', 'technician', 'accountant', 'receptionist']],
-  ['#/invoices', 'Invoices', 'v', ['owner', 'manager', 'accountant', 'receptionist']],
-  ['#/attention', 'Needs attention', 'a', ['owner', 'manager', 'receptionist', 'technician', 'accountant']],
-  ['#/settings', 'Settings', 's', ['owner', 'manager', 'receptionist', 'technician', 'accountant']],
+/** May this session take `action` (a key of the role matrix: `create_jobs`)?
+ *  The API's answer (`/api/me` → `may`) is the only copy the UI has. */
+export function can(...actions: string[]): boolean {
+  const may = state.session?.may ?? [];
+  return actions.some((a) => may.includes(a));
+}
+
+/** The screens, and the actions of which a session needs one to see each
+ *  (none: everyone). */
+const NAV: [string, string, string, string[]][] = [
+  ['#/board', 'Job board', 'b', []],
+  ['#/intake', 'New job', 'n', ['create_jobs']],
+  ['#/inventory', 'Inventory', 'i', []],
+  ['#/invoices', 'Invoices', 'v', ['create_invoices', 'record_payments', 'view_reports']],
+  ['#/attention', 'Needs attention', 'a', []],
+  ['#/settings', 'Settings', 's', []],
 ];
+
+/** The shop's name, as the brand of every screen. */
+export function shopName(): string {
+  return state.session?.shop?.name ?? 'Repair Desk';
+}
 
 /** Tell the desktop shell (Tauri), when there is one, which screen is up. */
 function announce(name: string): void {
-  document.title = `Repair Desk · ${name}`;
+  document.title = `${shopName()} · ${name}`;
   const tauri = (window as unknown as { __TAURI__?: { core?: { invoke?: (c: string, a: unknown) => Promise<unknown> } } }).__TAURI__;
   // After the screen is painted, so that what the shell reports is on screen.
   requestAnimationFrame(() =>
@@ -51,11 +64,10 @@ function announce(name: string): void {
 }
 
 function nav(): HTMLElement {
-  const role = state.session?.role;
   return h(
     'nav#nav',
     {},
-    NAV.filter(([, , , roles]) => role && roles.includes(role)).map(([href, label, key]) =>
+    NAV.filter(([, , , needs]) => needs.length === 0 || can(...needs)).map(([href, label, key]) =>
       h('a', { href, 'data-key': key, title: `Alt+${key.toUpperCase()}` }, label),
     ),
   );
@@ -71,7 +83,9 @@ export async function route(): Promise<void> {
       setToken(null);
     }
   }
-  const key = state.session ? path || 'board' : 'login';
+  let key = state.session ? path || 'board' : 'login';
+  const needs = NAV.find(([href]) => href === `#/${key}`)?.[3] ?? [];
+  if (needs.length && !can(...needs)) key = 'board';
   const s = screens.get(key) ?? screens.get('board')!;
   renderChrome();
   clear(main);
@@ -90,7 +104,7 @@ export async function route(): Promise<void> {
 function renderChrome(): void {
   const top = $('#top');
   clear(top);
-  top.append(h('span.brand', {}, 'Repair Desk'));
+  top.append(h('span.brand', {}, shopName()));
   if (state.session) {
     top.append(
       nav(),
@@ -98,7 +112,7 @@ function renderChrome(): void {
       h(
         'span.who',
         {},
-        `${state.session.name} · ${state.session.role}`,
+        `${state.session.name} · ${roleLabel(state.session.role)}`,
         h('button.link#logout', { onclick: logout, title: 'Log out' }, 'Log out'),
       ),
     );

@@ -60,12 +60,11 @@ export function input(label: string, name: string, attrs: Attrs = {}): HTMLEleme
 }
 
 export function select(label: string, name: string, options: [string, string][], attrs: Attrs = {}): HTMLElement {
-  return h(
-    'label.field',
-    {},
-    h('span', {}, label),
-    h('select', { name, ...attrs }, options.map(([v, t]) => h('option', { value: v }, t))),
-  );
+  const { value, ...rest } = attrs;
+  const el = h('select', { name, ...rest }, options.map(([v, t]) => h('option', { value: v }, t))) as HTMLSelectElement;
+  // After the options exist: a value set before them selects nothing.
+  if (value !== undefined && value !== null) el.value = String(value);
+  return h('label.field', {}, h('span', {}, label), el);
 }
 
 export function textarea(label: string, name: string, attrs: Attrs = {}): HTMLElement {

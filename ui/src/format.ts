@@ -81,3 +81,8 @@ export const STATUS_LABEL: Record<string, string> = {
 export function statusLabel(s: string): string {
   return STATUS_LABEL[s] ?? s;
 }
+
+/** A role as the shop says it. */
+export function roleLabel(role: string): string {
+  return ({ owner: 'Owner', manager: 'Manager', receptionist: 'Front desk', technician: 'Technician', accountant: 'Accountant' } as Record<string, string>)[role] ?? role;
+}

@@ -56,6 +56,10 @@ async fn assign(
         .await
 }
 
+async fn new_otp(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl IntoResponse> {
+    who.run(move |n, s| svc::new_delivery_otp(n, s, id)).await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TextInput {
@@ -175,6 +179,14 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
             "Move a job through its lifecycle (override, delivery proof)",
         )
         .body("StatusInput")
+        .access(SESSION)],
+    )
+    .route(
+        "/api/jobs/{id}/otp",
+        [Op::post(
+            new_otp,
+            "A new delivery OTP for a lost slip (the old one stops working)",
+        )
         .access(SESSION)],
     )
     .route(

@@ -25,7 +25,16 @@ async fn logout(State(node): State<AppState>, h: HeaderMap) -> Answer<StatusCode
 }
 
 async fn me(who: SignedIn) -> Answer<impl axum::response::IntoResponse> {
-    Ok(axum::Json(who.session))
+    who.run(svc::session_view).await
+}
+
+async fn roles(_who: SignedIn) -> Answer<impl axum::response::IntoResponse> {
+    Ok(axum::Json(svc::role_matrix()))
+}
+
+async fn staff(State(node): State<AppState>) -> Answer<impl axum::response::IntoResponse> {
+    let names = http_edge::blocking(move || svc::staff_names(&node)).await?;
+    Ok(axum::Json(names))
 }
 
 async fn users(who: SignedIn) -> Answer<impl axum::response::IntoResponse> {
@@ -51,8 +60,27 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
             .success(204, "Logged out")],
     )
     .route(
+        "/api/login/staff",
+        [Op::get(
+            staff,
+            "The names and roles of who may log in here, for the login screen's list",
+        )],
+    )
+    .route(
         "/api/me",
-        [Op::get(me, "The session's user and role").access(SESSION)],
+        [Op::get(
+            me,
+            "The session's user and role, the actions it may take, and the shop",
+        )
+        .access(SESSION)],
+    )
+    .route(
+        "/api/roles",
+        [Op::get(
+            roles,
+            "The role matrix: each action and the roles that may take it",
+        )
+        .access(SESSION)],
     )
     .route(
         "/api/users",

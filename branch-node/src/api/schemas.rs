@@ -155,10 +155,10 @@ pub(super) fn all() -> Value {
             "device_type": text(), "brand": text(), "model": text(), "serial": text(), "complaint": text(),
             "accessories": { "type": "array", "items": text() }, "condition": text(),
             "password": { "oneOf": [{ "type": "null" }, object(json!({ "kind": one_of(&["pin", "pattern", "text"]), "value": text() }), &["kind", "value"])] },
-            "promised": s(date())
+            "promised": s(date()), "technician": s(id())
         }), &["device_type", "complaint"]),
         "JobPatch": patch(json!({ "brand": s(text_of(0, 2000)), "model": s(text_of(0, 2000)), "serial": s(text_of(0, 2000)), "complaint": s(text_of(1, 2000)), "condition": s(text_of(0, 2000)), "promised": s(date()), "estimate_note": s(text_of(0, 2000)) })),
-        "StatusInput": object(json!({ "to": statuses(), "override_reason": s(text()), "note": s(text()), "otp": s(text()), "signature_sha256": s(text()), "allow_balance_due": { "type": "boolean" } }), &["to"]),
+        "StatusInput": object(json!({ "to": statuses(), "override_reason": s(text()), "note": s(text()), "otp": s(text()), "signature_sha256": s(text()), "allow_balance_due": { "type": "boolean" }, "approval": { "oneOf": [{ "type": "null" }, object(json!({ "by": text_of(1, 100), "channel": one_of(&["in_person", "phone", "whatsapp"]), "amount": decimal() }), &["by", "channel", "amount"])] } }), &["to"]),
         "AssignInput": object(json!({ "technician": s(id()) }), &[]),
         "TextInput": object(json!({ "text": text_of(0, sync_core::merge::text::MAX_CHARS), "version": { "type": ["array", "null"], "items": text() } }), &["text"]),
         "LineInput": line(),

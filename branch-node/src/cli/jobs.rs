@@ -196,6 +196,7 @@ pub(super) fn run(node: &Node, s: &Session, c: &JobCmd) -> Result<()> {
                         value: v.clone(),
                     }),
                     promised: None,
+                    technician: None,
                 },
             )?)
         }
@@ -253,6 +254,7 @@ pub(super) fn run(node: &Node, s: &Session, c: &JobCmd) -> Result<()> {
                 otp: otp.clone(),
                 signature_sha256: signature_sha256.clone(),
                 allow_balance_due: *allow_balance_due,
+                approval: None,
             },
         )?),
         JobCmd::Diagnose { id, text } => print(&svc::set_text(

@@ -102,6 +102,7 @@ fn stress(node: &Node, count: u64) -> Result<()> {
                 condition: String::new(),
                 password: None,
                 promised: None,
+                technician: None,
             },
         )?;
         let mut o = out.lock();

@@ -45,7 +45,7 @@ impl Paper {
     fn page_rule(self) -> &'static str {
         match self {
             Paper::A4 => "@page { size: A4; margin: 12mm; }",
-            Paper::Thermal80mm => "@page { size: 80mm auto; margin: 2mm; }",
+            Paper::Thermal80mm => "@page { size: 80mm auto; margin: 4mm; }",
         }
     }
 }

@@ -6,7 +6,9 @@ pub(super) const CSS: &str = r#"
 body { margin: 0; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; color: #000; background: #eee; }
 .page { position: relative; background: #fff; margin: 0 auto; padding: 10mm; }
 .a4 .page { width: 210mm; min-height: 297mm; }
-.thermal .page { width: 80mm; padding: 2mm; font-size: 8pt; }
+.thermal .page { width: 72mm; padding: 0; font-size: 8pt; overflow-wrap: anywhere; }
+.thermal table { table-layout: fixed; }
+.thermal .num { white-space: normal; }
 h1 { font-size: 14pt; text-align: center; margin: 0 0 4px; letter-spacing: 1px; }
 .thermal h1 { font-size: 11pt; }
 .supplier { text-align: center; margin-bottom: 6px; }
@@ -42,12 +44,14 @@ table.totals tr.grand td { font-weight: bold; border-top: 1px solid #000; border
 .thermal table.lines td { display: inline; border: none; padding: 0 2px 0 0; }
 .thermal table.lines td.desc { display: block; font-weight: bold; }
 .thermal table.lines td[data-label]::before { content: attr(data-label) " "; font-weight: normal; color: #333; }
-.thermal table.rates th, .thermal table.rates td { padding: 1px 2px; }
+.thermal table.rates th, .thermal table.rates td { padding: 1px 1px; font-size: 6.5pt; }
+.thermal table.meta td, .thermal table.totals td { padding: 1px 2px; }
+.thermal table.totals { width: 100%; }
 @media print {
   body { background: #fff; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .page { margin: 0; padding: 0; min-height: 0; box-shadow: none; }
   .a4 .page { width: auto; }
-  .thermal .page { width: 76mm; }
+  .thermal .page { width: 72mm; }
   tr { page-break-inside: avoid; }
 }
 "#;

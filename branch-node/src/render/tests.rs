@@ -294,7 +294,8 @@ fn thermal_paper_uses_the_thermal_class() {
     let doc = invoice("29");
     let html = document_html(&doc, &SUPPLIER, Decimal::ZERO, false, Paper::Thermal80mm).unwrap();
     assert!(html.contains("<body class=\"thermal\">"));
-    assert!(html.contains(".thermal .page { width: 80mm;"));
+    // 80 mm paper, 72 mm of it printable (the roll's margins).
+    assert!(html.contains(".thermal .page { width: 72mm;"));
     assert!(html.contains("size: 80mm auto"));
     assert!(html.contains("@media print"));
 }

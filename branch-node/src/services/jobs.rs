@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 use sync_core::body::{DeliveryProof, FieldValue, JobIntake, OpBody, StatusChange, TextField};
 use sync_core::domain::date::Date;
-use sync_core::domain::lifecycle::JobStatus;
+use sync_core::domain::gst;
+use sync_core::domain::lifecycle::{self, JobStatus};
+use sync_core::domain::money::format_inr;
 use sync_core::domain::roles::Action;
 use sync_core::domain::rules::otp_hash;
 use sync_core::domain::validate;
@@ -41,6 +43,9 @@ pub struct JobInput {
     pub condition: String,
     pub password: Option<PasswordInput>,
     pub promised: Option<Date>,
+    /// The technician the device goes to from the counter.
+    #[serde(default)]
+    pub technician: Option<UserId>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -92,10 +97,7 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
         }
         None => (None, None),
     };
-    let otp = format!(
-        "{:04}",
-        u16::from_le_bytes(crypto::random_bytes::<2>()?) % 10_000
-    );
+    let otp = fresh_otp()?;
     let intake = JobIntake {
         id,
         job_no: String::new(),
@@ -116,6 +118,7 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
         password,
         delivery_otp_hash: otp_hash(id, &otp),
         promised: i.promised,
+        technician: i.technician,
     };
     node.write(s.user, |c| {
         let mut intake = intake;
@@ -148,11 +151,67 @@ pub fn list_jobs(node: &Node, s: &Session, f: &JobFilter) -> Result<Vec<JobSumma
 
 pub fn job_detail(node: &Node, s: &Session, id: RecordId) -> Result<JobDetail> {
     let b = own_branch(node, s)?;
-    let d = node.read(|c| read::job_detail(c, id))?;
+    let (mut d, money, branch) = node.read(|c| {
+        Ok((
+            read::job_detail(c, id)?,
+            read::job_money(c, id)?,
+            read::branch(c, b)?,
+        ))
+    })?;
     if d.branch != b {
         return Err(NodeError::NotFound(format!("job {id}")));
     }
+    let live: Vec<_> = d
+        .estimate
+        .iter()
+        .filter(|l| !l.removed)
+        .map(|l| l.line.clone())
+        .collect();
+    let supply = gst::supply_for(
+        &branch.state_code,
+        money
+            .customer_state
+            .as_deref()
+            .unwrap_or(&branch.state_code),
+    );
+    // An estimate line the engine refuses is shown, but has no total.
+    d.estimate_totals = if live.is_empty() {
+        None
+    } else {
+        gst::compute(&live, supply).ok()
+    };
+    d.delivery_warnings = delivery_warnings(&d, &money);
+    d.money = money;
+    if let Some(st) = JobStatus::parse(&d.summary.status) {
+        d.next_steps = lifecycle::next_steps_for(s.role, st)
+            .into_iter()
+            .map(JobStatus::as_str)
+            .collect();
+        d.override_to = lifecycle::override_targets_for(s.role, st)
+            .into_iter()
+            .map(JobStatus::as_str)
+            .collect();
+    }
     Ok(d)
+}
+
+/// Why handing this job back now needs a manager: an estimate never
+/// invoiced, or money still owed.
+fn delivery_warnings(d: &JobDetail, m: &read::JobMoney) -> Vec<String> {
+    let mut out = vec![];
+    if let Some(t) = &d.estimate_totals
+        && m.invoices == 0
+        && t.grand_total > rust_decimal::Decimal::ZERO
+    {
+        out.push(format!(
+            "not billed: the estimate of ₹{} has no invoice",
+            format_inr(t.grand_total)
+        ));
+    }
+    if m.balance_due > rust_decimal::Decimal::ZERO {
+        out.push(format!("₹{} is still owed", format_inr(m.balance_due)));
+    }
+    out
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -197,6 +256,39 @@ pub fn update_job(node: &Node, s: &Session, id: RecordId, p: JobPatch) -> Result
     let w = writes(node, id, f)?;
     node.commit(s.user, OpBody::JobUpdated { job: id, writes: w })?;
     job_detail(node, s, id)
+}
+
+/// A new delivery OTP for a job whose slip was lost: the old OTP stops
+/// working, the new one is shown once, for the reprinted slip.
+pub fn new_delivery_otp(node: &Node, s: &Session, id: RecordId) -> Result<OpenedJob> {
+    let card = job_detail(node, s, id)?;
+    s.require(Action::CreateJobs)?;
+    if card.summary.status == JobStatus::Delivered.as_str()
+        || card.summary.status == JobStatus::Cancelled.as_str()
+    {
+        return Err(NodeError::invalid(
+            "status",
+            format!("job is {} and read-only", card.summary.status),
+        ));
+    }
+    let otp = fresh_otp()?;
+    let w = writes(
+        node,
+        id,
+        vec![("otp_hash", FieldValue::Text(otp_hash(id, &otp)))],
+    )?;
+    node.commit(s.user, OpBody::JobUpdated { job: id, writes: w })?;
+    Ok(OpenedJob {
+        job: job_detail(node, s, id)?,
+        otp,
+    })
+}
+
+fn fresh_otp() -> Result<String> {
+    Ok(format!(
+        "{:04}",
+        u16::from_le_bytes(crypto::random_bytes::<2>()?) % 10_000
+    ))
 }
 
 pub fn assign_technician(
@@ -276,10 +368,91 @@ pub struct StatusInput {
     /// A manager allows delivery with money still owed.
     #[serde(default)]
     pub allow_balance_due: bool,
+    /// With a move to approved: who approved the estimate, how, for how much.
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+/// The customer's approval of an estimate, as the counter took it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub by: String,
+    pub channel: ApprovalChannel,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: rust_decimal::Decimal,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalChannel {
+    InPerson,
+    Phone,
+    Whatsapp,
+}
+
+impl ApprovalChannel {
+    fn said(self) -> &'static str {
+        match self {
+            ApprovalChannel::InPerson => "in person",
+            ApprovalChannel::Phone => "by phone",
+            ApprovalChannel::Whatsapp => "on WhatsApp",
+        }
+    }
+}
+
+/// The approval as the timeline's note says it, in the signed op (so every
+/// device and the hub show who approved what, and how).
+fn approval_note(a: &Approval, note: Option<String>) -> Result<String> {
+    validate::text("approval.by", &a.by, 1, 100)?;
+    sync_core::domain::money::check_amount("approval.amount", a.amount)?;
+    let mut out = format!(
+        "Approved by {} {} for ₹{}",
+        a.by.trim(),
+        a.channel.said(),
+        format_inr(a.amount)
+    );
+    if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
+        out.push_str(" · ");
+        out.push_str(n.trim());
+    }
+    Ok(out)
 }
 
 pub fn change_status(node: &Node, s: &Session, id: RecordId, i: StatusInput) -> Result<JobDetail> {
-    job_detail(node, s, id)?;
+    let card = job_detail(node, s, id)?;
+    let mut i = i;
+    if let Some(a) = i.approval.take() {
+        if i.to != JobStatus::Approved {
+            return Err(NodeError::invalid(
+                "approval",
+                "only goes with a move to approved",
+            ));
+        }
+        i.note = Some(approval_note(&a, i.note.take())?);
+    }
+    if i.to == JobStatus::Delivered && !card.delivery_warnings.is_empty() {
+        // The counter sees why; a manager may allow it, with the reason
+        // on the timeline. (Money owed is also a rule of the book; an
+        // estimate never billed is the shop's own practice, so it is
+        // checked here, where the delivery is decided.)
+        if !i.allow_balance_due {
+            return Err(NodeError::invalid(
+                "allow_balance_due",
+                format!(
+                    "{}; bill and take payment, or have a manager allow delivery with a reason",
+                    card.delivery_warnings.join("; ")
+                ),
+            ));
+        }
+        s.require(Action::OverrideStatus)?;
+        if i.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(NodeError::invalid(
+                "note",
+                "delivering unbilled or with money owed needs the reason in the note",
+            ));
+        }
+    }
     let g = node.genesis();
     let info = node.read(|c| {
         use sync_core::domain::rules::RuleContext;

@@ -24,10 +24,13 @@ pub use customers::{
 pub use estimate::{LineInput, add_estimate_line, remove_estimate_line};
 pub use jobs::{
     JobInput, JobPatch, OpenedJob, StatusInput, assign_technician, change_status, job_detail,
-    list_jobs, open_job, set_text, update_job,
+    list_jobs, new_delivery_otp, open_job, set_text, update_job,
 };
 pub use passwords::{PasswordInput, RevealedPassword, reveal_password};
-pub use people::{UserInput, create_user, list_users};
+pub use people::{
+    MatrixRow, SessionView, StaffName, UserInput, create_user, list_users, role_matrix,
+    session_view, staff_names,
+};
 
 use sync_core::body::{FieldValue, FieldWrite};
 use sync_core::ids::{BranchId, RecordId};

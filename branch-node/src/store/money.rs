@@ -144,6 +144,8 @@ pub struct MovementView {
     pub transfer: Option<RecordId>,
     pub detail: serde_json::Value,
     pub at: u64,
+    /// The movement in the shop's words: who, where, why.
+    pub what: String,
 }
 
 pub fn ledger(c: &Connection, branch: BranchId, item: RecordId) -> Result<Vec<MovementView>> {
@@ -161,9 +163,89 @@ pub fn ledger(c: &Connection, branch: BranchId, item: RecordId) -> Result<Vec<Mo
             transfer: r.get::<_, Option<Vec<u8>>>(6)?.map(|b| RecordId(to16(&b))),
             detail: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
             at: r.get(8)?,
+            what: String::new(),
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<MovementView> = rows.collect::<Result<_, _>>()?;
+    for m in &mut out {
+        m.what = describe(c, &m.detail)?;
+    }
+    Ok(out)
+}
+
+/// A stock movement as the ledger says it, with names for the ids.
+fn describe(c: &Connection, detail: &serde_json::Value) -> Result<String> {
+    use sync_core::body::{MovementKind, StockMovement};
+    use sync_core::domain::money::format_inr;
+    let Ok(m) = serde_json::from_value::<StockMovement>(detail.clone()) else {
+        return Ok(String::new());
+    };
+    let name = |sql: &str, id: &[u8]| -> Result<String> {
+        Ok(c.prepare_cached(sql)?
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()?
+            .unwrap_or_else(|| "unknown".into()))
+    };
+    let user = |u: &UserId| name("SELECT name FROM users WHERE id = ?1", &u.0);
+    let device = |d: &DeviceId| name("SELECT label FROM devices WHERE id = ?1", &d.0);
+    let branch = |b: &BranchId| name("SELECT name FROM branches WHERE id = ?1", &b.0);
+    let mut what = match &m.movement {
+        MovementKind::Receipt {
+            supplier,
+            reference,
+        } => match reference {
+            Some(r) => format!("Received from {supplier} (bill {r})"),
+            None => format!("Received from {supplier}"),
+        },
+        MovementKind::IssueToTechnician {
+            technician,
+            to_device,
+        } => {
+            format!("Issued to {} on {}", user(technician)?, device(to_device)?)
+        }
+        MovementKind::ReturnToStore { to_device } => {
+            format!("Returned to the store ({})", device(to_device)?)
+        }
+        MovementKind::UseOnJob { job, unit_price } => format!(
+            "Used on job {} at ₹{}",
+            name("SELECT job_no FROM jobs WHERE id = ?1", &job.0)?,
+            format_inr(*unit_price)
+        ),
+        MovementKind::Adjustment { increase, reason } => {
+            format!(
+                "Adjusted {} by a count: {reason}",
+                if *increase { "up" } else { "down" }
+            )
+        }
+        MovementKind::TransferOut {
+            to_branch,
+            to_device,
+            ..
+        } => {
+            format!("Sent to {} ({})", branch(to_branch)?, device(to_device)?)
+        }
+        MovementKind::TransferIn {
+            from_branch, sent, ..
+        } => {
+            let short = *sent - m.qty;
+            if short > Decimal::ZERO {
+                format!(
+                    "Received from {}: {} of {} sent, {} short",
+                    branch(from_branch)?,
+                    m.qty,
+                    sent,
+                    short
+                )
+            } else {
+                format!("Received from {}: all {} sent", branch(from_branch)?, sent)
+            }
+        }
+    };
+    if let Some(n) = m.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        what.push_str(" · ");
+        what.push_str(n.trim());
+    }
+    Ok(what)
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -209,7 +209,22 @@ async fn intake_to_delivery_over_http() {
         (st, e["error"]["code"].as_str().unwrap()),
         (StatusCode::FORBIDDEN, "forbidden")
     );
-    let (st, j) = api
+    // An estimate never billed: the card says so, the counter is stopped,
+    // and a manager may hand it back with the reason on the timeline.
+    let (_, card) = api
+        .call(&rec, Method::GET, &format!("/api/jobs/{id}"), None)
+        .await;
+    assert_eq!(card["estimate_totals"]["grand_total"], "1711", "{card}");
+    assert_eq!(
+        card["delivery_warnings"],
+        json!(["not billed: the estimate of ₹1,711.00 has no invoice"])
+    );
+    assert_eq!(card["next_steps"], json!(["delivered", "cancelled"]));
+    let (_, tcard) = api
+        .call(&tech, Method::GET, &format!("/api/jobs/{id}"), None)
+        .await;
+    assert_eq!(tcard["next_steps"], json!([]), "the floor does not deliver");
+    let (st, e) = api
         .call(
             &rec,
             Method::POST,
@@ -217,10 +232,35 @@ async fn intake_to_delivery_over_http() {
             Some(json!({ "to": "delivered", "otp": otp })),
         )
         .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["error"]["field"], "allow_balance_due", "{e}");
+    let (st, e) = api
+        .call(
+            &mgr,
+            Method::POST,
+            &format!("/api/jobs/{id}/status"),
+            Some(json!({ "to": "delivered", "otp": otp, "allow_balance_due": true })),
+        )
+        .await;
     assert_eq!(
-        (st, j["status"].as_str().unwrap()),
-        (StatusCode::OK, "delivered")
+        (st, &e["error"]["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("note")),
+        "{e}"
     );
+    let (st, j) = api
+        .call(
+            &mgr,
+            Method::POST,
+            &format!("/api/jobs/{id}/status"),
+            Some(json!({ "to": "delivered", "otp": otp, "allow_balance_due": true, "note": "warranty repair, no charge" })),
+        )
+        .await;
+    assert_eq!(
+        (st, j["status"].as_str().unwrap_or_default()),
+        (StatusCode::OK, "delivered"),
+        "{j}"
+    );
+    assert_eq!(j["timeline"][0]["to"], "received", "{j}");
     let (st, e) = api
         .call(
             &mgr,
@@ -296,6 +336,9 @@ async fn pin_lockout_after_repeated_failures() {
 struct RoleFixture {
     override_job: String,
     status_job: String,
+    /// Ready for collection, with its delivery OTP.
+    ready_job: (String, String),
+    cancel_job: String,
     conflict_job: String,
     line: String,
     draft: String,
@@ -405,6 +448,7 @@ fn matrix_fixture(s: &Shop) -> MatrixFixture {
         invoice_prefix: "MYS".into(),
         credit_note_prefix: "MYSC".into(),
         upi_id: None,
+        phone: None,
     }))
     .unwrap();
     n.commit_as_root(OpBody::DeviceEnrolled {
@@ -516,6 +560,27 @@ fn matrix_fixture(s: &Shop) -> MatrixFixture {
             RoleFixture {
                 override_job: fresh(),
                 status_job: fresh(),
+                ready_job: {
+                    let o = svc::open_job(n, &s.receptionist, intake("9845012345")).unwrap();
+                    let id = o.job.summary.id;
+                    svc::change_status(
+                        n,
+                        &s.owner,
+                        id,
+                        svc::StatusInput {
+                            to: sync_core::domain::lifecycle::JobStatus::Ready,
+                            override_reason: Some("repaired at intake".into()),
+                            note: None,
+                            otp: None,
+                            signature_sha256: None,
+                            allow_balance_due: false,
+                            approval: None,
+                        },
+                    )
+                    .unwrap();
+                    (id.to_string(), o.otp)
+                },
+                cancel_job: fresh(),
                 conflict_job: job_with_conflict(s).to_string(),
                 line: line.to_string(),
                 draft: counter_sale(s).to_string(),
@@ -792,6 +857,20 @@ fn matrix_cases(f: &MatrixFixture, role: sync_core::domain::roles::Role, tech: &
             true,
         ),
         c(
+            DeliverJobs,
+            Method::POST,
+            format!("/api/jobs/{}/status", r.ready_job.0),
+            Some(json!({ "to": "delivered", "otp": r.ready_job.1 })),
+            true,
+        ),
+        c(
+            CancelJobs,
+            Method::POST,
+            format!("/api/jobs/{}/status", r.cancel_job),
+            Some(json!({ "to": "cancelled" })),
+            true,
+        ),
+        c(
             UseParts,
             Method::POST,
             "/api/stock/uses".into(),
@@ -912,6 +991,7 @@ async fn role_matrix_over_http() {
             invoice_prefix: "HBL".into(),
             credit_note_prefix: "HBLC".into(),
             upi_id: None,
+            phone: None,
         });
         let r = api.shop.node.check(api.shop.session(role).user, &body);
         match r {
@@ -1430,7 +1510,7 @@ async fn sql_and_html_in_text_fields_are_stored_verbatim() {
         j["estimate"][0]["description"].as_str(),
         Some(both.as_str())
     );
-    assert_eq!(j["timeline"][0]["note"].as_str(), Some(both.as_str()));
+    assert_eq!(j["timeline"][1]["note"].as_str(), Some(both.as_str()));
     assert_eq!(j["password_reads"][0]["purpose"].as_str(), Some(SQL));
     let (_, c) = api
         .call(&owner, Method::GET, &format!("/api/customers/{cust}"), None)

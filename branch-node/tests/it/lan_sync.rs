@@ -192,6 +192,7 @@ async fn two_devices_of_a_branch_converge_over_the_lan() {
                     otp: None,
                     signature_sha256: None,
                     allow_balance_due: false,
+                    approval: None,
                 },
             )
             .unwrap();
@@ -434,6 +435,7 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
                 invoice_prefix: "BLR2".into(),
                 credit_note_prefix: "BLRD".into(),
                 upi_id: None,
+                phone: None,
             }))
             .unwrap();
             a.commit_as_root(OpBody::DeviceEnrolled {

@@ -20,6 +20,7 @@ fn status(to: JobStatus) -> svc::StatusInput {
         otp: None,
         signature_sha256: None,
         allow_balance_due: false,
+        approval: None,
     }
 }
 
@@ -79,16 +80,35 @@ fn intake_to_delivery_with_otp() {
     } else {
         "0000".into()
     });
-    let e = svc::change_status(n, &s.receptionist, id, d).unwrap_err();
+    // (as a manager allowing the unbilled estimate, so that only the OTP is wrong)
+    d.allow_balance_due = true;
+    d.note = Some("goodwill".into());
+    let e = svc::change_status(n, &s.manager, id, d).unwrap_err();
     assert!(e.to_string().contains("otp"), "{e}");
     assert_eq!(s.op_count(), before);
     // no proof at all refused
     assert!(svc::change_status(n, &s.receptionist, id, status(JobStatus::Delivered)).is_err());
     let mut d = status(JobStatus::Delivered);
     d.otp = Some(opened.otp.clone());
-    let done = svc::change_status(n, &s.receptionist, id, d).unwrap();
+    // The estimate was never invoiced: the counter is stopped, a manager
+    // may allow it with a reason.
+    let e = svc::change_status(n, &s.receptionist, id, d.clone()).unwrap_err();
+    assert!(
+        e.to_string().contains("not billed: the estimate of ₹"),
+        "{e}"
+    );
+    d.allow_balance_due = true;
+    let e = svc::change_status(n, &s.receptionist, id, d.clone()).unwrap_err();
+    assert!(
+        matches!(e, branch_node::NodeError::Rule(CoreError::Forbidden { .. })),
+        "{e}"
+    );
+    d.note = Some("goodwill: repaired under the shop's warranty".into());
+    assert_eq!(s.op_count(), before);
+    let done = svc::change_status(n, &s.manager, id, d).unwrap();
     assert_eq!(done.summary.status, "delivered");
-    assert_eq!(done.timeline.len(), 8);
+    assert_eq!(done.timeline.len(), 9);
+    assert_eq!(done.timeline[0].to, "received");
     assert!(done.timeline.iter().all(|t| t.on_path && !t.is_override));
     assert_eq!(done.diagnosis, "Liquid damage on the display connector.");
     // delivered is read-only
@@ -145,9 +165,10 @@ fn skip_needs_manager_and_is_recorded_as_override() {
     )
     .unwrap();
     assert_eq!(d.summary.status, "in_repair");
-    assert!(d.timeline[0].is_override);
+    assert_eq!(d.timeline[0].to, "received");
+    assert!(d.timeline[1].is_override);
     assert_eq!(
-        d.timeline[0].reason.as_deref(),
+        d.timeline[1].reason.as_deref(),
         Some("Known fault, customer approved by phone")
     );
 }
@@ -527,6 +548,9 @@ struct Matrix {
     override_job: std::collections::HashMap<Role, RecordId>,
     status_job: std::collections::HashMap<Role, RecordId>,
     conflict_job: std::collections::HashMap<Role, RecordId>,
+    /// A job ready for collection, with its delivery OTP, per role.
+    ready_job: std::collections::HashMap<Role, (RecordId, String)>,
+    cancel_job: std::collections::HashMap<Role, RecordId>,
 }
 
 fn open(s: &Shop) -> RecordId {
@@ -579,6 +603,7 @@ fn matrix(s: &Shop) -> Matrix {
         invoice_prefix: "MYS".into(),
         credit_note_prefix: "MYSC".into(),
         upi_id: None,
+        phone: None,
     }))
     .unwrap();
     let mut elsewhere = std::collections::HashMap::new();
@@ -632,6 +657,25 @@ fn matrix(s: &Shop) -> Matrix {
         override_job: per_role(&|| open(s)),
         status_job: per_role(&|| open(s)),
         conflict_job: per_role(&conflict),
+        ready_job: Role::ALL
+            .into_iter()
+            .map(|r| {
+                let o = svc::open_job(n, &s.receptionist, intake("9845012345")).unwrap();
+                let id = o.job.summary.id;
+                svc::change_status(
+                    n,
+                    &s.owner,
+                    id,
+                    svc::StatusInput {
+                        override_reason: Some("repaired at intake".into()),
+                        ..status(JobStatus::Ready)
+                    },
+                )
+                .unwrap();
+                (r, (id, o.otp))
+            })
+            .collect(),
+        cancel_job: per_role(&|| open(s)),
     }
 }
 
@@ -692,6 +736,7 @@ fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeE
                     invoice_prefix: "HBL".into(),
                     credit_note_prefix: "HBLC".into(),
                     upi_id: None,
+                    phone: None,
                 }))
             })
             .map(|_| ()),
@@ -721,6 +766,23 @@ fn attempt(s: &Shop, m: &Matrix, role: Role, action: Action) -> Result<(), NodeE
         .map(|_| ()),
         Action::UpdateJobStatus => {
             svc::change_status(n, who, m.status_job[&role], status(JobStatus::Diagnosed))
+                .map(|_| ())
+        }
+        Action::DeliverJobs => {
+            let (id, otp) = &m.ready_job[&role];
+            svc::change_status(
+                n,
+                who,
+                *id,
+                svc::StatusInput {
+                    otp: Some(otp.clone()),
+                    ..status(JobStatus::Delivered)
+                },
+            )
+            .map(|_| ())
+        }
+        Action::CancelJobs => {
+            svc::change_status(n, who, m.cancel_job[&role], status(JobStatus::Cancelled))
                 .map(|_| ())
         }
         Action::ManageInventory => inv::create_item(

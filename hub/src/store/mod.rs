@@ -13,7 +13,7 @@ use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
 use sync_core::identity::PublicKey;
-use sync_core::ids::{BranchId, DeviceId, UserId};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::protocol::{EnrollRequest, EnrollResponse, OpVerdict, PullResponse};
 
 use crate::error::Result;
@@ -134,6 +134,57 @@ pub struct CustomerJobRow {
     pub invoiced: Decimal,
 }
 
+/// A change the owner makes to one person: each given field is written,
+/// in one signed op that every device of the person's branch applies.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// false: the person can no longer log in anywhere (open sessions end).
+    pub active: Option<bool>,
+    /// A new PIN (4 to 8 digits); only its argon2 hash leaves the hub.
+    pub pin: Option<String>,
+}
+
+/// A change to a branch's details. An empty `upi_id` or `phone` clears it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BranchChange {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub upi_id: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A change to an item of the shared catalogue.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemChange {
+    pub name: Option<String>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub sale_price: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cost: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub reorder_level: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub gst_rate: Option<Decimal>,
+    pub hsn_sac: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// A person as the owner's people screen lists them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub name: String,
+    pub role: String,
+    pub branch: Option<BranchId>,
+    pub branch_name: Option<String>,
+    pub active: bool,
+}
+
 pub trait HubStore: Send + Sync {
     /// The signing key and state of a device, for request authentication.
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>>;
@@ -185,6 +236,17 @@ pub trait HubStore: Send + Sync {
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>>;
     /// Add an item to the shared catalogue (visible to every branch).
     fn add_item(&self, item: sync_core::body::Item) -> Result<()>;
+    /// Everyone, at every branch, active or not.
+    fn users(&self) -> Result<Vec<UserRow>>;
+    /// Change a person (deactivate, reactivate, reset the PIN, change the
+    /// role or name): one op in their branch's chain.
+    fn update_user(&self, user: UserId, change: &UserChange) -> Result<()>;
+    /// Move a person to another branch: they are deactivated where they
+    /// were and added at `to` as a new user with the same name, role and
+    /// PIN (a person's records stay with the branch where they made them).
+    fn move_user(&self, user: UserId, to: BranchId) -> Result<UserId>;
+    fn update_branch(&self, branch: BranchId, change: &BranchChange) -> Result<()>;
+    fn update_item(&self, item: RecordId, change: &ItemChange) -> Result<()>;
     /// The PIN hashes (argon2 PHC strings) of the active owners named
     /// exactly `name`, for the dashboard's login. A PIN changed on a device
     /// reaches the hub as an op, so this reads the replicated `users` table.

@@ -36,6 +36,9 @@ pub const JOB: Fields = &[
     ("technician", OptUser),
     ("promised", OptText),
     ("estimate_note", OptText),
+    // A fresh delivery OTP when the customer lost the slip (the old one
+    // stops working): the hash only, as at intake.
+    ("otp_hash", Text),
 ];
 
 pub const ITEM: Fields = &[
@@ -55,7 +58,12 @@ pub const USER: Fields = &[
     ("pin_hash", Text),
 ];
 
-pub const BRANCH: Fields = &[("name", Text), ("address", Text), ("upi_id", OptText)];
+pub const BRANCH: Fields = &[
+    ("name", Text),
+    ("address", Text),
+    ("upi_id", OptText),
+    ("phone", OptText),
+];
 
 /// The editable fields of a replica table, by the table's name.
 pub fn of_table(table: &str) -> Fields {

@@ -79,6 +79,29 @@ pub fn next_steps(from: JobStatus) -> &'static [JobStatus] {
     }
 }
 
+/// The normal next steps `role` may take from a status: what a screen
+/// offers that role, so it never shows a move the rules refuse.
+pub fn next_steps_for(role: Role, from: JobStatus) -> Vec<JobStatus> {
+    next_steps(from)
+        .iter()
+        .copied()
+        .filter(|to| check_transition(role, from, *to, None).is_ok())
+        .collect()
+}
+
+/// The statuses `role` may move a job to by override from `from` (none for
+/// a role that may not override, or from a closed job).
+pub fn override_targets_for(role: Role, from: JobStatus) -> Vec<JobStatus> {
+    if !allowed(role, Action::OverrideStatus) || from.is_terminal() {
+        return vec![];
+    }
+    JobStatus::ALL
+        .into_iter()
+        .filter(|to| *to != from && !next_steps(from).contains(to))
+        .filter(|to| check_transition(role, from, *to, Some("reason")).is_ok())
+        .collect()
+}
+
 /// How a transition is allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransitionKind {
@@ -112,21 +135,19 @@ pub fn check_transition(
         ));
     }
     if next_steps(from).contains(&to) {
-        if to == JobStatus::Cancelled || allowed(role, Action::UpdateJobStatus) {
-            // Cancelling is a counter or manager decision.
-            if to == JobStatus::Cancelled
-                && !(allowed(role, Action::CreateJobs) || allowed(role, Action::OverrideStatus))
-            {
-                return Err(CoreError::Forbidden {
-                    role: role.as_str().into(),
-                    action: "cancel a job".into(),
-                });
-            }
+        // Handing the device back and cancelling are the counter's calls;
+        // the floor moves everything else.
+        let needs = match to {
+            JobStatus::Delivered => Action::DeliverJobs,
+            JobStatus::Cancelled => Action::CancelJobs,
+            _ => Action::UpdateJobStatus,
+        };
+        if allowed(role, needs) {
             return Ok(TransitionKind::Normal);
         }
         return Err(CoreError::Forbidden {
             role: role.as_str().into(),
-            action: Action::UpdateJobStatus.as_str().into(),
+            action: needs.as_str().into(),
         });
     }
     if !allowed(role, Action::OverrideStatus) {
@@ -203,5 +224,53 @@ mod tests {
         assert!(check_transition(Role::Technician, Received, Cancelled, None).is_err());
         assert!(check_transition(Role::Receptionist, Received, Cancelled, None).is_ok());
         assert!(check_transition(Role::Accountant, Received, Diagnosed, None).is_err());
+    }
+
+    #[test]
+    fn the_counter_delivers_and_the_floor_does_not() {
+        assert!(check_transition(Role::Technician, Ready, Delivered, None).is_err());
+        assert!(check_transition(Role::Accountant, Ready, Delivered, None).is_err());
+        assert!(check_transition(Role::Receptionist, Ready, Delivered, None).is_ok());
+        assert_eq!(next_steps_for(Role::Technician, Ready), vec![]);
+        assert_eq!(
+            next_steps_for(Role::Receptionist, Ready),
+            vec![Delivered, Cancelled]
+        );
+        assert_eq!(
+            next_steps_for(Role::Technician, InRepair),
+            vec![WaitingForParts, Ready]
+        );
+        for st in JobStatus::ALL {
+            assert_eq!(next_steps_for(Role::Accountant, st), vec![], "{st:?}");
+            assert_eq!(
+                override_targets_for(Role::Receptionist, st),
+                vec![],
+                "{st:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_role_is_offered_is_exactly_what_it_may_do() {
+        for role in Role::ALL {
+            for from in JobStatus::ALL {
+                let offered = next_steps_for(role, from);
+                for to in JobStatus::ALL {
+                    let normal = next_steps(from).contains(&to);
+                    let ok = check_transition(role, from, to, None).is_ok();
+                    assert_eq!(
+                        offered.contains(&to),
+                        normal && ok,
+                        "{role:?} {from:?}→{to:?}"
+                    );
+                }
+                for to in override_targets_for(role, from) {
+                    assert_eq!(
+                        check_transition(role, from, to, Some("why")).unwrap(),
+                        TransitionKind::Override
+                    );
+                }
+            }
+        }
     }
 }

@@ -73,10 +73,14 @@ pub enum Action {
     UseParts,
     /// Brief: a manager allows delivery with money owed; reviews conflicts.
     ResolveConflicts,
+    /// Brief: the counter hands the device back (OTP or signature).
+    DeliverJobs,
+    /// Brief: cancelling is a counter or manager decision.
+    CancelJobs,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::AllBranchesAccess,
         Action::ManageUsers,
         Action::CreateBranches,
@@ -94,6 +98,8 @@ impl Action {
         Action::UpdateJobStatus,
         Action::UseParts,
         Action::ResolveConflicts,
+        Action::DeliverJobs,
+        Action::CancelJobs,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -115,6 +121,33 @@ impl Action {
             Action::UpdateJobStatus => "update job status",
             Action::UseParts => "use parts on a job",
             Action::ResolveConflicts => "resolve sync conflicts",
+            Action::DeliverJobs => "deliver a job to the customer",
+            Action::CancelJobs => "cancel a job",
+        }
+    }
+
+    /// The action's name in the API (`create_jobs`), as its serde form.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Action::AllBranchesAccess => "all_branches_access",
+            Action::ManageUsers => "manage_users",
+            Action::CreateBranches => "create_branches",
+            Action::CreateJobs => "create_jobs",
+            Action::AssignTechnicians => "assign_technicians",
+            Action::AddDiagnosis => "add_diagnosis",
+            Action::AccessDevicePasswords => "access_device_passwords",
+            Action::OverrideStatus => "override_status",
+            Action::ManageInventory => "manage_inventory",
+            Action::ManualStockAdjust => "manual_stock_adjust",
+            Action::CreateInvoices => "create_invoices",
+            Action::RecordPayments => "record_payments",
+            Action::ViewReports => "view_reports",
+            Action::ViewAuditLogs => "view_audit_logs",
+            Action::UpdateJobStatus => "update_job_status",
+            Action::UseParts => "use_parts",
+            Action::ResolveConflicts => "resolve_conflicts",
+            Action::DeliverJobs => "deliver_jobs",
+            Action::CancelJobs => "cancel_jobs",
         }
     }
 }
@@ -126,7 +159,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
         AllBranchesAccess | ManageUsers | CreateBranches | ViewAuditLogs => role == Owner,
-        CreateJobs => matches!(role, Owner | Manager | Receptionist),
+        CreateJobs | DeliverJobs | CancelJobs => matches!(role, Owner | Manager | Receptionist),
         AssignTechnicians | OverrideStatus | ManualStockAdjust | ResolveConflicts => {
             matches!(role, Owner | Manager)
         }
@@ -179,9 +212,26 @@ mod tests {
         (Action::ViewAuditLogs, [true, false, false, false, false]),
     ];
 
+    /// The brief's additions: who moves a job on the floor, who hands it back.
+    const BRIEF: &[(Action, [bool; 5])] = &[
+        (Action::UpdateJobStatus, [true, true, true, true, false]),
+        (Action::UseParts, [true, true, false, true, false]),
+        (Action::ResolveConflicts, [true, true, false, false, false]),
+        (Action::DeliverJobs, [true, true, true, false, false]),
+        (Action::CancelJobs, [true, true, true, false, false]),
+    ];
+
+    #[test]
+    fn every_action_has_its_serde_name_as_key() {
+        for a in Action::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.key(), "{a:?}");
+        }
+    }
+
     #[test]
     fn matrix_matches_the_seed_table_cell_by_cell() {
-        for (action, row) in SEED {
+        assert_eq!(SEED.len() + BRIEF.len(), Action::ALL.len());
+        for (action, row) in SEED.iter().chain(BRIEF) {
             for (i, role) in Role::ALL.iter().enumerate() {
                 assert_eq!(allowed(*role, *action), row[i], "{role:?} × {action:?}");
             }

@@ -124,6 +124,7 @@ pub fn act(w: &mut World, i: usize, what: u8, a: u32, b: u32, clock: u64) -> Opt
                 password: None,
                 delivery_otp_hash: otp_hash(id, "1234"),
                 promised: None,
+                technician: None,
             })
         }
         2 | 3 => {

@@ -90,6 +90,7 @@ impl Org {
             invoice_prefix: "BLR1".into(),
             credit_note_prefix: "BLRC".into(),
             upi_id: Some("fixit@okaxis".into()),
+            phone: None,
         };
         org.hub_op(OpBody::BranchCreated(b));
         for (u, role, name) in [

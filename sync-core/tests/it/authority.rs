@@ -45,6 +45,7 @@ fn shop() -> Shop {
         invoice_prefix: "MAA1".into(),
         credit_note_prefix: "MAAC".into(),
         upi_id: None,
+        phone: None,
     }));
     let other_counter = DeviceId(id16(b'd', 30));
     org.hub_op(OpBody::DeviceEnrolled {

@@ -202,6 +202,7 @@ fn world() -> World {
         invoice_prefix: "MYS".into(),
         credit_note_prefix: "MYSC".into(),
         upi_id: None,
+        phone: None,
     }));
     let manager2 = UserId(id16(b'u', 21));
     org.hub_op(OpBody::UserCreated(User {
@@ -781,6 +782,7 @@ fn prelude(w: &mut World, clock: &mut u64) {
                 password: None,
                 delivery_otp_hash: otp_hash(job, "4321"),
                 promised: None,
+                technician: None,
             }),
         ];
         for body in bodies {

@@ -65,6 +65,7 @@ fn intake(i: u64) -> svc::JobInput {
             value: format!("{:06}", 100_000 + i),
         }),
         promised: None,
+        technician: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn to(status: JobStatus) -> svc::StatusInput {
         otp: None,
         signature_sha256: None,
         allow_balance_due: false,
+        approval: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn intake(mobile: &str) -> JobInput {
         condition: String::new(),
         password: None,
         promised: None,
+        technician: None,
     }
 }
 
@@ -206,6 +207,7 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
                     otp: None,
                     signature_sha256: None,
                     allow_balance_due: false,
+                    approval: None,
                 },
             )
             .unwrap()

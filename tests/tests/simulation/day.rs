@@ -152,6 +152,7 @@ pub fn intake(i: u64) -> svc::JobInput {
         condition: String::new(),
         password: None,
         promised: None,
+        technician: None,
     }
 }
 
@@ -177,6 +178,7 @@ pub fn to(status: JobStatus, otp: Option<String>) -> svc::StatusInput {
         otp,
         signature_sha256: None,
         allow_balance_due: false,
+        approval: None,
     }
 }
 

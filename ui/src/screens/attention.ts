@@ -3,7 +3,8 @@
 // which a manager settles by choosing the value to keep.
 
 import { get, post } from '../api.js';
-import { act, go, register, section, state } from '../app.js';
+import { JobSummary } from '../api.js';
+import { act, can, go, register, section } from '../app.js';
 import { h } from '../dom.js';
 import { dateTime } from '../format.js';
 
@@ -37,8 +38,13 @@ function show(v: Version['value']): string {
 register('attention', {
   name: 'needs attention',
   async render(root) {
-    const [refused, conflicts] = await Promise.all([get<Attention[]>('/api/needs-attention'), get<Conflict[]>('/api/conflicts')]);
-    const manager = state.session?.role === 'manager' || state.session?.role === 'owner';
+    const [refused, conflicts, jobs] = await Promise.all([
+      get<Attention[]>('/api/needs-attention'),
+      get<Conflict[]>('/api/conflicts'),
+      get<JobSummary[]>('/api/jobs?limit=10000').catch(() => [] as JobSummary[]),
+    ]);
+    const manager = can('resolve_conflicts');
+    const moved = jobs.filter((j) => j.status_conflicts > 0);
     root.append(
       h('h1', {}, 'Needs attention'),
       section(
@@ -67,7 +73,7 @@ register('attention', {
                         {},
                         `${i === 0 ? 'shown: ' : 'also written: '}“${show(v.value)}” · ${dateTime(v.at)} `,
                         manager
-                          ? h('button', { onclick: async () => { await act(() => post('/api/conflicts/resolve', { record: c.record, field: c.field, value: v.value }), 'Conflict settled', () => go('#/attention')); } }, 'Keep this')
+                          ? h('button', { 'data-action': 'resolve_conflicts', onclick: async () => { await act(() => post('/api/conflicts/resolve', { record: c.record, field: c.field, value: v.value }), 'Conflict settled', () => go('#/attention')); } }, 'Keep this')
                           : null,
                       ),
                     ),
@@ -75,7 +81,17 @@ register('attention', {
                 ),
               ),
             )
-          : h('p.muted', {}, 'No conflicts.'),
+          : h('p.muted', {}, 'No fields in conflict.'),
+      ),
+      section(
+        'Jobs moved at once on two devices',
+        moved.length
+          ? h(
+              'ul#status-conflicts',
+              {},
+              moved.map((j) => h('li', {}, h('a', { href: `#/job/${j.id}` }, j.job_no), ` · ${j.customer_name} · one move was kept; the other is on the job’s timeline`)),
+            )
+          : h('p.muted', {}, 'None.'),
       ),
     );
   },

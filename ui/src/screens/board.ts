@@ -1,8 +1,8 @@
 // The job board: open job cards in columns by status, filtered by technician
 // or by a search as you type; overdue cards stand out.
 
-import { JobSummary, User, get } from '../api.js';
-import { register, state } from '../app.js';
+import { JobSummary, User, get, post } from '../api.js';
+import { act, can, register, state } from '../app.js';
 import { clear, h } from '../dom.js';
 import { date, statusLabel } from '../format.js';
 
@@ -17,6 +17,22 @@ export function overdue(j: JobSummary, now = Date.now()): boolean {
   return now - j.opened_at > 3 * 86400_000;
 }
 
+/** For a manager: hand the job to a technician from the board. */
+function assignFrom(j: JobSummary, techs: User[], done: () => void): HTMLElement {
+  const sel = h(
+    'select.assign',
+    { 'aria-label': `Technician for ${j.job_no}`, 'data-action': 'assign_technicians', name: 'technician' },
+    h('option', { value: '' }, 'unassigned'),
+    techs.map((u) => h('option', { value: u.id }, u.name)),
+  ) as HTMLSelectElement;
+  sel.value = j.technician ?? '';
+  sel.addEventListener('change', async () => {
+    const r = await act(() => post(`/api/jobs/${j.id}/assign`, { technician: sel.value || null }), `${j.job_no} assigned`);
+    if (r) done();
+  });
+  return sel;
+}
+
 function card(j: JobSummary, now: number): HTMLElement {
   return h(
     'a.job',
@@ -28,7 +44,7 @@ function card(j: JobSummary, now: number): HTMLElement {
     h('b', {}, j.job_no),
     h('span', {}, `${j.customer_name} · ${j.customer_mobile}`),
     h('span.muted', {}, [j.device_type, j.brand, j.model].filter(Boolean).join(' ')),
-    h('span.muted', {}, j.technician_name ? `👤 ${j.technician_name}` : 'unassigned', j.promised ? ` · due ${date(j.promised)}` : ''),
+    h('span.muted', {}, j.technician_name ? `Tech: ${j.technician_name}` : 'unassigned', j.promised ? ` · due ${date(j.promised)}` : ''),
   );
 }
 
@@ -40,9 +56,10 @@ register('board', {
       get<JobSummary[]>('/api/jobs?open=true&limit=10000'),
       get<User[]>('/api/users').catch(() => [] as User[]),
     ]);
-    const techs = users.filter((u) => u.role === 'technician' || u.role === 'manager');
+    const techs = users.filter((u) => u.role === 'technician' && u.active);
+    const assigns = can('assign_technicians');
     const mine = args[0] === 'mine' && state.session ? state.session.user : '';
-    const search = h('input', { type: 'search', placeholder: 'Search job no, name or mobile  ( / )', 'data-search': true, 'aria-label': 'Search jobs' }) as HTMLInputElement;
+    const search = h('input', { type: 'search', placeholder: 'Search job no, name, mobile or serial  ( / )', 'data-search': true, 'aria-label': 'Search jobs' }) as HTMLInputElement;
     const tech = h(
       'select',
       { 'aria-label': 'Technician', name: 'technician' },
@@ -60,7 +77,7 @@ register('board', {
       const shown = jobs.filter(
         (j) =>
           (!tech.value || (tech.value === '-' ? !j.technician : j.technician === tech.value)) &&
-          (!q || j.job_no.toLowerCase().includes(q) || j.customer_name.toLowerCase().includes(q) || j.customer_mobile.includes(q)),
+          (!q || j.job_no.toLowerCase().includes(q) || j.customer_name.toLowerCase().includes(q) || j.customer_mobile.includes(q) || j.serial.toLowerCase().includes(q)),
       );
       clear(board);
       const frag = document.createDocumentFragment();
@@ -79,7 +96,7 @@ register('board', {
           'div.column',
           { 'data-status': s, 'data-count': col.length },
           h('h3', {}, statusLabel(s), h('span.count', {}, String(col.length))),
-          cards.map((j) => card(j, now)),
+          cards.map((j) => (assigns ? h('div.slot', {}, card(j, now), assignFrom(j, techs, () => void refresh())) : card(j, now))),
         );
         if (cards.length < col.length) {
           column.append(

@@ -3,8 +3,8 @@
 // customer's device password or pattern; saving opens the job card and shows
 // the intake slip with the delivery OTP, ready for the 80 mm printer.
 
-import { Customer, JobDetail, get, post } from '../api.js';
-import { act, go, register, section } from '../app.js';
+import { Customer, JobDetail, Shop, User, get, post } from '../api.js';
+import { act, go, register, section, state } from '../app.js';
 import { clear, field, h, input, select, textarea } from '../dom.js';
 import { date, dateTime } from '../format.js';
 import { esc, printHtml } from '../print.js';
@@ -40,12 +40,20 @@ function patternPad(onChange: (p: string) => void): HTMLElement {
   return h('div', {}, pad, shown, ' ', reset);
 }
 
-export function slipHtml(j: JobDetail, otp: string, shop: string): string {
+/** The shop's identity at the head of every print: name, address, GSTIN. */
+export function shopHead(shop: Shop | undefined): string {
+  if (!shop) return '<h1>Repair Desk</h1>';
+  return `<h1>${esc(shop.name)}</h1><div>${esc(shop.address)}</div><div>GSTIN ${esc(shop.gstin)}</div>`;
+}
+
+/** The intake slip for the 80 mm roll; `otp` null on a reprint that keeps
+ *  the customer's first OTP. Fits 72 mm of printable width. */
+export function slipHtml(j: JobDetail, otp: string | null, shop: Shop | undefined): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Intake slip ${esc(j.job_no)}</title>
-<style>@page{size:80mm auto;margin:3mm}body{font:12px/1.35 monospace;width:74mm;margin:0}h1{font-size:15px;margin:0 0 4px}
+<style>@page{size:80mm auto;margin:4mm}body{font:12px/1.35 monospace;width:72mm;margin:0;overflow-wrap:anywhere}h1{font-size:15px;margin:0 0 2px}
 .otp{font-size:20px;font-weight:bold;letter-spacing:3px;border:1px dashed #000;padding:4px;text-align:center;margin:6px 0}
-td{vertical-align:top;padding:1px 2px}hr{border:0;border-top:1px dashed #000}</style></head><body>
-<h1>${esc(shop)}</h1><div>Intake slip · ${esc(dateTime(j.opened_at))}</div><hr>
+table{width:100%;border-collapse:collapse;table-layout:fixed}td{vertical-align:top;padding:1px 2px}td:first-child{width:24mm}hr{border:0;border-top:1px dashed #000}</style></head><body>
+<div class="page">${shopHead(shop)}<hr><div>Intake slip · ${esc(dateTime(j.opened_at))}${otp === null ? ' · reprint' : ''}</div><hr>
 <table><tr><td>Job</td><td><b>${esc(j.job_no)}</b></td></tr>
 <tr><td>Customer</td><td>${esc(j.customer_name)}<br>${esc(j.customer_mobile)}</td></tr>
 <tr><td>Device</td><td>${esc([j.device_type, j.brand, j.model].filter(Boolean).join(' '))}</td></tr>
@@ -53,15 +61,17 @@ td{vertical-align:top;padding:1px 2px}hr{border:0;border-top:1px dashed #000}</s
 <tr><td>Complaint</td><td>${esc(j.complaint)}</td></tr>
 <tr><td>Accessories</td><td>${esc(j.accessories.join(', ') || 'none')}</td></tr>
 <tr><td>Condition</td><td>${esc(j.condition)}</td></tr>
+${j.technician_name ? `<tr><td>Technician</td><td>${esc(j.technician_name)}</td></tr>` : ''}
 ${j.promised ? `<tr><td>Promised</td><td>${esc(date(j.promised))}</td></tr>` : ''}</table><hr>
-<div>Delivery OTP — show this at pick-up:</div><div class="otp">${esc(otp)}</div>
+${otp === null ? '<div>Delivery OTP: as on your first slip (ask the counter for a new one if it is lost).</div>' : `<div>Delivery OTP — show this at pick-up:</div><div class="otp">${esc(otp)}</div>`}
 <div>We are not responsible for data loss. Devices not collected within 90 days may be disposed of.</div>
-<br><div>Customer signature ____________________</div></body></html>`;
+<br><div>Customer signature ____________________</div></div></body></html>`;
 }
 
 register('intake', {
   name: 'intake',
-  render(root) {
+  async render(root) {
+    const techs = (await get<User[]>('/api/users').catch(() => [] as User[])).filter((u) => u.role === 'technician' && u.active);
     let chosen: Customer | null = null;
     let pattern = '';
     const matches = h('div.matches#customer-matches', { role: 'listbox' });
@@ -91,14 +101,17 @@ register('intake', {
     const mobile = h('input', {
       name: 'mobile',
       inputmode: 'tel',
-      maxlength: 13,
+      maxlength: 20,
       autocomplete: 'off',
       required: true,
       'data-search': true,
-      placeholder: '10-digit mobile',
+      placeholder: '10-digit mobile (+91 is fine)',
     }) as HTMLInputElement;
     mobile.addEventListener('input', async () => {
-      const q = mobile.value.trim();
+      const typed = mobile.value.trim();
+      // "+91 98765 43211" and "098765 43211" search as the 10 digits kept.
+      const digits = typed.replace(/[\s-]/g, '').replace(/^\+?91(?=\d{10}$)/, '').replace(/^0(?=\d{10}$)/, '');
+      const q = /^\+?[\d\s-]+$/.test(typed) ? digits : typed;
       const mine = ++seq;
       if (chosen && chosen.mobile !== q) choose(null);
       if (q.length < 3) {
@@ -168,6 +181,7 @@ register('intake', {
             condition: field(f, 'condition'),
             password: kind ? { kind, value } : undefined,
             promised: opt(field(f, 'promised')),
+            technician: opt(field(f, 'technician')),
           };
           const r = await act(() => post<{ job: JobDetail; otp: string }>('/api/jobs', body), 'Job card opened');
           if (r) showSlip(root, r.job, r.otp);
@@ -190,6 +204,7 @@ register('intake', {
           input('Model', 'model'),
           input('Serial / IMEI', 'serial'),
           input('Promised by', 'promised', { type: 'date' }),
+          select('Technician', 'technician', [['', 'decide later'], ...techs.map((u): [string, string] => [u.id, u.name])]),
         ),
         textarea('Complaint', 'complaint', { required: true }),
         h(
@@ -217,11 +232,11 @@ function showSlip(root: HTMLElement, j: JobDetail, otp: string): void {
       'Intake slip',
       h('p', {}, `${j.customer_name} · ${j.customer_mobile} · ${[j.device_type, j.brand, j.model].filter(Boolean).join(' ')}`),
       h('p', {}, 'Delivery OTP: ', h('b#otp.otp', {}, otp)),
-      h('p.muted', {}, 'The OTP is printed on the slip and never shown again; only its hash is kept.'),
+      h('p.muted', {}, 'Only the OTP’s hash is kept: print the slip now. If the customer loses it, the job card gives a new OTP and slip.'),
       h(
         'div.actions',
         {},
-        h('button.primary#print-slip', { onclick: () => printHtml(slipHtml(j, otp, document.title.split('·')[0].trim())) }, 'Print slip (80 mm)'),
+        h('button.primary#print-slip', { onclick: () => printHtml(slipHtml(j, otp, state.session?.shop)) }, 'Print slip (80 mm)'),
         h('a.button#to-job', { href: `#/job/${j.id}` }, 'Open the job card'),
         h('button', { onclick: () => go('#/intake') }, 'Next customer'),
       ),

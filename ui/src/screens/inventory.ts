@@ -3,9 +3,19 @@
 // to another branch (sent, received with variance), and each item's ledger.
 
 import { Device, Item, Transfer, User, get, post } from '../api.js';
-import { act, go, register, section, state } from '../app.js';
+import { act, can, go, register, section, state } from '../app.js';
 import { clear, field, h, input, select } from '../dom.js';
-import { dateTime, indian, rupees } from '../format.js';
+import { dateTime, rupees } from '../format.js';
+
+/** The action of the matrix each stock form needs. */
+const FORM_ACTION: Record<string, string> = {
+  'receipt-form': 'manage_inventory',
+  'issue-form': 'manage_inventory',
+  'return-form': 'use_parts',
+  'adjust-form': 'manual_stock_adjust',
+  'transfer-form': 'manage_inventory',
+  'item-form': 'manage_inventory',
+};
 
 register('inventory', {
   name: 'inventory',
@@ -33,7 +43,7 @@ register('inventory', {
         },
         h('h3', {}, title),
         ...fields,
-        h('button', { type: 'submit' }, title),
+        h('button', { type: 'submit', 'data-action': FORM_ACTION[id] }, title),
       );
 
     const ledger = h('div#ledger');
@@ -64,7 +74,7 @@ register('inventory', {
     );
     const myDevices = devices.filter((d) => d.branch === myBranch && !d.revoked && d.label !== 'hub');
     const otherStores = devices.filter((d) => d.branch !== myBranch && d.holds_store && !d.revoked);
-    const techs = users.filter((u) => u.role === 'technician' || u.role === 'manager');
+    const techs = users.filter((u) => (u.role === 'technician' || u.role === 'manager') && u.active);
     root.append(
       h(
         'div.toolbar',
@@ -78,19 +88,19 @@ register('inventory', {
       h(
         'div.forms',
         {},
-        form('receipt-form', 'Receive stock', [select('Item', 'item', itemOpts), input('Qty', 'qty', { inputmode: 'decimal' }), input('Supplier', 'supplier'), input('Bill / reference', 'reference')],
+        can('manage_inventory') && form('receipt-form', 'Receive stock', [select('Item', 'item', itemOpts), input('Qty', 'qty', { inputmode: 'decimal' }), input('Supplier', 'supplier'), input('Bill / reference', 'reference')],
           (f) => post('/api/stock/receipts', { item: field(f, 'item'), qty: field(f, 'qty'), supplier: field(f, 'supplier'), reference: field(f, 'reference') || undefined }), 'Stock received'),
-        form('issue-form', 'Issue to technician', [
+        can('manage_inventory') && form('issue-form', 'Issue to technician', [
           select('Item', 'item', itemOpts),
           input('Qty', 'qty', { inputmode: 'decimal' }),
           select('Technician', 'technician', techs.map((u): [string, string] => [u.id, u.name])),
           select('Their device', 'to_device', myDevices.filter((d) => !d.holds_store).map((d): [string, string] => [d.id, d.label])),
         ], (f) => post('/api/stock/issues', { item: field(f, 'item'), qty: field(f, 'qty'), technician: field(f, 'technician'), to_device: field(f, 'to_device') }), 'Issued'),
-        form('return-form', 'Return to store', [select('Item', 'item', itemOpts), input('Qty', 'qty', { inputmode: 'decimal' })],
+        can('use_parts') && form('return-form', 'Return to store', [select('Item', 'item', itemOpts), input('Qty', 'qty', { inputmode: 'decimal' })],
           (f) => post('/api/stock/returns', { item: field(f, 'item'), qty: field(f, 'qty') }), 'Returned'),
-        form('adjust-form', 'Adjust (manager)', [select('Item', 'item', itemOpts), input('Change (+/−)', 'delta', { placeholder: '-1' }), input('Reason', 'reason')],
+        can('manual_stock_adjust') && form('adjust-form', 'Adjust stock', [select('Item', 'item', itemOpts), input('Change (+/−)', 'delta', { placeholder: '-1' }), input('Reason', 'reason')],
           (f) => post('/api/stock/adjustments', { item: field(f, 'item'), delta: field(f, 'delta'), reason: field(f, 'reason') }), 'Adjusted'),
-        form('transfer-form', 'Send to another branch', [
+        can('manage_inventory') && form('transfer-form', 'Send to another branch', [
           select('Item', 'item', itemOpts),
           input('Qty', 'qty', { inputmode: 'decimal' }),
           select('To', 'to_device', otherStores.map((d): [string, string] => [d.id, d.label])),
@@ -98,7 +108,7 @@ register('inventory', {
           const d = otherStores.find((s) => s.id === field(f, 'to_device'));
           return post('/api/transfers', { item: field(f, 'item'), qty: field(f, 'qty'), to_branch: d?.branch, to_device: d?.id });
         }, 'Transfer sent'),
-        form('item-form', 'New item', [
+        can('manage_inventory') && form('item-form', 'New item', [
           input('SKU', 'sku'), input('Name', 'name'), input('HSN/SAC', 'hsn_sac'), input('GST %', 'gst_rate', { value: '18' }),
           input('Unit', 'unit', { value: 'pcs' }), input('Sale price ₹', 'sale_price'), input('Cost ₹', 'cost'), input('Reorder level', 'reorder_level', { value: '2' }),
         ], (f) => post('/api/items', {
@@ -124,12 +134,12 @@ register('inventory', {
                 h('td', {}, incoming ? 'incoming' : 'outgoing'),
                 h('td.num', {}, t.sent),
                 h('td.num', {}, t.received ?? 'in transit'),
-                h('td.num', {}, t.variance ?? ''),
+                h('td.num', {}, t.variance && t.variance !== '0' ? h('span.warn', {}, `short ${t.variance}`) : t.variance ?? ''),
                 h('td', {}, dateTime(t.received_at ?? t.sent_at)),
                 h(
                   'td',
                   {},
-                  incoming && t.received === null && t.receiver === health.device
+                  incoming && t.received === null && t.receiver === health.device && can('manage_inventory')
                     ? h(
                         'form.inline',
                         {
@@ -139,7 +149,7 @@ register('inventory', {
                           },
                         },
                         input('Received', 'received', { value: t.sent, size: 4 }),
-                        h('button', { type: 'submit' }, 'Receive'),
+                        h('button', { type: 'submit', 'data-action': 'manage_inventory' }, 'Receive'),
                       )
                     : null,
                 ),
@@ -151,6 +161,16 @@ register('inventory', {
     );
   },
 });
+
+const KIND: Record<string, string> = {
+  receipt: 'Receipt',
+  issue_to_technician: 'Issued',
+  return_to_store: 'Returned',
+  use_on_job: 'Used on a job',
+  adjustment: 'Adjustment',
+  transfer_out: 'Sent',
+  transfer_in: 'Received',
+};
 
 async function showLedger(box: HTMLElement, i: Item): Promise<void> {
   clear(box);
@@ -166,7 +186,7 @@ async function showLedger(box: HTMLElement, i: Item): Promise<void> {
           'tbody',
           {},
           rows.map((r) =>
-            h('tr', {}, h('td', {}, dateTime(Number(r.at))), h('td', {}, String(r.kind ?? '')), h('td.num', {}, indian(String(r.qty ?? ''))), h('td', {}, r.detail && typeof r.detail === 'object' ? Object.entries(r.detail as Record<string, unknown>).map(([k, v]) => `${k}: ${v}`).join(', ') : String(r.detail ?? ''))),
+            h('tr', {}, h('td', {}, dateTime(Number(r.at))), h('td', {}, KIND[String(r.kind)] ?? String(r.kind ?? '')), h('td.num', {}, String(r.qty ?? '')), h('td', {}, String(r.what ?? ''))),
           ),
         ),
       ),

@@ -4,10 +4,11 @@
 // 80 mm roll with the UPI QR, cancelling (the number is kept) and credit notes.
 
 import { Document, Draft, Item, Payment, callText, del, get, post } from '../api.js';
-import { act, go, register, section } from '../app.js';
+import { act, can, go, register, section, state } from '../app.js';
 import { append, field, h, input, select } from '../dom.js';
 import { date, dateTime, indian, isoToday, rupees } from '../format.js';
-import { printHtml } from '../print.js';
+import { esc, printHtml } from '../print.js';
+import { shopHead } from './intake.js';
 
 function totals(t: { taxable: string; cgst: string; sgst: string; igst: string; round_off: string; grand_total: string }): HTMLElement {
   const row = (k: string, v: string, id?: string) => h('tr', id ? { id } : {}, h('th', {}, k), h('td.num', {}, rupees(v)));
@@ -50,7 +51,7 @@ register('invoices', {
         drafts.length
           ? h('ul#drafts', {}, drafts.map((d) => h('li', {}, h('a', { href: `#/invoices/draft/${d.id}` }, d.customer_name ?? 'walk-in'), ` · ${d.lines.length} line(s) · ${rupees(d.totals.grand_total)}`)))
           : h('p.muted', {}, 'No drafts.'),
-        h(
+        !can('create_invoices') ? null : h(
           'form.inline#counter-sale',
           {
             onsubmit: async (ev: Event) => {
@@ -69,11 +70,19 @@ register('invoices', {
           input('GSTIN (B2B)', 'customer_gstin', { maxlength: 15 }),
           select('Item', 'item', items.map((i): [string, string] => [i.id, `${i.name} · ${rupees(i.sale_price)}`])),
           input('Qty', 'qty', { value: '1', inputmode: 'decimal', size: 4 }),
-          h('button', { type: 'submit' }, 'New counter sale'),
+          h('button', { type: 'submit', 'data-action': 'create_invoices' }, 'New counter sale'),
         ),
       ),
       section(
         'Documents issued',
+        h(
+          'div.toolbar',
+          {},
+          h('input#doc-search', { type: 'search', placeholder: 'Number or customer', 'aria-label': 'Search documents', 'data-search': true, oninput: () => filterDocs() }),
+          h('input#doc-from', { type: 'date', 'aria-label': 'From date', onchange: () => filterDocs() }),
+          h('input#doc-to', { type: 'date', 'aria-label': 'To date', onchange: () => filterDocs() }),
+          h('label.check', {}, h('input#doc-unpaid', { type: 'checkbox', onchange: () => filterDocs() }), 'Unpaid only'),
+        ),
         h(
           'table#documents',
           {},
@@ -84,7 +93,7 @@ register('invoices', {
             docs.map((d) =>
               h(
                 'tr',
-                { class: d.cancelled ? 'cancelled' : '' },
+                { class: d.cancelled ? 'cancelled' : '', 'data-number': d.number.toLowerCase(), 'data-customer': (d.customer_name ?? '').toLowerCase(), 'data-date': d.date, 'data-due': d.balance_due },
                 h('td', {}, h('a', { href: `#/invoices/doc/${d.id}` }, d.number)),
                 h('td', {}, date(d.date)),
                 h('td', {}, d.doc_type === 'credit_note' ? 'credit note' : 'tax invoice'),
@@ -101,6 +110,35 @@ register('invoices', {
     );
   },
 });
+
+const MODE: Record<string, string> = { cash: 'Cash', upi: 'UPI', card: 'Card', bank: 'Bank transfer' };
+
+/** Show the documents that match the search, the dates and "unpaid only". */
+function filterDocs(): void {
+  const v = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.value.trim().toLowerCase() ?? '';
+  const q = v('doc-search');
+  const [from, to] = [v('doc-from'), v('doc-to')];
+  const unpaid = (document.getElementById('doc-unpaid') as HTMLInputElement | null)?.checked ?? false;
+  for (const tr of document.querySelectorAll<HTMLTableRowElement>('#documents tbody tr')) {
+    const d = tr.dataset;
+    const show =
+      (!q || (d.number ?? '').includes(q) || (d.customer ?? '').includes(q)) &&
+      (!from || (d.date ?? '') >= from) &&
+      (!to || (d.date ?? '') <= to) &&
+      (!unpaid || !/^0(\.0+)?$/.test(d.due ?? '0'));
+    tr.hidden = !show;
+  }
+}
+
+/** A receipt for one payment, on the 80 mm roll. */
+function receiptHtml(d: Document, p: Payment): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Receipt ${esc(d.number)}</title>
+<style>@page{size:80mm auto;margin:4mm}body{font:12px/1.4 monospace;width:72mm;margin:0;overflow-wrap:anywhere}h1{font-size:15px;margin:0}hr{border:0;border-top:1px dashed #000}.amt{font-size:18px;font-weight:bold}</style></head><body>
+${shopHead(state.session?.shop)}<hr><div><b>Payment receipt</b> · ${esc(dateTime(p.at))}</div>
+<div>Against invoice ${esc(d.number)} (${esc(date(d.date))})</div><div>${esc(d.customer_name ?? 'walk-in')}</div><hr>
+<div class="amt">${rupees(p.amount)}</div><div>${esc(MODE[p.mode] ?? p.mode)}${p.reference ? ` · ref ${esc(p.reference)}` : ''}</div>
+<div>Invoice total ${rupees(d.grand_total)} · balance due ${rupees(d.balance_due)}</div><hr><div>Thank you.</div></body></html>`;
+}
 
 async function draftScreen(root: HTMLElement, id: string): Promise<void> {
   const drafts = await get<Draft[]>('/api/drafts');
@@ -134,8 +172,8 @@ async function draftScreen(root: HTMLElement, id: string): Promise<void> {
         },
       },
       input('Invoice date', 'date', { type: 'date', value: isoToday() }),
-      h('button.primary#finalize', { type: 'submit' }, 'Finalize (takes the next number)'),
-      h('button.danger', { type: 'button', onclick: async () => { if (await act(() => del(`/api/drafts/${id}`), 'Draft deleted')) go('#/invoices'); } }, 'Delete draft'),
+      h('button.primary#finalize', { type: 'submit', 'data-action': 'create_invoices' }, 'Finalize (takes the next number)'),
+      h('button.danger', { type: 'button', 'data-action': 'create_invoices', onclick: async () => { if (await act(() => del(`/api/drafts/${id}`), 'Draft deleted')) go('#/invoices'); } }, 'Delete draft'),
     ),
   );
 }
@@ -159,8 +197,8 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
       ? section(
           'Payments',
           h('p', {}, 'Paid ', h('b#paid', {}, rupees(d.paid)), ' · balance due ', h('b#balance-due', {}, rupees(d.balance_due))),
-          h('ul#payments', {}, payments.map((p) => h('li', {}, `${rupees(p.amount)} · ${p.mode}${p.reference ? ` (${p.reference})` : ''} · ${dateTime(p.at)}`))),
-          d.cancelled || d.balance_due === '0'
+          h('ul#payments', {}, payments.map((p) => h('li', {}, `${rupees(p.amount)} · ${MODE[p.mode] ?? p.mode}${p.reference ? ` (${p.reference})` : ''} · ${dateTime(p.at)} `, h('button.link.receipt', { type: 'button', onclick: () => printHtml(receiptHtml(d, p)) }, 'receipt')))),
+          d.cancelled || d.balance_due === '0' || !can('record_payments')
             ? null
             : h(
                 'form.inline#payment-form',
@@ -175,11 +213,11 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
                 input('Amount ₹', 'amount', { value: d.balance_due, inputmode: 'decimal' }),
                 select('Mode', 'mode', [['cash', 'Cash'], ['upi', 'UPI'], ['card', 'Card'], ['bank', 'Bank transfer']]),
                 input('Reference', 'reference', { placeholder: 'UPI ref / card slip' }),
-                h('button.primary', { type: 'submit' }, 'Record payment'),
+                h('button.primary', { type: 'submit', 'data-action': 'record_payments' }, 'Record payment'),
               ),
         )
       : null,
-    isInvoice && !d.cancelled
+    isInvoice && !d.cancelled && can('create_invoices')
       ? section(
           'Cancel or credit',
           h(
@@ -191,7 +229,7 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
               },
             },
             input('Reason', 'reason'),
-            h('button.danger', { type: 'submit' }, 'Cancel invoice'),
+            h('button.danger', { type: 'submit', 'data-action': 'create_invoices' }, 'Cancel invoice'),
           ),
           h(
             'form.inline#credit-form',
@@ -203,7 +241,7 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
               },
             },
             input('Reason', 'reason'),
-            h('button', { type: 'submit' }, 'Issue credit note (whole invoice)'),
+            h('button', { type: 'submit', 'data-action': 'create_invoices' }, 'Issue credit note (whole invoice)'),
           ),
         )
       : null,

@@ -4,10 +4,12 @@
 // or signature), the device password behind a logged reveal, and billing.
 
 import { Document, Item, JobDetail, User, del, get, post, put } from '../api.js';
-import { act, go, register, section, state } from '../app.js';
+import { act, can, go, register, section, shopName, state } from '../app.js';
 import { field, h, input, select, textarea } from '../dom.js';
 import { dateTime, date, indian, rupees, statusLabel } from '../format.js';
 import { sha256Hex } from '../sha256.js';
+import { esc, printHtml } from '../print.js';
+import { shopHead, slipHtml } from './intake.js';
 
 // The next steps and the override targets come with the job card from the
 // API (`next_steps`, `override_to`): the lifecycle has one definition, in
@@ -56,6 +58,50 @@ function signaturePad(): { el: HTMLElement; digest(): string | null } {
   };
 }
 
+/** The estimate's totals, as the invoice will compute them. */
+function estimateTotals(j: JobDetail): HTMLElement | null {
+  const t = j.estimate_totals;
+  if (!t) return null;
+  const row = (k: string, v: string, id?: string) => h('tr', id ? { id } : {}, h('th', {}, k), h('td.num', {}, rupees(v)));
+  return h(
+    'table.totals#estimate-totals',
+    {},
+    row('Taxable value', t.taxable),
+    t.igst !== '0' ? row('IGST', t.igst) : null,
+    t.cgst !== '0' ? row('CGST', t.cgst) : null,
+    t.sgst !== '0' ? row('SGST', t.sgst) : null,
+    t.round_off !== '0' ? row('Round off', t.round_off) : null,
+    row('Estimate total', t.grand_total, 'estimate-total'),
+  );
+}
+
+/** The estimate as a page: printed for the customer, or sent on WhatsApp. */
+function estimateHtml(j: JobDetail): string {
+  const t = j.estimate_totals!;
+  const live = j.estimate.filter((l) => !l.removed);
+  const tr = (cells: string[]) => `<tr>${cells.map((c, i) => `<td${i ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Estimate ${esc(j.job_no)}</title>
+<style>@page{size:A4;margin:14mm}body{font:12px/1.4 system-ui,sans-serif;margin:0;overflow-wrap:anywhere}h1{font-size:18px;margin:0}
+table{width:100%;border-collapse:collapse;margin:8px 0}td,th{border:1px solid #999;padding:3px 5px;text-align:left}.num{text-align:right}</style></head><body>
+${shopHead(state.session?.shop)}<h2>Estimate for job ${esc(j.job_no)}</h2>
+<div>${esc(j.customer_name)} · ${esc(j.customer_mobile)} · ${esc([j.device_type, j.brand, j.model].filter(Boolean).join(' '))}</div>
+<table><tr><th>Description</th><th>HSN/SAC</th><th class="num">Qty</th><th class="num">Rate</th><th class="num">GST %</th><th class="num">Taxable</th></tr>
+${live.map((l) => tr([esc(l.description), esc(l.hsn_sac), `${esc(l.qty)} ${esc(l.unit)}`, rupees(l.unit_price), esc(l.gst_rate), rupees(lineTotal(l.qty, l.unit_price, l.discount))])).join('')}</table>
+<table style="width:auto;margin-left:auto">${tr(['Taxable value', rupees(t.taxable)])}${t.igst !== '0' ? tr(['IGST', rupees(t.igst)]) : ''}${t.cgst !== '0' ? tr(['CGST', rupees(t.cgst)]) : ''}${t.sgst !== '0' ? tr(['SGST', rupees(t.sgst)]) : ''}${tr(['<b>Total</b>', `<b>${rupees(t.grand_total)}</b>`])}</table>
+<p>This is an estimate, not a tax invoice. Prices hold for 7 days.</p></body></html>`;
+}
+
+function estimateActions(j: JobDetail): HTMLElement | null {
+  if (!j.estimate_totals) return null;
+  const text = `${shopName()}: estimate for job ${j.job_no} (${[j.brand, j.model].filter(Boolean).join(' ') || j.device_type}): ${rupees(j.estimate_totals.grand_total)} incl. GST. Reply YES to go ahead.`;
+  return h(
+    'div.actions',
+    {},
+    h('button#print-estimate', { type: 'button', onclick: () => printHtml(estimateHtml(j)) }, 'Print estimate'),
+    h('a.button#share-estimate', { href: `https://wa.me/91${j.customer_mobile}?text=${encodeURIComponent(text)}`, target: '_blank', rel: 'noopener' }, 'Send on WhatsApp'),
+  );
+}
+
 register('job', {
   name: 'job card',
   async render(root, [id]) {
@@ -65,9 +111,8 @@ register('job', {
       get<Item[]>('/api/items').catch(() => [] as Item[]),
       get<Document[]>(`/api/documents?job=${id}`).catch(() => [] as Document[]),
     ]);
-    const role = state.session?.role;
-    const manager = role === 'manager' || role === 'owner';
     const closed = j.status === 'delivered' || j.status === 'cancelled';
+    const otpOut = h('b#new-otp-out.otp');
     const reload = () => go(`#/job/${id}`);
 
     const header = h(
@@ -78,10 +123,42 @@ register('job', {
       h('p', {}, [j.device_type, j.brand, j.model].filter(Boolean).join(' '), j.serial ? ` · S/N ${j.serial}` : '', j.promised ? ` · promised ${date(j.promised)}` : ''),
       h('p.muted', {}, `Complaint: ${j.complaint}`),
       h('p.muted', {}, `Accessories: ${j.accessories.join(', ') || 'none'} · Condition: ${j.condition || '—'}`),
-      j.status_conflicts || j.field_conflicts.length
-        ? h('p.warn', {}, 'Two people changed this job at once while offline; ', h('a', { href: '#/attention' }, 'review the conflict'), '.')
-        : null,
+      j.field_conflicts.length
+        ? h('p.warn#conflict-note', {}, 'Two people changed this job at once while offline; ', h('a', { href: '#/attention' }, 'review the conflict'), '.')
+        : j.status_conflicts
+          ? h(
+              'p.warn#conflict-note',
+              {},
+              'Two people moved this job at once while offline; one move was kept, the other is ',
+              h('button.link', { type: 'button', onclick: () => document.getElementById('timeline')?.scrollIntoView() }, 'in the timeline'),
+              '.',
+            )
+          : null,
       closed ? h('p.muted', {}, 'This job is closed and can no longer be edited.') : null,
+      h(
+        'div.actions',
+        {},
+        h('button#reprint-slip', { type: 'button', onclick: () => printHtml(slipHtml(j, null, state.session?.shop)) }, 'Reprint slip'),
+        !closed && can('create_jobs')
+          ? h(
+              'button#new-otp',
+              {
+                type: 'button',
+                'data-action': 'create_jobs',
+                onclick: async () => {
+                  if (!confirm('Give the customer a new delivery OTP? The old one stops working.')) return;
+                  const r = await act(() => post<{ job: JobDetail; otp: string }>(`/api/jobs/${id}/otp`), 'New OTP made; print the slip');
+                  if (r) {
+                    otpOut.textContent = `New delivery OTP: ${r.otp}`;
+                    printHtml(slipHtml(r.job, r.otp, state.session?.shop));
+                  }
+                },
+              },
+              'New OTP and slip',
+            )
+          : null,
+        otpOut,
+      ),
     );
 
     // Status moves.
@@ -97,6 +174,9 @@ register('job', {
           const note = field(f, 'note');
           if (note) body.note = note;
           if ((ev as SubmitEvent).submitter?.id === 'override') body.override_reason = field(f, 'override_reason');
+          if (to === 'approved' && field(f, 'approved_by')) {
+            body.approval = { by: field(f, 'approved_by'), channel: field(f, 'approval_channel'), amount: field(f, 'approved_amount') };
+          }
           if (to === 'delivered') {
             const otp = field(f, 'otp');
             const s = sig.digest();
@@ -107,33 +187,59 @@ register('job', {
           await act(() => post(`/api/jobs/${id}/status`, body), `Moved to ${statusLabel(to)}`, reload);
         },
       },
-      h('div.actions', {}, j.next_steps.map((s) => h('button', { type: 'submit', 'data-to': s, class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)))),
-      input('Note (optional)', 'note'),
-      j.status === 'ready'
+      h(
+        'div.actions',
+        {},
+        j.next_steps.map((s) =>
+          h('button', { type: 'submit', 'data-to': s, 'data-action': s === 'delivered' ? 'deliver_jobs' : s === 'cancelled' ? 'cancel_jobs' : 'update_job_status', class: s === 'cancelled' ? 'danger' : 'primary' }, statusLabel(s)),
+        ),
+      ),
+      j.next_steps.length || j.override_to.length ? input('Note (optional; the reason when a manager allows delivery)', 'note') : null,
+      j.next_steps.includes('approved')
+        ? h(
+            'fieldset#approval',
+            {},
+            h('legend', {}, 'The customer’s approval (recorded with the move to Approved)'),
+            h(
+              'div.grid2',
+              {},
+              input('Approved by', 'approved_by', { value: j.customer_name }),
+              select('How', 'approval_channel', [['in_person', 'In person'], ['phone', 'Phone call'], ['whatsapp', 'WhatsApp']]),
+              input('Amount approved ₹', 'approved_amount', { inputmode: 'decimal', value: j.estimate_totals?.grand_total ?? '' }),
+            ),
+          )
+        : null,
+      j.next_steps.includes('delivered')
         ? h(
             'fieldset',
             {},
             h('legend', {}, 'Delivery: the customer’s OTP, or their signature'),
+            j.delivery_warnings.length ? h('ul.warn#delivery-warnings', {}, j.delivery_warnings.map((w) => h('li', {}, w))) : null,
             input('OTP', 'otp', { inputmode: 'numeric', autocomplete: 'off' }),
             sig.el,
-            manager ? h('label.check', {}, h('input', { type: 'checkbox', name: 'allow_balance_due' }), 'Allow delivery with money owed (recorded)') : null,
+            j.delivery_warnings.length && can('override_status')
+              ? h('label.check', {}, h('input', { type: 'checkbox', name: 'allow_balance_due', 'data-action': 'override_status' }), 'Allow delivery anyway (the note is the reason, recorded)')
+              : j.delivery_warnings.length
+                ? h('p.muted', {}, 'A manager must allow this delivery.')
+                : null,
           )
         : null,
-      manager && !closed
+      j.next_steps.length === 0 && j.override_to.length === 0 ? h('p.muted', {}, 'Nothing for you to move here; the counter or a manager takes it on.') : null,
+      j.override_to.length
         ? h(
             'details',
             {},
             h('summary', {}, 'Manager override (skip steps)'),
             select('Move to', 'override_to', j.override_to.map((s) => [s, statusLabel(s)])),
             input('Reason (recorded)', 'override_reason'),
-            h('button#override', { type: 'submit' }, 'Override'),
+            h('button#override', { type: 'submit', 'data-action': 'override_status' }, 'Override'),
           )
         : null,
     );
 
     // Technician.
-    const techs = users.filter((u) => u.role === 'technician' || u.role === 'manager');
-    const assign = manager && !closed
+    const techs = users.filter((u) => u.role === 'technician' && (u.active || u.id === j.technician));
+    const assign = can('assign_technicians') && !closed
       ? h(
           'form.inline#assign-form',
           {
@@ -144,7 +250,7 @@ register('job', {
             },
           },
           select('Technician', 'technician', [['', 'unassigned'], ...techs.map((u): [string, string] => [u.id, u.name])], { value: j.technician ?? '' }),
-          h('button', { type: 'submit' }, 'Assign'),
+          h('button', { type: 'submit', 'data-action': 'assign_technicians' }, 'Assign'),
         )
       : h('p', {}, `Technician: ${j.technician_name ?? 'unassigned'}`);
 
@@ -162,8 +268,8 @@ register('job', {
             await act(() => put(`/api/jobs/${id}/${name}`, { text: text.value, version }), `${label} saved`, reload);
           },
         },
-        textarea(label, name, { value, rows: 4, disabled: closed }),
-        closed ? null : h('button', { type: 'submit' }, `Save ${label.toLowerCase()}`),
+        textarea(label, name, { value, rows: 4, disabled: closed || !can('add_diagnosis') }),
+        closed || !can('add_diagnosis') ? null : h('button', { type: 'submit', 'data-action': 'add_diagnosis' }, `Save ${label.toLowerCase()}`),
       );
 
     // Estimate.
@@ -186,13 +292,13 @@ register('job', {
             h('td.num', {}, indian(l.discount)),
             h('td.num', {}, l.gst_rate),
             h('td.num', {}, indian(lineTotal(l.qty, l.unit_price, l.discount))),
-            h('td', {}, closed ? null : h('button.link', { onclick: async () => { await act(() => del(`/api/jobs/${id}/estimate/${l.id}`), 'Line removed', reload); } }, 'remove')),
+            h('td', {}, closed || !can('add_diagnosis') ? null : h('button.link', { 'data-action': 'add_diagnosis', onclick: async () => { await act(() => del(`/api/jobs/${id}/estimate/${l.id}`), 'Line removed', reload); } }, 'remove')),
           ),
         ),
       ),
     );
     const itemOpts: [string, string][] = [['', '— service / free text —'], ...items.map((i): [string, string] => [i.id, `${i.name} (${i.sku})`])];
-    const lineForm = closed
+    const lineForm = closed || !can('add_diagnosis')
       ? null
       : h(
           'form.grid4#line-form',
@@ -234,7 +340,7 @@ register('job', {
           input('Rate ₹', 'unit_price', { inputmode: 'decimal', required: true }),
           input('Discount ₹', 'discount', { value: '0', inputmode: 'decimal' }),
           input('GST %', 'gst_rate', { value: '18', inputmode: 'decimal' }),
-          h('button', { type: 'submit' }, 'Add line'),
+          h('button', { type: 'submit', 'data-action': 'add_diagnosis' }, 'Add line'),
         );
 
     // Parts used: only from what this device holds.
@@ -243,8 +349,10 @@ register('job', {
       'div',
       {},
       h('ul#parts-used', {}, j.parts_used.map((p) => h('li', {}, `${p.qty} × ${(p as unknown as { item_name: string }).item_name ?? p.item} · ${dateTime(p.at)}`))),
-      closed || held.length === 0
-        ? h('p.muted', {}, held.length === 0 ? 'This device holds no parts to use.' : '')
+      closed || !can('use_parts')
+        ? null
+        : held.length === 0
+        ? h('p.muted', {}, 'This device holds no parts to use.')
         : h(
             'form.inline#use-form',
             {
@@ -256,7 +364,7 @@ register('job', {
             },
             select('Part', 'item', held.map((i): [string, string] => [i.id, `${i.name} (${i.held_here} here)`])),
             input('Qty', 'qty', { value: '1', inputmode: 'decimal' }),
-            h('button', { type: 'submit' }, 'Use on this job'),
+            h('button', { type: 'submit', 'data-action': 'use_parts' }, 'Use on this job'),
           ),
     );
 
@@ -267,7 +375,7 @@ register('job', {
           'div',
           {},
           h('p', {}, `The customer gave a ${j.password_kind ?? 'password'}. Every reveal is logged.`),
-          h(
+          can('access_device_passwords') ? h(
             'form.inline#reveal-form',
             {
               onsubmit: async (ev: Event) => {
@@ -278,9 +386,9 @@ register('job', {
               },
             },
             input('Purpose', 'purpose', { value: 'diagnosis' }),
-            h('button', { type: 'submit' }, 'Reveal password'),
+            h('button', { type: 'submit', 'data-action': 'access_device_passwords' }, 'Reveal password'),
             pwOut,
-          ),
+          ) : h('p.muted', {}, 'A technician or manager opens it when the repair needs it.'),
           h('ul.muted', {}, j.password_reads.map((r) => h('li', {}, `${dateTime(r.at)} · ${(r as { reader_name?: string }).reader_name ?? ''} · ${r.purpose ?? ''}`))),
         )
       : h('p.muted', {}, 'No device password was given.');
@@ -298,11 +406,12 @@ register('job', {
             ),
           )
         : h('p.muted', {}, 'Not billed yet.'),
-      role === 'receptionist' || role === 'technician'
+      j.status === 'cancelled' || !can('create_invoices')
         ? null
         : h(
             'button#make-invoice',
             {
+              'data-action': 'create_invoices',
               onclick: async () => {
                 const d = await act(() => post<{ id: string }>('/api/drafts', { job: id }), 'Draft invoice made');
                 if (d) go(`#/invoices/draft/${d.id}`);
@@ -338,7 +447,7 @@ register('job', {
           {},
           closed ? null : section('Status', statusForm),
           section('Diagnosis', textForm('diagnosis', 'Diagnosis', j.diagnosis), textForm('notes', 'Notes', j.notes)),
-          section('Estimate', estimate, lineForm),
+          section('Estimate', estimate, estimateTotals(j), estimateActions(j), lineForm),
           section('Parts used', parts),
         ),
         h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline)),

@@ -71,32 +71,7 @@ pub fn field_conflicts(c: &Connection, record: Option<RecordId>) -> Result<Vec<F
 
 /// Live write ids of a field: what an ordinary edit (winner) or a resolution (all) supersedes.
 pub fn live_versions(c: &Connection, record: RecordId, field: &str) -> Result<Vec<OpId>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT device, seq FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC",
-    )?;
-    let rows = stmt.query_map(params![&record.0[..], field], |r| {
-        Ok(OpId {
-            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            seq: r.get(1)?,
-        })
-    })?;
-    let v: Vec<OpId> = rows.collect::<Result<_, _>>()?;
-    if !v.is_empty() {
-        return Ok(v);
-    }
-    // Never edited: the creating op is the one live version.
-    Ok(
-        c.prepare_cached("SELECT device, seq FROM record_origins WHERE record = ?1")?
-            .query_row([&record.0[..]], |r| {
-                Ok(OpId {
-                    device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                    seq: r.get(1)?,
-                })
-            })
-            .optional()?
-            .into_iter()
-            .collect(),
-    )
+    Ok(sqlite_replica::versions::live_versions(c, record, field)?)
 }
 
 /// The kind of record (`customer`, `job`, …) `record` was created as, if

@@ -3,9 +3,9 @@
 //! an edit is merged from.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use sync_core::body::{Line, LineKind};
-use sync_core::domain::lifecycle::{JobStatus, next_steps};
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::OpId;
 
@@ -75,11 +75,71 @@ pub struct JobDetail {
     pub parts_used: Vec<PartUsed>,
     pub password_reads: Vec<PasswordReadView>,
     pub field_conflicts: Vec<FieldConflict>,
-    /// Where the job may go next in the normal run of the lifecycle, and
-    /// where a manager may move it with a reason: the screens offer these
-    /// (the rule book decides; the UI keeps no copy of the lifecycle).
+    /// Where the session's role may move the job next in the normal run of
+    /// the lifecycle, and where by override with a reason: the screens
+    /// offer exactly these (the rule book decides; the UI keeps no copy of
+    /// the lifecycle or the role matrix).
     pub next_steps: Vec<&'static str>,
     pub override_to: Vec<&'static str>,
+    /// The live estimate's totals (taxable, GST, grand total), computed by
+    /// the GST engine the invoice uses; none while the estimate is empty.
+    pub estimate_totals: Option<sync_core::domain::gst::Totals>,
+    pub money: JobMoney,
+    /// What the counter must see before handing the device back (not
+    /// billed, money owed); each needs a manager's allowance and a reason.
+    pub delivery_warnings: Vec<String>,
+}
+
+/// What a job has been billed and paid, and where its customer is: for the
+/// card's billing box, the estimate's tax and the delivery check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct JobMoney {
+    /// Tax invoices issued for the job and not cancelled.
+    pub invoices: u32,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub invoiced: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance_due: Decimal,
+    #[serde(skip)]
+    pub customer_state: Option<String>,
+}
+
+pub fn job_money(c: &Connection, id: RecordId) -> Result<JobMoney> {
+    let j = &id.0[..];
+    let sum = |sql: &str| -> Result<Decimal> {
+        let mut stmt = c.prepare_cached(sql)?;
+        let rows = stmt.query_map([j], |r| r.get::<_, String>(0))?;
+        let mut t = Decimal::ZERO;
+        for v in rows {
+            t = t
+                .checked_add(v?.parse().unwrap_or_default())
+                .ok_or_else(|| NodeError::invalid("amount", "a job's total is out of range"))?;
+        }
+        Ok(t)
+    };
+    let invoices: u32 = c
+        .prepare_cached("SELECT count(*) FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'")?
+        .query_row([j], |r| r.get(0))?;
+    let invoiced = sum(
+        "SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'",
+    )?;
+    let credited = sum(
+        "SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'credit_note'",
+    )?;
+    let paid = sum(
+        "SELECT amount FROM payments WHERE job = ?1 OR invoice IN (SELECT id FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice')",
+    )?;
+    let customer_state = c
+        .prepare_cached("SELECT cu.state_code FROM jobs j JOIN customers cu ON cu.id = j.customer WHERE j.id = ?1")?
+        .query_row([j], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten();
+    Ok(JobMoney {
+        invoices,
+        invoiced,
+        balance_due: invoiced - credited - paid,
+        customer_state,
+    })
 }
 
 pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
@@ -127,6 +187,38 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         }
     }
     let mut timeline = vec![];
+    // The job's first event, its intake, is its opening op, not a status change.
+    let received = c
+        .prepare_cached(
+            "SELECT o.device, o.seq, j.opened_at, a.author, u.name
+             FROM jobs j JOIN record_origins o ON o.record = j.id
+             LEFT JOIN audit a ON a.device = o.device AND a.seq = o.seq
+             LEFT JOIN users u ON u.id = a.author WHERE j.id = ?1",
+        )?
+        .query_row([&id.0[..]], |r| {
+            let device = DeviceId(to16(&r.get::<_, Vec<u8>>(0)?));
+            Ok(TimelineEntry {
+                op: OpId {
+                    device,
+                    seq: r.get(1)?,
+                },
+                at: r.get(2)?,
+                author: r
+                    .get::<_, Option<Vec<u8>>>(3)?
+                    .map(uid)
+                    .unwrap_or(UserId([0; 16])),
+                author_name: r.get(4)?,
+                device,
+                from: String::new(),
+                to: "received".into(),
+                is_override: false,
+                reason: None,
+                note: None,
+                on_path: true,
+            })
+        })
+        .optional()?;
+    timeline.extend(received);
     {
         let mut stmt = c.prepare_cached(
             "SELECT s.device, s.seq, s.hlc_wall, s.author, u.name, s.from_status, s.to_status, s.is_override, s.reason, s.note, s.on_path
@@ -187,15 +279,6 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
             password_reads.push(row?);
         }
     }
-    let status = JobStatus::parse(&summary.status);
-    let next_steps = status
-        .map(|st| next_steps(st).iter().map(|n| n.as_str()).collect())
-        .unwrap_or_default();
-    let override_to = JobStatus::ALL
-        .iter()
-        .filter(|st| Some(**st) != status)
-        .map(|st| st.as_str())
-        .collect();
     Ok(JobDetail {
         summary,
         branch: BranchId(to16(&branch)),
@@ -213,8 +296,12 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         timeline,
         parts_used,
         password_reads,
-        next_steps,
-        override_to,
+        // For the session's role: `services::jobs::job_detail`.
+        next_steps: vec![],
+        override_to: vec![],
+        estimate_totals: None,
+        money: JobMoney::default(),
+        delivery_warnings: vec![],
         field_conflicts: field_conflicts(c, Some(id))?,
     })
 }

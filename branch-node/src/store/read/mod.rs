@@ -22,8 +22,8 @@ pub use conflicts::{FieldConflict, FieldVersion, field_conflicts, live_versions,
 pub use customers::{CustomerView, customer, find_customers};
 pub use export::export_table;
 pub use job_card::{
-    EstimateLineView, JobDetail, PartUsed, PasswordReadView, TimelineEntry, job_detail,
-    job_password, job_text_doc, text_version,
+    EstimateLineView, JobDetail, JobMoney, PartUsed, PasswordReadView, TimelineEntry, job_detail,
+    job_money, job_password, job_text_doc, text_version,
 };
 pub use jobs::{JobFilter, JobSummary, job_branch, job_summary, jobs, jobs_numbered_with};
 pub use people::{UserView, user_name, user_pin_hash, users};

@@ -120,6 +120,7 @@ pub fn intake(customer_mobile: &str) -> svc::JobInput {
             value: "482913".into(),
         }),
         promised: None,
+        technician: None,
     }
 }
 

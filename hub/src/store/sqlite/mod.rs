@@ -379,6 +379,30 @@ impl HubStore for SqliteHub {
         org::add_item(self, item)
     }
 
+    fn users(&self) -> Result<Vec<crate::store::UserRow>> {
+        org::users(self)
+    }
+
+    fn update_user(&self, user: UserId, change: &crate::store::UserChange) -> Result<()> {
+        org::update_user(self, user, change)
+    }
+
+    fn move_user(&self, user: UserId, to: BranchId) -> Result<UserId> {
+        org::move_user(self, user, to)
+    }
+
+    fn update_branch(&self, branch: BranchId, change: &crate::store::BranchChange) -> Result<()> {
+        org::update_branch(self, branch, change)
+    }
+
+    fn update_item(
+        &self,
+        item: sync_core::ids::RecordId,
+        change: &crate::store::ItemChange,
+    ) -> Result<()> {
+        org::update_item(self, item, change)
+    }
+
     fn revoke(&self, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
         devices::revoke(self, device, reason)
     }

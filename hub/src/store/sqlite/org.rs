@@ -4,15 +4,17 @@
 //! new branch's key stays here, wrapped under the passphrase, for the
 //! enrollment codes (`devices`) to carry.
 
-use rusqlite::params;
-use sync_core::body::{Branch, OpBody, User};
+use rusqlite::{OptionalExtension, params};
+use sqlite_replica::to16;
+use sync_core::body::{Branch, FieldValue, FieldWrite, OpBody, User};
 use sync_core::domain::roles::Role;
-use sync_core::ids::{BranchId, UserId};
+use sync_core::ids::{BranchId, RecordId, UserId};
 use sync_core::replica::HQ;
 use sync_core::seal;
 
 use super::{SqliteHub, branch_hub, random};
 use crate::error::{HubError, Result};
+use crate::store::{BranchChange, ItemChange, UserChange, UserRow};
 
 pub(super) fn add_branch(hub: &SqliteHub, b: Branch) -> Result<BranchId> {
     let master = hub.master("add a branch (its key is wrapped under the passphrase)")?;
@@ -61,9 +63,7 @@ pub(super) fn add_user(
     role: Role,
     pin: &str,
 ) -> Result<UserId> {
-    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
-    }
+    check_pin(pin)?;
     let g = hub.genesis();
     let id = UserId(random()?);
     let user = User {
@@ -88,6 +88,251 @@ pub(super) fn add_user(
 pub(super) fn add_item(hub: &SqliteHub, item: sync_core::body::Item) -> Result<()> {
     let g = hub.genesis();
     hub.commit(g.hub_device, HQ, g.owner, OpBody::ItemCreated(item))?;
+    Ok(())
+}
+
+pub(super) fn users(hub: &SqliteHub) -> Result<Vec<UserRow>> {
+    hub.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT u.id, u.name, u.role, u.branch, b.name, u.active FROM users u LEFT JOIN branches b ON b.id = u.branch ORDER BY b.name, u.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UserRow {
+                id: UserId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                name: r.get(1)?,
+                role: r.get(2)?,
+                branch: r.get::<_, Option<Vec<u8>>>(3)?.map(|b| BranchId(to16(&b))),
+                branch_name: r.get(4)?,
+                active: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    })
+}
+
+/// Who a user is at the hub: their branch, role, PIN hash, name.
+fn user_record(
+    hub: &SqliteHub,
+    user: UserId,
+) -> Result<(Option<BranchId>, Role, String, String, bool)> {
+    hub.read(|c| {
+        c.query_row(
+            "SELECT branch, role, pin_hash, name, active FROM users WHERE id = ?1",
+            [&user.0[..]],
+            |r| {
+                Ok((
+                    r.get::<_, Option<Vec<u8>>>(0)?.map(|b| BranchId(to16(&b))),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| HubError::NotFound(format!("user {user}")))
+        .and_then(|(b, role, hash, name, active)| {
+            let role = Role::parse(&role)
+                .ok_or_else(|| HubError::invalid("role", "the stored role is unknown"))?;
+            Ok((b, role, hash, name, active))
+        })
+    })
+}
+
+/// Field writes on top of what the hub holds of `record`.
+fn writes(
+    hub: &SqliteHub,
+    record: RecordId,
+    fields: Vec<(&str, FieldValue)>,
+) -> Result<Vec<FieldWrite>> {
+    if fields.is_empty() {
+        return Err(HubError::invalid(
+            "change",
+            "name at least one field to change",
+        ));
+    }
+    hub.read(|c| {
+        fields
+            .into_iter()
+            .map(|(f, value)| {
+                let live = sqlite_replica::versions::live_versions(c, record, f)?;
+                Ok(FieldWrite {
+                    field: f.to_string(),
+                    value,
+                    supersedes: live.into_iter().take(1).collect(),
+                })
+            })
+            .collect()
+    })
+}
+
+fn check_pin(pin: &str) -> Result<()> {
+    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(HubError::invalid("pin", "must be 4 to 8 digits"));
+    }
+    Ok(())
+}
+
+/// An optional text: empty clears it.
+fn opt_text(v: &str) -> FieldValue {
+    match v.trim() {
+        "" => FieldValue::Null,
+        t => FieldValue::Text(t.to_string()),
+    }
+}
+
+pub(super) fn update_user(hub: &SqliteHub, user: UserId, ch: &UserChange) -> Result<()> {
+    let (branch, ..) = user_record(hub, user)?;
+    let mut f: Vec<(&str, FieldValue)> = vec![];
+    if let Some(n) = &ch.name {
+        f.push(("name", FieldValue::Text(n.trim().to_string())));
+    }
+    if let Some(r) = ch.role {
+        f.push(("role", FieldValue::Text(r.as_str().to_string())));
+    }
+    if let Some(a) = ch.active {
+        f.push(("active", FieldValue::Bool(a)));
+    }
+    if let Some(p) = &ch.pin {
+        check_pin(p)?;
+        f.push(("pin_hash", FieldValue::Text(hash_pin(p)?)));
+    }
+    let w = writes(hub, RecordId(user.0), f)?;
+    let g = hub.genesis();
+    let body = OpBody::UserUpdated { user, writes: w };
+    match branch {
+        Some(b) => hub.commit(hub.branch_hub_device(b), b, g.owner, body)?,
+        None => hub.commit(g.hub_device, HQ, g.owner, body)?,
+    };
+    Ok(())
+}
+
+pub(super) fn move_user(hub: &SqliteHub, user: UserId, to: BranchId) -> Result<UserId> {
+    let (from, role, pin_hash, name, active) = user_record(hub, user)?;
+    if from.is_none() {
+        return Err(HubError::invalid("user", "an owner belongs to no branch"));
+    }
+    if from == Some(to) {
+        return Err(HubError::invalid(
+            "branch",
+            "the user is already at that branch",
+        ));
+    }
+    if !active {
+        return Err(HubError::invalid(
+            "user",
+            "reactivate the user before moving them",
+        ));
+    }
+    if hub.read(|c| {
+        Ok(c.query_row(
+            "SELECT count(*) FROM branches WHERE id = ?1",
+            [&to.0[..]],
+            |r| r.get::<_, i64>(0),
+        )?)
+    })? == 0
+    {
+        return Err(HubError::invalid("branch", "unknown branch"));
+    }
+    let g = hub.genesis();
+    let id = UserId(random()?);
+    hub.commit(
+        hub.branch_hub_device(to),
+        to,
+        g.owner,
+        OpBody::UserCreated(User {
+            id,
+            name,
+            role,
+            branch: Some(to),
+            pin_hash,
+        }),
+    )?;
+    update_user(
+        hub,
+        user,
+        &UserChange {
+            active: Some(false),
+            ..UserChange::default()
+        },
+    )?;
+    Ok(id)
+}
+
+pub(super) fn update_branch(hub: &SqliteHub, branch: BranchId, ch: &BranchChange) -> Result<()> {
+    let mut f: Vec<(&str, FieldValue)> = vec![];
+    if let Some(n) = &ch.name {
+        f.push(("name", FieldValue::Text(n.trim().to_string())));
+    }
+    if let Some(a) = &ch.address {
+        f.push(("address", FieldValue::Text(a.trim().to_string())));
+    }
+    if let Some(u) = &ch.upi_id {
+        f.push(("upi_id", opt_text(u)));
+    }
+    if let Some(p) = &ch.phone {
+        f.push(("phone", opt_text(p)));
+    }
+    if hub.read(|c| {
+        Ok(c.query_row(
+            "SELECT count(*) FROM branches WHERE id = ?1",
+            [&branch.0[..]],
+            |r| r.get::<_, i64>(0),
+        )?)
+    })? == 0
+    {
+        return Err(HubError::NotFound(format!("branch {branch}")));
+    }
+    let w = writes(hub, RecordId(branch.0), f)?;
+    let g = hub.genesis();
+    hub.commit(
+        g.hub_device,
+        HQ,
+        g.owner,
+        OpBody::BranchUpdated { branch, writes: w },
+    )?;
+    Ok(())
+}
+
+pub(super) fn update_item(hub: &SqliteHub, item: RecordId, ch: &ItemChange) -> Result<()> {
+    let mut f: Vec<(&str, FieldValue)> = vec![];
+    if let Some(n) = &ch.name {
+        f.push(("name", FieldValue::Text(n.trim().to_string())));
+    }
+    for (k, v) in [
+        ("sale_price", ch.sale_price),
+        ("cost", ch.cost),
+        ("reorder_level", ch.reorder_level),
+        ("gst_rate", ch.gst_rate),
+    ] {
+        if let Some(d) = v {
+            f.push((k, FieldValue::Decimal(d)));
+        }
+    }
+    if let Some(h) = &ch.hsn_sac {
+        f.push(("hsn_sac", FieldValue::Text(h.trim().to_string())));
+    }
+    if let Some(u) = &ch.unit {
+        f.push(("unit", FieldValue::Text(u.trim().to_string())));
+    }
+    if hub.read(|c| {
+        Ok(c.query_row(
+            "SELECT count(*) FROM items WHERE id = ?1",
+            [&item.0[..]],
+            |r| r.get::<_, i64>(0),
+        )?)
+    })? == 0
+    {
+        return Err(HubError::NotFound(format!("item {item}")));
+    }
+    let w = writes(hub, item, f)?;
+    let g = hub.genesis();
+    hub.commit(
+        g.hub_device,
+        HQ,
+        g.owner,
+        OpBody::ItemUpdated { item, writes: w },
+    )?;
     Ok(())
 }
 

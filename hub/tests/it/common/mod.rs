@@ -86,6 +86,7 @@ pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
         invoice_prefix: prefix.into(),
         credit_note_prefix: format!("{prefix}C"),
         upi_id: None,
+        phone: None,
     }
 }
 

@@ -207,7 +207,10 @@ pub(super) fn payment_recorded(
         {
             return Err(CoreError::invalid(
                 "amount",
-                format!("exceeds the balance due of ₹{}", d.grand_total - d.paid),
+                format!(
+                    "exceeds the balance due of ₹{}",
+                    crate::domain::money::format_inr(d.grand_total - d.paid)
+                ),
             ));
         }
     }

@@ -11,7 +11,7 @@ use crate::domain::lifecycle::{JobStatus, check_transition};
 use crate::domain::roles::{Action, Role, require};
 use crate::domain::validate;
 use crate::error::CoreError;
-use crate::ids::{BranchId, RecordId};
+use crate::ids::{BranchId, RecordId, UserId};
 use crate::op::Op;
 
 use super::{JobInfo, RuleContext, check_writes};
@@ -100,6 +100,9 @@ pub(super) fn job_opened(
             "must be a SHA-256 hex digest",
         ));
     }
+    if let Some(t) = j.technician {
+        technician_of(ctx, t, op.branch)?;
+    }
     if ctx.record_exists(j.id) {
         return Err(CoreError::invalid("id", "record already exists"));
     }
@@ -132,19 +135,21 @@ pub(super) fn job_updated(
     })?;
     check_writes(writes, JOB_FIELDS)?;
     open_job(ctx, *job, op.branch, fresh)?;
+    for w in writes.iter().filter(|w| w.field == "otp_hash") {
+        match &w.value {
+            crate::body::FieldValue::Text(h)
+                if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {}
+            _ => {
+                return Err(CoreError::invalid(
+                    "otp_hash",
+                    "must be a SHA-256 hex digest",
+                ));
+            }
+        }
+    }
     for w in writes.iter().filter(|w| w.field == "technician") {
         match &w.value {
-            crate::body::FieldValue::User(u) => {
-                let t = ctx
-                    .user(*u)
-                    .ok_or_else(|| CoreError::invalid("technician", "unknown user"))?;
-                if t.role != Role::Technician || t.branch != Some(op.branch) {
-                    return Err(CoreError::invalid(
-                        "technician",
-                        "must be a technician of this branch",
-                    ));
-                }
-            }
+            crate::body::FieldValue::User(u) => technician_of(ctx, *u, op.branch)?,
             crate::body::FieldValue::Null => {}
             _ => {
                 return Err(CoreError::invalid(
@@ -153,6 +158,20 @@ pub(super) fn job_updated(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// A job goes to a technician of its own branch.
+fn technician_of(ctx: &dyn RuleContext, u: UserId, branch: BranchId) -> Result<(), CoreError> {
+    let t = ctx
+        .user(u)
+        .ok_or_else(|| CoreError::invalid("technician", "unknown user"))?;
+    if t.role != Role::Technician || t.branch != Some(branch) {
+        return Err(CoreError::invalid(
+            "technician",
+            "must be a technician of this branch",
+        ));
     }
     Ok(())
 }
@@ -249,7 +268,7 @@ pub(super) fn job_status_changed(
                     "balance_due",
                     format!(
                         "₹{} is still owed; take payment or have a manager allow delivery",
-                        balance_due
+                        crate::domain::money::format_inr(balance_due)
                     ),
                 ));
             }

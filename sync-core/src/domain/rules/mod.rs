@@ -140,11 +140,16 @@ fn user_record(id: UserId) -> RecordId {
 /// wrote: the op's branch must be the device's own (the owner included; only
 /// the root signs for `HQ`), the author's role must be within the device's
 /// ceiling, and what only the hub signs comes only from the hub's devices.
-pub fn actor(op: &Op, ctx: &dyn RuleContext) -> Result<UserInfo, CoreError> {
+///
+/// A deactivated author stops a device making ops (`fresh`), but not the
+/// ops a device made before it learned of the deactivation: deactivating a
+/// person ends their logins; it is the device's revocation that ends what a
+/// device may sign. Refusing them would throw away honest offline work.
+pub fn actor(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<UserInfo, CoreError> {
     let user = ctx
         .user(op.author)
         .ok_or_else(|| CoreError::invalid("author", format!("user {} is unknown", op.author)))?;
-    if !user.active {
+    if fresh && !user.active {
         return Err(CoreError::invalid("author", "user is deactivated"));
     }
     let device = ctx
@@ -239,7 +244,7 @@ fn with_storage(ctx: &dyn RuleContext, verdict: Result<(), CoreError>) -> Result
 }
 
 fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreError> {
-    let who = actor(op, ctx)?;
+    let who = actor(op, ctx, fresh)?;
     let role = who.role;
     let dev = op.id.device;
     match &op.body {

@@ -92,8 +92,42 @@ pub(super) fn user_updated(
 ) -> Result<(), CoreError> {
     require(role, Action::ManageUsers)?;
     check_writes(writes, USER_FIELDS)?;
-    if ctx.user(*user).is_none() {
+    let Some(u) = ctx.user(*user) else {
         return Err(CoreError::invalid("user", "unknown user"));
+    };
+    use crate::body::FieldValue;
+    for w in writes {
+        match (w.field.as_str(), &w.value) {
+            ("name", FieldValue::Text(t)) => validate::text("name", t, 1, 100)?,
+            ("role", FieldValue::Text(t)) => match Role::parse(t) {
+                // An owner belongs to no branch, a branch's people to one:
+                // neither becomes the other by a change of role.
+                Some(r) if (r == Role::Owner) == (u.role == Role::Owner) => {}
+                Some(_) => {
+                    return Err(CoreError::invalid(
+                        "role",
+                        "an owner stays an owner and a branch's staff stay staff; add a new user instead",
+                    ));
+                }
+                None => {
+                    return Err(CoreError::invalid(
+                        "role",
+                        "must be owner, manager, receptionist, technician or accountant",
+                    ));
+                }
+            },
+            ("active", FieldValue::Bool(_)) => {}
+            ("pin_hash", FieldValue::Text(h)) if h.starts_with("$argon2") => {}
+            ("pin_hash", _) => {
+                return Err(CoreError::invalid(
+                    "pin_hash",
+                    "must be an argon2 hash, never a PIN",
+                ));
+            }
+            (f, _) => {
+                return Err(CoreError::invalid(f, "has the wrong type for this field"));
+            }
+        }
     }
     Ok(())
 }
