@@ -9,7 +9,8 @@
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
 //! - [`login`]: the owner's login to the dashboard (name and PIN, session
 //!   cookie, lock-out).
-//! - [`owner`]: what the owner changes there: people, branches, the catalogue.
+//! - [`owner`]: what the owner changes there: people, branches, the catalogue
+//!   (JSON), and [`owner_page`] the page that does it.
 //! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod error;
 pub mod login;
 pub mod owner;
+pub mod owner_page;
 pub mod reports;
 pub mod server;
 pub mod store;

@@ -36,6 +36,19 @@ impl FromRequestParts<St> for Owner {
     }
 }
 
+/// `GET /people`: the page; without a session, to the login.
+async fn people_page(
+    axum::extract::State(st): axum::extract::State<St>,
+    h: axum::http::HeaderMap,
+) -> Result<axum::response::Response, Refusal> {
+    if !crate::login::signed_in(&st, &h) {
+        return Ok(crate::login::to_login());
+    }
+    let hub = st.hub.clone();
+    let html = blocking(move || crate::owner_page::page(&*hub)).await?;
+    Ok(axum::response::Html(html).into_response())
+}
+
 async fn users(Owner(hub): Owner) -> Result<impl IntoResponse, Refusal> {
     Ok(axum::Json(blocking(move || hub.users()).await?))
 }
@@ -86,6 +99,15 @@ async fn change_item(
 pub(crate) fn routes(d: Described<St>, session: &'static str) -> Described<St> {
     let id = json!({ "type": "string", "format": "uuid" });
     d.route(
+        "/people",
+        [Op::get(
+            people_page,
+            "The owner's page for people, branches and the catalogue (HTML); without a session, a redirect (303) to /login",
+        )
+        .access(session)
+        .also(303, "Not logged in: to /login")],
+    )
+    .route(
         "/owner/users",
         [Op::get(users, "Everyone at every branch, active or not").access(session)],
     )

@@ -373,8 +373,7 @@ fn lookup_form() -> String {
 }
 
 /// A POST, so a link or an image elsewhere cannot log the owner out.
-const LOGOUT_FORM: &str =
-    "<form action=\"/logout\" method=\"post\"><button>Log out</button></form>";
+const LOGOUT_FORM: &str = "<form action=\"/logout\" method=\"post\"><button>Log out</button> <a href=\"/people\">People, branches and catalogue</a></form>";
 
 pub fn dashboard_html(store: &dyn HubStore) -> Result<String> {
     let mut html = format!(

@@ -185,6 +185,29 @@ pub struct UserRow {
     pub active: bool,
 }
 
+/// A branch as the owner's people screen edits it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BranchRow {
+    pub id: BranchId,
+    pub name: String,
+    pub address: String,
+    pub upi_id: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An item of the shared catalogue, as the owner edits it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ItemRow {
+    pub id: RecordId,
+    pub sku: String,
+    pub name: String,
+    pub hsn_sac: String,
+    pub gst_rate: Decimal,
+    pub unit: String,
+    pub sale_price: Decimal,
+    pub reorder_level: Decimal,
+}
+
 pub trait HubStore: Send + Sync {
     /// The signing key and state of a device, for request authentication.
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>>;
@@ -238,6 +261,9 @@ pub trait HubStore: Send + Sync {
     fn add_item(&self, item: sync_core::body::Item) -> Result<()>;
     /// Everyone, at every branch, active or not.
     fn users(&self) -> Result<Vec<UserRow>>;
+    fn branches(&self) -> Result<Vec<BranchRow>>;
+    /// The shared catalogue (items no branch owns).
+    fn catalogue(&self) -> Result<Vec<ItemRow>>;
     /// Change a person (deactivate, reactivate, reset the PIN, change the
     /// role or name): one op in their branch's chain.
     fn update_user(&self, user: UserId, change: &UserChange) -> Result<()>;

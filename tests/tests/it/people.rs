@@ -145,6 +145,20 @@ async fn the_owner_changes_people_and_every_device_follows() {
     )
     .await;
     assert_eq!(st, 404, "{e}");
+    let (st, e) = owner_change(
+        &http,
+        &hub,
+        &cookie,
+        reqwest::Method::PATCH,
+        &format!("/owner/users/{}", hub.owner),
+        json!({ "active": false }),
+    )
+    .await;
+    assert_eq!(
+        (st, &e["error"]["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("active")),
+        "the only owner cannot lock everyone out: {e}"
+    );
     assert_eq!(hub_ops(&hub), before, "a refused change signed nothing");
 
     // The people list names everyone, with their branch.
@@ -187,6 +201,33 @@ async fn the_owner_changes_people_and_every_device_follows() {
         let (st, v) = owner_change(&http, &hub, &cookie, reqwest::Method::PATCH, &path, body).await;
         assert_eq!(st, 200, "{path}: {v}");
     }
+
+    // The owner's page shows it; without a session it sends the browser to log in.
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirects
+        .get(format!("{}/people", hub.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the page needs the owner's login");
+    let page = no_redirects
+        .get(format!("{}/people", hub.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("{tech_name} (deactivated)")) && page.contains("Reactivate"),
+        "the people page shows the technician deactivated"
+    );
+    assert!(page.contains("080 4123 4567"), "and the branch's new phone");
+    assert!(page.contains("₹1,950.00"), "and the item's new price");
 
     // Until the counter syncs, it still knows the old state (it may be offline).
     assert_eq!(
@@ -336,6 +377,49 @@ async fn the_owner_changes_people_and_every_device_follows() {
             .0,
         200
     );
+    // The same from the owner's page in a browser: deactivate, by a click.
+    let browser = e2e_tests::browser::Browser::start().await;
+    browser.goto(&format!("{}/login", hub.url)).await;
+    browser
+        .fill("#login [name=name]", e2e_tests::world::OWNER_NAME)
+        .await;
+    browser
+        .fill("#login [name=pin]", e2e_tests::world::OWNER_PIN)
+        .await;
+    browser.click("#login button").await;
+    browser.wait_text("body", "All branches", 20).await;
+    browser.goto(&format!("{}/people", hub.url)).await;
+    browser
+        .click(&format!("tr[data-user='{tech_id}'] button[name=active]"))
+        .await;
+    browser
+        .wait_text(&format!("tr[data-user='{tech_id}']"), "(deactivated)", 20)
+        .await;
+    browser.screenshot("hub-people").await;
+    // A bad PIN from the page: the refusal shows beside the form.
+    browser
+        .fill(&format!("tr[data-user='{rec_id}'] [name=pin]"), "12")
+        .await;
+    browser
+        .click(&format!("tr[data-user='{rec_id}'] form button:not([name])"))
+        .await;
+    browser
+        .wait_text(
+            &format!("tr[data-user='{rec_id}'] .err"),
+            "4 to 8 digits",
+            20,
+        )
+        .await;
+    drop(browser);
+    sync().await;
+    assert_eq!(
+        device_login(&http, &counter.url, &tech_name, tech_pin)
+            .await
+            .0,
+        422,
+        "deactivated from the page"
+    );
+
     // The device and the hub hold the same state of the branch.
     let d = counter
         .node

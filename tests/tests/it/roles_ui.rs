@@ -395,9 +395,16 @@ async fn fits_the_roll(b: &Browser, url: &str, what: &str, html: &str) {
             vec![json!(html)],
         )
         .await;
-    b.screenshot(&format!("print-{}", what.replace(' ', "-").replace('\'', ""))).await;
+    b.screenshot(&format!(
+        "print-{}",
+        what.replace(' ', "-").replace('\'', "")
+    ))
+    .await;
     b.print_media(false).await;
-    let (widest, paper) = (fit[0].as_f64().expect("width"), fit[1].as_f64().expect("72 mm"));
+    let (widest, paper) = (
+        fit[0].as_f64().expect("width"),
+        fit[1].as_f64().expect("72 mm"),
+    );
     assert!(
         widest <= paper + 0.5 && fit[2] == json!(true),
         "{what}: {widest:.1} px wide, 72 mm of paper is {paper:.1} px"

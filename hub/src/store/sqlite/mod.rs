@@ -383,6 +383,14 @@ impl HubStore for SqliteHub {
         org::users(self)
     }
 
+    fn branches(&self) -> Result<Vec<crate::store::BranchRow>> {
+        org::branches(self)
+    }
+
+    fn catalogue(&self) -> Result<Vec<crate::store::ItemRow>> {
+        org::catalogue(self)
+    }
+
     fn update_user(&self, user: UserId, change: &crate::store::UserChange) -> Result<()> {
         org::update_user(self, user, change)
     }

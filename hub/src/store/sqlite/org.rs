@@ -14,7 +14,7 @@ use sync_core::seal;
 
 use super::{SqliteHub, branch_hub, random};
 use crate::error::{HubError, Result};
-use crate::store::{BranchChange, ItemChange, UserChange, UserRow};
+use crate::store::{BranchChange, BranchRow, ItemChange, ItemRow, UserChange, UserRow};
 
 pub(super) fn add_branch(hub: &SqliteHub, b: Branch) -> Result<BranchId> {
     let master = hub.master("add a branch (its key is wrapped under the passphrase)")?;
@@ -110,6 +110,46 @@ pub(super) fn users(hub: &SqliteHub) -> Result<Vec<UserRow>> {
     })
 }
 
+pub(super) fn branches(hub: &SqliteHub) -> Result<Vec<BranchRow>> {
+    hub.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, name, address, upi_id, phone FROM branches ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(BranchRow {
+                id: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                name: r.get(1)?,
+                address: r.get(2)?,
+                upi_id: r.get(3)?,
+                phone: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    })
+}
+
+pub(super) fn catalogue(hub: &SqliteHub) -> Result<Vec<ItemRow>> {
+    hub.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, sku, name, hsn_sac, gst_rate, unit, sale_price, reorder_level FROM items WHERE branch IS NULL OR branch = ?1 ORDER BY name",
+        )?;
+        let dec = |s: String| s.parse().unwrap_or_default();
+        let rows = stmt.query_map([&HQ.0[..]], |r| {
+            Ok(ItemRow {
+                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                sku: r.get(1)?,
+                name: r.get(2)?,
+                hsn_sac: r.get(3)?,
+                gst_rate: dec(r.get(4)?),
+                unit: r.get(5)?,
+                sale_price: dec(r.get(6)?),
+                reorder_level: dec(r.get(7)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    })
+}
+
 /// Who a user is at the hub: their branch, role, PIN hash, name.
 fn user_record(
     hub: &SqliteHub,
@@ -182,7 +222,22 @@ fn opt_text(v: &str) -> FieldValue {
 }
 
 pub(super) fn update_user(hub: &SqliteHub, user: UserId, ch: &UserChange) -> Result<()> {
-    let (branch, ..) = user_record(hub, user)?;
+    let (branch, role, _, _, active) = user_record(hub, user)?;
+    if role == Role::Owner && active && ch.active == Some(false) {
+        let owners: i64 = hub.read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM users WHERE role = ?1 AND active = 1",
+                [Role::Owner.as_str()],
+                |r| r.get(0),
+            )?)
+        })?;
+        if owners <= 1 {
+            return Err(HubError::invalid(
+                "active",
+                "this is the only active owner: add another owner before deactivating this one",
+            ));
+        }
+    }
     let mut f: Vec<(&str, FieldValue)> = vec![];
     if let Some(n) = &ch.name {
         f.push(("name", FieldValue::Text(n.trim().to_string())));
