@@ -30,6 +30,7 @@ pub mod keys;
 pub mod node;
 pub mod peers;
 pub mod render;
+pub mod reports;
 pub mod services;
 pub mod store;
 pub mod sync;

@@ -42,6 +42,7 @@ const NAV: [string, string, string, string[]][] = [
   ['#/intake', 'New job', 'n', ['create_jobs']],
   ['#/inventory', 'Inventory', 'i', []],
   ['#/invoices', 'Invoices', 'v', ['create_invoices', 'record_payments', 'view_reports']],
+  ['#/reports', 'Reports', 'r', ['view_reports', 'record_payments']],
   ['#/attention', 'Needs attention', 'a', []],
   ['#/settings', 'Settings', 's', []],
 ];

@@ -6,6 +6,7 @@ import './screens/intake.js';
 import './screens/job.js';
 import './screens/inventory.js';
 import './screens/invoices.js';
+import './screens/reports.js';
 import './screens/attention.js';
 import './screens/settings.js';
 

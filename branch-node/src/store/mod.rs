@@ -20,6 +20,7 @@ pub use sqlite_replica::{apply, ctx};
 pub mod money;
 pub mod people;
 pub mod read;
+pub mod reports;
 pub mod sync;
 
 use std::path::Path;

@@ -5,6 +5,7 @@
 //! `common` is the shop every module sets up.
 
 mod billing_from_job;
+mod branch_reports;
 mod cli;
 mod common;
 mod crash;

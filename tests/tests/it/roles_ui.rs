@@ -250,6 +250,9 @@ async fn every_role_sees_only_what_it_may_do_at_both_sizes() {
             if menu.contains(&"#/intake".to_string()) {
                 screens.push(("#/intake".into(), "intake".into()));
             }
+            if menu.contains(&"#/reports".to_string()) {
+                screens.push(("#/reports/2026-12-01".into(), "reports".into()));
+            }
             if menu.contains(&"#/invoices".to_string()) {
                 screens.push(("#/invoices".into(), "invoices".into()));
                 screens.push((format!("#/invoices/doc/{}", day.invoice), "invoice".into()));
