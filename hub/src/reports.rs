@@ -339,7 +339,7 @@ pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
 /// characters, and control characters dropped.
 use crate::xlsx::escape as esc;
 
-const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}</style>";
+const STYLE: &str = "<meta name=\"viewport\" content=\"width=device-width\"><style>body{font-family:system-ui,sans-serif;margin:1rem 2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}.wide{overflow-x:auto}@media(max-width:600px){body{margin:.5rem}}</style>";
 
 /// A table as HTML, under a heading with its export links; `query` is the
 /// links' query string (empty, or `?mobile=…` for a history). No secret is
@@ -348,22 +348,84 @@ fn table_html(html: &mut String, t: &Table, query: &str) {
     let name = &t.name;
     let q = esc(query);
     html.push_str(&format!(
-        "<h2>{}</h2><p><a href=\"/reports/{name}.csv{q}\">CSV</a><a href=\"/reports/{name}.xlsx{q}\">XLSX</a><a href=\"/reports/{name}.json{q}\">JSON</a></p><table><tr>{}</tr>",
+        "<h2>{}</h2><p><a href=\"/reports/{name}.csv{q}\">CSV</a><a href=\"/reports/{name}.xlsx{q}\">XLSX</a><a href=\"/reports/{name}.json{q}\">JSON</a></p><div class=\"wide\"><table id=\"report-{name}\"><tr>{}</tr>",
         esc(&t.title),
         t.columns
             .iter()
-            .map(|c| format!("<th>{}</th>", esc(c)))
+            .zip(t.kinds.iter().copied().chain(std::iter::repeat(Kind::Text)))
+            .map(|(c, k)| format!(
+                "<th{}>{}</th>",
+                if k == Kind::Text { "" } else { " class=\"num\"" },
+                esc(&heading(c))
+            ))
             .collect::<String>()
     ));
     for r in &t.rows {
         html.push_str(&format!(
             "<tr>{}</tr>",
             r.iter()
-                .map(|c| format!("<td>{}</td>", esc(c)))
+                .zip(t.kinds.iter().copied().chain(std::iter::repeat(Kind::Text)))
+                .map(|(c, k)| format!(
+                    "<td{}>{}</td>",
+                    if k == Kind::Text {
+                        ""
+                    } else {
+                        " class=\"num\""
+                    },
+                    esc(&shown(k, c))
+                ))
                 .collect::<String>()
         ));
     }
-    html.push_str("</table>");
+    html.push_str("</table></div>");
+}
+
+/// A column's name as the owner reads it: `leased_unused` → "Leased, unused".
+/// The CSV, XLSX and JSON keep the names as they are, for machines.
+pub fn heading(column: &str) -> String {
+    let known = [
+        ("gstin", "GSTIN"),
+        ("hsn_sac", "HSN/SAC"),
+        ("cgst", "CGST"),
+        ("sgst", "SGST"),
+        ("igst", "IGST"),
+        ("job_no", "Job no."),
+        ("leased_unused", "Leased, unused"),
+        ("oldest_days", "Oldest (days)"),
+        ("qty", "Quantity"),
+        ("uqc", "Unit"),
+        ("fy", "Financial year"),
+    ];
+    if let Some((_, h)) = known.iter().find(|(c, _)| *c == column) {
+        return (*h).to_string();
+    }
+    let words = column.replace('_', " ");
+    let mut cs = words.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+/// A cell as the owner reads it: money as ₹1,23,456.00, a date as
+/// DD-MM-YYYY; everything else as it is.
+pub fn shown(kind: Kind, cell: &str) -> String {
+    if kind == Kind::Money
+        && let Ok(d) = cell.parse::<Decimal>()
+    {
+        let s = sync_core::domain::money::format_inr(d);
+        return match s.strip_prefix('-') {
+            Some(abs) => format!("-₹{abs}"),
+            None => format!("₹{s}"),
+        };
+    }
+    if kind == Kind::Text
+        && cell.len() == 10
+        && let Ok(d) = cell.parse::<Date>()
+    {
+        return d.to_indian();
+    }
+    cell.to_string()
 }
 
 fn lookup_form() -> String {
@@ -404,6 +466,20 @@ pub fn table_page(t: &Table, query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dashboard_reads_as_the_owner_does() {
+        assert_eq!(shown(Kind::Money, "123456.5"), "₹1,23,456.50");
+        assert_eq!(shown(Kind::Money, "-12.5"), "-₹12.50");
+        assert_eq!(shown(Kind::Money, "6608"), "₹6,608.00");
+        assert_eq!(shown(Kind::Text, "2026-11-29"), "29-11-2026");
+        assert_eq!(shown(Kind::Text, "JAY/2627/0000001"), "JAY/2627/0000001");
+        assert_eq!(shown(Kind::Integer, "42"), "42");
+        assert_eq!(heading("leased_unused"), "Leased, unused");
+        assert_eq!(heading("oldest_days"), "Oldest (days)");
+        assert_eq!(heading("net_issue"), "Net issue");
+        assert_eq!(heading("gstin"), "GSTIN");
+    }
 
     fn customers(names: &[&str]) -> Table {
         let mut t = Table::new(

@@ -4,7 +4,6 @@ use axum::response::IntoResponse;
 use http_edge::Query;
 use http_edge::routes::{Described, Op};
 use serde::Deserialize;
-use serde_json::json;
 use sync_core::domain::date::Date;
 
 use super::{Answer, AppState, SESSION, SignedIn};
@@ -39,7 +38,7 @@ async fn receivables(who: SignedIn, Query(q): Query<AsOfQuery>) -> Answer<impl I
 }
 
 pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
-    let date = json!({ "type": "string", "format": "date" });
+    let date = super::schemas::date();
     d.route(
         "/api/reports/day-end",
         [Op::get(

@@ -73,7 +73,7 @@ fn delta() -> Value {
     json!({ "type": "string", "pattern": format!("^-?{QTY}$") })
 }
 
-fn date() -> Value {
+pub(super) fn date() -> Value {
     json!({ "type": "string", "format": "date", "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$", "description": "DD-MM-YYYY is for people; the API speaks YYYY-MM-DD, 2000 to 2999" })
 }
 

@@ -105,7 +105,11 @@ fn schemathesis_finds_nothing_on_the_device_or_the_hub() {
         assert_eq!(r.status(), 200);
         (
             token,
-            e2e_tests::world::session_cookie(&r).expect("a cookie"),
+            // The cookie's value: Schemathesis names the cookie itself.
+            e2e_tests::world::session_cookie(&r)
+                .expect("a cookie")
+                .trim_start_matches("hub_session=")
+                .to_string(),
         )
     });
     // Logging out would end the session the run uses; the signed sync
