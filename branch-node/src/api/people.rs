@@ -33,7 +33,7 @@ async fn roles(_who: SignedIn) -> Answer<impl axum::response::IntoResponse> {
 }
 
 async fn staff(State(node): State<AppState>) -> Answer<impl axum::response::IntoResponse> {
-    let names = http_edge::blocking(move || svc::staff_names(&node)).await?;
+    let names = http_edge::blocking(move || svc::login_screen(&node)).await?;
     Ok(axum::Json(names))
 }
 
@@ -63,7 +63,7 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
         "/api/login/staff",
         [Op::get(
             staff,
-            "The names and roles of who may log in here, for the login screen's list",
+            "The login screen: the shop's name, and the names and roles of who may log in here",
         )],
     )
     .route(

@@ -28,8 +28,8 @@ pub use jobs::{
 };
 pub use passwords::{PasswordInput, RevealedPassword, reveal_password};
 pub use people::{
-    MatrixRow, SessionView, StaffName, UserInput, create_user, list_users, role_matrix,
-    session_view, staff_names,
+    LoginScreen, MatrixRow, SessionView, StaffName, UserInput, create_user, list_users,
+    login_screen, role_matrix, session_view,
 };
 
 use sync_core::body::{FieldValue, FieldWrite};

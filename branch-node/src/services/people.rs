@@ -107,10 +107,24 @@ pub struct StaffName {
     pub role: String,
 }
 
-/// The active people who may log in here (this branch's staff and the
-/// owners), so that one picks a name rather than typing it exactly. Names
-/// and roles only: what a shop's staff board shows anyway.
-pub fn staff_names(node: &Node) -> Result<Vec<StaffName>> {
+/// The login screen: the shop's name, and the active people who may log in
+/// here (this branch's staff and the owners), so that one picks a name
+/// rather than typing it exactly. Names and roles only: what a shop's staff
+/// board shows anyway.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LoginScreen {
+    pub shop: String,
+    pub staff: Vec<StaffName>,
+}
+
+pub fn login_screen(node: &Node) -> Result<LoginScreen> {
+    Ok(LoginScreen {
+        shop: node.read(|c| read::branch(c, node.branch))?.name,
+        staff: staff_names(node)?,
+    })
+}
+
+fn staff_names(node: &Node) -> Result<Vec<StaffName>> {
     Ok(node
         .read(read::users)?
         .into_iter()

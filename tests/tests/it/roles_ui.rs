@@ -149,6 +149,11 @@ async fn check(b: &Browser, may: &Value, all: &Value, what: &str, shot: &str) {
 async fn log_in(b: &Browser, device: &str, name: &str, pin: &str) {
     b.goto(&format!("{device}/#/login")).await;
     b.wait_for("#login-form #staff button", 20).await;
+    assert_eq!(
+        b.text(".brand").await,
+        "Jayanagar",
+        "the shop's name before login too"
+    );
     // Pick the name from the staff list, as the counter does.
     let picked = b
         .js(

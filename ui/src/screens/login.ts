@@ -14,7 +14,11 @@ interface StaffName {
 register('login', {
   name: 'login',
   async render(root) {
-    const staff = await get<StaffName[]>('/api/login/staff').catch(() => [] as StaffName[]);
+    const screen = await get<{ shop: string; staff: StaffName[] }>('/api/login/staff').catch(() => ({ shop: '', staff: [] as StaffName[] }));
+    const staff = screen.staff;
+    // The shop's name before anyone is logged in, too.
+    const brand = document.querySelector('.brand');
+    if (brand && screen.shop) brand.textContent = screen.shop;
     const err = h('div.error', { role: 'alert', hidden: true });
     const pick = (name: string) => {
       const f = root.querySelector<HTMLFormElement>('#login-form')!;
