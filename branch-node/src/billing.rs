@@ -26,6 +26,8 @@ pub struct DraftView {
     #[serde(flatten)]
     pub draft: Draft,
     pub place_of_supply: String,
+    /// The state's name, as a person reads the place of supply.
+    pub place_of_supply_name: Option<&'static str>,
     pub totals: gst::Totals,
 }
 
@@ -39,6 +41,7 @@ fn view(node: &Node, d: Draft) -> Result<DraftView> {
     let totals = gst::compute(&d.lines, gst::supply_for(&b.state_code, &pos))?;
     Ok(DraftView {
         draft: d,
+        place_of_supply_name: sync_core::domain::states::state_name(&pos),
         place_of_supply: pos,
         totals,
     })

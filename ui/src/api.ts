@@ -248,6 +248,7 @@ export interface Draft {
   customer_gstin: string | null;
   lines: DocLine[];
   place_of_supply: string;
+  place_of_supply_name: string | null;
   totals: Totals;
   [k: string]: unknown;
 }
@@ -260,6 +261,7 @@ export interface Document {
   customer_name: string | null;
   customer_gstin: string | null;
   place_of_supply: string;
+  place_of_supply_name: string | null;
   job: string | null;
   lines: DocLine[];
   grand_total: string;

@@ -384,6 +384,8 @@ pub struct DocumentView {
     pub cancel_reason: Option<String>,
     pub paid: String,
     pub balance_due: String,
+    /// The place of supply's state name.
+    pub place_of_supply_name: Option<&'static str>,
 }
 
 fn document_row(c: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentView> {
@@ -413,6 +415,7 @@ fn document_row(c: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<Docum
         cancel_reason: r.get(9)?,
         paid: paid.to_string(),
         balance_due: due.to_string(),
+        place_of_supply_name: sync_core::domain::states::state_name(&doc.place_of_supply),
         doc,
     })
 }

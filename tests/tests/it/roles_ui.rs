@@ -354,6 +354,18 @@ async fn every_role_sees_only_what_it_may_do_at_both_sizes() {
         )
         .await;
     assert_eq!(allow, json!(false), "only a manager may allow it");
+    // The place of supply by the state's name.
+    log_in(
+        &b,
+        &url,
+        &branch.people[&Role::Accountant].1,
+        branch.people[&Role::Accountant].2,
+    )
+    .await;
+    b.goto(&format!("{url}/#/invoices/doc/{}", day.invoice))
+        .await;
+    b.wait_text("#main", "place of supply Karnataka (29)", 20)
+        .await;
 
     // Prints fit the roll: 72 mm of printable width is 272 CSS pixels.
     for (what, script) in [(

@@ -150,7 +150,7 @@ async function draftScreen(root: HTMLElement, id: string): Promise<void> {
   const byRate = (d.totals as unknown as { by_rate?: Record<string, Record<string, string>> }).by_rate ?? {};
   root.append(
     h('h1', {}, `Draft invoice · ${d.customer_name ?? 'walk-in'}`),
-    h('p.muted', {}, `Place of supply: ${d.place_of_supply} · ${d.customer_gstin ? `B2B, GSTIN ${d.customer_gstin}` : 'B2C'}`),
+    h('p.muted', {}, `Place of supply: ${d.place_of_supply_name ?? d.place_of_supply} (${d.place_of_supply}) · ${d.customer_gstin ? `B2B, GSTIN ${d.customer_gstin}` : 'B2C'}`),
     section('Lines', lines(d.lines)),
     section(
       'GST by rate',
@@ -184,7 +184,7 @@ async function docScreen(root: HTMLElement, id: string): Promise<void> {
   const isInvoice = d.doc_type === 'tax_invoice';
   append(root, [
     h('h1', {}, `${isInvoice ? 'Tax invoice' : 'Credit note'} `, h('span#doc-number', {}, d.number), d.cancelled ? h('span.badge', {}, 'cancelled') : null),
-    h('p', {}, `${date(d.date)} · ${d.customer_name ?? 'walk-in'}${d.customer_gstin ? ` · GSTIN ${d.customer_gstin}` : ''} · place of supply ${d.place_of_supply}`),
+    h('p', {}, `${date(d.date)} · ${d.customer_name ?? 'walk-in'}${d.customer_gstin ? ` · GSTIN ${d.customer_gstin}` : ''} · place of supply ${d.place_of_supply_name ?? d.place_of_supply} (${d.place_of_supply})`),
     d.job ? h('p', {}, h('a', { href: `#/job/${d.job}` }, 'Open the job card')) : null,
     section('Lines', lines(d.lines), totals(d)),
     h(
