@@ -263,9 +263,7 @@ pub fn update_job(node: &Node, s: &Session, id: RecordId, p: JobPatch) -> Result
 pub fn new_delivery_otp(node: &Node, s: &Session, id: RecordId) -> Result<OpenedJob> {
     let card = job_detail(node, s, id)?;
     s.require(Action::CreateJobs)?;
-    if card.summary.status == JobStatus::Delivered.as_str()
-        || card.summary.status == JobStatus::Cancelled.as_str()
-    {
+    if JobStatus::parse(&card.summary.status).is_some_and(JobStatus::is_terminal) {
         return Err(NodeError::invalid(
             "status",
             format!("job is {} and read-only", card.summary.status),

@@ -179,6 +179,16 @@ fn user_record(
     })
 }
 
+/// Whether the hub holds a row of `table` (a fixed name) with this id.
+fn exists(hub: &SqliteHub, table: &'static str, id: &[u8; 16]) -> Result<bool> {
+    hub.read(|c| {
+        Ok(
+            c.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
+                .exists([&id[..]])?,
+        )
+    })
+}
+
 /// Field writes on top of what the hub holds of `record`.
 fn writes(
     hub: &SqliteHub,
@@ -279,14 +289,7 @@ pub(super) fn move_user(hub: &SqliteHub, user: UserId, to: BranchId) -> Result<U
             "reactivate the user before moving them",
         ));
     }
-    if hub.read(|c| {
-        Ok(c.query_row(
-            "SELECT count(*) FROM branches WHERE id = ?1",
-            [&to.0[..]],
-            |r| r.get::<_, i64>(0),
-        )?)
-    })? == 0
-    {
+    if !exists(hub, "branches", &to.0)? {
         return Err(HubError::invalid("branch", "unknown branch"));
     }
     let g = hub.genesis();
@@ -328,14 +331,7 @@ pub(super) fn update_branch(hub: &SqliteHub, branch: BranchId, ch: &BranchChange
     if let Some(p) = &ch.phone {
         f.push(("phone", opt_text(p)));
     }
-    if hub.read(|c| {
-        Ok(c.query_row(
-            "SELECT count(*) FROM branches WHERE id = ?1",
-            [&branch.0[..]],
-            |r| r.get::<_, i64>(0),
-        )?)
-    })? == 0
-    {
+    if !exists(hub, "branches", &branch.0)? {
         return Err(HubError::NotFound(format!("branch {branch}")));
     }
     let w = writes(hub, RecordId(branch.0), f)?;
@@ -370,14 +366,7 @@ pub(super) fn update_item(hub: &SqliteHub, item: RecordId, ch: &ItemChange) -> R
     if let Some(u) = &ch.unit {
         f.push(("unit", FieldValue::Text(u.trim().to_string())));
     }
-    if hub.read(|c| {
-        Ok(c.query_row(
-            "SELECT count(*) FROM items WHERE id = ?1",
-            [&item.0[..]],
-            |r| r.get::<_, i64>(0),
-        )?)
-    })? == 0
-    {
+    if !exists(hub, "items", &item.0)? {
         return Err(HubError::NotFound(format!("item {item}")));
     }
     let w = writes(hub, item, f)?;
