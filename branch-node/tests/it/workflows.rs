@@ -951,3 +951,45 @@ fn demo_shop_has_jobs_in_every_open_state() {
             .ok
     );
 }
+
+#[test]
+fn a_lost_slip_gets_a_new_otp_and_the_old_one_stops_working() {
+    let s = shop();
+    let n = &s.node;
+    let opened = svc::open_job(n, &s.receptionist, intake("9845012345")).unwrap();
+    let id = opened.job.summary.id;
+    svc::change_status(
+        n,
+        &s.manager,
+        id,
+        svc::StatusInput {
+            override_reason: Some("repaired at the counter".into()),
+            ..status(JobStatus::Ready)
+        },
+    )
+    .unwrap();
+    // Not for the floor: the front desk gives a slip.
+    assert!(svc::new_delivery_otp(n, &s.technician, id).is_err());
+    let fresh = svc::new_delivery_otp(n, &s.receptionist, id).unwrap();
+    let deliver = |otp: &str| {
+        svc::change_status(
+            n,
+            &s.receptionist,
+            id,
+            svc::StatusInput {
+                otp: Some(otp.into()),
+                ..status(JobStatus::Delivered)
+            },
+        )
+    };
+    if fresh.otp != opened.otp {
+        let e = deliver(&opened.otp).unwrap_err();
+        assert!(e.to_string().contains("otp"), "the old OTP: {e}");
+    }
+    assert_eq!(deliver(&fresh.otp).unwrap().summary.status, "delivered");
+    // A closed job gets no new OTP, and nothing is written.
+    let before = s.op_count();
+    let e = svc::new_delivery_otp(n, &s.receptionist, id).unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    assert_eq!(s.op_count(), before);
+}
