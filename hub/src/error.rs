@@ -39,7 +39,7 @@ pub enum HubError {
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("export failed: {0}")]
-    Export(String),
+    Export(#[from] sheets::Error),
     #[error("{field}: {rule}")]
     Unsupported { field: &'static str, rule: String },
 }

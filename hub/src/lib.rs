@@ -11,7 +11,7 @@
 //!   cookie, lock-out).
 //! - [`owner`]: what the owner changes there: people, branches, the catalogue
 //!   (JSON), and [`owner_page`] the page that does it.
-//! - [`reports`]: the owner's reports as tables, with CSV and XLSX ([`xlsx`]) export.
+//! - [`reports`]: the owner's reports as `sheets::Table`s (JSON, CSV, XLSX, HTML).
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
@@ -24,6 +24,5 @@ pub mod reports;
 pub mod server;
 pub mod store;
 pub mod tls;
-pub mod xlsx;
 
 pub use error::{HubError, Result};

@@ -8,7 +8,7 @@ use sync_core::domain::money::format_inr;
 
 use crate::error::Result;
 use crate::store::HubStore;
-use crate::xlsx::escape as esc;
+use sheets::escape as esc;
 
 const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:1rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}form{display:flex;gap:.4rem;flex-wrap:wrap;margin:0}input,select,button{font:inherit}input{width:8rem}.off{color:#888}.err{color:#a00}@media(max-width:600px){table,tbody,tr,td,th{display:block}thead{display:none}td{border:0}tr{border-bottom:1px solid #ccc;padding:.4rem 0}}</style>";
 

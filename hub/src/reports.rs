@@ -3,86 +3,11 @@
 //! Here they become a [`Table`]: JSON, CSV, XLSX, or HTML in the dashboard.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
 use sync_core::domain::date::Date;
 
 use crate::error::{HubError, Result};
 use crate::store::HubStore;
-use crate::xlsx::{self, Kind};
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Table {
-    pub name: String,
-    pub title: String,
-    pub columns: Vec<String>,
-    /// How each column is written to a spreadsheet.
-    #[serde(skip)]
-    pub kinds: Vec<Kind>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(name: &str, title: &str, columns: &[(&str, Kind)]) -> Table {
-        Table {
-            name: name.into(),
-            title: title.into(),
-            columns: columns.iter().map(|c| c.0.to_string()).collect(),
-            kinds: columns.iter().map(|c| c.1).collect(),
-            rows: vec![],
-        }
-    }
-
-    /// The table as CSV. A text cell a spreadsheet would take for a formula
-    /// (`=`, `+`, `-`, `@`, tab, carriage return first: a customer named
-    /// `=HYPERLINK(…)`) gets a leading `'`, so it opens as the text it is
-    /// (OWASP's CSV injection advice); a number in a numeric column, such as
-    /// a credit note's `-12.50`, stays a number.
-    pub fn to_csv(&self) -> String {
-        let esc = |s: &str| {
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
-        let cell = |kind: Kind, s: &str| {
-            let numeric = kind != Kind::Text && xlsx::number(s) == Some(s);
-            if !numeric && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                esc(&format!("'{s}"))
-            } else {
-                esc(s)
-            }
-        };
-        let mut out = self
-            .columns
-            .iter()
-            .map(|c| cell(Kind::Text, c))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push('\n');
-        for r in &self.rows {
-            let kinds = self
-                .kinds
-                .iter()
-                .copied()
-                .chain(std::iter::repeat(Kind::Text));
-            out.push_str(
-                &r.iter()
-                    .zip(kinds)
-                    .map(|(c, k)| cell(k, c))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            out.push('\n');
-        }
-        out
-    }
-
-    /// The same cells as [`Table::to_csv`], as an Office Open XML workbook.
-    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
-        xlsx::workbook(&self.title, &self.columns, &self.kinds, &self.rows)
-    }
-}
+pub use sheets::{Kind, Table};
 
 pub const REPORTS: &[(&str, &str)] = &[
     ("revenue", "Revenue by branch and day"),
@@ -335,9 +260,7 @@ pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
     Ok(t)
 }
 
-/// The dashboard's HTML escape is the workbook's XML one: the same four
-/// characters, and control characters dropped.
-use crate::xlsx::escape as esc;
+use sheets::{escape as esc, heading, shown};
 
 const STYLE: &str = "<meta name=\"viewport\" content=\"width=device-width\"><style>body{font-family:system-ui,sans-serif;margin:1rem 2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}.wide{overflow-x:auto}@media(max-width:600px){body{margin:.5rem}}</style>";
 
@@ -380,54 +303,6 @@ fn table_html(html: &mut String, t: &Table, query: &str) {
     html.push_str("</table></div>");
 }
 
-/// A column's name as the owner reads it: `leased_unused` → "Leased, unused".
-/// The CSV, XLSX and JSON keep the names as they are, for machines.
-pub fn heading(column: &str) -> String {
-    let known = [
-        ("gstin", "GSTIN"),
-        ("hsn_sac", "HSN/SAC"),
-        ("cgst", "CGST"),
-        ("sgst", "SGST"),
-        ("igst", "IGST"),
-        ("job_no", "Job no."),
-        ("leased_unused", "Leased, unused"),
-        ("oldest_days", "Oldest (days)"),
-        ("qty", "Quantity"),
-        ("uqc", "Unit"),
-        ("fy", "Financial year"),
-    ];
-    if let Some((_, h)) = known.iter().find(|(c, _)| *c == column) {
-        return (*h).to_string();
-    }
-    let words = column.replace('_', " ");
-    let mut cs = words.chars();
-    match cs.next() {
-        Some(f) => f.to_uppercase().chain(cs).collect(),
-        None => String::new(),
-    }
-}
-
-/// A cell as the owner reads it: money as ₹1,23,456.00, a date as
-/// DD-MM-YYYY; everything else as it is.
-pub fn shown(kind: Kind, cell: &str) -> String {
-    if kind == Kind::Money
-        && let Ok(d) = cell.parse::<Decimal>()
-    {
-        let s = sync_core::domain::money::format_inr(d);
-        return match s.strip_prefix('-') {
-            Some(abs) => format!("-₹{abs}"),
-            None => format!("₹{s}"),
-        };
-    }
-    if kind == Kind::Text
-        && cell.len() == 10
-        && let Ok(d) = cell.parse::<Date>()
-    {
-        return d.to_indian();
-    }
-    cell.to_string()
-}
-
 fn lookup_form() -> String {
     format!(
         "<form action=\"/reports/{CUSTOMER_HISTORY}.html\" method=\"get\"><label>Customer history by mobile number <input name=\"mobile\" inputmode=\"tel\" required></label> <button>Find</button></form>"
@@ -461,74 +336,4 @@ pub fn table_page(t: &Table, query: &str) -> String {
     table_html(&mut html, t, query);
     html.push_str("</body></html>");
     html
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dashboard_reads_as_the_owner_does() {
-        assert_eq!(shown(Kind::Money, "123456.5"), "₹1,23,456.50");
-        assert_eq!(shown(Kind::Money, "-12.5"), "-₹12.50");
-        assert_eq!(shown(Kind::Money, "6608"), "₹6,608.00");
-        assert_eq!(shown(Kind::Text, "2026-11-29"), "29-11-2026");
-        assert_eq!(shown(Kind::Text, "JAY/2627/0000001"), "JAY/2627/0000001");
-        assert_eq!(shown(Kind::Integer, "42"), "42");
-        assert_eq!(heading("leased_unused"), "Leased, unused");
-        assert_eq!(heading("oldest_days"), "Oldest (days)");
-        assert_eq!(heading("net_issue"), "Net issue");
-        assert_eq!(heading("gstin"), "GSTIN");
-    }
-
-    fn customers(names: &[&str]) -> Table {
-        let mut t = Table::new(
-            "t",
-            "T",
-            &[
-                ("customer", Kind::Text),
-                ("invoiced", Kind::Money),
-                ("jobs", Kind::Integer),
-            ],
-        );
-        t.rows = names
-            .iter()
-            .map(|n| vec![n.to_string(), "-12.50".into(), "-3".into()])
-            .collect();
-        t
-    }
-
-    #[test]
-    fn csv_text_that_looks_like_a_formula_gets_a_quote() {
-        let csv = customers(&[
-            "=HYPERLINK(\"http://x\",\"y\")",
-            "+1",
-            "@x",
-            "-2",
-            "\tTab",
-            "\rCr",
-            "Asha Rao",
-        ])
-        .to_csv();
-        let lines: Vec<&str> = csv.split('\n').collect();
-        assert_eq!(lines[0], "customer,invoiced,jobs");
-        assert_eq!(
-            lines[1],
-            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-12.50,-3"
-        );
-        assert_eq!(lines[2], "'+1,-12.50,-3");
-        assert_eq!(lines[3], "'@x,-12.50,-3");
-        assert_eq!(lines[4], "'-2,-12.50,-3");
-        assert_eq!(lines[5], "'\tTab,-12.50,-3");
-        assert_eq!(lines[6], "\"'\rCr\",-12.50,-3");
-        assert_eq!(lines[7], "Asha Rao,-12.50,-3");
-    }
-
-    #[test]
-    fn csv_numeric_cell_that_is_no_number_is_neutralized_too() {
-        let mut t = customers(&["x"]);
-        t.rows[0][1] = "=1+1".into();
-        t.rows[0][2] = "-1e5".into();
-        assert_eq!(t.to_csv(), "customer,invoiced,jobs\nx,'=1+1,'-1e5\n");
-    }
 }

@@ -292,7 +292,9 @@ async fn report(
                 ),
                 (header::CONTENT_DISPOSITION, file("xlsx")),
             ],
-            table.to_xlsx().map_err(Refusal::from)?,
+            table
+                .to_xlsx()
+                .map_err(|e| Refusal::from(HubError::from(e)))?,
         )
             .into_response(),
         "html" => {

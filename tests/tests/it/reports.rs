@@ -117,31 +117,73 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
     Some(&s[a..a + s[a..].find(close)?])
 }
 
-/// A cell of the sheet: its text, its style, whether it is a number.
+/// A cell of the sheet: its text, its number format, whether it is a number.
 #[derive(Clone, Debug, Default)]
 struct Cell {
     text: String,
-    style: Option<String>,
+    format: Option<String>,
     number: bool,
+}
+
+fn part(z: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> String {
+    let mut xml = String::new();
+    z.by_name(name)
+        .unwrap_or_else(|_| panic!("the workbook has no {name}"))
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+/// The text of each `<t>` element of one shared string or inline string.
+fn texts(x: &str) -> String {
+    x.split("<t")
+        .skip(1)
+        .map(|t| unescape(between(t, ">", "</t>").unwrap_or("")))
+        .collect()
+}
+
+/// The number format codes of the cell styles, by style index.
+fn cell_formats(styles: &str) -> Vec<Option<String>> {
+    let codes: HashMap<String, String> = styles
+        .split("<numFmt ")
+        .skip(1)
+        .map(|f| {
+            let tag = format!(" {}", &f[..f.find('>').unwrap()]);
+            (
+                attr(&tag, "numFmtId").unwrap().to_string(),
+                unescape(attr(&tag, "formatCode").unwrap()),
+            )
+        })
+        .collect();
+    let xfs = between(styles, "<cellXfs", "</cellXfs>").expect("cellXfs");
+    xfs.split("<xf ")
+        .skip(1)
+        .map(|x| {
+            let tag = format!(" {}", &x[..x.find('>').unwrap()]);
+            attr(&tag, "numFmtId").and_then(|id| codes.get(id).cloned())
+        })
+        .collect()
 }
 
 /// The first sheet of a workbook, as rows of cells placed by their `r`.
 fn sheet(xlsx: &[u8]) -> Vec<Vec<Cell>> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an XLSX is a zip");
-    for part in [
-        "[Content_Types].xml",
-        "_rels/.rels",
-        "xl/workbook.xml",
-        "xl/_rels/workbook.xml.rels",
-        "xl/styles.xml",
-    ] {
-        assert!(z.by_name(part).is_ok(), "the workbook has no {part}");
-    }
-    let mut xml = String::new();
-    z.by_name("xl/worksheets/sheet1.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
+    let xml = part(&mut z, "xl/worksheets/sheet1.xml");
+    assert!(
+        xml.contains("state=\"frozen\""),
+        "the heading row is frozen"
+    );
+    assert!(xml.contains("<cols>"), "columns have widths");
+    let formats = cell_formats(&part(&mut z, "xl/styles.xml"));
+    let shared: Vec<String> = if z.by_name("xl/sharedStrings.xml").is_ok() {
+        part(&mut z, "xl/sharedStrings.xml")
+            .split("<si>")
+            .skip(1)
+            .map(texts)
+            .collect()
+    } else {
+        vec![]
+    };
     let data = between(&xml, "<sheetData>", "</sheetData>").expect("sheetData");
     let mut rows = vec![];
     for row in data.split("<row ").skip(1) {
@@ -154,19 +196,21 @@ fn sheet(xlsx: &[u8]) -> Vec<Vec<Cell>> {
                 .take_while(|c| c.is_ascii_uppercase())
                 .fold(0usize, |n, c| n * 26 + (c as usize - 'A' as usize + 1))
                 - 1;
-            let inline = attr(&tag, "t") == Some("inlineStr");
-            let text = if inline {
-                between(c, "<t xml:space=\"preserve\">", "</t>").unwrap()
-            } else {
-                between(c, "<v>", "</v>").unwrap()
+            let (text, number) = match attr(&tag, "t") {
+                Some("s") => {
+                    let i: usize = between(c, "<v>", "</v>").unwrap().parse().unwrap();
+                    (shared[i].clone(), false)
+                }
+                Some("inlineStr") => (texts(c), false),
+                _ => (between(c, "<v>", "</v>").unwrap().to_string(), true),
             };
             if cells.len() <= col {
                 cells.resize(col + 1, Cell::default());
             }
             cells[col] = Cell {
-                text: unescape(text),
-                style: attr(&tag, "s").map(str::to_string),
-                number: !inline,
+                text,
+                format: attr(&tag, "s").and_then(|s| formats[s.parse::<usize>().unwrap()].clone()),
+                number,
             };
         }
         rows.push(cells);
@@ -252,15 +296,21 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         let rows = sheet(&r.bytes().await.unwrap());
-        let texts: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                let mut t: Vec<String> = r.iter().map(|c| c.text.clone()).collect();
-                t.resize(csv[0].len(), String::new());
-                t
-            })
-            .collect();
-        assert_eq!(texts, csv, "{name}: XLSX and CSV differ");
+        // A number cell holds the CSV's decimal (1180.50 is 1180.5).
+        let same = |c: &Cell, want: &str| {
+            if c.number {
+                c.text.parse::<Decimal>().ok() == want.parse::<Decimal>().ok()
+            } else {
+                c.text == want
+            }
+        };
+        assert_eq!(rows.len(), csv.len(), "{name}: XLSX and CSV rows");
+        for (got, want) in rows.iter().zip(&csv) {
+            for (i, w) in want.iter().enumerate() {
+                let c = got.get(i).cloned().unwrap_or_default();
+                assert!(same(&c, w), "{name}: XLSX {c:?} where the CSV has {w:?}");
+            }
+        }
         for (i, col) in csv[0].iter().enumerate() {
             for row in rows.iter().skip(1) {
                 let Some(c) = row.get(i).filter(|c| !c.text.is_empty()) else {
@@ -268,7 +318,11 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
                 };
                 if MONEY.contains(&col.as_str()) {
                     assert!(c.number, "{name}.{col}: money as a number: {c:?}");
-                    assert_eq!(c.style.as_deref(), Some("2"), "{name}.{col}: 0.00 format");
+                    let f = c.format.as_deref().unwrap_or("");
+                    assert!(
+                        f.contains("₹") && f.contains("0.00"),
+                        "{name}.{col}: a rupee format: {c:?}"
+                    );
                     c.text.parse::<Decimal>().unwrap();
                 }
                 if COUNTS.contains(&col.as_str()) {
