@@ -35,6 +35,8 @@ pub enum NodeError {
     Crypto(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("export failed: {0}")]
+    Export(#[from] sheets::Error),
     /// A peer (the hub or a LAN device) could not be reached.
     #[error("cannot reach {0}")]
     Network(String),

@@ -83,7 +83,14 @@ pub fn parse_query<T: DeserializeOwned + Default>(q: Option<&str>) -> Result<T, 
     match q {
         None => Ok(T::default()),
         Some(q) => {
-            serde_urlencoded::from_str(q).map_err(|e| Refusal::bad_request("query", e.to_string()))
+            // The parameter at fault is named, as a body's field is: `from`,
+            // not "query", when a date is malformed.
+            let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let at = e.path().to_string();
+                let field = if at == "." { "query" } else { at.as_str() };
+                Refusal::bad_request(field, e.inner().to_string())
+            })
         }
     }
 }

@@ -20,8 +20,10 @@ pub enum Error {
     Xlsx(String),
 }
 
-/// How a column's cells are read, written and shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a column's cells are read, written and shown; in JSON beside the
+/// columns, so a screen formats them as the workbook does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     Text,
     /// A whole number (a count, days, hours).
@@ -37,7 +39,6 @@ pub struct Table {
     pub name: String,
     pub title: String,
     pub columns: Vec<String>,
-    #[serde(skip)]
     pub kinds: Vec<Kind>,
     pub rows: Vec<Vec<String>>,
 }

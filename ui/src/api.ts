@@ -58,6 +58,29 @@ export async function callText(path: string): Promise<string> {
   return res.text();
 }
 
+/** A file the API makes (a report's CSV or XLSX), saved under the name the
+ *  API gives it: the session travels in its header, so a plain link cannot
+ *  fetch it. */
+export async function download(path: string): Promise<string> {
+  const t = token();
+  const res = await fetch(path, { headers: t ? { authorization: `Bearer ${t}` } : {} });
+  if (!res.ok) {
+    const text = await res.text();
+    const body = text.startsWith('{') ? JSON.parse(text)?.error : null;
+    throw new ApiError(res.status, body ?? { code: String(res.status), message: text || res.statusText });
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'report';
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
+
 export const get = <T>(path: string) => call<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
 export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);

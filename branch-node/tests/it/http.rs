@@ -8,14 +8,14 @@ use crate::common::*;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-struct Api {
-    base: String,
-    http: Client,
-    shop: Shop,
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) http: Client,
+    pub(crate) shop: Shop,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn start() -> Api {
+pub(crate) async fn start() -> Api {
     let shop = tokio::task::spawn_blocking(shop).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -37,7 +37,7 @@ async fn start() -> Api {
 }
 
 impl Api {
-    async fn login(&self, user: &str) -> String {
+    pub(crate) async fn login(&self, user: &str) -> String {
         let r = self
             .http
             .post(format!("{}/api/login", self.base))
@@ -52,7 +52,7 @@ impl Api {
             .to_string()
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         token: &str,
         method: Method,

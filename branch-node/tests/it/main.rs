@@ -6,6 +6,7 @@
 
 mod billing_from_job;
 mod branch_reports;
+mod branch_tables;
 mod cli;
 mod common;
 mod crash;

@@ -1,9 +1,11 @@
 // The branch's money at a glance, for the manager and the accountant: the
-// day-end close by payment mode (printable for the drawer) and what
-// customers still owe, by age.
+// day-end close by payment mode (printable for the drawer), what customers
+// still owe, by age, and the branch's reports over a range of days (revenue,
+// GST, jobs pending, technicians, stock valuation, consumption), each shown
+// as the API's table and saved as CSV or XLSX.
 
-import { get } from '../api.js';
-import { register, section, state } from '../app.js';
+import { download, get } from '../api.js';
+import { can, errorBox, register, section, state } from '../app.js';
 import { h } from '../dom.js';
 import { date, dateTime, isoToday, rupees } from '../format.js';
 import { esc, printHtml } from '../print.js';
@@ -27,6 +29,88 @@ interface Receivables {
   invoices: { invoice: string; number: string; date: string; customer_name: string; grand_total: string; due: string; days: number; bucket: string }[];
 }
 
+interface Table {
+  name: string;
+  title: string;
+  columns: string[];
+  kinds: ('text' | 'integer' | 'decimal' | 'money')[];
+  rows: string[][];
+}
+
+interface TableAnswer {
+  range: { from: string; to: string };
+  table: Table;
+}
+
+/** A column's name in words, as the hub's dashboard and the workbook say. */
+const HEADING: Record<string, string> = { gst: 'GST', gst_rate: 'GST rate (%)', cgst: 'CGST', sgst: 'SGST', igst: 'IGST', job_no: 'Job no.', sku: 'SKU', qty: 'Quantity', avg_turnaround_hours: 'Average turnaround (hours)' };
+
+function heading(c: string): string {
+  const w = HEADING[c] ?? c.replace(/_/g, ' ');
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+function shown(kind: string, v: string): string {
+  if (kind === 'money') return rupees(v);
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? date(v) : v;
+}
+
+function tableView(t: Table): HTMLElement {
+  const num = (i: number) => t.kinds[i] !== 'text';
+  return h(
+    'div.wide',
+    {},
+    h(
+      'table#report-table',
+      { 'data-report': t.name },
+      h('thead', {}, h('tr', {}, t.columns.map((c, i) => h(num(i) ? 'th.num' : 'th', { 'data-column': c }, heading(c))))),
+      h(
+        'tbody',
+        {},
+        t.rows.map((r) => h(r[0] === 'Total' || r[0] === 'Net' ? 'tr.total' : 'tr', {}, r.map((v, i) => h(num(i) ? 'td.num' : 'td', {}, shown(t.kinds[i] ?? 'text', v))))),
+      ),
+    ),
+  );
+}
+
+/** The range picker, the report's table, and its CSV and XLSX. */
+async function branchReports(day: string, name: string, from: string, to: string): Promise<HTMLElement> {
+  const list = await get<{ name: string; title: string }[]>('/api/reports');
+  const pick = name || list[0].name;
+  const q = new URLSearchParams();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  const qs = q.toString() ? `?${q}` : '';
+  const a = await get<TableAnswer>(`/api/reports/${pick}${qs}`);
+  const show = () => {
+    const v = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
+    location.hash = `#/reports/${day}/${v('report-name')}/${v('report-from')}/${v('report-to')}`;
+  };
+  const note = h('span.note#report-saved');
+  const save = (ext: string) => async () => {
+    note.textContent = '';
+    try {
+      note.textContent = `Saved ${await download(`/api/reports/${pick}.${ext}?from=${a.range.from}&to=${a.range.to}`)}`;
+    } catch (e) {
+      note.replaceChildren(errorBox(e));
+    }
+  };
+  return section(
+    `${a.table.title} · ${date(a.range.from)} to ${date(a.range.to)}`,
+    h(
+      'div.toolbar',
+      {},
+      h('select#report-name', { 'aria-label': 'Report', onchange: show }, list.map((r) => h('option', { value: r.name, selected: r.name === pick }, r.title))),
+      h('label', {}, 'From ', h('input#report-from', { type: 'date', value: a.range.from, onchange: show })),
+      h('label', {}, 'To ', h('input#report-to', { type: 'date', value: a.range.to, onchange: show })),
+      h('button#report-csv', { type: 'button', onclick: save('csv') }, 'Save CSV'),
+      h('button#report-xlsx', { type: 'button', onclick: save('xlsx') }, 'Save XLSX'),
+      note,
+    ),
+    tableView(a.table),
+  );
+}
+
 const MODE: Record<string, string> = { cash: 'Cash', upi: 'UPI', card: 'Card', bank: 'Bank transfer' };
 
 function closeHtml(d: DayEnd): string {
@@ -41,7 +125,7 @@ ${d.by_mode.map((m) => `<tr><td>${esc(MODE[m.mode] ?? m.mode)} (${m.count})</td>
 
 register('reports', {
   name: 'reports',
-  async render(root, [day]) {
+  async render(root, [day, report = '', from = '', to = '']) {
     const on = day || isoToday();
     const [d, r] = await Promise.all([get<DayEnd>(`/api/reports/day-end?date=${on}`), get<Receivables>(`/api/reports/receivables?as_of=${on}`)]);
     const picker = h('input#day', { type: 'date', value: on, 'aria-label': 'Day', onchange: (e: Event) => (location.hash = `#/reports/${(e.target as HTMLInputElement).value}`) });
@@ -90,5 +174,6 @@ register('reports', {
         ),
       ),
     );
+    if (can('view_reports')) root.append(await branchReports(on, report, from, to));
   },
 });

@@ -1,30 +1,17 @@
-//! The branch's own reports for the manager and the accountant: the day-end
-//! close (what was collected, by payment mode, and what was billed) and the
-//! receivables with their ageing. Figures are summed here with checked
-//! `Decimal` arithmetic from the rows of `store::reports`.
+//! The day-end close (what was collected, by payment mode, and what was
+//! billed) and the receivables with their ageing: the drawer's and the
+//! ledger's view, each with its own printable shape.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sync_core::domain::date::Date;
-use sync_core::domain::roles::Action;
 use sync_core::ids::RecordId;
 
+use super::{may_see_money, total};
 use crate::auth::Session;
 use crate::error::{NodeError, Result};
 use crate::node::Node;
 use crate::store::reports::{self as rows, PaymentRow};
-
-fn total(xs: impl IntoIterator<Item = Decimal>) -> Result<Decimal> {
-    xs.into_iter().try_fold(Decimal::ZERO, |t, x| {
-        t.checked_add(x)
-            .ok_or_else(|| NodeError::invalid("amount", "a total is out of range"))
-    })
-}
-
-fn may_see_money(s: &Session) -> Result<()> {
-    s.require(Action::ViewReports)
-        .or_else(|_| s.require(Action::RecordPayments))
-}
 
 /// What one payment mode brought in on the day.
 #[derive(Clone, Debug, Serialize)]

@@ -1,13 +1,18 @@
 //! The rows behind the branch's own reports (`crate::reports`): one day's
-//! payments and documents, and the invoices still owed. Amounts come out as
-//! `Decimal` from their stored strings; the sums are the caller's, checked.
+//! payments and documents and the invoices still owed here; sales, jobs and
+//! stock in their own modules. Amounts come out as `Decimal` from their
+//! stored strings; the sums are the caller's, checked.
+
+pub mod jobs;
+pub mod sales;
+pub mod stock;
 
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 use sync_core::ids::{BranchId, RecordId};
 
-use super::to16;
 use crate::error::Result;
+use crate::store::to16;
 
 /// One payment taken, with the invoice it was against.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -21,7 +26,7 @@ pub struct PaymentRow {
     pub at: u64,
 }
 
-fn dec(s: String) -> Decimal {
+pub(crate) fn dec(s: String) -> Decimal {
     s.parse().unwrap_or_default()
 }
 
