@@ -118,7 +118,8 @@ pub fn revenue_by_branch(rows: &[RevenueRow], link: impl Fn(&RevenueRow) -> Stri
         .unwrap_or_default()
         .max(Decimal::ZERO);
     let group = (RIGHT - LEFT) / days.len() as i64;
-    let bar = ((group - 4) / branches.len() as i64).max(1);
+    // A bar no wider than a finger's width, however few the days.
+    let bar = ((group - 4) / branches.len() as i64).clamp(1, 48);
     let mut body = scale_label(&rupees(max));
     let step = label_step(days.len());
     for (i, day) in days.iter().enumerate() {
@@ -149,7 +150,7 @@ pub fn revenue_by_branch(rows: &[RevenueRow], link: impl Fn(&RevenueRow) -> Stri
                 .map_or(day.to_string(), |d| format!("{:02}-{:02}", d.day, d.month));
             body.push_str(&format!(
                 "<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"middle\">{}</text>",
-                x0 + (group - 4) / 2,
+                x0 + bar * branches.len() as i64 / 2,
                 BOTTOM + 16,
                 esc(&label)
             ));
