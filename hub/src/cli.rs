@@ -39,7 +39,12 @@ pub enum Cmd {
         owner_name: String,
         #[arg(long)]
         owner_pin: String,
+        /// The business's name, on every screen and print of the hub.
+        #[arg(long)]
+        business: Option<String>,
     },
+    /// Name the business (shown on every screen and print of the hub).
+    Business { name: String },
     /// Branches.
     #[command(subcommand)]
     Branch(BranchCmd),
@@ -53,12 +58,22 @@ pub enum Cmd {
     #[command(subcommand)]
     Item(ItemCmd),
     /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs,
-    /// technicians, or customer_history with --mobile).
+    /// technicians, to_settle, invoices, jobs, audit, password_reads, or
+    /// customer_history with --mobile), narrowed by --from, --to, --branch.
     Report {
         name: String,
         /// The customer's mobile number, for customer_history.
         #[arg(long)]
         mobile: Option<String>,
+        /// The first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// One branch, by its id.
+        #[arg(long)]
+        branch: Option<String>,
     },
     /// Serve the sync endpoints and the owner's dashboard: HTTPS with
     /// --tls-cert and --tls-key, plain HTTP (loopback, shop LAN) without.
@@ -212,6 +227,7 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Cmd::Init {
         owner_name,
         owner_pin,
+        business,
     } = &cli.cmd
     {
         let pass = cli.passphrase.as_deref().ok_or_else(|| {
@@ -221,6 +237,9 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         })?;
         let hub = SqliteHub::init(&cli.db, owner_name, owner_pin, pass)?;
+        if let Some(b) = business {
+            hub.set_business_name(b)?;
+        }
         return print(
             &serde_json::json!({ "db": cli.db, "owner": hub.genesis().owner, "hub_device": hub.genesis().hub_device }),
         );
@@ -351,12 +370,31 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),
-        Cmd::Report { name, mobile } => {
-            let table = if name == crate::reports::CUSTOMER_HISTORY {
-                crate::reports::customer_history(&*hub, mobile.as_deref().unwrap_or(""))?
-            } else {
-                crate::reports::report(&*hub, &name)?
-            };
+        Cmd::Business { name } => {
+            hub.set_business_name(&name)?;
+            print(&serde_json::json!({ "business": hub.business_name()? }))
+        }
+        Cmd::Report {
+            name,
+            mobile,
+            from,
+            to,
+            branch,
+        } => {
+            // The same checks as the dashboard's query string.
+            let mut q = crate::filters::Params::new();
+            for (k, v) in [
+                ("mobile", mobile),
+                ("from", from),
+                ("to", to),
+                ("branch", branch),
+            ] {
+                if let Some(v) = v {
+                    q.insert(k.to_string(), v);
+                }
+            }
+            let ask = crate::filters::Ask::parse(&*hub, &name, &q)?;
+            let table = crate::reports::report_for(&*hub, &name, &ask)?.table;
             print!("{}", table.to_csv());
             Ok(())
         }

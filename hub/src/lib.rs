@@ -11,15 +11,22 @@
 //!   cookie, lock-out).
 //! - [`owner`]: what the owner changes there: people, branches, the catalogue
 //!   (JSON), and [`owner_page`] the page that does it.
-//! - [`reports`]: the owner's reports as `sheets::Table`s (JSON, CSV, XLSX, HTML).
+//! - [`reports`]: the owner's reports as `sheets::Table`s (JSON, CSV, XLSX, HTML),
+//!   narrowed by [`filters`] (days, branch), with their drill-down links.
+//! - [`dashboard`]: the dashboard and each report's page; [`charts`] its SVG
+//!   charts; [`pages`] the frame, stylesheet and tables every hub page shares.
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
+pub mod charts;
 pub mod cli;
+pub mod dashboard;
 pub mod error;
+pub mod filters;
 pub mod login;
 pub mod owner;
 pub mod owner_page;
+pub mod pages;
 pub mod reports;
 pub mod server;
 pub mod store;

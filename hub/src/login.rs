@@ -231,7 +231,7 @@ struct LoginInput {
     pin: String,
 }
 
-const PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><title>Owner login</title><meta name="viewport" content="width=device-width"><style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}label{display:block;margin:.6rem 0}input{margin-left:.5rem}#error{color:#a00}</style></head><body><h1>Owner dashboard</h1><form id="login" method="post" action="/login"><label>Name <input name="name" autocomplete="username" required></label><label>PIN <input name="pin" type="password" inputmode="numeric" autocomplete="current-password" required></label><button>Log in</button></form><p id="error" role="alert"></p><script>
+const FORM: &str = r#"<main><form id="login" class="card narrow" method="post" action="/login"><h1>Owner login</h1><label class="field"><span>Name</span><input name="name" autocomplete="username" required></label><label class="field"><span>PIN</span><input name="pin" type="password" inputmode="numeric" autocomplete="current-password" required></label><button class="primary">Log in</button><p id="error" class="err" role="alert"></p></form><script>
 document.getElementById("login").addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
@@ -240,11 +240,17 @@ document.getElementById("login").addEventListener("submit", async (e) => {
   const b = await r.json().catch(() => null);
   document.getElementById("error").textContent = (b && b.error && b.error.message) || ("Login failed (" + r.status + ")");
 });
-</script></body></html>"#;
+</script></main></body></html>"#;
 
-/// `GET /login`: the form. Without script it posts form-urlencoded.
-pub async fn page() -> Response {
-    ([(header::CACHE_CONTROL, "no-store")], Html(PAGE)).into_response()
+/// `GET /login`: the form, under the business's name. Without script it
+/// posts form-urlencoded.
+pub async fn page(State(st): State<std::sync::Arc<AppState>>) -> Result<Response, Refusal> {
+    let hub = st.hub.clone();
+    let business = blocking(move || hub.business_name()).await?;
+    let mut html = crate::pages::head("Owner login", &business);
+    html.push_str(&crate::pages::top(&business, None));
+    html.push_str(FORM);
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
 /// `POST /login`, JSON or form-urlencoded `{name, pin}`: the session cookie,

@@ -10,7 +10,9 @@ use crate::error::Result;
 use crate::store::HubStore;
 use sheets::escape as esc;
 
-const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:1rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}form{display:flex;gap:.4rem;flex-wrap:wrap;margin:0}input,select,button{font:inherit}input{width:8rem}.off{color:#888}.err{color:#a00}@media(max-width:600px){table,tbody,tr,td,th{display:block}thead{display:none}td{border:0}tr{border-bottom:1px solid #ccc;padding:.4rem 0}}</style>";
+/// What only this page needs beyond the shared stylesheet: each row's
+/// forms side by side, and on a phone each row a block.
+const STYLE: &str = "<style>#people form,#branches form,#catalogue form{display:flex;gap:.4rem;flex-wrap:wrap;margin:0 0 .3rem}#people input,#branches input,#catalogue input{width:8rem}td{vertical-align:top}@media(max-width:600px){#people,#branches,#catalogue,#people tbody,#people tr,#people td,#branches tbody,#branches tr,#branches td,#catalogue tbody,#catalogue tr,#catalogue td{display:block}thead{display:none}td{border:0}tr{border-bottom:1px solid var(--line);padding:.4rem 0}}</style>";
 
 const SCRIPT: &str = r#"<script>
 for (const f of document.querySelectorAll('form[data-path]')) {
@@ -49,8 +51,12 @@ fn role_label(r: &str) -> &str {
 
 pub fn page(store: &dyn HubStore) -> Result<String> {
     let (users, branches, items) = (store.users()?, store.branches()?, store.catalogue()?);
-    let mut h = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>People, branches and catalogue</title>{STYLE}</head><body><p><a href=\"/\">Back to the dashboard</a></p><h1>People</h1><p>Changes reach each device of the branch at its next sync; a deactivated person cannot log in there after it, and their open sessions end.</p><table id=\"people\"><thead><tr><th>Name</th><th>Role</th><th>Branch</th><th>Change</th></tr></thead><tbody>"
+    let business = store.business_name()?;
+    let mut h = crate::pages::head("People, branches and catalogue", &business);
+    h.push_str(STYLE);
+    h.push_str(&crate::pages::top(&business, Some("/people")));
+    h.push_str(
+        "<main><h1>People</h1><p>Changes reach each device of the branch at its next sync; a deactivated person cannot log in there after it, and their open sessions end.</p><table id=\"people\"><thead><tr><th>Name</th><th>Role</th><th>Branch</th><th>Change</th></tr></thead><tbody>",
     );
     for u in &users {
         let staff = u.role != "owner";
@@ -130,6 +136,6 @@ pub fn page(store: &dyn HubStore) -> Result<String> {
     }
     h.push_str("</tbody></table>");
     h.push_str(SCRIPT);
-    h.push_str("</body></html>");
+    h.push_str(crate::pages::END);
     Ok(h)
 }

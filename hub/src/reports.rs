@@ -1,12 +1,15 @@
 //! Consolidation for the owner: every branch's tables are at the hub, so the
-//! reports are queries — methods of [`HubStore`], which return typed rows.
-//! Here they become a [`Table`]: JSON, CSV, XLSX, or HTML in the dashboard.
+//! reports are queries — methods of [`HubStore`], which return typed rows,
+//! narrowed by an [`Ask`]. Here they become a [`Table`] (JSON, CSV, XLSX, or
+//! HTML in the dashboard) and, for the figures that stand for documents or
+//! jobs, the link that drills down to them.
 
 use rust_decimal::Decimal;
 use sync_core::domain::date::Date;
 
 use crate::error::{HubError, Result};
-use crate::store::HubStore;
+use crate::filters::Ask;
+use crate::store::{HubStore, ReportFilter};
 pub use sheets::{Kind, Table};
 
 pub const REPORTS: &[(&str, &str)] = &[
@@ -23,8 +26,62 @@ pub const REPORTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Reports that are lists rather than sums — what a figure drills down to,
+/// and the logs — linked from the dashboard rather than shown on it.
+pub const LISTS: &[(&str, &str)] = &[
+    ("invoices", "Invoices and credit notes"),
+    ("jobs", "Jobs"),
+    ("audit", "Audit log, every branch"),
+    ("password_reads", "Device password access log, every branch"),
+];
+
 /// The report that takes a mobile number (`?mobile=`), not in [`REPORTS`].
 pub const CUSTOMER_HISTORY: &str = "customer_history";
+
+/// A report's table, and for each row where its figure leads (a
+/// drill-down link, with the ask's filter), if anywhere.
+pub struct Report {
+    pub table: Table,
+    pub drill: Vec<Option<String>>,
+}
+
+fn time_ist(ms: u64) -> String {
+    let m = (ms as i64 + sync_core::domain::date::IST_OFFSET_MS).rem_euclid(86_400_000) / 60_000;
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+fn days_open(opened: u64, closed: Option<u64>, now: u64) -> u64 {
+    closed.unwrap_or(now).saturating_sub(opened) / 86_400_000
+}
+
+/// A report with no filter: every branch, every day.
+pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
+    Ok(report_for(store, name, &Ask::default())?.table)
+}
+
+/// Where `(branch, day)`'s revenue leads: that day's documents there.
+pub fn invoices_link(branch: sync_core::ids::BranchId, date: &str) -> String {
+    let day = date.parse().ok();
+    let ask = Ask {
+        filter: ReportFilter {
+            from: day,
+            to: day,
+            branch: Some(branch),
+        },
+        ..Ask::default()
+    };
+    format!("/reports/invoices.html{}", ask.query())
+}
+
+/// Where a count of open jobs leads: those jobs, within the ask's days.
+pub fn jobs_link(ask: &Ask, branch: Option<sync_core::ids::BranchId>, status: &str) -> String {
+    let mut a = ask.filter_only();
+    if branch.is_some() {
+        a.filter.branch = branch;
+    }
+    a.status = sync_core::domain::lifecycle::JobStatus::parse(status);
+    format!("/reports/jobs.html{}", a.query())
+}
 
 fn money(d: Decimal) -> String {
     d.normalize().to_string()
@@ -34,27 +91,41 @@ fn date_ist(ms: u64) -> String {
     Date::from_unix_ms_ist(ms).to_string()
 }
 
-pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
+/// A report narrowed by `ask` (whose parts were checked by [`Ask::parse`]).
+pub fn report_for(store: &dyn HubStore, name: &str, ask: &Ask) -> Result<Report> {
     use Kind::{Integer, Money, Text};
+    if name == CUSTOMER_HISTORY {
+        let table = customer_history(store, ask)?;
+        let drill = vec![None; table.rows.len()];
+        return Ok(Report { table, drill });
+    }
     let title = REPORTS
         .iter()
+        .chain(LISTS)
         .find(|(n, _)| *n == name)
         .map(|(_, t)| *t)
         .ok_or_else(|| {
             HubError::NotFound(format!(
                 "report `{name}` (reports: {}, {CUSTOMER_HISTORY}?mobile=)",
-                REPORTS.iter().map(|r| r.0).collect::<Vec<_>>().join(", ")
+                REPORTS
+                    .iter()
+                    .chain(LISTS)
+                    .map(|r| r.0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
+    let f = &ask.filter;
+    let now = crate::store::sqlite::now_ms();
     let t = |cols: &[(&str, Kind)]| Table::new(name, title, cols);
+    let mut drill = vec![];
     let table = match name {
         "revenue" => {
             let mut t = t(&[("branch", Text), ("date", Text), ("revenue", Money)]);
-            t.rows = store
-                .revenue()?
-                .into_iter()
-                .map(|r| vec![r.branch, r.date, money(r.revenue)])
-                .collect();
+            for r in store.revenue(f)? {
+                drill.push(Some(invoices_link(r.branch_id, &r.date)));
+                t.rows.push(vec![r.branch, r.date, money(r.revenue)]);
+            }
             t
         }
         "gst" => {
@@ -67,7 +138,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("igst", Money),
             ]);
             t.rows = store
-                .gst_summary()?
+                .gst_summary(f)?
                 .into_iter()
                 .map(|r| {
                     vec![
@@ -93,7 +164,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("igst", Money),
             ]);
             t.rows = store
-                .hsn_summary()?
+                .hsn_summary(f)?
                 .into_iter()
                 .map(|r| {
                     vec![
@@ -120,7 +191,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("leased_unused", Integer),
             ]);
             t.rows = store
-                .documents_issued()?
+                .documents_issued(f)?
                 .into_iter()
                 .map(|r| {
                     vec![
@@ -144,7 +215,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("qty", Kind::Decimal),
             ]);
             t.rows = store
-                .stock()?
+                .stock(f)?
                 .into_iter()
                 .map(|r| vec![r.branch, r.item, r.held_by, r.qty.normalize().to_string()])
                 .collect();
@@ -157,18 +228,15 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("jobs", Integer),
                 ("oldest_days", Integer),
             ]);
-            t.rows = store
-                .pending_jobs(crate::store::sqlite::now_ms())?
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        r.branch,
-                        r.status,
-                        r.jobs.to_string(),
-                        r.oldest_days.to_string(),
-                    ]
-                })
-                .collect();
+            for r in store.pending_jobs(f, now)? {
+                drill.push(Some(jobs_link(ask, Some(r.branch_id), &r.status)));
+                t.rows.push(vec![
+                    r.branch,
+                    r.status,
+                    r.jobs.to_string(),
+                    r.oldest_days.to_string(),
+                ]);
+            }
             t
         }
         "technicians" => {
@@ -179,7 +247,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("avg_turnaround_hours", Integer),
             ]);
             t.rows = store
-                .technicians()?
+                .technicians(f)?
                 .into_iter()
                 .map(|r| {
                     vec![
@@ -203,7 +271,7 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 ("amount", Money),
             ]);
             t.rows = store
-                .to_settle()?
+                .to_settle(f)?
                 .into_iter()
                 .map(|r| {
                     vec![
@@ -217,16 +285,134 @@ pub fn report(store: &dyn HubStore, name: &str) -> Result<Table> {
                 .collect();
             t
         }
+        "invoices" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("number", Text),
+                ("doc_type", Text),
+                ("date", Text),
+                ("customer", Text),
+                ("taxable", Money),
+                ("gst", Money),
+                ("total", Money),
+                ("cancelled", Text),
+            ]);
+            t.rows = store
+                .invoices(f)?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.branch,
+                        r.number,
+                        r.doc_type,
+                        r.date,
+                        r.customer,
+                        money(r.taxable),
+                        money(r.gst),
+                        money(r.total),
+                        if r.cancelled { "yes" } else { "no" }.into(),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "jobs" => {
+            let mut t = t(&[
+                ("branch", Text),
+                ("job_no", Text),
+                ("customer", Text),
+                ("device", Text),
+                ("status", Text),
+                ("technician", Text),
+                ("opened", Text),
+                ("days_open", Integer),
+            ]);
+            t.rows = store
+                .jobs(f, ask.status.map(|s| s.as_str()))?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.branch,
+                        r.job_no,
+                        r.customer,
+                        r.device,
+                        r.status,
+                        r.technician.unwrap_or_default(),
+                        date_ist(r.opened_at_ms),
+                        days_open(r.opened_at_ms, r.closed_at_ms, now).to_string(),
+                    ]
+                })
+                .collect();
+            t
+        }
+        "audit" => {
+            let mut t = t(&[
+                ("date", Text),
+                ("time", Text),
+                ("branch", Text),
+                ("who", Text),
+                ("device", Text),
+                ("what", Text),
+                ("record", Text),
+            ]);
+            t.rows = store
+                .audit(f)?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        date_ist(r.at_ms),
+                        time_ist(r.at_ms),
+                        r.branch,
+                        r.who,
+                        r.device,
+                        r.kind,
+                        r.record,
+                    ]
+                })
+                .collect();
+            t
+        }
+        "password_reads" => {
+            let mut t = t(&[
+                ("date", Text),
+                ("time", Text),
+                ("branch", Text),
+                ("reader", Text),
+                ("device", Text),
+                ("job_no", Text),
+                ("customer", Text),
+                ("purpose", Text),
+            ]);
+            t.rows = store
+                .password_reads(f)?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        date_ist(r.at_ms),
+                        time_ist(r.at_ms),
+                        r.branch,
+                        r.reader,
+                        r.device,
+                        r.job_no,
+                        r.customer,
+                        r.purpose,
+                    ]
+                })
+                .collect();
+            t
+        }
         _ => unreachable!("checked above"),
     };
-    Ok(table)
+    drill.resize(table.rows.len(), None);
+    Ok(Report { table, drill })
 }
 
 /// One customer's jobs at every branch, found by mobile number (any form
 /// the shop accepts: `+91 98450-12345`, `09845012345`, `9845012345`).
-pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
+fn customer_history(store: &dyn HubStore, ask: &Ask) -> Result<Table> {
     use Kind::{Money, Text};
-    let mobile = sync_core::domain::validate::mobile("mobile", mobile)?;
+    let mobile =
+        sync_core::domain::validate::mobile("mobile", ask.mobile.as_deref().unwrap_or(""))?;
     let mut t = Table::new(
         CUSTOMER_HISTORY,
         &format!("Customer history for {mobile}"),
@@ -242,7 +428,7 @@ pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
         ],
     );
     t.rows = store
-        .customer_history(&mobile)?
+        .customer_history(&ask.filter, &mobile)?
         .into_iter()
         .map(|r| {
             vec![
@@ -258,82 +444,4 @@ pub fn customer_history(store: &dyn HubStore, mobile: &str) -> Result<Table> {
         })
         .collect();
     Ok(t)
-}
-
-use sheets::{escape as esc, heading, shown};
-
-const STYLE: &str = "<meta name=\"viewport\" content=\"width=device-width\"><style>body{font-family:system-ui,sans-serif;margin:1rem 2rem;color:#222}table{border-collapse:collapse;margin:0 0 2rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}h2{margin-top:2rem}a{font-size:.85rem;margin-left:.5rem}form{margin:1rem 0 2rem}.wide{overflow-x:auto}@media(max-width:600px){body{margin:.5rem}}</style>";
-
-/// A table as HTML, under a heading with its export links; `query` is the
-/// links' query string (empty, or `?mobile=…` for a history). No secret is
-/// ever in a link: the session travels in its cookie.
-fn table_html(html: &mut String, t: &Table, query: &str) {
-    let name = &t.name;
-    let q = esc(query);
-    html.push_str(&format!(
-        "<h2>{}</h2><p><a href=\"/reports/{name}.csv{q}\">CSV</a><a href=\"/reports/{name}.xlsx{q}\">XLSX</a><a href=\"/reports/{name}.json{q}\">JSON</a></p><div class=\"wide\"><table id=\"report-{name}\"><tr>{}</tr>",
-        esc(&t.title),
-        t.columns
-            .iter()
-            .zip(t.kinds.iter().copied().chain(std::iter::repeat(Kind::Text)))
-            .map(|(c, k)| format!(
-                "<th{}>{}</th>",
-                if k == Kind::Text { "" } else { " class=\"num\"" },
-                esc(&heading(c))
-            ))
-            .collect::<String>()
-    ));
-    for r in &t.rows {
-        html.push_str(&format!(
-            "<tr>{}</tr>",
-            r.iter()
-                .zip(t.kinds.iter().copied().chain(std::iter::repeat(Kind::Text)))
-                .map(|(c, k)| format!(
-                    "<td{}>{}</td>",
-                    if k == Kind::Text {
-                        ""
-                    } else {
-                        " class=\"num\""
-                    },
-                    esc(&shown(k, c))
-                ))
-                .collect::<String>()
-        ));
-    }
-    html.push_str("</table></div>");
-}
-
-fn lookup_form() -> String {
-    format!(
-        "<form action=\"/reports/{CUSTOMER_HISTORY}.html\" method=\"get\"><label>Customer history by mobile number <input name=\"mobile\" inputmode=\"tel\" required></label> <button>Find</button></form>"
-    )
-}
-
-/// A POST, so a link or an image elsewhere cannot log the owner out.
-const LOGOUT_FORM: &str = "<form action=\"/logout\" method=\"post\"><button>Log out</button> <a href=\"/people\">People, branches and catalogue</a></form>";
-
-pub fn dashboard_html(store: &dyn HubStore) -> Result<String> {
-    let mut html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Owner dashboard</title>{STYLE}</head><body>{LOGOUT_FORM}<h1>All branches</h1>{}",
-        lookup_form()
-    );
-    for (name, _) in REPORTS {
-        let t = report(store, name)?;
-        table_html(&mut html, &t, "");
-    }
-    html.push_str("</body></html>");
-    Ok(html)
-}
-
-/// One table as its own page (the customer history lookup's answer);
-/// `query` as for the table's export links.
-pub fn table_page(t: &Table, query: &str) -> String {
-    let mut html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title>{STYLE}</head><body>{LOGOUT_FORM}<p><a href=\"/\">Back to the dashboard</a></p>{}",
-        esc(&t.title),
-        lookup_form()
-    );
-    table_html(&mut html, t, query);
-    html.push_str("</body></html>");
-    html
 }

@@ -32,7 +32,7 @@ use sync_core::protocol::{
 use crate::error::HubError;
 use crate::store::HubStore;
 use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
-use crate::{login, reports};
+use crate::{dashboard, login, pages, reports};
 
 /// Largest request body, as sent and once inflated (a push batch of 1000
 /// ops fits comfortably).
@@ -228,24 +228,36 @@ async fn lease(State(st): State<St>, req: Request) -> Result<Response, Refusal> 
     Ok((StatusCode::CREATED, axum::Json(LeaseResponse { lease })).into_response())
 }
 
-type Params = std::collections::HashMap<String, String>;
+use crate::filters::{Ask, Params};
 
 fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, Refusal> {
     q.map(|Query(p)| p)
         .map_err(|e| Refusal::from(HubError::invalid("query", e.body_text())))
 }
 
-async fn dashboard(State(st): State<St>, h: HeaderMap) -> Result<Response, Refusal> {
+/// `/?from=&to=&branch=`: the dashboard, narrowed.
+async fn dashboard(
+    State(st): State<St>,
+    h: HeaderMap,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, Refusal> {
     if !login::signed_in(&st, &h) {
         return Ok(login::to_login());
     }
+    let q = query(q)?;
     let hub = st.hub.clone();
-    Ok(Html(blocking(move || reports::dashboard_html(&*hub)).await?).into_response())
+    let page = blocking(move || {
+        let ask = Ask::parse(&*hub, "", &q)?;
+        dashboard::dashboard_html(&*hub, &ask)
+    })
+    .await?;
+    Ok(Html(page).into_response())
 }
 
-/// `/reports/{name}[.json|.csv|.xlsx|.html]` (and `?mobile=…` for
-/// `customer_history`). Without a session a page sends the browser to the
-/// login; a file or JSON is refused with 401.
+/// `/reports/{name}[.json|.csv|.xlsx|.html]`, narrowed by `from`, `to` and
+/// `branch` (and `status` for jobs, `mobile` for `customer_history`).
+/// Without a session a page sends the browser to the login; a file or JSON
+/// is refused with 401. A bad filter is refused naming its field.
 async fn report(
     State(st): State<St>,
     Path(name): Path<String>,
@@ -254,7 +266,7 @@ async fn report(
 ) -> Result<Response, Refusal> {
     let (name, format) = match name.rsplit_once('.') {
         Some((n, f)) if ["json", "csv", "xlsx", "html"].contains(&f) => (n.to_string(), f),
-        _ => (name, "json"),
+        _ => (name.clone(), "json"),
     };
     if !login::signed_in(&st, &h) {
         return match format {
@@ -264,16 +276,21 @@ async fn report(
     }
     let q = query(q)?;
     let hub = st.hub.clone();
-    let mobile = q.get("mobile").cloned();
-    let history = name == reports::CUSTOMER_HISTORY;
-    let table = blocking(move || {
-        if history {
-            reports::customer_history(&*hub, mobile.as_deref().unwrap_or(""))
-        } else {
-            reports::report(&*hub, &name)
+    let page = format == "html";
+    let (table, html) = blocking(move || {
+        let ask = Ask::parse(&*hub, &name, &q)?;
+        if page {
+            return Ok::<_, HubError>((None, Some(dashboard::table_page(&*hub, &name, &ask)?)));
         }
+        Ok((Some(reports::report_for(&*hub, &name, &ask)?.table), None))
     })
     .await?;
+    if let Some(html) = html {
+        return Ok(Html(html).into_response());
+    }
+    let Some(table) = table else {
+        return Err(Refusal::from(HubError::NotFound("this report".into())));
+    };
     let file = |ext: &str| format!("attachment; filename=\"{}.{ext}\"", table.name);
     Ok(match format {
         "csv" => (
@@ -297,15 +314,6 @@ async fn report(
                 .map_err(|e| Refusal::from(HubError::from(e)))?,
         )
             .into_response(),
-        "html" => {
-            let mut link = String::new();
-            if let Some(m) = q.get("mobile").filter(|_| history) {
-                // The normalized number: digits only, nothing to escape.
-                let m = sync_core::domain::validate::mobile("mobile", m).map_err(HubError::from)?;
-                link = format!("?mobile={m}");
-            }
-            Html(reports::table_page(&table, &link)).into_response()
-        }
         _ => axum::Json(table).into_response(),
     })
 }
@@ -321,6 +329,10 @@ fn described() -> Described<St> {
     crate::owner::routes(Described::default(), SESSION)
         .route("/health", [Op::get(health, "Liveness and the hub's clock")])
         .route("/openapi.json", [Op::get(openapi, "This document")])
+        .route(
+            "/hub.css",
+            [Op::get(pages::stylesheet, "The hub pages' stylesheet (the branch web UI's look; a phone layout; an 80 mm print)")],
+        )
         .route(
             protocol::ENROLL,
             [Op::post(enroll, "Redeem a one-time enrollment code")
@@ -357,19 +369,31 @@ fn described() -> Described<St> {
         )
         .route(
             "/",
-            [Op::get(dashboard, "The owner's dashboard (HTML); without a session, a redirect (303) to /login")
+            [filtered(Op::get(dashboard, "The owner's dashboard (HTML): charts (revenue by branch and day, open jobs by status, GST by month) and every report, narrowed by from, to (YYYY-MM-DD) and branch (its id); a bad filter is refused naming its field. Without a session, a redirect (303) to /login")
                 .access(SESSION)
-                .also(303, "Not logged in: to /login")],
+                .also(303, "Not logged in: to /login"))],
         )
         .route(
             "/reports/{name}",
-            [Op::get(report, "A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix; customer_history takes ?mobile=. Without a session: 401 with a JSON error, or for .html a redirect (303) to /login")
+            [filtered(Op::get(report, "A report as JSON, or CSV, XLSX or HTML with a .csv, .xlsx or .html suffix, narrowed by from, to and branch; jobs also takes status, customer_history takes mobile. The lists invoices, jobs, audit and password_reads are what the dashboard's figures drill down to. Without a session: 401 with a JSON error, or for .html a redirect (303) to /login")
                 .access(SESSION)
                 .param("name", json!({ "type": "string" }))
+                .query("status", json!({ "type": "string", "enum": sync_core::domain::lifecycle::JobStatus::ALL.map(|s| s.as_str()) }))
                 .query("mobile", json!({ "type": "string" }))
-                .also(303, "An .html page, not logged in: to /login")],
+                .also(303, "An .html page, not logged in: to /login"))],
         )
 }
+
+/// The filters every report takes.
+fn filtered(op: Op<St>) -> Op<St> {
+    op.query("from", DATE_QUERY.clone())
+        .query("to", DATE_QUERY.clone())
+        .query("branch", json!({ "type": "string", "format": "uuid", "description": "a branch's id, as /owner/branches lists it" }))
+}
+
+static DATE_QUERY: std::sync::LazyLock<Value> = std::sync::LazyLock::new(
+    || json!({ "type": "string", "format": "date", "description": "YYYY-MM-DD, a day in India; from is on or before to" }),
+);
 
 pub fn router(state: St) -> Router {
     described()

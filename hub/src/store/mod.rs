@@ -35,10 +35,56 @@ pub struct EnrollmentCode {
     pub expires_at_ms: u64,
 }
 
+/// What every report is narrowed to: a range of days (IST, both ends
+/// included) and one branch. Empty: everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub branch: Option<BranchId>,
+}
+
+impl ReportFilter {
+    /// The first day as a document's `date` column spells it (ISO text
+    /// compares as dates do).
+    pub fn from_text(&self) -> String {
+        self.from
+            .map_or_else(|| "0000-00-00".into(), |d| d.to_string())
+    }
+
+    pub fn to_text(&self) -> String {
+        self.to
+            .map_or_else(|| "9999-99-99".into(), |d| d.to_string())
+    }
+
+    /// The first moment of the first day, Unix ms, for timestamp columns.
+    pub fn from_ms(&self) -> i64 {
+        self.from.map_or(i64::MIN, |d| {
+            d.days_since_epoch() * DAY_MS - sync_core::domain::date::IST_OFFSET_MS
+        })
+    }
+
+    /// The first moment after the last day, Unix ms (exclusive).
+    pub fn until_ms(&self) -> i64 {
+        self.to.map_or(i64::MAX, |d| {
+            (d.days_since_epoch() + 1) * DAY_MS - sync_core::domain::date::IST_OFFSET_MS
+        })
+    }
+
+    /// The branch as the `branch` column holds it, or NULL for all.
+    pub fn branch_blob(&self) -> Option<Vec<u8>> {
+        self.branch.map(|b| b.0.to_vec())
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
 /// Revenue of a branch on a day (invoices less credit notes, not cancelled).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RevenueRow {
     pub branch: String,
+    /// For the drill-down to the day's invoices.
+    pub branch_id: BranchId,
     pub date: String,
     pub revenue: Decimal,
 }
@@ -101,10 +147,78 @@ pub struct StockRow {
     pub qty: Decimal,
 }
 
+/// GST of tax invoices in one calendar month (`YYYY-MM`), every branch
+/// the filter lets through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GstMonthRow {
+    pub month: String,
+    pub taxable: Decimal,
+    pub cgst: Decimal,
+    pub sgst: Decimal,
+    pub igst: Decimal,
+}
+
+/// One document (tax invoice or credit note) as the owner's invoice list
+/// shows it; a credit note's amounts are negative, so the list's live rows
+/// add up to the revenue they were drilled down from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceRow {
+    pub branch: String,
+    pub number: String,
+    pub doc_type: String,
+    pub date: String,
+    pub customer: String,
+    pub taxable: Decimal,
+    /// CGST + SGST + IGST.
+    pub gst: Decimal,
+    pub total: Decimal,
+    pub cancelled: bool,
+}
+
+/// One job as the owner's job list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRow {
+    pub branch: String,
+    pub job_no: String,
+    pub customer: String,
+    pub device: String,
+    pub status: String,
+    pub technician: Option<String>,
+    pub opened_at_ms: u64,
+    pub closed_at_ms: Option<u64>,
+}
+
+/// One entry of a branch's append-only audit log, with names for ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at_ms: u64,
+    /// "Head office" for the hub's own chain.
+    pub branch: String,
+    pub who: String,
+    pub device: String,
+    pub kind: String,
+    /// A job number, a document number, or the record's id.
+    pub record: String,
+}
+
+/// One reading of a customer's device password (the access log).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordReadRow {
+    pub at_ms: u64,
+    pub branch: String,
+    pub reader: String,
+    pub device: String,
+    pub job_no: String,
+    pub customer: String,
+    pub purpose: String,
+}
+
 /// Open jobs of a branch in one status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingRow {
     pub branch: String,
+    /// For the drill-down to the jobs themselves.
+    pub branch_id: BranchId,
     pub status: String,
     pub jobs: u64,
     pub oldest_days: u64,
@@ -278,18 +392,40 @@ pub trait HubStore: Send + Sync {
     /// reaches the hub as an op, so this reads the replicated `users` table.
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>>;
 
-    fn revenue(&self) -> Result<Vec<RevenueRow>>;
-    fn gst_summary(&self) -> Result<Vec<GstRow>>;
-    fn hsn_summary(&self) -> Result<Vec<HsnRow>>;
-    fn documents_issued(&self) -> Result<Vec<SeriesRow>>;
-    fn stock(&self) -> Result<Vec<StockRow>>;
-    /// Jobs neither delivered nor cancelled, with the age of the oldest at `now_ms`.
-    fn pending_jobs(&self, now_ms: u64) -> Result<Vec<PendingRow>>;
-    fn technicians(&self) -> Result<Vec<TechnicianRow>>;
+    /// The business's name, on every screen and print of the hub: what
+    /// `hub init --business` or `hub business` set, else the branches' names.
+    fn business_name(&self) -> Result<String>;
+    fn set_business_name(&self, name: &str) -> Result<()>;
+
+    // The owner's reports, each narrowed by a [`ReportFilter`].
+    fn revenue(&self, f: &ReportFilter) -> Result<Vec<RevenueRow>>;
+    fn gst_summary(&self, f: &ReportFilter) -> Result<Vec<GstRow>>;
+    fn gst_by_month(&self, f: &ReportFilter) -> Result<Vec<GstMonthRow>>;
+    fn hsn_summary(&self, f: &ReportFilter) -> Result<Vec<HsnRow>>;
+    /// Per series, the documents dated in the range; the numbers leased and
+    /// unused are the whole series' (a lease has no date).
+    fn documents_issued(&self, f: &ReportFilter) -> Result<Vec<SeriesRow>>;
+    /// Stock as it stands now: only the branch of the filter applies.
+    fn stock(&self, f: &ReportFilter) -> Result<Vec<StockRow>>;
+    /// Jobs opened in the range and neither delivered nor cancelled, with
+    /// the age of the oldest at `now_ms`.
+    fn pending_jobs(&self, f: &ReportFilter, now_ms: u64) -> Result<Vec<PendingRow>>;
+    /// Jobs delivered in the range, per technician.
+    fn technicians(&self, f: &ReportFilter) -> Result<Vec<TechnicianRow>>;
     /// What honest concurrency left for a person at every branch: refunds
-    /// due on overpaid invoices, edits of jobs closed meanwhile.
-    fn to_settle(&self) -> Result<Vec<SettleRow>>;
+    /// due on overpaid invoices, edits of jobs closed meanwhile. Only the
+    /// branch of the filter applies: these are open now, whenever made.
+    fn to_settle(&self, f: &ReportFilter) -> Result<Vec<SettleRow>>;
     /// Every job, at every branch, of the customers with this (normalized)
-    /// mobile number, oldest first.
-    fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>>;
+    /// mobile number, opened in the range, oldest first.
+    fn customer_history(&self, f: &ReportFilter, mobile: &str) -> Result<Vec<CustomerJobRow>>;
+    /// Documents dated in the range, cancelled ones too, by date and number.
+    fn invoices(&self, f: &ReportFilter) -> Result<Vec<InvoiceRow>>;
+    /// Jobs opened in the range, in one status or all, oldest first.
+    fn jobs(&self, f: &ReportFilter, status: Option<&str>) -> Result<Vec<JobRow>>;
+    /// The audit log of every branch (and the head office's own chain,
+    /// unless a branch is asked for), newest first.
+    fn audit(&self, f: &ReportFilter) -> Result<Vec<AuditRow>>;
+    /// Every reading of a device password, newest first.
+    fn password_reads(&self, f: &ReportFilter) -> Result<Vec<PasswordReadRow>>;
 }

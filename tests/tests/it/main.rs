@@ -10,6 +10,7 @@ mod bad_day;
 mod demo;
 mod honest;
 mod hostile;
+mod hub_ui;
 mod people;
 mod processes;
 mod reports;

@@ -171,7 +171,9 @@ impl Day {
             })
             .sum();
         let store = self.hub.store.clone();
-        let settle = bg(move || hub::store::HubStore::to_settle(&*store).unwrap()).await;
+        let settle =
+            bg(move || hub::store::HubStore::to_settle(&*store, &Default::default()).unwrap())
+                .await;
         for (branch, number) in &overpaid {
             assert!(
                 settle

@@ -30,8 +30,9 @@ use sync_core::seal;
 use sync_core::writer::DeviceWriter;
 
 use super::{
-    CustomerJobRow, DeviceAuth, EnrollmentCode, GstRow, HsnRow, HubStore, PendingRow, RevenueRow,
-    SeriesRow, SettleRow, StockRow, TechnicianRow,
+    AuditRow, CustomerJobRow, DeviceAuth, EnrollmentCode, GstMonthRow, GstRow, HsnRow, HubStore,
+    InvoiceRow, JobRow, PasswordReadRow, PendingRow, ReportFilter, RevenueRow, SeriesRow,
+    SettleRow, StockRow, TechnicianRow,
 };
 use crate::error::{HubError, Result};
 
@@ -136,6 +137,9 @@ fn open_conn(db: &Path) -> Result<Connection> {
     schema::migrate(&mut conn, schema::Target::Hub)?;
     Ok(conn)
 }
+
+/// `hub_meta`'s key for the business's name.
+const BUSINESS: &str = "business_name";
 
 fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
     Ok(
@@ -415,40 +419,86 @@ impl HubStore for SqliteHub {
         devices::revoke(self, device, reason)
     }
 
-    fn revenue(&self) -> Result<Vec<RevenueRow>> {
-        reports::revenue(self)
+    fn business_name(&self) -> Result<String> {
+        self.read(|c| {
+            if let Some(n) = meta_get(c, BUSINESS)? {
+                return Ok(n);
+            }
+            // Not named yet: the branches are what the owner knows it by.
+            let names: Vec<String> = c
+                .prepare("SELECT name FROM branches ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(if names.is_empty() {
+                "The owner's hub".into()
+            } else {
+                names.join(" · ")
+            })
+        })
     }
 
-    fn gst_summary(&self) -> Result<Vec<GstRow>> {
-        reports::gst_summary(self)
+    fn set_business_name(&self, name: &str) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(HubError::invalid("business", "must be 1 to 100 characters"));
+        }
+        self.read(|c| meta_set(c, BUSINESS, name))
     }
 
-    fn hsn_summary(&self) -> Result<Vec<HsnRow>> {
-        reports::hsn_summary(self)
+    fn revenue(&self, f: &ReportFilter) -> Result<Vec<RevenueRow>> {
+        reports::revenue(self, f)
     }
 
-    fn to_settle(&self) -> Result<Vec<SettleRow>> {
-        reports::to_settle(self)
+    fn gst_summary(&self, f: &ReportFilter) -> Result<Vec<GstRow>> {
+        reports::gst_summary(self, f)
     }
 
-    fn documents_issued(&self) -> Result<Vec<SeriesRow>> {
-        reports::documents_issued(self)
+    fn gst_by_month(&self, f: &ReportFilter) -> Result<Vec<GstMonthRow>> {
+        reports::gst_by_month(self, f)
     }
 
-    fn stock(&self) -> Result<Vec<StockRow>> {
-        reports::stock(self)
+    fn hsn_summary(&self, f: &ReportFilter) -> Result<Vec<HsnRow>> {
+        reports::hsn_summary(self, f)
     }
 
-    fn pending_jobs(&self, now: u64) -> Result<Vec<PendingRow>> {
-        reports::pending_jobs(self, now)
+    fn to_settle(&self, f: &ReportFilter) -> Result<Vec<SettleRow>> {
+        reports::to_settle(self, f)
     }
 
-    fn technicians(&self) -> Result<Vec<TechnicianRow>> {
-        reports::technicians(self)
+    fn documents_issued(&self, f: &ReportFilter) -> Result<Vec<SeriesRow>> {
+        reports::documents_issued(self, f)
     }
 
-    fn customer_history(&self, mobile: &str) -> Result<Vec<CustomerJobRow>> {
-        reports::customer_history(self, mobile)
+    fn stock(&self, f: &ReportFilter) -> Result<Vec<StockRow>> {
+        reports::stock(self, f)
+    }
+
+    fn pending_jobs(&self, f: &ReportFilter, now: u64) -> Result<Vec<PendingRow>> {
+        reports::pending_jobs(self, f, now)
+    }
+
+    fn technicians(&self, f: &ReportFilter) -> Result<Vec<TechnicianRow>> {
+        reports::technicians(self, f)
+    }
+
+    fn customer_history(&self, f: &ReportFilter, mobile: &str) -> Result<Vec<CustomerJobRow>> {
+        reports::customer_history(self, f, mobile)
+    }
+
+    fn invoices(&self, f: &ReportFilter) -> Result<Vec<InvoiceRow>> {
+        reports::invoices(self, f)
+    }
+
+    fn jobs(&self, f: &ReportFilter, status: Option<&str>) -> Result<Vec<JobRow>> {
+        reports::jobs(self, f, status)
+    }
+
+    fn audit(&self, f: &ReportFilter) -> Result<Vec<AuditRow>> {
+        reports::audit(self, f)
+    }
+
+    fn password_reads(&self, f: &ReportFilter) -> Result<Vec<PasswordReadRow>> {
+        reports::password_reads(self, f)
     }
 
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
