@@ -384,15 +384,17 @@ fn described() -> Described<St> {
         )
 }
 
-/// The filters every report takes.
+/// The filters every report takes. The dashboard's form sends a field left
+/// blank as an empty value, which means "no filter": hence patterns that
+/// admit the empty string rather than a bare `format`.
 fn filtered(op: Op<St>) -> Op<St> {
     op.query("from", DATE_QUERY.clone())
         .query("to", DATE_QUERY.clone())
-        .query("branch", json!({ "type": "string", "format": "uuid", "description": "a branch's id, as /owner/branches lists it" }))
+        .query("branch", json!({ "type": "string", "pattern": "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$", "description": "a branch's id, as /owner/branches lists it; empty for every branch" }))
 }
 
 static DATE_QUERY: std::sync::LazyLock<Value> = std::sync::LazyLock::new(
-    || json!({ "type": "string", "format": "date", "description": "YYYY-MM-DD, a day in India; from is on or before to" }),
+    || json!({ "type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", "description": "YYYY-MM-DD, a day in India, or empty for no bound; from is on or before to" }),
 );
 
 pub fn router(state: St) -> Router {
