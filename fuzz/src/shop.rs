@@ -330,6 +330,7 @@ impl Shop {
             &self.node,
             &PushRequest {
                 ops: vec![hex::encode(wire)],
+                resynced: None,
             },
         )
         .unwrap_or_else(|e| panic!("a signed push failed the batch: {e}"));

@@ -43,6 +43,9 @@ pub enum Code {
     Setup,
     /// The hub was started without the owner's passphrase.
     HubLocked,
+    /// The hub, restored from a backup, waits for devices to re-send what
+    /// it lost before it signs in that chain again (`Retry-After`).
+    Recovering,
     CannotDecrypt,
     PeerUnreachable,
     PeerError,
@@ -50,7 +53,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::Invalid,
         Code::NotFound,
         Code::Unauthorized,
@@ -68,6 +71,7 @@ impl Code {
         Code::NotInitialized,
         Code::Setup,
         Code::HubLocked,
+        Code::Recovering,
         Code::CannotDecrypt,
         Code::PeerUnreachable,
         Code::PeerError,
@@ -93,6 +97,7 @@ impl Code {
             Code::NotInitialized => "not_initialized",
             Code::Setup => "setup",
             Code::HubLocked => "hub_locked",
+            Code::Recovering => "recovering",
             Code::CannotDecrypt => "cannot_decrypt",
             Code::PeerUnreachable => "peer_unreachable",
             Code::PeerError => "peer_error",

@@ -75,6 +75,17 @@ pub enum Cmd {
         #[arg(long)]
         branch: Option<String>,
     },
+    /// Copy the hub (running or not) to <to>, with its key file as
+    /// <to>.keys: keep both somewhere safe, as safe as the key file itself.
+    Backup { to: PathBuf },
+    /// Put the backup <from> in place as the hub at --db (stop the hub
+    /// first; what was there is moved aside, never deleted). The restored
+    /// hub waits for every active device to send what it lost before it
+    /// signs leases or changes again.
+    Restore { from: PathBuf },
+    /// After a restore: the devices the hub still waits for.
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
     /// Serve the sync endpoints and the owner's dashboard: HTTPS with
     /// --tls-cert and --tls-key, plain HTTP (loopback, shop LAN) without.
     Serve {
@@ -87,6 +98,15 @@ pub enum Cmd {
         #[arg(long, env = "HUB_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecoveryCmd {
+    /// The devices the hub waits for (an empty list: recovered).
+    Status,
+    /// Stop waiting for a device that is gone for good. What only it held
+    /// of the hub's lost work may come back later, refused as a fork.
+    Release { device: DeviceId },
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,8 +264,25 @@ pub fn run(cli: Cli) -> Result<()> {
             &serde_json::json!({ "db": cli.db, "owner": hub.genesis().owner, "hub_device": hub.genesis().hub_device }),
         );
     }
+    // Neither needs the hub opened (a backup reads the file on a
+    // connection of its own, beside a running hub).
+    match &cli.cmd {
+        Cmd::Backup { to } => return print(&crate::store::sqlite::restore::backup(&cli.db, to)?),
+        Cmd::Restore { from } => {
+            return print(&crate::store::sqlite::restore::restore(from, &cli.db)?);
+        }
+        _ => {}
+    }
     let hub = Arc::new(SqliteHub::open(&cli.db, cli.passphrase.as_deref())?);
     match cli.cmd {
+        Cmd::Backup { .. } | Cmd::Restore { .. } => unreachable!("handled above"),
+        Cmd::Recovery(RecoveryCmd::Status) => {
+            print(&serde_json::json!({ "awaiting": hub.recovery()? }))
+        }
+        Cmd::Recovery(RecoveryCmd::Release { device }) => {
+            hub.release(device)?;
+            print(&serde_json::json!({ "released": device, "awaiting": hub.recovery()? }))
+        }
         Cmd::Init { .. } => unreachable!("handled above"),
         Cmd::Branch(BranchCmd::Add {
             name,

@@ -100,6 +100,19 @@ pub fn dashboard_html(store: &dyn HubStore, ask: &Ask) -> Result<String> {
         "<main><div class=\"toolbar\"><h1 id=\"scope\">{}</h1></div>",
         esc(&scope(store, ask)?)
     ));
+    let awaited = store.recovery()?;
+    if !awaited.is_empty() {
+        // Restored from a backup: say what the hub waits for, and why
+        // leases and changes are refused meanwhile.
+        let who: Vec<String> = awaited
+            .iter()
+            .map(|w| esc(&format!("{} ({})", w.label, w.branch)))
+            .collect();
+        html.push_str(&format!(
+            "<p class=\"error\" id=\"recovery\">Restored from a backup: waiting for {} to sync and send back what the hub lost. Until then their branches get no new number blocks and no changes. A device that is gone: <code>hub recovery release &lt;device&gt;</code>.</p>",
+            who.join(", ")
+        ));
+    }
     html.push_str(&filter_form(store, "/", ask, false)?);
     let pending = store.pending_jobs(f, crate::store::sqlite::now_ms())?;
     html.push_str("<section class=\"charts\"><div class=\"card\">");

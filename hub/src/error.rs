@@ -30,6 +30,10 @@ pub enum HubError {
     Locked(&'static str),
     #[error("{0}")]
     Setup(String),
+    #[error(
+        "the hub was restored from a backup and waits for these devices to send what it lost before it signs in their chain: {0}; sync them (or, for a device that is gone, `hub recovery release <device>`)"
+    )]
+    Recovering(String),
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -80,6 +84,7 @@ impl HubError {
             },
             HubError::Locked(_) => r(503, Code::HubLocked),
             HubError::Setup(_) => r(409, Code::Setup),
+            HubError::Recovering(_) => r(503, Code::Recovering).retry_after(30),
             _ => r(500, Code::Internal),
         }
     }

@@ -188,10 +188,15 @@ async fn push(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
     let hub = st.hub.clone();
     let out = blocking(move || {
         let results = hub.accept_batch(device, &wires)?;
+        // Only once the batch is stored: the device has then re-sent all.
+        if let Some(incarnation) = &r.resynced {
+            hub.resynced(device, incarnation)?;
+        }
         Ok::<_, HubError>(encode_json(
             &PushResponse {
                 results,
                 hub_time_ms: now_ms(),
+                hub: Some(hub.life()),
             },
             gz,
         ))

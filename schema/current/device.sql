@@ -305,7 +305,7 @@ CREATE TABLE peer_state (
     pull_cursor  INTEGER NOT NULL DEFAULT 0,
     last_ok_at   INTEGER,
     last_error   TEXT
-, held INTEGER NOT NULL DEFAULT 0);
+, held INTEGER NOT NULL DEFAULT 0, incarnation TEXT, resync_due INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE peer_acks (
     peer    TEXT    NOT NULL,
     device  BLOB    NOT NULL,

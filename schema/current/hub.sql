@@ -332,6 +332,17 @@ CREATE TABLE overruled_ops (
     at     INTEGER NOT NULL,
     PRIMARY KEY (device, seq)
 );
+CREATE TABLE restore_waits (
+    device  BLOB PRIMARY KEY,
+    branch  BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE deferred_hub_ops (
+    id      INTEGER PRIMARY KEY,
+    device  BLOB NOT NULL,
+    branch  BLOB NOT NULL,
+    author  BLOB NOT NULL,
+    body    TEXT NOT NULL
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

@@ -79,6 +79,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0004_branch_phone",
         sql: include_str!("../migrations/common/0004_branch_phone.sql"),
     },
+    Migration {
+        version: 7,
+        name: "device/0003_hub_incarnation",
+        sql: include_str!("../migrations/device/0003_hub_incarnation.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -111,6 +116,11 @@ const HUB: &[Migration] = &[
         version: 6,
         name: "common/0004_branch_phone",
         sql: include_str!("../migrations/common/0004_branch_phone.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "hub/0003_restore",
+        sql: include_str!("../migrations/hub/0003_restore.sql"),
     },
 ];
 

@@ -155,6 +155,25 @@ impl RequestClock {
 pub struct PushRequest {
     /// Wire bytes of each operation, hex.
     pub ops: Vec<String>,
+    /// Sent with the last batch of a device's full re-send to a hub restored
+    /// from a backup: the hub's incarnation ([`HubLife`]) to which this
+    /// device has now sent everything it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resynced: Option<String>,
+}
+
+/// Which life of the hub answered. A hub restored from a backup starts a
+/// new one, and may have lost what it acknowledged after the backup was
+/// taken: a device seeing a new incarnation sends everything again and
+/// rewinds its pull cursor to `restored_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubLife {
+    /// Random; new at every restore.
+    pub incarnation: String,
+    /// The last log position the backup held: the restored hub numbers
+    /// what comes after it afresh. None for a hub never restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_at: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +199,9 @@ pub struct PushResponse {
     pub results: Vec<OpVerdict>,
     /// The hub's clock, for the device's HLC calibration.
     pub hub_time_ms: u64,
+    /// The hub's life (a LAN peer sends none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubLife>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -210,6 +232,9 @@ pub struct PullResponse {
     /// the page, equal digests prove the two hold the same state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_digest: Option<String>,
+    /// The hub's life (a LAN peer sends none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubLife>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -38,6 +38,7 @@ fn random16() -> [u8; 16] {
 }
 
 /// A branch as the hub knows it, with its people (name → (id, PIN)).
+#[derive(Clone)]
 pub struct BranchInfo {
     pub id: BranchId,
     pub name: String,
@@ -281,6 +282,28 @@ impl Hub {
         let (url, addr, stop) =
             serve_hub(self.store.clone(), self.rate_per_sec, self.tls.clone()).await;
         (self.url, self.addr, self._stop) = (url, addr, stop);
+    }
+
+    /// The hub's disk is lost: stop it, put the backup at `from` in its
+    /// place (`hub restore`), and start it again from there on a new port.
+    pub async fn restore_from(
+        &mut self,
+        from: &Path,
+    ) -> hub::store::sqlite::restore::RestoreReport {
+        let (tx, _) = tokio::sync::oneshot::channel();
+        drop(std::mem::replace(&mut self._stop, tx));
+        let (db, from) = (self.store.db.clone(), from.to_path_buf());
+        let (store, report) = bg(move || {
+            let report = hub::store::sqlite::restore::restore(&from, &db).expect("hub restore");
+            let store = SqliteHub::open(&db, Some(PASSPHRASE)).expect("the restored hub opens");
+            (store, report)
+        })
+        .await;
+        self.store = Arc::new(store);
+        let (url, addr, stop) =
+            serve_hub(self.store.clone(), self.rate_per_sec, self.tls.clone()).await;
+        (self.url, self.addr, self._stop) = (url, addr, stop);
+        report
     }
 
     /// Log the owner in to the dashboard (name and PIN, as a browser does):

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sync_core::identity::PublicKey;
 use sync_core::ids::{BranchId, DeviceId};
+use sync_core::protocol::HubLife;
 
 use super::{to16, to32};
 use crate::error::Result;
@@ -128,6 +129,60 @@ pub fn set_cursor(c: &Connection, peer: &str, cursor: u64) -> Result<()> {
          ON CONFLICT (peer) DO UPDATE SET pull_cursor = excluded.pull_cursor",
     )?
     .execute(params![peer, cursor])?;
+    Ok(())
+}
+
+/// Note the life of the hub at `peer` as it answered. A new one (the hub
+/// was restored from a backup, and may have lost what it acknowledged
+/// since): forget its acknowledgements, so that everything is sent again;
+/// rewind the pull cursor to where the backup ended, since the hub numbers
+/// what comes after afresh; and owe it word once all is sent. True then.
+///
+/// The first life seen is taken as it is, unless the hub says it was
+/// restored before a point this device had already pulled past.
+pub fn note_hub_life(c: &Connection, peer: &str, life: &HubLife) -> Result<bool> {
+    let (known, cursor): (Option<String>, u64) = c
+        .prepare_cached("SELECT incarnation, pull_cursor FROM peer_state WHERE peer = ?1")?
+        .query_row([peer], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, 0));
+    let restored_at = life.restored_at.unwrap_or(0);
+    let new = match &known {
+        Some(k) => *k != life.incarnation,
+        None => life.restored_at.is_some_and(|r| cursor > r),
+    };
+    if new {
+        c.prepare_cached("DELETE FROM peer_acks WHERE peer = ?1")?
+            .execute([peer])?;
+        c.prepare_cached(
+            "UPDATE peer_state SET incarnation = ?2, resync_due = 1,
+                    pull_cursor = min(pull_cursor, ?3) WHERE peer = ?1",
+        )?
+        .execute(params![peer, life.incarnation, restored_at])?;
+    } else if known.is_none() {
+        c.prepare_cached(
+            "INSERT INTO peer_state (peer, incarnation) VALUES (?1, ?2)
+             ON CONFLICT (peer) DO UPDATE SET incarnation = excluded.incarnation",
+        )?
+        .execute(params![peer, life.incarnation])?;
+    }
+    Ok(new)
+}
+
+/// The restored hub's incarnation this device still owes word that it has
+/// sent everything (see [`note_hub_life`]).
+pub fn resync_due(c: &Connection, peer: &str) -> Result<Option<String>> {
+    Ok(
+        c.prepare_cached("SELECT incarnation FROM peer_state WHERE peer = ?1 AND resync_due = 1")?
+            .query_row([peer], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// The hub took the word for `incarnation`.
+pub fn resync_done(c: &Connection, peer: &str, incarnation: &str) -> Result<()> {
+    c.prepare_cached("UPDATE peer_state SET resync_due = 0 WHERE peer = ?1 AND incarnation = ?2")?
+        .execute(params![peer, incarnation])?;
     Ok(())
 }
 

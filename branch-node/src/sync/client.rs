@@ -37,6 +37,9 @@ pub struct SyncReport {
     /// once the pull caught up; `None` if this peer is not the hub or the
     /// pull did not reach the end of its log.
     pub agrees_with_hub: Option<bool>,
+    /// The hub answered as a new incarnation (restored from a backup), so
+    /// this device sent it everything again.
+    pub hub_restored: bool,
 }
 
 impl SyncReport {
@@ -259,6 +262,11 @@ impl SyncClient {
         let r = async {
             self.push_batches(&mut x).await?;
             self.pull_pages(&mut x, PULL_PAGE, None).await?;
+            if x.report.hub_restored {
+                // Learnt from the pull (nothing was waiting to be pushed):
+                // the re-send the restored hub waits for, now.
+                self.push_batches(&mut x).await?;
+            }
             if is_hub && self.top_up_leases(node, &peer).await? {
                 // The grants are ops in the branch's chain: pull them now, so
                 // the numbers are here before the link drops again.
@@ -281,8 +289,9 @@ impl SyncClient {
             )
         })
         .await?;
+        let mut granted = false;
         for doc_type in &wants {
-            let _: Answer<protocol::LeaseResponse> = self
+            let r: Result<Answer<protocol::LeaseResponse>> = self
                 .post_signed(
                     node,
                     hub,
@@ -292,9 +301,24 @@ impl SyncClient {
                     },
                     true,
                 )
-                .await?;
+                .await;
+            match r {
+                Ok(_) => granted = true,
+                // The hub cannot sign a grant now (restored from a backup
+                // and waiting for other devices, or started without the
+                // passphrase): the numbers still held serve meanwhile, and
+                // the next sync asks again. The sync itself went well.
+                Err(NodeError::Peer {
+                    status: 503,
+                    message,
+                    ..
+                }) => {
+                    tracing::warn!(%message, "no lease now");
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(!wants.is_empty())
+        Ok(granted)
     }
 
     /// Only push to `peer`.
@@ -371,31 +395,53 @@ impl SyncClient {
 
     async fn push_batches(&self, x: &mut Exchange) -> Result<()> {
         loop {
-            let (n, p) = (x.node.clone(), x.peer.clone());
-            let batch = blocking(move || n.read(|c| ss::unacked(c, &p, PUSH_BATCH))).await?;
-            if batch.is_empty() {
+            let (n, p, hub) = (x.node.clone(), x.peer.clone(), x.is_hub);
+            let (batch, due) = blocking(move || {
+                n.read(|c| {
+                    let due = if hub { ss::resync_due(c, &p)? } else { None };
+                    Ok((ss::unacked(c, &p, PUSH_BATCH)?, due))
+                })
+            })
+            .await?;
+            let full = batch.len() as u32 == PUSH_BATCH;
+            // A restored hub is owed word with the last batch of the
+            // re-send, even an empty one.
+            let resynced = due.filter(|_| !full);
+            if batch.is_empty() && resynced.is_none() {
                 return Ok(());
             }
-            let full = batch.len() as u32 == PUSH_BATCH;
             let send: Vec<String> = batch
                 .iter()
                 .filter(|o| !o.rejected)
                 .map(|o| hex::encode(&o.wire))
                 .collect();
             let mut verdicts: HashMap<(DeviceId, u64), (Verdict, Option<String>)> = HashMap::new();
-            if !send.is_empty() {
+            let mut restored = false;
+            if !send.is_empty() || resynced.is_some() {
                 let n = send.len() as u64;
                 let ans: Answer<PushResponse> = self
                     .post_signed(
                         &x.node,
                         &x.peer,
                         protocol::PUSH,
-                        &PushRequest { ops: send },
+                        &PushRequest {
+                            ops: send,
+                            resynced: resynced.clone(),
+                        },
                         x.is_hub,
                     )
                     .await?;
                 if x.is_hub {
                     x.clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
+                }
+                // Before the verdicts are settled: a new hub's
+                // acknowledgements are the only ones that count.
+                if let Some(life) = ans.body.hub.clone() {
+                    restored = self.note_life(x, life).await?;
+                }
+                if let (Some(inc), false) = (resynced, restored) {
+                    let (n, p) = (x.node.clone(), x.peer.clone());
+                    blocking(move || n.transaction(|c| ss::resync_done(c, &p, &inc))).await?;
                 }
                 x.report.pushed += n;
                 for v in ans.body.results {
@@ -412,10 +458,22 @@ impl SyncClient {
             let (progress, attention) =
                 blocking(move || settle_push(&n, &p, &batch, &verdicts)).await?;
             x.report.needs_attention += attention;
-            if !progress || !full {
+            if !restored && (!progress || !full) {
                 return Ok(());
             }
         }
+    }
+
+    /// Note the hub's life from an answer; true if it is a new one (it was
+    /// restored from a backup: see `ss::note_hub_life`).
+    async fn note_life(&self, x: &mut Exchange, life: protocol::HubLife) -> Result<bool> {
+        let (n, p) = (x.node.clone(), x.peer.clone());
+        let new = blocking(move || n.transaction(|c| ss::note_hub_life(c, &p, &life))).await?;
+        if new {
+            tracing::warn!(peer = %x.peer, "the hub was restored from a backup: sending it everything again");
+            x.report.hub_restored = true;
+        }
+        Ok(new)
     }
 
     async fn pull_pages(
@@ -445,6 +503,14 @@ impl SyncClient {
                 .await?;
             if x.is_hub {
                 x.clock = Some((ans.sent / 2 + ans.received / 2, ans.body.hub_time_ms));
+            }
+            if let Some(life) = ans.body.hub.clone()
+                && self.note_life(x, life).await?
+            {
+                // The cursor was rewound to where the backup ended; what
+                // this device holds and the hub lost goes with the next
+                // push.
+                continue;
             }
             let resp = ans.body;
             if resp.next_cursor < cursor

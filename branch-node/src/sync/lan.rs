@@ -125,6 +125,7 @@ pub fn serve_push(node: &Node, req: &PushRequest) -> Result<PushResponse> {
     Ok(PushResponse {
         results,
         hub_time_ms: node.corrected_now_ms(),
+        hub: None,
     })
 }
 
@@ -149,5 +150,6 @@ pub fn serve_pull(node: &Node, req: &PullRequest) -> Result<PullResponse> {
         more,
         hub_time_ms: node.corrected_now_ms(),
         branch_digest: None,
+        hub: None,
     })
 }

@@ -559,7 +559,7 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
     let (st, v) = post_raw(&url, &revoked, body.clone()).await;
     expect_refused(st, &v, 403, "revoked");
     // The same for push.
-    let push_body = serde_json::to_vec(&PushRequest { ops: vec![] }).unwrap();
+    let push_body = serde_json::to_vec(&PushRequest::default()).unwrap();
     let push_url = format!("{}{}", sa.url, protocol::PUSH);
     let foreign =
         sync::signature_headers(&other_key, other, "POST", protocol::PUSH, now, &push_body);
@@ -590,6 +590,7 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
     };
     let push_body = serde_json::to_vec(&PushRequest {
         ops: vec!["zz".into(), "00ff".into(), forged_op],
+        resynced: None,
     })
     .unwrap();
     let sig = b.sign(&protocol::request_signing_bytes(
@@ -721,6 +722,7 @@ async fn stub_handler(
         axum::Json(PushResponse {
             results,
             hub_time_ms: now,
+            hub: None,
         })
         .into_response()
     } else {
@@ -731,6 +733,7 @@ async fn stub_handler(
             more: false,
             hub_time_ms: now,
             branch_digest: None,
+            hub: None,
         })
         .into_response()
     }

@@ -322,7 +322,24 @@ pub struct ItemRow {
     pub reorder_level: Decimal,
 }
 
+/// A device the hub, restored from a backup, waits for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RecoveryWait {
+    pub device: DeviceId,
+    pub label: String,
+    pub branch: String,
+}
+
 pub trait HubStore: Send + Sync {
+    /// This incarnation of the hub, named in every answer to a device.
+    fn life(&self) -> sync_core::protocol::HubLife;
+    /// `device` has re-sent everything it holds to `incarnation` (after a
+    /// restore): stop waiting for it.
+    fn resynced(&self, device: DeviceId, incarnation: &str) -> Result<()>;
+    /// The devices a restored hub still waits for (empty when none).
+    fn recovery(&self) -> Result<Vec<RecoveryWait>>;
+    /// The owner stops waiting for a device that is gone.
+    fn release(&self, device: DeviceId) -> Result<()>;
     /// The signing key and state of a device, for request authentication.
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>>;
     /// Validate and store a batch of signed operations pushed by `from`,

@@ -125,3 +125,102 @@ async fn sigkill_mid_push_loses_nothing_acknowledged() {
         .unwrap();
     assert_eq!(integrity, "ok");
 }
+
+fn hub_cli(db: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_hub"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hub {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `hub backup` beside a serving hub, `hub restore` after it dies, and the
+/// restored hub over HTTP: a new incarnation in its answers, no lease until
+/// the device has re-sent everything, then every op applied once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_then_restore_by_the_command_line() {
+    let h = start().await;
+    // A manager's laptop: it may invoice, and holds no numbers yet.
+    let mut dev = Dev::enroll_with(
+        &h,
+        h.a,
+        false,
+        Some(sync_core::domain::roles::Role::Manager),
+    )
+    .await;
+    let rec = h.users["rec_a"];
+    let db = h.hub.db.clone();
+    let ops: Vec<Op> = (0..120).map(|i| dev.make(rec, customer(i))).collect();
+    drop(h.hub);
+    let port = free_port();
+    let mut child = spawn_hub(&db, port);
+    dev.url = format!("http://127.0.0.1:{port}");
+    let (st, before) = dev.push(&ops[..60]).await;
+    assert_eq!(st, 200, "{before}");
+    let first_life = before["hub"]["incarnation"].as_str().unwrap().to_string();
+    let backup = db.with_file_name("nightly.sqlite");
+    let b = hub_cli(&db, &["backup", backup.to_str().unwrap()]);
+    assert!(b["bytes"].as_u64().unwrap() > 0, "{b}");
+    let (st, _) = dev.push(&ops[60..]).await;
+    assert_eq!(st, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let r = hub_cli(&db, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(r["awaiting"].as_array().unwrap().len(), 1, "{r}");
+    assert!(r["restored_at"].as_u64().unwrap() > 0, "{r}");
+    let mut child = spawn_hub(&db, port);
+    // The device's numbers are not topped up until it has re-sent.
+    let lease = serde_json::json!({ "doc_type": "tax_invoice" });
+    let refused = dev.signed(sync_core::protocol::LEASE, &lease).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let e: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "recovering", "{e}");
+    // Its answers name the new life; the device sends it all again, and
+    // says so with the last batch.
+    let (st, p) = dev.push(&ops[..1]).await;
+    assert_eq!(st, 200);
+    let life = p["hub"]["incarnation"].as_str().unwrap().to_string();
+    assert_ne!(life, first_life);
+    let body = serde_json::json!({
+        "ops": ops.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>(),
+        "resynced": life,
+    });
+    let r = dev.signed(sync_core::protocol::PUSH, &body).await;
+    assert_eq!(r.status(), 200);
+    let p: PushResponse = r.json().await.unwrap();
+    assert!(
+        p.results
+            .iter()
+            .all(|v| matches!(v.verdict, Verdict::Accepted | Verdict::Duplicate)),
+        "{:?}",
+        p.results
+    );
+    assert_eq!(
+        hub_cli(&db, &["recovery", "status"])["awaiting"],
+        serde_json::json!([])
+    );
+    let granted = dev.signed(sync_core::protocol::LEASE, &lease).await;
+    assert_eq!(granted.status(), 201, "{:?}", granted.text().await);
+    let _ = child.kill();
+    let _ = child.wait();
+    let hub = SqliteHub::open(&db, None).unwrap();
+    let customers: i64 = hub
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(customers, 120, "every op applied exactly once");
+    // What was there before the restore is kept aside.
+    let aside = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains(".replaced-"));
+    assert!(aside);
+}

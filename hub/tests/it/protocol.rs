@@ -195,6 +195,7 @@ async fn security_refusals() {
     let op = a1.make(rec, customer(50));
     let push = serde_json::to_vec(&PushRequest {
         ops: vec![hex::encode(op.encode().unwrap())],
+        resynced: None,
     })
     .unwrap();
     let t = a1.time();

@@ -77,6 +77,7 @@ async fn push(url: &str, key: &DeviceKey, w: &DeviceWriter, ops: &[Op]) -> PushR
             .iter()
             .map(|o| hex::encode(o.encode().unwrap()))
             .collect(),
+        resynced: None,
     })
     .unwrap();
     let mut req = reqwest::Client::new()

@@ -14,6 +14,7 @@ mod hub_ui;
 mod people;
 mod processes;
 mod reports;
+mod restore;
 mod roles_ui;
 mod schemathesis;
 mod tls_and_gzip;

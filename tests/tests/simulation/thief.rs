@@ -194,6 +194,7 @@ impl Day {
         }
         let body = serde_json::to_vec(&PushRequest {
             ops: vec![hex::encode(op.encode().unwrap())],
+            resynced: None,
         })
         .unwrap();
         let mut req = reqwest::Client::new()

@@ -207,6 +207,9 @@ pub(super) fn lease_block(
         return Err(HubError::Revoked(device.to_string()));
     }
     let branch = BranchId(to16(&branch));
+    // "Not now" before any other answer: the lease book may lack blocks
+    // granted after the backup.
+    super::restore::refuse_if_recovering(&tx, branch)?;
     lease_allowed(&tx, device, branch, &ceiling, doc_type, today)?;
     let lease = grant_in(
         &tx,

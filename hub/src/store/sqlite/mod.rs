@@ -42,6 +42,7 @@ mod ops;
 mod org;
 mod pull;
 mod reports;
+pub mod restore;
 
 pub use devices::CODE_TTL_MS;
 pub use leases::{DEFAULT_LEASE, MAX_UNUSED_PER_SERIES};
@@ -54,7 +55,7 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn random<const N: usize>() -> Result<[u8; N]> {
+pub(super) fn random<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::getrandom(&mut b).map_err(|e| HubError::Setup(format!("no randomness: {e}")))?;
     Ok(b)
@@ -72,7 +73,7 @@ struct GenesisMeta {
     hub_key: PublicKey,
 }
 
-fn keys_path(db: &Path) -> PathBuf {
+pub(super) fn keys_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push(".keys");
     PathBuf::from(p)
@@ -111,6 +112,8 @@ struct Inner {
 pub struct SqliteHub {
     inner: Mutex<Inner>,
     master: Option<[u8; 32]>,
+    /// This incarnation of the hub (see [`restore`]); fixed while it runs.
+    life: sync_core::protocol::HubLife,
     pub db: PathBuf,
 }
 
@@ -128,7 +131,7 @@ fn derive_master(passphrase: &str, salt: &[u8]) -> Result<[u8; 32]> {
     Ok(out)
 }
 
-fn open_conn(db: &Path) -> Result<Connection> {
+pub(super) fn open_conn(db: &Path) -> Result<Connection> {
     let mut conn = Connection::open(db)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
@@ -141,7 +144,7 @@ fn open_conn(db: &Path) -> Result<Connection> {
 /// `hub_meta`'s key for the business's name.
 const BUSINESS: &str = "business_name";
 
-fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
+pub(super) fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
     Ok(
         c.query_row("SELECT value FROM hub_meta WHERE key = ?1", [k], |r| {
             r.get(0)
@@ -150,7 +153,7 @@ fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
     )
 }
 
-fn meta_set(c: &Connection, k: &str, v: &str) -> Result<()> {
+pub(super) fn meta_set(c: &Connection, k: &str, v: &str) -> Result<()> {
     c.execute("INSERT INTO hub_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
     Ok(())
 }
@@ -240,6 +243,7 @@ impl SqliteHub {
         hex::decode_to_slice(&keys.root_seed, &mut root_seed)
             .map_err(|_| HubError::Setup("hub key file is damaged".into()))?;
         let conn = open_conn(db)?;
+        let life = restore::life(&conn)?;
         let g: GenesisMeta = serde_json::from_str(
             &meta_get(&conn, "genesis")?
                 .ok_or_else(|| HubError::Setup("not a hub database: run `hub init`".into()))?,
@@ -274,6 +278,7 @@ impl SqliteHub {
                 digests: Default::default(),
             }),
             master,
+            life,
             db: db.to_path_buf(),
         };
         Ok(hub)
@@ -503,5 +508,21 @@ impl HubStore for SqliteHub {
 
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
         org::owner_pin_hashes(self, name)
+    }
+
+    fn life(&self) -> sync_core::protocol::HubLife {
+        self.life.clone()
+    }
+
+    fn resynced(&self, device: DeviceId, incarnation: &str) -> Result<()> {
+        SqliteHub::resynced(self, device, incarnation)
+    }
+
+    fn recovery(&self) -> Result<Vec<crate::store::RecoveryWait>> {
+        self.read(restore::waits)
+    }
+
+    fn release(&self, device: DeviceId) -> Result<()> {
+        SqliteHub::release(self, device)
     }
 }

@@ -47,6 +47,7 @@ pub(super) fn commit_in(
         author,
         body,
     } = op;
+    super::restore::refuse_if_recovering(c, branch)?;
     // Depend only on what the op's audience can see: the root's chain and
     // the branch's own devices. A dependency on another branch's op would
     // leave this op waiting forever on that branch's devices.
@@ -322,11 +323,15 @@ pub(super) fn accept_batch(
                 {
                     let hubdev = branch_hub(root_seed, to).0;
                     let owner = genesis.owner;
-                    commit_in(
+                    // A chain still recovering from a restore gets it once
+                    // it has recovered: refusing would wedge this push.
+                    super::restore::commit_or_defer(
                         &tx,
-                        genesis,
-                        root_seed,
-                        writers,
+                        &mut super::restore::InnerParts {
+                            genesis,
+                            root_seed,
+                            writers,
+                        },
                         HubOp {
                             device: hubdev,
                             branch: to,
@@ -372,11 +377,15 @@ pub(super) fn accept_batch(
     for (device, seq) in forked {
         let revoked = devices::device_auth(hub, device)?.is_none_or(|a| a.revoked);
         if !revoked && device != hub.genesis().hub_device {
-            devices::revoke(
-                hub,
-                device,
-                &format!("equivocation: it signed two different operations at seq {seq}"),
-            )?;
+            let reason = format!("equivocation: it signed two different operations at seq {seq}");
+            match devices::revoke(hub, device, &reason) {
+                Err(crate::error::HubError::Recovering(_)) => {
+                    hub.defer_revocation(device, &reason)?
+                }
+                r => {
+                    r?;
+                }
+            }
         }
     }
     Ok(out)

@@ -84,5 +84,6 @@ pub(super) fn pull(
         more,
         hub_time_ms: now_ms(),
         branch_digest,
+        hub: Some(hub.life.clone()),
     })
 }

@@ -1,0 +1,398 @@
+//! Backups, and a hub's recovery after it is restored from one.
+//!
+//! A backup is a consistent copy of the database taken while the hub runs
+//! (`VACUUM INTO` on a connection of its own, which in WAL mode blocks no
+//! writer), beside a copy of the key file. A restore puts it in place and
+//! starts a new *incarnation* of the hub: every answer to a device names it
+//! (`HubLife`), so each device learns that the hub may have lost what it
+//! acknowledged after the backup, and sends everything it holds again.
+//!
+//! What the hub signed after the backup (lease grants, new users, transfer
+//! notices) lives on in its devices, and comes back with their re-sends. Until
+//! it has, the hub must not sign in that chain: a new op at a place its lost
+//! tail already holds would fork its own chain, and a lease computed from the
+//! backup's lease book would hand out numbers already issued. So a restore
+//! lists every active device as awaited (`restore_waits`); a branch's chain is
+//! *recovering* while any of its devices is awaited, the root's while any
+//! device at all is. A device's last re-sent batch carries the incarnation,
+//! which strikes it off. The owner can stop waiting for a device that is gone
+//! (`hub recovery release`), knowing that what only it held may come back
+//! later as a refused fork.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sqlite_replica::to16;
+use sync_core::body::OpBody;
+use sync_core::ids::{BranchId, DeviceId, UserId};
+use sync_core::op::Op;
+use sync_core::protocol::HubLife;
+use sync_core::replica::HQ;
+
+use super::ops::{HubOp, commit_in};
+use super::{Inner, SqliteHub, keys_path, meta_get, meta_set, now_ms, random};
+use crate::error::{HubError, Result};
+use crate::store::RecoveryWait;
+
+const INCARNATION: &str = "incarnation";
+const RESTORED_AT: &str = "restored_at_lsn";
+
+/// The hub's life as `hub_meta` holds it; a hub that has none yet (made
+/// before incarnations existed) is given one.
+pub(super) fn life(c: &Connection) -> Result<HubLife> {
+    let incarnation = match meta_get(c, INCARNATION)? {
+        Some(i) => i,
+        None => {
+            let i = hex::encode(random::<16>()?);
+            meta_set(c, INCARNATION, &i)?;
+            i
+        }
+    };
+    let restored_at = meta_get(c, RESTORED_AT)?.and_then(|v| v.parse().ok());
+    Ok(HubLife {
+        incarnation,
+        restored_at,
+    })
+}
+
+/// What a backup wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BackupReport {
+    pub database: PathBuf,
+    pub keys: PathBuf,
+    pub bytes: u64,
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RestoreReport {
+    pub incarnation: String,
+    /// The last log position the backup held.
+    pub restored_at: u64,
+    /// Where the database it replaced was moved (nothing is deleted).
+    pub replaced: Option<PathBuf>,
+    /// The devices whose re-sent work the hub waits for.
+    pub awaiting: Vec<RecoveryWait>,
+}
+
+/// Copy the hub at `db` (running or not) to `to`, with its key file as
+/// `to.keys`. Refuses to overwrite anything.
+pub fn backup(db: &Path, to: &Path) -> Result<BackupReport> {
+    let keys_to = keys_path(to);
+    for p in [to, keys_to.as_path()] {
+        if p.exists() {
+            return Err(HubError::Setup(format!(
+                "{} already exists; a backup never overwrites a file",
+                p.display()
+            )));
+        }
+    }
+    if !db.exists() {
+        return Err(HubError::Setup(format!("no hub at {}", db.display())));
+    }
+    let c = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    meta_get(&c, "genesis")?
+        .ok_or_else(|| HubError::Setup(format!("{} is not a hub database", db.display())))?;
+    // Written beside the target and renamed: a backup cut short by a crash
+    // is never mistaken for a whole one.
+    let part = with_suffix(to, ".part");
+    let _ = std::fs::remove_file(&part);
+    c.execute("VACUUM INTO ?1", [part.to_string_lossy()])?;
+    std::fs::File::open(&part)?.sync_all()?;
+    std::fs::copy(keys_path(db), &keys_to)?;
+    std::fs::File::open(&keys_to)?.sync_all()?;
+    std::fs::rename(&part, to)?;
+    Ok(BackupReport {
+        database: to.to_path_buf(),
+        keys: keys_to,
+        bytes: std::fs::metadata(to)?.len(),
+    })
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Put the backup at `from` in place as the hub at `db` (the hub must be
+/// stopped), moving whatever is at `db` aside, and start a new incarnation
+/// that waits for every active device.
+pub fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
+    let from_keys = keys_path(from);
+    if !from.exists() || !from_keys.exists() {
+        return Err(HubError::Setup(format!(
+            "a backup is {} with {} beside it",
+            from.display(),
+            from_keys.display()
+        )));
+    }
+    {
+        let c = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        meta_get(&c, "genesis")?.ok_or_else(|| {
+            HubError::Setup(format!("{} is not a backup of a hub", from.display()))
+        })?;
+    }
+    let replaced = if db.exists() {
+        let aside = with_suffix(db, &format!(".replaced-{}", now_ms()));
+        std::fs::rename(db, &aside)?;
+        for s in ["-wal", "-shm"] {
+            let f = with_suffix(db, s);
+            if f.exists() {
+                std::fs::rename(&f, with_suffix(&aside, s))?;
+            }
+        }
+        if keys_path(db).exists() {
+            std::fs::rename(keys_path(db), keys_path(&aside))?;
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    let part = with_suffix(db, ".part");
+    std::fs::copy(from, &part)?;
+    std::fs::File::open(&part)?.sync_all()?;
+    std::fs::copy(&from_keys, keys_path(db))?;
+    std::fs::rename(&part, db)?;
+
+    let mut c = super::open_conn(db)?;
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let incarnation = hex::encode(random::<16>()?);
+    let restored_at: u64 =
+        tx.query_row("SELECT coalesce(max(lsn), 0) FROM ops", [], |r| r.get(0))?;
+    meta_set(&tx, INCARNATION, &incarnation)?;
+    meta_set(&tx, RESTORED_AT, &restored_at.to_string())?;
+    tx.execute("DELETE FROM restore_waits", [])?;
+    tx.execute(
+        "INSERT INTO restore_waits (device, branch)
+         SELECT id, branch FROM devices WHERE revoked = 0 AND hub = 0",
+        [],
+    )?;
+    let awaiting = waits(&tx)?;
+    tx.commit()?;
+    Ok(RestoreReport {
+        incarnation,
+        restored_at,
+        replaced,
+        awaiting,
+    })
+}
+
+/// The devices still awaited, with their branch's name.
+pub(super) fn waits(c: &Connection) -> Result<Vec<RecoveryWait>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT w.device, d.label, coalesce(b.name, '') FROM restore_waits w
+         LEFT JOIN devices d ON d.id = w.device
+         LEFT JOIN branches b ON b.id = w.branch
+         ORDER BY b.name, d.label",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(RecoveryWait {
+            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
+            label: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            branch: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Refuse to sign in `branch`'s chain (HQ: the root's) while the hub still
+/// waits for a device that may hold its lost tail.
+pub(super) fn refuse_if_recovering(c: &Connection, branch: BranchId) -> Result<()> {
+    let awaited: Vec<String> = if branch == HQ {
+        c.prepare_cached(
+            "SELECT d.label FROM restore_waits w JOIN devices d ON d.id = w.device ORDER BY d.label LIMIT 6",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?
+    } else {
+        c.prepare_cached(
+            "SELECT d.label FROM restore_waits w JOIN devices d ON d.id = w.device WHERE w.branch = ?1 ORDER BY d.label LIMIT 6",
+        )?
+        .query_map([&branch.0[..]], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    if awaited.is_empty() {
+        Ok(())
+    } else {
+        Err(HubError::Recovering(awaited.join(", ")))
+    }
+}
+
+/// Keep an op the hub must sign in a recovering chain, to sign once the
+/// chain has recovered.
+pub(super) fn defer(c: &Connection, op: &HubOp) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO deferred_hub_ops (device, branch, author, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        &op.device.0[..],
+        &op.branch.0[..],
+        &op.author.0[..],
+        serde_json::to_string(&op.body).expect("an op body serializes"),
+    ])?;
+    Ok(())
+}
+
+/// Sign `op` now, or keep it for when its chain has recovered.
+pub(super) fn commit_or_defer(c: &Connection, inner: &mut InnerParts<'_>, op: HubOp) -> Result<()> {
+    match refuse_if_recovering(c, op.branch) {
+        Ok(()) => commit_in(c, inner.genesis, inner.root_seed, inner.writers, op).map(|_| ()),
+        Err(HubError::Recovering(_)) => defer(c, &op),
+        Err(e) => Err(e),
+    }
+}
+
+/// The parts of the hub's state that signing needs, borrowed apart.
+pub(super) struct InnerParts<'a> {
+    pub(super) genesis: &'a sync_core::replica::Genesis,
+    pub(super) root_seed: &'a [u8; 32],
+    pub(super) writers:
+        &'a mut std::collections::HashMap<DeviceId, sync_core::writer::DeviceWriter>,
+}
+
+impl SqliteHub {
+    /// `device` has sent everything it holds to this incarnation: strike it
+    /// off, and sign what waited for the chains that have now recovered.
+    pub(super) fn resynced(&self, device: DeviceId, incarnation: &str) -> Result<()> {
+        if incarnation != self.life.incarnation {
+            return Ok(());
+        }
+        self.strike_off(device)
+    }
+
+    /// Stop waiting for `device` (the owner's decision: it is gone).
+    pub(super) fn release(&self, device: DeviceId) -> Result<()> {
+        let known: bool = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT 1 FROM restore_waits WHERE device = ?1",
+                [&device.0[..]],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })?;
+        if !known {
+            return Err(HubError::NotFound(format!(
+                "device {device} among those the hub waits for"
+            )));
+        }
+        self.strike_off(device)
+    }
+
+    /// A forger found while its branch's chain recovers: its revocation is
+    /// signed once the chain has recovered.
+    pub(super) fn defer_revocation(&self, device: DeviceId, reason: &str) -> Result<()> {
+        let auth = super::devices::device_auth(self, device)?
+            .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+        let g = self.lock();
+        defer(
+            &g.conn,
+            &HubOp {
+                device: super::branch_hub(&g.root_seed, auth.branch).0,
+                branch: auth.branch,
+                author: g.genesis.owner,
+                body: OpBody::DeviceRevoked {
+                    device,
+                    reason: reason.into(),
+                },
+            },
+        )
+    }
+
+    fn strike_off(&self, device: DeviceId) -> Result<()> {
+        let mut g = self.lock();
+        let Inner {
+            conn,
+            genesis,
+            root_seed,
+            writers,
+            ..
+        } = &mut *g;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "DELETE FROM restore_waits WHERE device = ?1",
+            [&device.0[..]],
+        )?;
+        if n > 0 {
+            let mut parts = InnerParts {
+                genesis,
+                root_seed,
+                writers,
+            };
+            sign_deferred(&tx, &mut parts)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// A `deferred_hub_ops` row: id, signer, chain, author, body (JSON).
+type DeferredRow = (i64, Vec<u8>, Vec<u8>, Vec<u8>, String);
+
+/// Sign, in order, each deferred op whose chain has recovered, unless the
+/// re-sent tail already holds its like (the notice of the same transfer,
+/// the revocation of the same device).
+fn sign_deferred(c: &Connection, inner: &mut InnerParts<'_>) -> Result<()> {
+    let pending: Vec<DeferredRow> = c
+        .prepare("SELECT id, device, branch, author, body FROM deferred_hub_ops ORDER BY id")?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, device, branch, author, body) in pending {
+        let branch = BranchId(to16(&branch));
+        if refuse_if_recovering(c, branch).is_err() {
+            continue;
+        }
+        let device = DeviceId(to16(&device));
+        let body: OpBody = serde_json::from_str(&body)
+            .map_err(|e| HubError::Setup(format!("a deferred op is damaged: {e}")))?;
+        if !already_signed(c, device, &body)? {
+            commit_in(
+                c,
+                inner.genesis,
+                inner.root_seed,
+                inner.writers,
+                HubOp {
+                    device,
+                    branch,
+                    author: UserId(to16(&author)),
+                    body,
+                },
+            )?;
+        }
+        c.execute("DELETE FROM deferred_hub_ops WHERE id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+/// Whether `device`'s chain already holds an op that does what `body`
+/// would: a deferred notice may have been signed before the restore and
+/// come back in a device's re-send.
+fn already_signed(c: &Connection, device: DeviceId, body: &OpBody) -> Result<bool> {
+    let mut stmt = c.prepare_cached(
+        "SELECT wire FROM ops WHERE device = ?1 AND kind = ?2 AND rejected IS NULL",
+    )?;
+    let wires = stmt.query_map(params![&device.0[..], body.kind()], |r| {
+        r.get::<_, Vec<u8>>(0)
+    })?;
+    for w in wires {
+        let Ok(op) = Op::decode(&w?) else { continue };
+        let same = match (&op.body, body) {
+            (OpBody::TransferAnnounced(a), OpBody::TransferAnnounced(b)) => {
+                a.transfer == b.transfer
+            }
+            (OpBody::TransferSettled(a), OpBody::TransferSettled(b)) => a.transfer == b.transfer,
+            (OpBody::DeviceRevoked { device: a, .. }, OpBody::DeviceRevoked { device: b, .. }) => {
+                a == b
+            }
+            (a, b) => a == b,
+        };
+        if same {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
