@@ -1,0 +1,176 @@
+//! Append-only migrations, as the SQLite schema's (`schema` crate): a fresh
+//! database gets the current snapshot (`current.sql`) in one transaction; an
+//! existing one every migration above its version, each in its own. Applied
+//! migrations are recorded with a checksum, and one edited after it was
+//! applied is refused. [`describe`] reads the catalog back as text, so a
+//! test can prove both ways give the same schema.
+
+use tokio_postgres::Client;
+
+use crate::{PgError, Result};
+
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_shared_log",
+    sql: include_str!("../migrations/0001_shared_log.sql"),
+}];
+
+pub const SNAPSHOT: &str = include_str!("../current.sql");
+
+pub fn latest() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// FNV-1a, 64 bit, as the SQLite runner's.
+pub fn checksum(sql: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sql.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Fresh { to: i32 },
+    Upgraded { from: i32, to: i32 },
+    Current { at: i32 },
+}
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    name        text    NOT NULL,
+    checksum    text    NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)";
+
+/// Bring the database to the latest schema.
+pub async fn migrate(c: &mut Client) -> Result<Outcome> {
+    migrate_to(c, latest(), true).await
+}
+
+/// Bring the database to `target`: from nothing by the snapshot when
+/// `fresh_by_snapshot` and `target` is the latest, else migration by
+/// migration (the upgrade path a test walks).
+pub async fn migrate_to(c: &mut Client, target: i32, fresh_by_snapshot: bool) -> Result<Outcome> {
+    // Two hub processes starting at once: one migrates, the other waits.
+    let tx = c.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock(7400)", &[])
+        .await?;
+    tx.batch_execute(BOOKKEEPING).await?;
+    let applied: Vec<(i32, String, String)> = tx
+        .query(
+            "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    for (v, name, sum) in &applied {
+        match MIGRATIONS.iter().find(|m| m.version == *v) {
+            Some(m) if checksum(m.sql) != *sum => {
+                return Err(PgError::Edited {
+                    version: *v,
+                    name: name.clone(),
+                    found: checksum(m.sql),
+                    expected: sum.clone(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                return Err(PgError::TooNew {
+                    db: *v,
+                    known: latest(),
+                });
+            }
+        }
+    }
+    let at = applied.last().map_or(0, |a| a.0);
+    if at >= target {
+        tx.commit().await?;
+        return Ok(Outcome::Current { at });
+    }
+    let record = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
+    if at == 0 && fresh_by_snapshot && target == latest() {
+        tx.batch_execute(SNAPSHOT).await?;
+        for m in MIGRATIONS {
+            tx.execute(record, &[&m.version, &m.name, &checksum(m.sql)])
+                .await?;
+        }
+        tx.commit().await?;
+        return Ok(Outcome::Fresh { to: target });
+    }
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > at && m.version <= target)
+    {
+        tx.batch_execute(m.sql).await?;
+        tx.execute(record, &[&m.version, &m.name, &checksum(m.sql)])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome::Upgraded {
+        from: at,
+        to: target,
+    })
+}
+
+/// The schema as text, from the catalog: every table's columns (type,
+/// nullability, default), constraints and indexes, in a stable order.
+pub async fn describe(c: &Client) -> Result<String> {
+    let mut out = String::new();
+    let cols = c
+        .query(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                    coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+             WHERE c.relkind = 'r' AND c.relname <> 'schema_migrations'
+             ORDER BY c.relname, a.attnum",
+            &[],
+        )
+        .await?;
+    for r in cols {
+        let (t, col, ty, nn, def): (String, String, String, bool, String) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+        out.push_str(&format!(
+            "column {t}.{col} {ty} not_null={nn} default={def}\n"
+        ));
+    }
+    let cons = c
+        .query(
+            "SELECT t.relname, pg_get_constraintdef(k.oid)
+             FROM pg_constraint k
+             JOIN pg_class t ON t.oid = k.conrelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
+             WHERE t.relname <> 'schema_migrations'
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await?;
+    for r in cons {
+        let (t, def): (String, String) = (r.get(0), r.get(1));
+        out.push_str(&format!("constraint {t} {def}\n"));
+    }
+    let idx = c
+        .query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+             AND tablename <> 'schema_migrations' ORDER BY indexdef",
+            &[],
+        )
+        .await?;
+    for r in idx {
+        out.push_str(&format!("index {}\n", r.get::<_, String>(0)));
+    }
+    Ok(out)
+}
