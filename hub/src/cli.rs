@@ -43,8 +43,10 @@ pub enum Cmd {
         #[arg(long)]
         business: Option<String>,
     },
-    /// Name the business (shown on every screen and print of the hub).
-    Business { name: String },
+    /// This business's name; or, for a hub serving many businesses
+    /// (`serve --businesses DIR`), add, list and remove them.
+    #[command(subcommand)]
+    Business(BusinessCmd),
     /// Branches.
     #[command(subcommand)]
     Branch(BranchCmd),
@@ -97,6 +99,43 @@ pub enum Cmd {
         /// PEM private key of --tls-cert.
         #[arg(long, env = "HUB_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve every business in this directory (`hub business add`)
+        /// instead of the one at --db.
+        #[arg(long)]
+        businesses: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BusinessCmd {
+    /// Name this business (shown on every screen and print of the hub).
+    Name { name: String },
+    /// Add a business to DIR, with its own hub, owner and passphrase
+    /// (--passphrase or HUB_PASSPHRASE). Its owner's pages are at
+    /// <slug>.<the hub's domain>; set it up with `hub --db DIR/<slug>.sqlite`.
+    Add {
+        slug: String,
+        #[arg(long)]
+        dir: PathBuf,
+        /// The business's name, on every screen and print.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_name: String,
+        #[arg(long)]
+        owner_pin: String,
+    },
+    /// The businesses in DIR.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Take a business off (stop the hub first): its files move to
+    /// DIR/removed/, nothing is deleted.
+    Remove {
+        slug: String,
+        #[arg(long)]
+        dir: PathBuf,
     },
 }
 
@@ -271,11 +310,81 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Restore { from } => {
             return print(&crate::store::sqlite::restore::restore(from, &cli.db)?);
         }
+        Cmd::Business(BusinessCmd::Add {
+            slug,
+            dir,
+            name,
+            owner_name,
+            owner_pin,
+        }) => {
+            let pass = cli.passphrase.as_deref().ok_or_else(|| {
+                HubError::invalid(
+                    "passphrase",
+                    "give --passphrase or HUB_PASSPHRASE (at least 8 characters): the new business's own",
+                )
+            })?;
+            let hub = crate::tenants::add(dir, slug, name, owner_name, owner_pin, pass)?;
+            return print(
+                &serde_json::json!({ "business": slug, "db": hub.db, "owner": hub.genesis().owner }),
+            );
+        }
+        Cmd::Business(BusinessCmd::List { dir }) => {
+            return print(&serde_json::json!({ "businesses": crate::tenants::list(dir)? }));
+        }
+        Cmd::Business(BusinessCmd::Remove { slug, dir }) => {
+            return print(
+                &serde_json::json!({ "removed": slug, "moved_to": crate::tenants::remove(dir, slug)? }),
+            );
+        }
+        Cmd::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            businesses: Some(dir),
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(c), Some(k)) => Some(crate::tls::load(c, k)?),
+                _ => None,
+            };
+            let tenants = Arc::new(crate::tenants::Tenants::open(
+                dir,
+                cli.passphrase.as_deref(),
+                crate::server::RATE_PER_SEC,
+            )?);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen.as_str()).await?;
+                let addr = listener.local_addr()?;
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                println!(
+                    "hub: serving sync for {} businesses on {scheme}://{addr}  dashboards: {scheme}://<business>.<domain>/login",
+                    tenants.slugs().len()
+                );
+                let stop = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                match tls {
+                    Some(tls) => crate::tenants::serve_tls(listener, tls, tenants, stop).await,
+                    None => crate::tenants::serve(listener, tenants, stop).await,
+                }
+            })?;
+            return Ok(());
+        }
         _ => {}
     }
     let hub = Arc::new(SqliteHub::open(&cli.db, cli.passphrase.as_deref())?);
     match cli.cmd {
-        Cmd::Backup { .. } | Cmd::Restore { .. } => unreachable!("handled above"),
+        Cmd::Backup { .. }
+        | Cmd::Restore { .. }
+        | Cmd::Business(
+            BusinessCmd::Add { .. } | BusinessCmd::List { .. } | BusinessCmd::Remove { .. },
+        )
+        | Cmd::Serve {
+            businesses: Some(_),
+            ..
+        } => unreachable!("handled above"),
         Cmd::Recovery(RecoveryCmd::Status) => {
             print(&serde_json::json!({ "awaiting": hub.recovery()? }))
         }
@@ -407,7 +516,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),
-        Cmd::Business { name } => {
+        Cmd::Business(BusinessCmd::Name { name }) => {
             hub.set_business_name(&name)?;
             print(&serde_json::json!({ "business": hub.business_name()? }))
         }
@@ -439,6 +548,7 @@ pub fn run(cli: Cli) -> Result<()> {
             listen,
             tls_cert,
             tls_key,
+            businesses: None,
         } => {
             // Refuse a bad certificate before binding, with the field named.
             let tls = match (&tls_cert, &tls_key) {

@@ -30,6 +30,7 @@ pub mod pages;
 pub mod reports;
 pub mod server;
 pub mod store;
+pub mod tenants;
 pub mod tls;
 
 pub use error::{HubError, Result};

@@ -72,6 +72,11 @@ impl AppState {
         })
     }
 
+    /// Serve this state's session cookies as `Secure` (its listener is TLS).
+    pub fn set_https(&self) {
+        self.https.store(true, Ordering::Relaxed);
+    }
+
     /// Whether this state is served over HTTPS.
     pub fn https(&self) -> bool {
         self.https.load(Ordering::Relaxed)
@@ -455,7 +460,7 @@ pub fn openapi_doc() -> Value {
     let mut components = json!({
         "schemas": {
             "EnrollRequest": s(json!({ "code": text, "device": { "type": "string", "format": "uuid" }, "public_key": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }), &["code", "device", "public_key"]),
-            "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op } }), &["ops"]),
+            "PushRequest": s(json!({ "ops": { "type": "array", "maxItems": protocol::MAX_BATCH, "items": hex_op }, "resynced": { "type": "string", "description": "with the last batch of a re-send to a hub restored from a backup: the incarnation its answers named" } }), &["ops"]),
             "PullRequest": s(json!({ "cursor": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 0 }, "digest": { "type": "boolean" } }), &["cursor", "limit"]),
             "LeaseRequest": s(json!({ "doc_type": { "type": "string", "enum": ["tax_invoice", "credit_note"] } }), &["doc_type"]),
             "LoginInput": s(json!({ "name": { "type": "string", "maxLength": 100, "pattern": "\\S" }, "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "pin"]),

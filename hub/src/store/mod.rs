@@ -358,6 +358,10 @@ pub trait HubStore: Send + Sync {
         size: u64,
         today: Date,
     ) -> Result<Lease>;
+    /// Whether `code` is an enrollment code this hub issued, unused and
+    /// unexpired (which business an enrollment is for, on a hub serving
+    /// many).
+    fn issued_code(&self, code: &str, now_ms: u64) -> Result<bool>;
     /// Redeem a one-time enrollment code.
     fn redeem(&self, req: &EnrollRequest, now_ms: u64) -> Result<EnrollResponse>;
     fn add_branch(&self, branch: Branch) -> Result<BranchId>;
@@ -410,7 +414,7 @@ pub trait HubStore: Send + Sync {
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>>;
 
     /// The business's name, on every screen and print of the hub: what
-    /// `hub init --business` or `hub business` set, else the branches' names.
+    /// `hub init --business` or `hub business name` set, else the branches' names.
     fn business_name(&self) -> Result<String>;
     fn set_business_name(&self, name: &str) -> Result<()>;
 

@@ -224,3 +224,79 @@ async fn backup_while_serving_then_restore_by_the_command_line() {
         .any(|e| e.file_name().to_string_lossy().contains(".replaced-"));
     assert!(aside);
 }
+
+/// `hub business add|list|remove` and `hub serve --businesses`, as an
+/// operator runs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn businesses_added_listed_served_and_removed_by_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let db = dir.path().join("unused.sqlite");
+    for (slug, name) in [
+        ("laptopcare", "Laptop Care"),
+        ("chennai-fix", "Chennai Fix"),
+    ] {
+        let out = hub_cli(
+            &db,
+            &[
+                "--passphrase",
+                "a passphrase of its own",
+                "business",
+                "add",
+                slug,
+                "--dir",
+                d,
+                "--name",
+                name,
+                "--owner-name",
+                "Asha",
+                "--owner-pin",
+                "2468",
+            ],
+        );
+        assert_eq!(out["business"], slug);
+    }
+    assert_eq!(
+        hub_cli(&db, &["business", "list", "--dir", d])["businesses"],
+        serde_json::json!(["chennai-fix", "laptopcare"])
+    );
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hub"))
+        .args([
+            "serve",
+            "--businesses",
+            d,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut health = None;
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::get(format!("{url}/health")).await {
+            health = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(health.expect("the hub serves")["businesses"], 2);
+    let login = reqwest::Client::new()
+        .get(format!("{url}/login"))
+        .header("host", format!("laptopcare.hub.test:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Laptop Care"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = hub_cli(&db, &["business", "remove", "laptopcare", "--dir", d]);
+    assert!(std::path::Path::new(out["moved_to"].as_str().unwrap()).exists());
+    assert_eq!(
+        hub_cli(&db, &["business", "list", "--dir", d])["businesses"],
+        serde_json::json!(["chennai-fix"])
+    );
+}

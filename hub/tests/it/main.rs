@@ -9,5 +9,6 @@ mod crash;
 mod dashboard;
 mod owner_reports;
 mod protocol;
+mod tenants;
 mod transport;
 mod trust;

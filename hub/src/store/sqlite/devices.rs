@@ -41,6 +41,19 @@ pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<De
     })
 }
 
+pub(super) fn issued_code(hub: &SqliteHub, code: &str, now: u64) -> Result<bool> {
+    let hash = sync_core::protocol::code_hash(code.trim());
+    hub.read(|c| {
+        Ok(c.query_row(
+            "SELECT 1 FROM enrollments WHERE code_hash = ?1 AND used_by IS NULL AND expires_at > ?2",
+            rusqlite::params![&hash[..], now],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+    })
+}
+
 pub(super) fn create_enrollment_with(
     hub: &SqliteHub,
     branch: BranchId,

@@ -355,6 +355,10 @@ impl HubStore for SqliteHub {
         leases::lease_block(self, device, doc_type, size, today)
     }
 
+    fn issued_code(&self, code: &str, now: u64) -> Result<bool> {
+        devices::issued_code(self, code, now)
+    }
+
     fn redeem(&self, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
         devices::redeem(self, req, now)
     }
