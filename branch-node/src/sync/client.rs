@@ -264,8 +264,10 @@ impl SyncClient {
             self.pull_pages(&mut x, PULL_PAGE, None).await?;
             if x.report.hub_restored {
                 // Learnt from the pull (nothing was waiting to be pushed):
-                // the re-send the restored hub waits for, now.
+                // the re-send the restored hub waits for, now, and then
+                // what the hub signed once it had it (notices it kept).
                 self.push_batches(&mut x).await?;
+                self.pull_pages(&mut x, PULL_PAGE, None).await?;
             }
             if is_hub && self.top_up_leases(node, &peer).await? {
                 // The grants are ops in the branch's chain: pull them now, so

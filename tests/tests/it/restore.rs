@@ -103,6 +103,7 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     let (a, b) = (hub.branches[0].clone(), hub.branches[1].clone());
     let (a, b) = (&a, &b);
     let acct = counter.login(a, Role::Accountant).await;
+    let mgr = counter.login(a, Role::Manager).await;
     let rcp = counter.login(a, Role::Receptionist).await;
     let t_rcp = tnagar.login(b, Role::Receptionist).await;
 
@@ -110,6 +111,19 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     // (Blocking SQLite calls on a test's worker: the runtime has two.)
     svc::open_job(&counter.node, &rcp, e2e_tests::demo::intake(1, 29)).unwrap();
     let first = sell(&counter, &acct);
+    let ram = hub.items["RAM8-DDR4"];
+    branch_node::inventory::receive(
+        &counter.node,
+        &mgr,
+        branch_node::inventory::ReceiptInput {
+            item: ram,
+            qty: dec("10"),
+            supplier: "Lamington Road Traders".into(),
+            reference: None,
+            note: None,
+        },
+    )
+    .unwrap();
     for d in [&counter, &laptop, &tnagar] {
         sync::sync_once(&d.node, &link.url).await.unwrap();
     }
@@ -124,6 +138,9 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     svc::open_job(&counter.node, &rcp, e2e_tests::demo::intake(2, 29)).unwrap();
     let second = sell(&counter, &acct);
     svc::open_job(&tnagar.node, &t_rcp, e2e_tests::demo::intake(3, 33)).unwrap();
+    // Two sticks of RAM sent to T Nagar: the hub tells T Nagar in its chain.
+    let sent_before =
+        e2e_tests::demo::transfer(&counter.node, &mgr, ram, "2", b.id, tnagar.id()).unwrap();
     let (store, dev, branch) = (hub.store.clone(), counter.id(), a.id);
     let granted = bg(move || {
         let l = store
@@ -227,13 +244,58 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     );
     assert_eq!(HubError::Recovering(String::new()).status(), 503);
 
-    // The counter and T Nagar come back: the hub has recovered.
-    for d in [&counter, &tnagar] {
-        let r = sync::sync_once(&d.node, &link.url).await.unwrap();
-        assert!(r.hub_restored, "{}: {r:?}", d.label);
-        assert_eq!(r.rejected, 0, "{}: {r:?}", d.label);
-    }
+    // The counter comes back, with one more stick sent to T Nagar made
+    // while the hub was away. T Nagar's chain is still recovering: the hub
+    // keeps both notices (the lost one and the new) for later instead of
+    // signing in it.
+    let sent_after =
+        e2e_tests::demo::transfer(&counter.node, &mgr, ram, "1", b.id, tnagar.id()).unwrap();
+    let r = sync::sync_once(&counter.node, &link.url).await.unwrap();
+    assert!(r.hub_restored && r.rejected == 0, "{r:?}");
+    let deferred = |hub: &Hub| -> i64 {
+        check::open(&hub.store.db)
+            .query_row("SELECT count(*) FROM deferred_hub_ops", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(deferred(&hub), 2);
+    // T Nagar comes back: it returns the notice it had been given, so the
+    // hub signs only the new one. The hub has recovered.
+    let r = sync::sync_once(&tnagar.node, &link.url).await.unwrap();
+    assert!(r.hub_restored && r.rejected == 0, "{r:?}");
+    // In the same sync it pulled what the hub signed once it had recovered.
+    assert_eq!(r.agrees_with_hub, Some(true), "{r:?}");
     assert_eq!(hub.store.recovery().unwrap(), vec![]);
+    assert_eq!(deferred(&hub), 0);
+    let notices: Vec<RecordId> = {
+        let c = check::open(&hub.store.db);
+        let mut stmt = c
+            .prepare("SELECT wire FROM ops WHERE kind = 'transfer_announced'")
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .unwrap()
+            .map(
+                |w| match sync_core::op::Op::decode(&w.unwrap()).unwrap().body {
+                    sync_core::body::OpBody::TransferAnnounced(t) => t.transfer,
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect()
+    };
+    for t in [sent_before, sent_after] {
+        assert_eq!(
+            notices.iter().filter(|n| **n == t).count(),
+            1,
+            "one notice for transfer {t:?}: {notices:?}"
+        );
+    }
+    let at_tnagar: i64 = check::open(&tnagar.db)
+        .query_row(
+            "SELECT count(*) FROM transfers WHERE id IN (?1, ?2)",
+            rusqlite::params![&sent_before.0[..], &sent_after.0[..]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(at_tnagar, 2, "T Nagar knows both transfers coming: {r:?}");
 
     // Everything it held before the loss is back, byte for byte.
     let held_after = check::op_ids(&check::open(&hub.store.db));
