@@ -293,7 +293,9 @@ impl RuleContext for TxCtx<'_> {
 
     fn transfer(&self, id: RecordId) -> Option<TransferInfo> {
         self.row(
-            "SELECT from_branch, to_branch, receiver, item, sent, received FROM transfers WHERE id = ?1",
+            "SELECT from_branch, to_branch, receiver, item, sent, received,
+                    EXISTS (SELECT 1 FROM stock_movements m WHERE m.transfer = transfers.id AND m.kind = 'transfer_out')
+             FROM transfers WHERE id = ?1",
             [&id.0[..]],
             |r| {
                 Ok(TransferInfo {
@@ -303,6 +305,7 @@ impl RuleContext for TxCtx<'_> {
                     item: RecordId(to16(&r.get::<_, Vec<u8>>(3)?)),
                     sent: d(r.get(4)?),
                     received: r.get::<_, Option<String>>(5)?.is_some(),
+                    sent_out: r.get(6)?,
                 })
             },
         )

@@ -867,6 +867,7 @@ impl RuleContext for Replica {
                     item: m.item,
                     sent: m.qty,
                     received: self.state.transfers_received.contains(&id),
+                    sent_out: true,
                 }),
                 _ => None,
             })
@@ -878,6 +879,7 @@ impl RuleContext for Replica {
                     item: t.item,
                     sent: t.sent,
                     received: self.state.transfers_received.contains(&id),
+                    sent_out: false,
                 })
             })
     }

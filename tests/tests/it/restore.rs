@@ -378,3 +378,78 @@ fn a_backup_never_overwrites_and_a_restore_needs_a_backup() {
     // Nothing was moved aside by the refused restore.
     assert!(db.exists());
 }
+
+/// After a restore the receiving branch can return the hub's notice of a
+/// transfer before the sender returns the transfer itself: the transfer is
+/// still taken (an honest op is never refused for the order a restore put
+/// things in), the stock counted once, and T Nagar can take it in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfers_notice_back_before_the_transfer_is_no_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut hub = Hub::start(root, 100_000).await;
+    let link = FaultProxy::start(&hub.addr, 11).await;
+    let counter = hub.enroll(root, 0, "counter", true, &link.url).await;
+    let tnagar = hub.enroll(root, 1, "tnagar counter", true, &link.url).await;
+    let (a, b) = (hub.branches[0].clone(), hub.branches[1].clone());
+    let mgr = counter.login(&a, Role::Manager).await;
+    let t_mgr = tnagar.login(&b, Role::Manager).await;
+    let ram = hub.items["RAM8-DDR4"];
+    branch_node::inventory::receive(
+        &counter.node,
+        &mgr,
+        branch_node::inventory::ReceiptInput {
+            item: ram,
+            qty: dec("5"),
+            supplier: "Lamington Road Traders".into(),
+            reference: None,
+            note: None,
+        },
+    )
+    .unwrap();
+    for d in [&counter, &tnagar] {
+        sync::sync_once(&d.node, &link.url).await.unwrap();
+    }
+    let backup = root.join("nightly.sqlite");
+    let (db, to) = (hub.store.db.clone(), backup.clone());
+    bg(move || restore::backup(&db, &to)).await.unwrap();
+    let sent = e2e_tests::demo::transfer(&counter.node, &mgr, ram, "2", b.id, tnagar.id()).unwrap();
+    for d in [&counter, &tnagar] {
+        sync::sync_once(&d.node, &link.url).await.unwrap();
+    }
+    hub.restore_from(&backup).await;
+    link.set_upstream(&hub.addr);
+    // T Nagar first: the notice is back before the transfer.
+    let r = sync::sync_once(&tnagar.node, &link.url).await.unwrap();
+    assert!(r.hub_restored && r.rejected == 0, "{r:?}");
+    let r = sync::sync_once(&counter.node, &link.url).await.unwrap();
+    assert!(r.hub_restored, "{r:?}");
+    assert_eq!(r.rejected, 0, "the transfer was refused: {r:?}");
+    assert_eq!(hub.store.recovery().unwrap(), vec![]);
+    for d in [&counter, &tnagar] {
+        let r = sync::sync_once(&d.node, &link.url).await.unwrap();
+        assert_eq!(r.agrees_with_hub, Some(true), "{}: {r:?}", d.label);
+    }
+    branch_node::inventory::transfer_in(
+        &tnagar.node,
+        &t_mgr,
+        branch_node::inventory::TransferInInput {
+            transfer: sent,
+            received: dec("2"),
+        },
+    )
+    .unwrap();
+    for d in [&tnagar, &counter, &tnagar] {
+        let r = sync::sync_once(&d.node, &link.url).await.unwrap();
+        assert_eq!(r.rejected, 0, "{}: {r:?}", d.label);
+    }
+    // Nothing left in transit at the hub: sent once, received once.
+    let transit: Vec<String> = check::open(&hub.store.db)
+        .prepare("SELECT qty FROM stock_balances WHERE holder_kind = 'transit'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|q| q.unwrap())
+        .collect();
+    assert!(transit.iter().all(|q| dec(q).is_zero()), "{transit:?}");
+}

@@ -10,6 +10,15 @@ use sync_core::domain::lifecycle::{JobStatus, next_steps};
 use super::day::*;
 
 impl Day {
+    /// Whether the stolen laptop stands revoked at the hub now.
+    pub async fn thief_revoked(&self) -> bool {
+        let (hub, thief) = (self.hub.store.clone(), self.thief.device);
+        bg(move || hub::store::HubStore::device_auth(&*hub, thief))
+            .await
+            .expect("device auth")
+            .is_some_and(|a| a.revoked)
+    }
+
     pub async fn step(&mut self) {
         let d = [DESK, DESK, LAPTOP, LAPTOP, TNR][self.rng.below(5)];
         let b = self.branch_of[d];
@@ -308,20 +317,67 @@ impl Day {
                     _ => {}
                 }
             }
-            95 => {
-                self.story.push(format!("{i}: the hub restarts"));
-                self.tally.steps.entry("hub restart").or_default().0 += 1;
-                self.hub.restart().await;
-                for l in &self.links {
-                    l.set_upstream(&self.hub.addr);
+            95 => match self.rng.below(3) {
+                0 => {
+                    self.story.push(format!("{i}: the nightly backup"));
+                    self.tally.steps.entry("hub backup").or_default().0 += 1;
+                    let to = self._dir.path().join(format!("backup-{i}.sqlite"));
+                    let (db, t) = (self.hub.store.db.clone(), to.clone());
+                    bg(move || hub::store::sqlite::restore::backup(&db, &t))
+                        .await
+                        .expect("a backup");
+                    let revoked = self.thief_revoked().await;
+                    self.backup = Some((to, revoked));
                 }
-            }
+                // A revocation signed after the backup is out of force
+                // until a device of the branch returns it (ARCHITECTURE,
+                // "Backups and recovery"): restores here span none.
+                1 if self.backup.is_some()
+                    && self.backup.as_ref().map(|b| b.1) == Some(self.thief_revoked().await) =>
+                {
+                    self.story.push(format!(
+                        "{i}: the hub's disk dies; last night's backup restored"
+                    ));
+                    self.tally.steps.entry("hub restore").or_default().0 += 1;
+                    let from = self.backup.as_ref().map(|b| b.0.clone()).expect("a backup");
+                    self.hub.restore_from(&from).await;
+                    for l in &self.links {
+                        l.set_upstream(&self.hub.addr);
+                    }
+                    // The owner, restoring, stops waiting for the stolen
+                    // laptop: it will never send its work back.
+                    let (hub, thief) = (self.hub.store.clone(), self.thief.device);
+                    bg(move || {
+                        let _ = hub::store::HubStore::release(&*hub, thief);
+                    })
+                    .await;
+                }
+                _ => {
+                    self.story.push(format!("{i}: the hub restarts"));
+                    self.tally.steps.entry("hub restart").or_default().0 += 1;
+                    self.hub.restart().await;
+                    for l in &self.links {
+                        l.set_upstream(&self.hub.addr);
+                    }
+                }
+            },
             96 if !self.revoked && self.made > 10 => {
-                self.story
-                    .push(format!("{i}: the owner revokes the stolen laptop"));
-                self.revoked = true;
                 let (hub, thief) = (self.hub.store.clone(), self.thief.device);
-                bg(move || hub::store::HubStore::revoke(&*hub, thief, "stolen").unwrap()).await;
+                match bg(move || hub::store::HubStore::revoke(&*hub, thief, "stolen")).await {
+                    Ok(_) => {
+                        self.story
+                            .push(format!("{i}: the owner revokes the stolen laptop"));
+                        self.revoked = true;
+                    }
+                    // Restored, and the branch's devices have not all
+                    // returned what the hub lost: the owner tries later.
+                    Err(hub::error::HubError::Recovering(_)) => {
+                        self.story.push(format!(
+                            "{i}: the owner's revocation waits for the hub to recover"
+                        ));
+                    }
+                    Err(e) => panic!("revoking the stolen laptop: {e}"),
+                }
             }
             _ => self.forge(i).await,
         }

@@ -264,43 +264,7 @@ pub(super) fn accept_batch(
         // a duplicate.
         // What the other branch of a transfer must be told, in its own
         // chain (it cannot see this one): (branch, announcement).
-        let announce = match &op.body {
-            OpBody::StockMoved(m) => match &m.movement {
-                sync_core::body::MovementKind::TransferOut {
-                    transfer,
-                    to_branch,
-                    to_device,
-                } => Some((
-                    *to_branch,
-                    OpBody::TransferAnnounced(sync_core::body::TransferNotice {
-                        transfer: *transfer,
-                        item: m.item,
-                        from_branch: op.branch,
-                        to_branch: *to_branch,
-                        to_device: *to_device,
-                        sent: m.qty,
-                        item_detail: branch_item(&tx, m.item, op.branch)?,
-                    }),
-                )),
-                sync_core::body::MovementKind::TransferIn {
-                    transfer,
-                    from_branch,
-                    sent,
-                } => Some((
-                    *from_branch,
-                    OpBody::TransferSettled(sync_core::body::TransferReceipt {
-                        transfer: *transfer,
-                        item: m.item,
-                        from_branch: *from_branch,
-                        to_branch: op.branch,
-                        sent: *sent,
-                        received: m.qty,
-                    }),
-                )),
-                _ => None,
-            },
-            _ => None,
-        };
+        let announce = notice_for(&tx, &op)?;
         match receive::receive_op(&tx, genesis, op, wire, None, Check::Rules, verified[i]) {
             Ok(r) => {
                 let (verdict, reason) = match r.outcome {
@@ -318,9 +282,22 @@ pub(super) fn accept_batch(
                         params![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()],
                     )?;
                 }
+                let mut notices: Vec<(BranchId, OpBody)> = vec![];
                 if verdict == Verdict::Accepted
-                    && let Some((to, body)) = announce
+                    && let Some(n) = announce
                 {
+                    notices.push(n);
+                }
+                // An op held back for its past and applied now that this
+                // one arrived tells the other branch too.
+                for (id, outcome, _) in &r.unblocked {
+                    if *outcome == Outcome::Applied
+                        && let Some(n) = notice_of_stored(&tx, *id)?
+                    {
+                        notices.push(n);
+                    }
+                }
+                for (to, body) in notices {
                     let hubdev = branch_hub(root_seed, to).0;
                     let owner = genesis.owner;
                     // A chain still recovering from a restore gets it once
@@ -389,6 +366,61 @@ pub(super) fn accept_batch(
         }
     }
     Ok(out)
+}
+
+/// What the other branch of a transfer must be told of `op`, in its own
+/// chain (it cannot see this one): (that branch, the notice).
+fn notice_for(c: &Connection, op: &Op) -> Result<Option<(BranchId, OpBody)>> {
+    Ok(match &op.body {
+        OpBody::StockMoved(m) => match &m.movement {
+            sync_core::body::MovementKind::TransferOut {
+                transfer,
+                to_branch,
+                to_device,
+            } => Some((
+                *to_branch,
+                OpBody::TransferAnnounced(sync_core::body::TransferNotice {
+                    transfer: *transfer,
+                    item: m.item,
+                    from_branch: op.branch,
+                    to_branch: *to_branch,
+                    to_device: *to_device,
+                    sent: m.qty,
+                    item_detail: branch_item(c, m.item, op.branch)?,
+                }),
+            )),
+            sync_core::body::MovementKind::TransferIn {
+                transfer,
+                from_branch,
+                sent,
+            } => Some((
+                *from_branch,
+                OpBody::TransferSettled(sync_core::body::TransferReceipt {
+                    transfer: *transfer,
+                    item: m.item,
+                    from_branch: *from_branch,
+                    to_branch: op.branch,
+                    sent: *sent,
+                    received: m.qty,
+                }),
+            )),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// [`notice_for`] an op already stored (one applied from the waiting
+/// buffer).
+fn notice_of_stored(c: &Connection, id: OpId) -> Result<Option<(BranchId, OpBody)>> {
+    let wire: Option<Vec<u8>> = c
+        .prepare_cached("SELECT wire FROM ops WHERE device = ?1 AND seq = ?2")?
+        .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))
+        .optional()?;
+    match wire.map(|w| Op::decode(&w)) {
+        Some(Ok(op)) => notice_for(c, &op),
+        _ => Ok(None),
+    }
 }
 
 /// The item as it stands, if it is `branch`'s own (not the shared

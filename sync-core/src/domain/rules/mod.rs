@@ -90,6 +90,9 @@ pub struct TransferInfo {
     pub item: RecordId,
     pub sent: Decimal,
     pub received: bool,
+    /// Its transfer-out movement is here, not only the hub's notice of it
+    /// (which can come first to a hub restored from a backup).
+    pub sent_out: bool,
 }
 
 /// Read access to the state an operation is checked against.

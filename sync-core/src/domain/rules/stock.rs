@@ -183,7 +183,18 @@ pub(super) fn stock_moved(
                     "must be the store device of the receiving branch",
                 ));
             }
-            if ctx.transfer(*transfer).is_some() {
+            // Known already: refused, unless what is known is only the
+            // hub's notice of this very transfer. A hub restored from a
+            // backup can be given the notice back (by the receiving
+            // branch) before the sender's re-sent transfer-out.
+            if let Some(t) = ctx.transfer(*transfer)
+                && (t.sent_out
+                    || t.from_branch != op.branch
+                    || t.to_branch != *to_branch
+                    || t.receiver != *to_device
+                    || t.item != m.item
+                    || t.sent != m.qty)
+            {
                 return Err(CoreError::invalid("transfer", "transfer already exists"));
             }
         }
