@@ -100,6 +100,8 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
         .enroll_with(root, 0, "laptop", false, Some(Role::Manager), &link.url)
         .await;
     let tnagar = hub.enroll(root, 1, "tnagar counter", true, &link.url).await;
+    // A tablet that will be lost the morning the disk dies.
+    let tablet = hub.enroll(root, 0, "tablet", false, &link.url).await;
     let (a, b) = (hub.branches[0].clone(), hub.branches[1].clone());
     let (a, b) = (&a, &b);
     let acct = counter.login(a, Role::Accountant).await;
@@ -182,7 +184,16 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     // The disk dies; last night's backup goes in its place.
     let report = hub.restore_from(&backup).await;
     link.set_upstream(&hub.addr);
-    assert_eq!(report.awaiting.len(), 3, "{report:?}");
+    assert_eq!(report.awaiting.len(), 4, "{report:?}");
+    // The tablet is lost: the owner revokes it while the hub recovers. It
+    // is refused at once and no longer waited for; the revocation is
+    // signed once Jayanagar's chain has recovered.
+    let (store, lost) = (hub.store.clone(), tablet.id());
+    bg(move || store.revoke(lost, "lost at the bus stop"))
+        .await
+        .expect("a revocation during recovery");
+    let e = sync::sync_once(&tablet.node, &link.url).await.unwrap_err();
+    assert!(e.to_string().contains("revoked"), "{e}");
     assert!(report.replaced.is_some());
     let lost = held_before.len() - check::op_ids(&check::open(&hub.store.db)).len();
     assert!(
@@ -340,6 +351,16 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
             .any(|i| i.sku == "FAN-HP-15")
     );
 
+    let c = check::open(&hub.store.db);
+    let revoked: bool = c
+        .query_row(
+            "SELECT revoked FROM devices WHERE id = ?1",
+            [&tablet.id().0[..]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(revoked, "the tablet's revocation was signed once recovered");
+    drop(c);
     // A new person can be added again, and every device ends with the
     // hub's state of its branch.
     let (store, branch) = (hub.store.clone(), a.id);

@@ -27,17 +27,25 @@ pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 
 pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<DeviceAuth>> {
     hub.read(|c| {
-        Ok(
-            c.prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
-                .query_row([&device.0[..]], |r| {
-                    Ok(DeviceAuth {
-                        key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
-                        branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
-                        revoked: r.get(2)?,
-                    })
+        let auth = c
+            .prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
+            .query_row([&device.0[..]], |r| {
+                Ok(DeviceAuth {
+                    key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
+                    branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
+                    revoked: r.get(2)?,
                 })
-                .optional()?,
-        )
+            })
+            .optional()?;
+        Ok(match auth {
+            // Revoked while its branch's chain recovers from a restore: in
+            // force at once, signed once the chain has recovered.
+            Some(a) if !a.revoked => Some(DeviceAuth {
+                revoked: super::restore::revocation_waiting(c, device)?,
+                ..a
+            }),
+            other => other,
+        })
     })
 }
 
@@ -242,7 +250,7 @@ pub(super) fn revoke(hub: &SqliteHub, device: DeviceId, reason: &str) -> Result<
     let auth =
         device_auth(hub, device)?.ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
     let g = hub.genesis();
-    hub.commit(
+    match hub.commit(
         hub.branch_hub_device(auth.branch),
         auth.branch,
         g.owner,
@@ -250,7 +258,20 @@ pub(super) fn revoke(hub: &SqliteHub, device: DeviceId, reason: &str) -> Result<
             device,
             reason: reason.trim().into(),
         },
-    )?;
+    ) {
+        // Restored from a backup, its chain still recovering: the device
+        // is refused from now on and no longer waited for; the revocation
+        // is signed once the chain has recovered. (A revocation made after
+        // the backup was lost with the disk: this is how the owner makes
+        // it again at once.)
+        Err(HubError::Recovering(_)) => {
+            hub.defer_revocation(device, reason.trim())?;
+            let _ = hub.release(device);
+        }
+        r => {
+            r?;
+        }
+    }
     // Its blocks are reported, never re-leased (the high-water mark stays).
     hub.read(|c| Ok(sqlite_replica::leases_of(c, device)?))
 }

@@ -220,6 +220,20 @@ pub(super) fn refuse_if_recovering(c: &Connection, branch: BranchId) -> Result<(
     }
 }
 
+/// Whether a revocation of `device` waits for its chain to recover.
+pub(super) fn revocation_waiting(c: &Connection, device: DeviceId) -> Result<bool> {
+    let mut stmt = c.prepare_cached("SELECT body FROM deferred_hub_ops ORDER BY id")?;
+    let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for b in bodies {
+        if let Ok(OpBody::DeviceRevoked { device: d, .. }) = serde_json::from_str(&b?)
+            && d == device
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Keep an op the hub must sign in a recovering chain, to sign once the
 /// chain has recovered.
 pub(super) fn defer(c: &Connection, op: &HubOp) -> Result<()> {
