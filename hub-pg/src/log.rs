@@ -68,8 +68,13 @@ pub async fn lock_log(tx: &Transaction<'_>, b: Business) -> Result<()> {
 /// heads and the possible duplicates read in one query each, the rows and
 /// the new heads written in one statement each, as arrays).
 pub async fn append(tx: &Transaction<'_>, b: Business, ops: &[NewOp]) -> Result<Vec<Appended>> {
-    use std::collections::HashMap;
     lock_log(tx, b).await?;
+    append_locked(tx, b, ops).await
+}
+
+/// [`append`], the log's lock already taken by this transaction.
+async fn append_locked(tx: &Transaction<'_>, b: Business, ops: &[NewOp]) -> Result<Vec<Appended>> {
+    use std::collections::HashMap;
     let biz = &b.0[..];
     let mut lsn: i64 = tx
         .query_one(
@@ -218,7 +223,7 @@ where
             rule: format!("made at seq {}, not at its place {}", op.seq, place.seq),
         });
     }
-    match append(tx, b, std::slice::from_ref(&op)).await?[0] {
+    match append_locked(tx, b, std::slice::from_ref(&op)).await?[0] {
         Appended::At(lsn) => Ok((op, lsn)),
         Appended::Duplicate => Err(PgError::Chain {
             device: hex(&device),

@@ -58,6 +58,22 @@ fn sell(d: &Device, s: &branch_node::auth::Session) -> String {
         .number
 }
 
+/// Parts bought in at the counter.
+fn stock_in(d: &Device, s: &branch_node::auth::Session, item: RecordId, qty: &str) {
+    branch_node::inventory::receive(
+        &d.node,
+        s,
+        branch_node::inventory::ReceiptInput {
+            item,
+            qty: dec(qty),
+            supplier: "Lamington Road Traders".into(),
+            reference: None,
+            note: None,
+        },
+    )
+    .expect("stock received");
+}
+
 /// Every lease the hub knows: (series, first, last, device).
 fn leases(hub: &Hub) -> Vec<(String, u64, u64, Vec<u8>)> {
     let c = check::open(&hub.store.db);
@@ -114,18 +130,7 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
     svc::open_job(&counter.node, &rcp, e2e_tests::demo::intake(1, 29)).unwrap();
     let first = sell(&counter, &acct);
     let ram = hub.items["RAM8-DDR4"];
-    branch_node::inventory::receive(
-        &counter.node,
-        &mgr,
-        branch_node::inventory::ReceiptInput {
-            item: ram,
-            qty: dec("10"),
-            supplier: "Lamington Road Traders".into(),
-            reference: None,
-            note: None,
-        },
-    )
-    .unwrap();
+    stock_in(&counter, &mgr, ram, "10");
     for d in [&counter, &laptop, &tnagar] {
         sync::sync_once(&d.node, &link.url).await.unwrap();
     }
@@ -416,18 +421,7 @@ async fn a_transfers_notice_back_before_the_transfer_is_no_conflict() {
     let mgr = counter.login(&a, Role::Manager).await;
     let t_mgr = tnagar.login(&b, Role::Manager).await;
     let ram = hub.items["RAM8-DDR4"];
-    branch_node::inventory::receive(
-        &counter.node,
-        &mgr,
-        branch_node::inventory::ReceiptInput {
-            item: ram,
-            qty: dec("5"),
-            supplier: "Lamington Road Traders".into(),
-            reference: None,
-            note: None,
-        },
-    )
-    .unwrap();
+    stock_in(&counter, &mgr, ram, "5");
     for d in [&counter, &tnagar] {
         sync::sync_once(&d.node, &link.url).await.unwrap();
     }

@@ -262,8 +262,6 @@ pub(super) fn accept_batch(
         // reached it learns the hub's verdict on its next pull
         // (`sqlite_replica::overrule`). What the hub already holds stays
         // a duplicate.
-        // What the other branch of a transfer must be told, in its own
-        // chain (it cannot see this one): (branch, announcement).
         let announce = notice_for(&tx, &op)?;
         match receive::receive_op(&tx, genesis, op, wire, None, Check::Rules, verified[i]) {
             Ok(r) => {
@@ -354,15 +352,13 @@ pub(super) fn accept_batch(
     for (device, seq) in forked {
         let revoked = devices::device_auth(hub, device)?.is_none_or(|a| a.revoked);
         if !revoked && device != hub.genesis().hub_device {
-            let reason = format!("equivocation: it signed two different operations at seq {seq}");
-            match devices::revoke(hub, device, &reason) {
-                Err(crate::error::HubError::Recovering(_)) => {
-                    hub.defer_revocation(device, &reason)?
-                }
-                r => {
-                    r?;
-                }
-            }
+            // While its chain recovers from a restore, `revoke` refuses
+            // the device at once and signs the revocation later.
+            devices::revoke(
+                hub,
+                device,
+                &format!("equivocation: it signed two different operations at seq {seq}"),
+            )?;
         }
     }
     Ok(out)
