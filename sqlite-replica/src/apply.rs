@@ -4,7 +4,6 @@
 //! in `job_texts`, counters in `stock_balances`, facts in their own tables.
 //! Runs inside the caller's transaction, after the op row is written.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use sync_core::body::{FieldValue, FieldWrite, MovementKind, OpBody};
@@ -17,7 +16,8 @@ use sync_core::merge::status::{StatusLog, Transition};
 use sync_core::merge::text::TextDoc;
 use sync_core::op::{Op, OpHash, OpId};
 
-use crate::{ReplicaError, Result, to16, to32};
+use crate::sql::{Sql, Value};
+use crate::{ReplicaError, Result, p, to16, to32};
 
 /// How a register field maps onto a column.
 pub use sync_core::domain::fields::FieldKind as Col;
@@ -33,23 +33,20 @@ fn blob16(b: &[u8; 16]) -> &[u8] {
 }
 
 /// Insert the op into the log and advance its device's chain head.
-pub fn insert_op(c: &Connection, op: &Op, wire: &[u8], hash: OpHash) -> Result<i64> {
+pub fn insert_op(c: &dyn Sql, op: &Op, wire: &[u8], hash: OpHash) -> Result<i64> {
     insert_op_as(c, op, wire, hash, None)
 }
 
 /// As [`insert_op`]; `rejected` records the hub's refusal (the op then keeps
 /// its place in the chain but is never materialized). Returns its log position.
 pub fn insert_op_as(
-    c: &Connection,
+    c: &dyn Sql,
     op: &Op,
     wire: &[u8],
     hash: OpHash,
     rejected: Option<&str>,
 ) -> Result<i64> {
-    c.prepare_cached(
-        "INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
+    let lsn: i64 = c.row("INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING lsn", p![
         blob16(&op.id.device.0),
         op.id.seq,
         op.hlc.wall_ms,
@@ -60,18 +57,13 @@ pub fn insert_op_as(
         &hash.0[..],
         wire,
         rejected
-    ])?;
-    let lsn = c.last_insert_rowid();
-    c.prepare_cached("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")?
-        .execute(params![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
+    ], |r| r.get(0))?;
+    c.run("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", p![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
     Ok(lsn)
 }
 
-fn insert_item(c: &Connection, i: &sync_core::body::Item, branch: &[u8; 16]) -> Result<()> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
+fn insert_item(c: &dyn Sql, i: &sync_core::body::Item, branch: &[u8; 16]) -> Result<()> {
+    c.run("INSERT INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING", p![
         blob16(&i.id.0),
         i.sku,
         i.name,
@@ -88,7 +80,7 @@ fn insert_item(c: &Connection, i: &sync_core::body::Item, branch: &[u8; 16]) -> 
 }
 
 /// Record an edit of a job as a fact (see `review::late_edits`).
-fn job_edit(c: &Connection, op: &Op) -> Result<()> {
+fn job_edit(c: &dyn Sql, op: &Op) -> Result<()> {
     let job = match &op.body {
         OpBody::JobUpdated { job, .. }
         | OpBody::JobTextEdited { job, .. }
@@ -100,50 +92,47 @@ fn job_edit(c: &Connection, op: &Op) -> Result<()> {
         },
         _ => return Ok(()),
     };
-    c.prepare_cached("INSERT OR IGNORE INTO job_edits (device, seq, job, hlc_wall, hlc_logical, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), op.hlc.wall_ms, op.hlc.logical, op.body.kind()])?;
+    c.run("INSERT INTO job_edits (device, seq, job, hlc_wall, hlc_logical, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), op.hlc.wall_ms, op.hlc.logical, op.body.kind()])?;
     Ok(())
 }
 
-fn origin(c: &Connection, record: RecordId, kind: &str, op: &Op) -> Result<()> {
-    c.prepare_cached("INSERT OR IGNORE INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
+fn origin(c: &dyn Sql, record: RecordId, kind: &str, op: &Op) -> Result<()> {
+    c.run("INSERT INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
     Ok(())
 }
 
-fn value_to_sql(v: &FieldValue) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
+fn value_to_sql(v: &FieldValue) -> Value {
+    use Value as V;
     match v {
         FieldValue::Null => V::Null,
         FieldValue::Text(s) => V::Text(s.clone()),
-        FieldValue::Bool(b) => V::Integer(*b as i64),
-        FieldValue::Int(i) => V::Integer(*i),
+        FieldValue::Bool(b) => V::Int(*b as i64),
+        FieldValue::Int(i) => V::Int(*i),
         FieldValue::Decimal(d) => V::Text(d.to_string()),
         FieldValue::Id(id) => V::Blob(id.0.to_vec()),
         FieldValue::User(u) => V::Blob(u.0.to_vec()),
     }
 }
 
-fn value_from_sql(col: Col, v: rusqlite::types::Value) -> FieldValue {
-    use rusqlite::types::Value as V;
+fn value_from_sql(col: Col, v: Value) -> FieldValue {
+    use Value as V;
     match (col, v) {
         (_, V::Null) => FieldValue::Null,
-        (Col::Bool, V::Integer(i)) => FieldValue::Bool(i != 0),
+        (Col::Bool, V::Int(i)) => FieldValue::Bool(i != 0),
         (Col::Decimal, V::Text(s)) => s
             .parse()
             .map(FieldValue::Decimal)
             .unwrap_or(FieldValue::Text(s)),
         (Col::OptUser, V::Blob(b)) => FieldValue::User(sync_core::ids::UserId(to16(&b))),
         (_, V::Text(s)) => FieldValue::Text(s),
-        (_, V::Integer(i)) => FieldValue::Int(i),
+        (_, V::Int(i)) => FieldValue::Int(i),
         (_, V::Blob(b)) => FieldValue::Id(RecordId(to16(&b))),
-        (_, V::Real(_)) => FieldValue::Null,
     }
 }
 
 /// Apply field writes of one op to a table row, through the registers.
 fn write_fields(
-    c: &Connection,
+    c: &dyn Sql,
     table: &str,
     record: RecordId,
     op: &Op,
@@ -154,59 +143,57 @@ fn write_fields(
         let Some((_, col)) = fields.iter().find(|(f, _)| *f == w.field) else {
             continue; // not a column: kept in the register only
         };
-        let has_versions: bool = c
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM field_versions WHERE record = ?1 AND field = ?2)",
-            )?
-            .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
+        let has_versions: bool = c.row(
+            "SELECT EXISTS (SELECT 1 FROM field_versions WHERE record = ?1 AND field = ?2)",
+            p![blob16(&record.0), w.field],
+            |r| r.get(0),
+        )?;
         if !has_versions {
             // First edit of this field: copy the creating op's value in as a version.
-            let orig: Option<(u64, u32, Vec<u8>, u64)> = c
-                .prepare_cached("SELECT hlc_wall, hlc_logical, device, seq FROM record_origins WHERE record = ?1")?
-                .query_row([blob16(&record.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .optional()?;
+            let orig: Option<(u64, u32, Vec<u8>, u64)> = c.one(
+                "SELECT hlc_wall, hlc_logical, device, seq FROM record_origins WHERE record = ?1",
+                p![blob16(&record.0)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             if let Some((wall, logical, dev, seq)) = orig {
-                let current: rusqlite::types::Value = c
-                    .prepare_cached(&format!("SELECT {} FROM {table} WHERE id = ?1", w.field))?
-                    .query_row([blob16(&record.0)], |r| r.get(0))?;
+                let current: Value = c.row(
+                    &format!("SELECT {} FROM {table} WHERE id = ?1", w.field),
+                    p![blob16(&record.0)],
+                    |r| r.get(0),
+                )?;
                 let v = value_from_sql(*col, current);
-                c.prepare_cached("INSERT OR IGNORE INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                    .execute(params![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
+                c.run("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
             }
         }
         for s in &w.supersedes {
-            c.prepare_cached("UPDATE field_versions SET superseded = 1 WHERE record = ?1 AND field = ?2 AND device = ?3 AND seq = ?4")?
-                .execute(params![blob16(&record.0), w.field, blob16(&s.device.0), s.seq])?;
+            c.run("UPDATE field_versions SET superseded = 1 WHERE record = ?1 AND field = ?2 AND device = ?3 AND seq = ?4", p![blob16(&record.0), w.field, blob16(&s.device.0), s.seq])?;
         }
-        c.prepare_cached("INSERT OR IGNORE INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-            .execute(params![blob16(&record.0), w.field, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq, serde_json::to_string(&w.value).expect("value serializes")])?;
-        let winner: String = c
-            .prepare_cached("SELECT value FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC LIMIT 1")?
-            .query_row(params![blob16(&record.0), w.field], |r| r.get(0))?;
+        c.run("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq, serde_json::to_string(&w.value).expect("value serializes")])?;
+        let winner: String = c.row("SELECT value FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC LIMIT 1", p![blob16(&record.0), w.field], |r| r.get(0))?;
         let v: FieldValue =
             serde_json::from_str(&winner).map_err(|e| ReplicaError::Damaged(e.to_string()))?;
         // Cached like the rest: tables and fields are a small fixed set.
-        c.prepare_cached(&format!(
-            "UPDATE {table} SET {} = ?1 WHERE id = ?2",
-            w.field
-        ))?
-        .execute(params![value_to_sql(&v), blob16(&record.0)])?;
+        c.run(
+            &format!("UPDATE {table} SET {} = ?1 WHERE id = ?2", w.field),
+            p![value_to_sql(&v), blob16(&record.0)],
+        )?;
     }
     if table == "jobs" {
-        c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
-            .execute(params![op.hlc.wall_ms, blob16(&record.0)])?;
+        c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![op.hlc.wall_ms, blob16(&record.0)])?;
     }
     Ok(())
 }
 
-fn audit(c: &Connection, op: &Op) -> Result<()> {
+fn audit(c: &dyn Sql, op: &Op) -> Result<()> {
     if !op.body.is_audited() {
         return Ok(());
     }
     let prev: Vec<u8> = c
-        .prepare_cached("SELECT hash FROM audit ORDER BY n DESC LIMIT 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?
+        .one(
+            "SELECT hash FROM audit ORDER BY n DESC LIMIT 1",
+            p![],
+            |r| r.get(0),
+        )?
         .unwrap_or_else(|| vec![0u8; 32]);
     let record = op.body.audit_record();
     let hash = audit_hash(
@@ -218,8 +205,7 @@ fn audit(c: &Connection, op: &Op) -> Result<()> {
         op.body.kind(),
         record.as_deref(),
     );
-    c.prepare_cached("INSERT INTO audit (device, seq, at, author, branch, kind, record, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-        .execute(params![blob16(&op.id.device.0), op.id.seq, op.hlc.wall_ms, blob16(&op.author.0), blob16(&op.branch.0), op.body.kind(), record, prev, &hash[..]])?;
+    c.run("INSERT INTO audit (device, seq, at, author, branch, kind, record, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&op.id.device.0), op.id.seq, op.hlc.wall_ms, blob16(&op.author.0), blob16(&op.branch.0), op.body.kind(), record, prev, &hash[..]])?;
     Ok(())
 }
 
@@ -252,16 +238,13 @@ pub fn audit_hash(
     h.finalize().into()
 }
 
-fn dec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Decimal> {
-    let s: Option<String> = c
-        .prepare_cached(sql)?
-        .query_row(p, |r| r.get(0))
-        .optional()?;
+fn dec(c: &dyn Sql, sql: &str, p: &[crate::sql::Param<'_>]) -> Result<Decimal> {
+    let s: Option<String> = c.value(sql, p)?;
     Ok(s.and_then(|s| s.parse().ok()).unwrap_or_default())
 }
 
 fn add_balance(
-    c: &Connection,
+    c: &dyn Sql,
     branch: &[u8; 16],
     item: RecordId,
     holder: Holder,
@@ -274,7 +257,7 @@ fn add_balance(
     let cur = dec(
         c,
         "SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4",
-        params![&branch[..], blob16(&item.0), kind, &id[..]],
+        p![&branch[..], blob16(&item.0), kind, &id[..]],
     )?;
     // The rule book bounds every quantity, so this cannot overflow on
     // checked input; a stored balance that somehow would is an error, not a
@@ -282,36 +265,33 @@ fn add_balance(
     let next = cur
         .checked_add(qty)
         .ok_or_else(|| ReplicaError::invalid("qty", "the stock balance would overflow"))?;
-    c.prepare_cached(
-        "INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (branch, item, holder_kind, holder) DO UPDATE SET qty = excluded.qty",
-    )?
-    .execute(params![&branch[..], blob16(&item.0), kind, &id[..], next.normalize().to_string()])?;
+    c.run("INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (branch, item, holder_kind, holder) DO UPDATE SET qty = excluded.qty", p![&branch[..], blob16(&item.0), kind, &id[..], next.normalize().to_string()])?;
     Ok(())
 }
 
 /// Recompute a job's status from its whole history (the pure merge rule).
-fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
+fn recompute_status(c: &dyn Sql, job: RecordId) -> Result<()> {
     let mut log = StatusLog::default();
     {
-        let mut stmt = c.prepare_cached(
+        let rows = c.all(
             "SELECT device, seq, hlc_wall, hlc_logical, from_status, to_status, after_device, after_seq, is_override FROM status_changes WHERE job = ?1",
+            p![blob16(&job.0)],
+            |r| {
+                Ok((
+                    r.get::<Vec<u8>>(0)?,
+                    r.get::<u64>(1)?,
+                    r.get::<u64>(2)?,
+                    r.get::<u32>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<String>(5)?,
+                    r.get::<Option<Vec<u8>>>(6)?,
+                    r.get::<Option<u64>>(7)?,
+                    r.get::<bool>(8)?,
+                ))
+            },
         )?;
-        let rows = stmt.query_map([blob16(&job.0)], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, u64>(1)?,
-                r.get::<_, u64>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<Vec<u8>>>(6)?,
-                r.get::<_, Option<u64>>(7)?,
-                r.get::<_, bool>(8)?,
-            ))
-        })?;
-        for row in rows {
-            let (d, s, w, l, f, t, ad, aseq, ov) = row?;
+        for (d, s, w, l, f, t, ad, aseq, ov) in rows {
             let (Some(from), Some(to)) = (JobStatus::parse(&f), JobStatus::parse(&t)) else {
                 continue;
             };
@@ -340,8 +320,7 @@ fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
     } else {
         None
     };
-    c.prepare_cached("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, conflicts = ?4, closed_at = ?5 WHERE id = ?6")?
-        .execute(params![
+    c.run("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, conflicts = ?4, closed_at = ?5 WHERE id = ?6", p![
             r.status.as_str(),
             r.head.map(|h| h.device.0.to_vec()),
             r.head.map(|h| h.seq),
@@ -349,18 +328,22 @@ fn recompute_status(c: &Connection, job: RecordId) -> Result<()> {
             closed_at,
             blob16(&job.0)
         ])?;
-    c.prepare_cached("UPDATE status_changes SET on_path = 0 WHERE job = ?1")?
-        .execute([blob16(&job.0)])?;
+    c.run(
+        "UPDATE status_changes SET on_path = 0 WHERE job = ?1",
+        p![blob16(&job.0)],
+    )?;
     for p in &r.path {
-        c.prepare_cached("UPDATE status_changes SET on_path = 1 WHERE device = ?1 AND seq = ?2")?
-            .execute(params![blob16(&p.device.0), p.seq])?;
+        c.run(
+            "UPDATE status_changes SET on_path = 1 WHERE device = ?1 AND seq = ?2",
+            p![blob16(&p.device.0), p.seq],
+        )?;
     }
     Ok(())
 }
 
 /// Materialize `op` (already in the log) into the tables, and enter it in
 /// the audit log.
-pub fn materialize(c: &Connection, op: &Op) -> Result<()> {
+pub fn materialize(c: &dyn Sql, op: &Op) -> Result<()> {
     audit(c, op)?;
     project(c, op)
 }
@@ -392,22 +375,20 @@ pub const PROJECTED: &[&str] = &[
 ];
 
 /// Write what `op` says into the tables (every table but the audit log).
-pub fn project(c: &Connection, op: &Op) -> Result<()> {
+pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
     job_edit(c, op)?;
     let at = op.hlc.wall_ms;
     let b = &op.branch.0;
     match &op.body {
         OpBody::BranchCreated(br) => {
-            c.prepare_cached("INSERT OR IGNORE INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-                .execute(params![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id, br.phone])?;
+            c.run("INSERT INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id, br.phone])?;
             origin(c, RecordId(br.id.0), "branch", op)?;
         }
         OpBody::BranchUpdated { branch, writes } => {
             write_fields(c, "branches", RecordId(branch.0), op, writes)?
         }
         OpBody::UserCreated(u) => {
-            c.prepare_cached("INSERT OR IGNORE INTO users (id, branch, name, role, active, pin_hash) VALUES (?1, ?2, ?3, ?4, 1, ?5)")?
-                .execute(params![blob16(&u.id.0), u.branch.map(|b| b.0.to_vec()), u.name, u.role.as_str(), u.pin_hash])?;
+            c.run("INSERT INTO users (id, branch, name, role, active, pin_hash) VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT DO NOTHING", p![blob16(&u.id.0), u.branch.map(|b| b.0.to_vec()), u.name, u.role.as_str(), u.pin_hash])?;
             origin(c, RecordId(u.id.0), "user", op)?;
         }
         OpBody::UserUpdated { user, writes } => {
@@ -424,28 +405,25 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
             number,
         } => {
             let ceiling = ceiling.unwrap_or(sync_core::body::default_ceiling(*holds_store));
-            c.prepare_cached("INSERT OR IGNORE INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-                .execute(params![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
+            c.run("INSERT INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING", p![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
         }
         OpBody::DeviceRevoked { device, reason } => {
-            c.prepare_cached("UPDATE devices SET revoked = 1, revoked_reason = ?1 WHERE id = ?2")?
-                .execute(params![reason, blob16(&device.0)])?;
+            c.run(
+                "UPDATE devices SET revoked = 1, revoked_reason = ?1 WHERE id = ?2",
+                p![reason, blob16(&device.0)],
+            )?;
         }
         OpBody::CustomerCreated(cu) => {
-            c.prepare_cached("INSERT OR IGNORE INTO customers (id, branch, name, mobile, email, address, gstin, state_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-                .execute(params![blob16(&cu.id.0), &b[..], cu.name, cu.mobile, cu.email, cu.address, cu.gstin, cu.state_code, at])?;
+            c.run("INSERT INTO customers (id, branch, name, mobile, email, address, gstin, state_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&cu.id.0), &b[..], cu.name, cu.mobile, cu.email, cu.address, cu.gstin, cu.state_code, at])?;
             origin(c, cu.id, "customer", op)?;
         }
         OpBody::CustomerUpdated { customer, writes } => {
             write_fields(c, "customers", *customer, op, writes)?
         }
         OpBody::JobOpened(j) => {
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
+            c.run("INSERT INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
                   password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at, technician)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18)",
-            )?
-            .execute(params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18) ON CONFLICT DO NOTHING", p![
                 blob16(&j.id.0),
                 &b[..],
                 j.job_no,
@@ -474,10 +452,11 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let doc: Option<Vec<u8>> = c
-                .prepare_cached("SELECT doc FROM job_texts WHERE job = ?1 AND field = ?2")?
-                .query_row(params![blob16(&job.0), name], |r| r.get(0))
-                .optional()?;
+            let doc: Option<Vec<u8>> = c.one(
+                "SELECT doc FROM job_texts WHERE job = ?1 AND field = ?2",
+                p![blob16(&job.0), name],
+                |r| r.get(0),
+            )?;
             let mut d = match doc {
                 Some(bytes) => TextDoc::load(&bytes)?,
                 None => TextDoc::genesis(),
@@ -486,17 +465,12 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 &hex::decode(change).map_err(|_| ReplicaError::invalid("change", "is not hex"))?,
             )?;
             let text = d.text();
-            c.prepare_cached("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc")?
-                .execute(params![blob16(&job.0), name, text, d.save()])?;
-            c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
-                .execute(params![at, blob16(&job.0)])?;
+            c.run("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc", p![blob16(&job.0), name, text, d.save()])?;
+            c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&job.0)])?;
         }
         OpBody::JobStatusChanged(s) => {
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO status_changes (device, seq, job, hlc_wall, hlc_logical, author, from_status, to_status, after_device, after_seq, is_override, reason, note, delivery)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
+            c.run("INSERT INTO status_changes (device, seq, job, hlc_wall, hlc_logical, author, from_status, to_status, after_device, after_seq, is_override, reason, note, delivery)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING", p![
                 blob16(&op.id.device.0),
                 op.id.seq,
                 blob16(&s.job.0),
@@ -515,14 +489,11 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
             // Fast path: the change extends the winning path (no concurrent
             // change exists at its parent), so it simply becomes the head.
             // Anything else goes through the full merge of the status tree.
-            let head: Option<(String, Option<Vec<u8>>, Option<u64>)> = c
-                .prepare_cached(
-                    "SELECT status, status_head_device, status_head_seq FROM jobs WHERE id = ?1",
-                )?
-                .query_row([blob16(&s.job.0)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()?;
+            let head: Option<(String, Option<Vec<u8>>, Option<u64>)> = c.one(
+                "SELECT status, status_head_device, status_head_seq FROM jobs WHERE id = ?1",
+                p![blob16(&s.job.0)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
             let extends = head.is_some_and(|(st, hd, hs)| {
                 st == s.from.as_str()
                     && match (s.after, hd, hs) {
@@ -532,7 +503,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                     }
             });
             if extends {
-                c.prepare_cached("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, closed_at = ?4 WHERE id = ?5")?.execute(params![
+                c.run("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, closed_at = ?4 WHERE id = ?5", p![
                     s.to.as_str(),
                     blob16(&op.id.device.0),
                     op.id.seq,
@@ -542,15 +513,11 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
             } else {
                 recompute_status(c, s.job)?;
             }
-            c.prepare_cached("UPDATE jobs SET updated_at = max(updated_at, ?1) WHERE id = ?2")?
-                .execute(params![at, blob16(&s.job.0)])?;
+            c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&s.job.0)])?;
         }
         OpBody::EstimateLineAdded { job, line } => {
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO estimate_lines (id, job, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
+            c.run("INSERT INTO estimate_lines (id, job, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING", p![
                 blob16(&line.id.0),
                 blob16(&job.0),
                 serde_json::to_value(line.kind).expect("enum").as_str().unwrap_or_default().to_string(),
@@ -566,12 +533,13 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
             ])?;
         }
         OpBody::EstimateLineRemoved { line, .. } => {
-            c.prepare_cached("UPDATE estimate_lines SET removed = 1 WHERE id = ?1")?
-                .execute([blob16(&line.0)])?;
+            c.run(
+                "UPDATE estimate_lines SET removed = 1 WHERE id = ?1",
+                p![blob16(&line.0)],
+            )?;
         }
         OpBody::DevicePasswordRead { job, purpose } => {
-            c.prepare_cached("INSERT OR IGNORE INTO password_reads (device, seq, job, reader, at, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
+            c.run("INSERT INTO password_reads (device, seq, job, reader, at, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
         }
         OpBody::ItemCreated(i) => {
             insert_item(c, i, b)?;
@@ -598,11 +566,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                     ("transfer_in", None, None, Some(*transfer))
                 }
             };
-            let n = c
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO stock_movements (id, device, seq, branch, item, kind, qty, job, to_device, transfer, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )?
-                .execute(params![
+            let n = c.run("INSERT INTO stock_movements (id, device, seq, branch, item, kind, qty, job, to_device, transfer, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING", p![
                     blob16(&m.id.0),
                     blob16(&op.id.device.0),
                     op.id.seq,
@@ -626,9 +590,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                     to_device,
                 } = &m.movement
                 {
-                    transit_new = c
-                        .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                        .execute(params![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?
+                    transit_new = c.run("INSERT INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&transfer.0), blob16(&m.item.0), &b[..], blob16(&to_branch.0), blob16(&to_device.0), m.qty.to_string(), at])?
                         == 1;
                 }
                 // …and the transit debit once, whether the transfer-in or the
@@ -649,30 +611,26 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 match &m.movement {
                     MovementKind::TransferOut { .. } => {}
                     MovementKind::TransferIn { transfer, sent, .. } => {
-                        c.prepare_cached("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4")?
-                            .execute(params![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
+                        c.run("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
                     }
                     _ => {}
                 }
             }
         }
         OpBody::DocumentIssued(d) => {
-            let branch_state: Option<String> = c
-                .prepare_cached("SELECT state_code FROM branches WHERE id = ?1")?
-                .query_row([&b[..]], |r| r.get(0))
-                .optional()?;
+            let branch_state: Option<String> = c.one(
+                "SELECT state_code FROM branches WHERE id = ?1",
+                p![&b[..]],
+                |r| r.get(0),
+            )?;
             let supply = gst::supply_for(
                 &branch_state.unwrap_or_else(|| d.supplier_state.clone()),
                 &d.place_of_supply,
             );
             let totals = gst::compute(&d.lines, supply)?;
-            let n = c
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO documents (id, branch, device, doc_type, prefix, fy, seq, number, date, customer, customer_name, customer_gstin, place_of_supply, job,
+            let n = c.run("INSERT INTO documents (id, branch, device, doc_type, prefix, fy, seq, number, date, customer, customer_name, customer_gstin, place_of_supply, job,
                       taxable, cgst, sgst, igst, round_off, grand_total, against, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-                )?
-                .execute(params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT DO NOTHING", p![
                     blob16(&d.id.0),
                     &b[..],
                     blob16(&op.id.device.0),
@@ -698,20 +656,18 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 ])?;
             if n == 1 {
                 for (i, (l, t)) in d.lines.iter().zip(&totals.lines).enumerate() {
-                    c.prepare_cached("INSERT INTO document_lines (document, idx, hsn_sac, gst_rate, qty, taxable, cgst, sgst, igst) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-                        .execute(params![blob16(&d.id.0), i as i64, l.hsn_sac, l.gst_rate.normalize().to_string(), l.qty.to_string(), t.taxable.to_string(), t.cgst.to_string(), t.sgst.to_string(), t.igst.to_string()])?;
+                    c.run("INSERT INTO document_lines (document, idx, hsn_sac, gst_rate, qty, taxable, cgst, sgst, igst) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&d.id.0), i as i64, l.hsn_sac, l.gst_rate.normalize().to_string(), l.qty.to_string(), t.taxable.to_string(), t.cgst.to_string(), t.sgst.to_string(), t.igst.to_string()])?;
                 }
             }
         }
         OpBody::DocumentCancelled { document, reason } => {
-            c.prepare_cached(
+            c.run(
                 "UPDATE documents SET cancelled = 1, cancel_reason = ?1 WHERE id = ?2",
-            )?
-            .execute(params![reason, blob16(&document.0)])?;
+                p![reason, blob16(&document.0)],
+            )?;
         }
         OpBody::PaymentRecorded(p) => {
-            c.prepare_cached("INSERT OR IGNORE INTO payments (id, branch, invoice, job, amount, mode, reference, date, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-                .execute(params![
+            c.run("INSERT INTO payments (id, branch, invoice, job, amount, mode, reference, date, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![
                     blob16(&p.id.0),
                     &b[..],
                     p.invoice.map(|i| i.0.to_vec()),
@@ -725,8 +681,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
         }
         OpBody::TransferSettled(t) => {
             if transfer_open(c, t.transfer)? {
-                c.prepare_cached("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4")?
-                    .execute(params![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;
+                c.run("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;
                 add_balance(
                     c,
                     &t.from_branch.0,
@@ -742,9 +697,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
                 // kept as the sender's (only it edits its items).
                 insert_item(c, i, &t.from_branch.0)?;
             }
-            let n = c
-                .prepare_cached("INSERT OR IGNORE INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![blob16(&t.transfer.0), blob16(&t.item.0), blob16(&t.from_branch.0), blob16(&t.to_branch.0), blob16(&t.to_device.0), t.sent.to_string(), at])?;
+            let n = c.run("INSERT INTO transfers (id, item, from_branch, to_branch, receiver, sent, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&t.transfer.0), blob16(&t.item.0), blob16(&t.from_branch.0), blob16(&t.to_branch.0), blob16(&t.to_device.0), t.sent.to_string(), at])?;
             if n == 1 {
                 add_balance(
                     c,
@@ -756,8 +709,7 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
             }
         }
         OpBody::LeaseGranted(l) => {
-            c.prepare_cached("INSERT OR IGNORE INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
+            c.run("INSERT INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
         }
     }
     let _ = to32;
@@ -765,10 +717,11 @@ pub fn project(c: &Connection, op: &Op) -> Result<()> {
 }
 
 /// A transfer not yet marked received here (or not known here at all).
-fn transfer_open(c: &Connection, transfer: RecordId) -> Result<bool> {
-    let received: Option<Option<String>> = c
-        .prepare_cached("SELECT received FROM transfers WHERE id = ?1")?
-        .query_row([&transfer.0[..]], |r| r.get(0))
-        .optional()?;
+fn transfer_open(c: &dyn Sql, transfer: RecordId) -> Result<bool> {
+    let received: Option<Option<String>> = c.one(
+        "SELECT received FROM transfers WHERE id = ?1",
+        p![&transfer.0[..]],
+        |r| r.get(0),
+    )?;
     Ok(!matches!(received, Some(Some(_))))
 }

@@ -1,7 +1,6 @@
 //! The rule book's view of the device's tables (`RuleContext`), so that a
 //! device checks an operation exactly as the reference replica and the hub do.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use sync_core::body::Lease;
 use sync_core::domain::date::Date;
@@ -16,14 +15,15 @@ use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::OpId;
 use sync_core::replica::{Genesis, HQ};
 
-use crate::to16;
+use crate::sql::{Param, Row};
+use crate::{Result, Sql, p, to16};
 
 /// The rule book's view of one connection. Each read answers "nothing
 /// there" when SQLite fails, and remembers the failure: the rule book asks
 /// [`RuleContext::storage_error`] after its check, so a failed read is a
 /// refusal, never "this number is free" (see `rules::check`).
 pub struct TxCtx<'a> {
-    c: &'a Connection,
+    c: &'a dyn Sql,
     genesis: &'a Genesis,
     failed: std::cell::RefCell<Option<String>>,
 }
@@ -33,7 +33,7 @@ fn d(s: Option<String>) -> Decimal {
 }
 
 impl<'a> TxCtx<'a> {
-    pub fn new(c: &'a Connection, genesis: &'a Genesis) -> TxCtx<'a> {
+    pub fn new(c: &'a dyn Sql, genesis: &'a Genesis) -> TxCtx<'a> {
         TxCtx {
             c,
             genesis,
@@ -42,18 +42,15 @@ impl<'a> TxCtx<'a> {
     }
 
     /// Keep the first failure, answer with `T`'s "nothing there".
-    fn ok<T: Default>(&self, r: rusqlite::Result<T>) -> T {
+    fn ok<T: Default>(&self, r: Result<T>) -> T {
         r.unwrap_or_else(|e| {
             self.failed.borrow_mut().get_or_insert(e.to_string());
             T::default()
         })
     }
 
-    fn sum(&self, sql: &str, p: impl rusqlite::Params) -> Decimal {
-        let rows: Vec<String> = self.ok(self.c.prepare_cached(sql).and_then(|mut stmt| {
-            stmt.query_map(p, |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()
-        }));
+    fn sum(&self, sql: &str, p: &[Param<'_>]) -> Decimal {
+        let rows: Vec<String> = self.ok(self.c.all(sql, p, |r| r.get(0)));
         let mut total = Decimal::ZERO;
         for v in rows {
             match v.parse::<Decimal>().ok().and_then(|x| total.checked_add(x)) {
@@ -70,11 +67,11 @@ impl<'a> TxCtx<'a> {
 
     fn job_balance_due_sql(&self, job: RecordId) -> Decimal {
         let j = &job.0[..];
-        let invoiced = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'", [j]);
-        let credited = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'credit_note'", [j]);
+        let invoiced = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice'", p![j]);
+        let credited = self.sum("SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'credit_note'", p![j]);
         let paid = self.sum(
             "SELECT amount FROM payments WHERE job = ?1 OR invoice IN (SELECT id FROM documents WHERE job = ?1 AND cancelled = 0 AND doc_type = 'tax_invoice')",
-            [j],
+            p![j],
         );
         match invoiced
             .checked_sub(credited)
@@ -93,17 +90,8 @@ impl<'a> TxCtx<'a> {
 
 impl TxCtx<'_> {
     /// One optional row, its failure remembered.
-    fn row<T>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Option<T> {
-        let r = self
-            .c
-            .prepare_cached(sql)
-            .and_then(|mut s| s.query_row(p, f).optional());
-        match r {
+    fn row<T>(&self, sql: &str, p: &[Param<'_>], f: impl FnOnce(&Row) -> Result<T>) -> Option<T> {
+        match self.c.one(sql, p, f) {
             Ok(v) => v,
             Err(e) => {
                 self.failed.borrow_mut().get_or_insert(e.to_string());
@@ -112,8 +100,8 @@ impl TxCtx<'_> {
         }
     }
 
-    fn exists(&self, sql: &str, p: impl rusqlite::Params) -> bool {
-        self.row(sql, p, |r| r.get::<_, bool>(0)).unwrap_or(false)
+    fn exists(&self, sql: &str, p: &[Param<'_>]) -> bool {
+        self.row(sql, p, |r| r.get::<bool>(0)).unwrap_or(false)
     }
 }
 
@@ -126,12 +114,12 @@ impl RuleContext for TxCtx<'_> {
         let found = self
             .row(
                 "SELECT role, branch, active FROM users WHERE id = ?1",
-                [&id.0[..]],
+                p![&id.0[..]],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<Vec<u8>>>(1)?,
-                        r.get::<_, bool>(2)?,
+                        r.get::<String>(0)?,
+                        r.get::<Option<Vec<u8>>>(1)?,
+                        r.get::<bool>(2)?,
                     ))
                 },
             )
@@ -165,15 +153,15 @@ impl RuleContext for TxCtx<'_> {
         }
         self.row(
             "SELECT branch, revoked, holds_store, ceiling, hub, number FROM devices WHERE id = ?1",
-            [&id.0[..]],
+            p![&id.0[..]],
             |r| {
                 Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, bool>(1)?,
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, Option<u32>>(5)?,
+                    r.get::<Vec<u8>>(0)?,
+                    r.get::<bool>(1)?,
+                    r.get::<bool>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<bool>(4)?,
+                    r.get::<Option<u32>>(5)?,
                 ))
             },
         )
@@ -192,7 +180,7 @@ impl RuleContext for TxCtx<'_> {
     fn branch(&self, id: BranchId) -> Option<BranchInfo> {
         self.row(
             "SELECT state_code, gstin, invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
-            [&id.0[..]],
+            p![&id.0[..]],
             |r| {
                 Ok(BranchInfo {
                     state_code: r.get(0)?,
@@ -207,8 +195,8 @@ impl RuleContext for TxCtx<'_> {
     fn customer_branch(&self, id: RecordId) -> Option<BranchId> {
         self.row(
             "SELECT branch FROM customers WHERE id = ?1",
-            [&id.0[..]],
-            |r| r.get::<_, Vec<u8>>(0),
+            p![&id.0[..]],
+            |r| r.get::<Vec<u8>>(0),
         )
         .map(|b| BranchId(to16(&b)))
     }
@@ -216,7 +204,7 @@ impl RuleContext for TxCtx<'_> {
     fn status_change_to(&self, job: RecordId, op: OpId) -> Option<JobStatus> {
         let to: String = self.row(
             "SELECT to_status FROM status_changes WHERE device = ?1 AND seq = ?2 AND job = ?3",
-            params![&op.device.0[..], op.seq, &job.0[..]],
+            p![&op.device.0[..], op.seq, &job.0[..]],
             |r| r.get(0),
         )?;
         JobStatus::parse(&to)
@@ -225,14 +213,14 @@ impl RuleContext for TxCtx<'_> {
     fn job(&self, id: RecordId) -> Option<JobInfo> {
         let row = self.row(
             "SELECT branch, status, status_head_device, status_head_seq, otp_hash FROM jobs WHERE id = ?1",
-            [&id.0[..]],
+            p![&id.0[..]],
             |r| {
                 Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<Vec<u8>>>(2)?,
-                    r.get::<_, Option<u64>>(3)?,
-                    r.get::<_, String>(4)?,
+                    r.get::<Vec<u8>>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<Option<Vec<u8>>>(2)?,
+                    r.get::<Option<u64>>(3)?,
+                    r.get::<String>(4)?,
                 ))
             },
         )?;
@@ -257,8 +245,8 @@ impl RuleContext for TxCtx<'_> {
     fn estimate_line_job(&self, line: RecordId) -> Option<RecordId> {
         self.row(
             "SELECT job FROM estimate_lines WHERE id = ?1 AND removed = 0",
-            [&line.0[..]],
-            |r| r.get::<_, Vec<u8>>(0),
+            p![&line.0[..]],
+            |r| r.get::<Vec<u8>>(0),
         )
         .map(|j| RecordId(to16(&j)))
     }
@@ -266,16 +254,18 @@ impl RuleContext for TxCtx<'_> {
     fn item_exists(&self, id: RecordId) -> bool {
         self.exists(
             "SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)",
-            [&id.0[..]],
+            p![&id.0[..]],
         )
     }
 
     fn item_branch(&self, id: RecordId) -> Option<BranchId> {
         // An item from before items carried a branch counts as the shared
         // catalogue's: only the root may edit it.
-        self.row("SELECT branch FROM items WHERE id = ?1", [&id.0[..]], |r| {
-            r.get::<_, Option<Vec<u8>>>(0)
-        })
+        self.row(
+            "SELECT branch FROM items WHERE id = ?1",
+            p![&id.0[..]],
+            |r| r.get::<Option<Vec<u8>>>(0),
+        )
         .map(|b| b.map(|b| BranchId(to16(&b))).unwrap_or(HQ))
     }
 
@@ -286,7 +276,7 @@ impl RuleContext for TxCtx<'_> {
         };
         d(self.row(
             "SELECT qty FROM stock_balances WHERE branch = ?1 AND item = ?2 AND holder_kind = ?3 AND holder = ?4",
-            params![&branch.0[..], &item.0[..], kind, &h[..]],
+            p![&branch.0[..], &item.0[..], kind, &h[..]],
             |r| r.get(0),
         ))
     }
@@ -296,15 +286,15 @@ impl RuleContext for TxCtx<'_> {
             "SELECT from_branch, to_branch, receiver, item, sent, received,
                     EXISTS (SELECT 1 FROM stock_movements m WHERE m.transfer = transfers.id AND m.kind = 'transfer_out')
              FROM transfers WHERE id = ?1",
-            [&id.0[..]],
+            p![&id.0[..]],
             |r| {
                 Ok(TransferInfo {
-                    from_branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                    to_branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
-                    receiver: DeviceId(to16(&r.get::<_, Vec<u8>>(2)?)),
-                    item: RecordId(to16(&r.get::<_, Vec<u8>>(3)?)),
+                    from_branch: BranchId(to16(&r.get::<Vec<u8>>(0)?)),
+                    to_branch: BranchId(to16(&r.get::<Vec<u8>>(1)?)),
+                    receiver: DeviceId(to16(&r.get::<Vec<u8>>(2)?)),
+                    item: RecordId(to16(&r.get::<Vec<u8>>(3)?)),
                     sent: d(r.get(4)?),
-                    received: r.get::<_, Option<String>>(5)?.is_some(),
+                    received: r.get::<Option<String>>(5)?.is_some(),
                     sent_out: r.get(6)?,
                 })
             },
@@ -312,40 +302,35 @@ impl RuleContext for TxCtx<'_> {
     }
 
     fn leases_of(&self, device: DeviceId) -> Vec<Lease> {
-        self.ok(self
-            .c
-            .prepare_cached(
-                "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([&device.0[..]], |r| {
-                    Ok(Lease {
-                        id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                        device,
-                        doc_type: DocType::parse(&r.get::<_, String>(1)?)
-                            .unwrap_or(DocType::TaxInvoice),
-                        prefix: r.get(2)?,
-                        fy: r.get(3)?,
-                        first: r.get(4)?,
-                        last: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<Lease>>>()
-            }))
+        self.ok(self.c.all(
+            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
+            p![&device.0[..]],
+            |r| {
+                Ok(Lease {
+                    id: RecordId(to16(&r.get::<Vec<u8>>(0)?)),
+                    device,
+                    doc_type: DocType::parse(&r.get::<String>(1)?).unwrap_or(DocType::TaxInvoice),
+                    prefix: r.get(2)?,
+                    fy: r.get(3)?,
+                    first: r.get(4)?,
+                    last: r.get(5)?,
+                })
+            },
+        ))
     }
 
     fn document(&self, id: RecordId) -> Option<DocInfo> {
         let row = self.row(
             "SELECT branch, doc_type, number, date, grand_total, cancelled FROM documents WHERE id = ?1",
-            [&id.0[..]],
+            p![&id.0[..]],
             |r| {
                 Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
+                    r.get::<Vec<u8>>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<bool>(5)?,
                 ))
             },
         )?;
@@ -358,7 +343,7 @@ impl RuleContext for TxCtx<'_> {
             cancelled: row.5,
             paid: self.sum(
                 "SELECT amount FROM payments WHERE invoice = ?1",
-                [&id.0[..]],
+                p![&id.0[..]],
             ),
         })
     }
@@ -366,7 +351,7 @@ impl RuleContext for TxCtx<'_> {
     fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool {
         self.exists(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3 AND seq = ?4)",
-            params![prefix, doc_type.as_str(), fy, seq],
+            p![prefix, doc_type.as_str(), fy, seq],
         )
     }
 
@@ -375,7 +360,7 @@ impl RuleContext for TxCtx<'_> {
             "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
              OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
              OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)",
-            [&id.0[..]],
+            p![&id.0[..]],
         )
     }
 }

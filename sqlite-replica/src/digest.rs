@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, types::ValueRef};
 use sha2::{Digest, Sha256};
 
-use crate::Result;
+use crate::sql::Value;
+use crate::{Result, Sql, p};
 
 /// The queries that together are "one branch's state" (`?1` is the branch
 /// id). Each names its columns and orders its rows, so two replicas that
@@ -97,31 +97,22 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
 ];
 
-fn render(v: ValueRef<'_>) -> String {
+fn render(v: &Value) -> String {
     match v {
-        ValueRef::Null => "∅".into(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => format!("{f:?}"),
-        ValueRef::Text(t) => format!("t:{}", String::from_utf8_lossy(t)),
-        ValueRef::Blob(b) => format!("b:{}", hex::encode(b)),
+        Value::Null => "∅".into(),
+        Value::Int(i) => i.to_string(),
+        Value::Text(t) => format!("t:{t}"),
+        Value::Blob(b) => format!("b:{}", hex::encode(b)),
     }
 }
 
 /// Each table's rows for `branch`, as text, by table.
-pub fn branch_rows(c: &Connection, branch: &[u8]) -> Result<BTreeMap<&'static str, Vec<String>>> {
+pub fn branch_rows(c: &dyn Sql, branch: &[u8]) -> Result<BTreeMap<&'static str, Vec<String>>> {
     let mut out = BTreeMap::new();
     for (table, sql) in BRANCH_STATE {
-        let mut stmt = c.prepare_cached(sql)?;
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([branch], |r| {
-                let mut cells = Vec::with_capacity(n);
-                for i in 0..n {
-                    cells.push(render(r.get_ref(i)?));
-                }
-                Ok(cells.join("|"))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<String> = c.all(sql, p![branch], |r| {
+            Ok(r.0.iter().map(render).collect::<Vec<_>>().join("|"))
+        })?;
         out.insert(*table, rows);
     }
     Ok(out)
@@ -141,6 +132,6 @@ pub fn hash_rows(rows: &BTreeMap<&'static str, Vec<String>>) -> String {
 }
 
 /// The digest of `branch`'s state on this replica.
-pub fn branch_digest(c: &Connection, branch: &[u8]) -> Result<String> {
+pub fn branch_digest(c: &dyn Sql, branch: &[u8]) -> Result<String> {
     Ok(hash_rows(&branch_rows(c, branch)?))
 }

@@ -21,9 +21,10 @@ pub mod overrule;
 pub mod own;
 pub mod receive;
 pub mod review;
+pub mod sql;
 pub mod versions;
 
-use rusqlite::{Connection, OptionalExtension};
+pub use sql::Sql;
 use sync_core::body::Lease;
 use sync_core::chain::ChainHead;
 use sync_core::domain::invoice_no::DocType;
@@ -40,6 +41,9 @@ pub enum ReplicaError {
     Db(#[from] rusqlite::Error),
     #[error("stored data is damaged: {0}")]
     Damaged(String),
+    /// An engine other than SQLite (PostgreSQL, in `hub-pg`) failed.
+    #[error("database error: {0}")]
+    Engine(String),
 }
 
 impl ReplicaError {
@@ -51,61 +55,58 @@ impl ReplicaError {
 pub type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
 /// What this replica holds: the chain head of every device.
-pub fn applied(c: &Connection) -> Result<VersionVector> {
-    let mut stmt = c.prepare_cached("SELECT device, seq FROM chain_heads")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, u64>(1)?)))?;
+pub fn applied(c: &dyn Sql) -> Result<VersionVector> {
     let mut vv = VersionVector::default();
-    for row in rows {
-        let (d, s) = row?;
-        vv.0.insert(DeviceId(to16(&d)), s);
-    }
+    c.each("SELECT device, seq FROM chain_heads", p![], &mut |r| {
+        vv.0.insert(DeviceId(to16(&r.get::<Vec<u8>>(0)?)), r.get(1)?);
+        Ok(true)
+    })?;
     Ok(vv)
 }
 
-pub fn chain_head(c: &Connection, device: DeviceId) -> Result<ChainHead> {
-    Ok(
-        c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE device = ?1")?
-            .query_row([&device.0[..]], |r| {
-                Ok(ChainHead {
-                    seq: r.get(0)?,
-                    hash: OpHash(to32(&r.get::<_, Vec<u8>>(1)?)),
-                })
+pub fn chain_head(c: &dyn Sql, device: DeviceId) -> Result<ChainHead> {
+    Ok(c.one(
+        "SELECT seq, hash FROM chain_heads WHERE device = ?1",
+        p![device.0],
+        |r| {
+            Ok(ChainHead {
+                seq: r.get(0)?,
+                hash: OpHash(to32(&r.get::<Vec<u8>>(1)?)),
             })
-            .optional()?
-            .unwrap_or_default(),
-    )
+        },
+    )?
+    .unwrap_or_default())
 }
 
 /// The latest HLC stamp in the log, to restart a clock monotonically.
-pub fn max_stamp(c: &Connection) -> Result<Stamp> {
-    Ok(c.query_row(
+pub fn max_stamp(c: &dyn Sql) -> Result<Stamp> {
+    Ok(c.one(
         "SELECT hlc_wall, hlc_logical FROM ops ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1",
-        [],
+        p![],
         |r| Ok(Stamp::new(r.get(0)?, r.get(1)?)),
-    )
-    .optional()?
+    )?
     .unwrap_or_default())
 }
 
 /// The number blocks leased to `device`, by series then first number. One
 /// reading of the shared `leases` table, for the device's own view and for
 /// the hub's report of a revoked device's blocks.
-pub fn leases_of(c: &Connection, device: DeviceId) -> Result<Vec<Lease>> {
-    let mut stmt = c.prepare_cached(
+pub fn leases_of(c: &dyn Sql, device: DeviceId) -> Result<Vec<Lease>> {
+    c.all(
         "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1 ORDER BY prefix, doc_type, fy, first",
-    )?;
-    let rows = stmt.query_map([&device.0[..]], |r| {
-        Ok(Lease {
-            id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            device,
-            doc_type: DocType::parse(&r.get::<_, String>(1)?).unwrap_or(DocType::TaxInvoice),
-            prefix: r.get(2)?,
-            fy: r.get(3)?,
-            first: r.get(4)?,
-            last: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        p![device.0],
+        |r| {
+            Ok(Lease {
+                id: RecordId(to16(&r.get::<Vec<u8>>(0)?)),
+                device,
+                doc_type: DocType::parse(&r.get::<String>(1)?).unwrap_or(DocType::TaxInvoice),
+                prefix: r.get(2)?,
+                fy: r.get(3)?,
+                first: r.get(4)?,
+                last: r.get(5)?,
+            })
+        },
+    )
 }
 
 pub fn to16(b: &[u8]) -> [u8; 16] {

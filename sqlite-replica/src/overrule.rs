@@ -10,39 +10,39 @@
 //! Only a verdict that came from the hub overrules (`Check::Trust`); a LAN
 //! peer's say-so never does.
 
-use rusqlite::{Connection, params};
 use sync_core::op::{Op, OpId};
 
-use crate::{Result, apply};
+use crate::{Result, Sql, apply, p};
 
 /// Whether this replica holds `id` applied: in the log, not refused.
-pub fn is_applied(c: &Connection, id: OpId) -> Result<bool> {
-    Ok(
-        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM held_ops WHERE device = ?1 AND seq = ?2)")?
-            .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))?,
+pub fn is_applied(c: &dyn Sql, id: OpId) -> Result<bool> {
+    c.row(
+        "SELECT EXISTS (SELECT 1 FROM held_ops WHERE device = ?1 AND seq = ?2)",
+        p![&id.device.0[..], id.seq],
+        |r| r.get(0),
     )
 }
 
 /// Record the hub's refusal of an op applied here. The caller rebuilds
 /// ([`rebuild`]) once its batch is done.
-pub fn mark(c: &Connection, id: OpId, reason: &str, at_ms: u64) -> Result<()> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO overruled_ops (device, seq, reason, at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![&id.device.0[..], id.seq, reason, at_ms])?;
+pub fn mark(c: &dyn Sql, id: OpId, reason: &str, at_ms: u64) -> Result<()> {
+    c.run(
+        "INSERT INTO overruled_ops (device, seq, reason, at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        p![&id.device.0[..], id.seq, reason, at_ms],
+    )?;
     Ok(())
 }
 
 /// The tables again from the log, in its (causal) order, without the ops
 /// the hub refused. The audit log keeps its entries.
-pub fn rebuild(c: &Connection) -> Result<()> {
+pub fn rebuild(c: &dyn Sql) -> Result<()> {
     for t in apply::PROJECTED {
-        c.execute(&format!("DELETE FROM {t}"), [])?;
+        c.run(&format!("DELETE FROM {t}"), p![])?;
     }
-    let mut stmt = c.prepare("SELECT wire FROM held_ops ORDER BY lsn")?;
-    let wires = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    let wires: Vec<Vec<u8>> =
+        c.all("SELECT wire FROM held_ops ORDER BY lsn", p![], |r| r.get(0))?;
     for w in wires {
-        apply::project(c, &Op::decode(&w?)?)?;
+        apply::project(c, &Op::decode(&w)?)?;
     }
     Ok(())
 }

@@ -4,7 +4,6 @@
 //! transaction. The caller holds the writer as `Tentative`, so a number
 //! taken here is given back unless its transaction commits.
 
-use rusqlite::Connection;
 use sync_core::body::OpBody;
 use sync_core::domain::rules::{self, RuleContext};
 use sync_core::ids::{BranchId, UserId};
@@ -13,8 +12,8 @@ use sync_core::replica::Genesis;
 use sync_core::vv::VersionVector;
 use sync_core::writer::DeviceWriter;
 
-use crate::Result;
 use crate::ctx::TxCtx;
+use crate::{Result, Sql};
 
 /// What an op to be made says, and what it is made on top of.
 pub struct Making<'a> {
@@ -29,7 +28,7 @@ pub struct Making<'a> {
 
 /// Make, check, append and materialize one op of `writer`'s.
 pub fn make_and_apply(
-    c: &Connection,
+    c: &dyn Sql,
     genesis: &Genesis,
     writer: &mut DeviceWriter,
     m: Making<'_>,

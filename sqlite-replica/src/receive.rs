@@ -7,7 +7,6 @@
 //! enrolled key and its place in the chain checked; a repeat is a harmless
 //! duplicate; a different op at a known place is a fork and is refused.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use sync_core::chain::{self, Fit};
 use sync_core::domain::rules::{self, RuleContext};
 use sync_core::identity::PublicKey;
@@ -16,7 +15,7 @@ use sync_core::op::{Op, OpHash, OpId, hash_wire};
 use sync_core::replica::Genesis;
 
 use crate::ctx::TxCtx;
-use crate::{ReplicaError, Result, apply, to32};
+use crate::{ReplicaError, Result, Sql, apply, p, to32};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -73,31 +72,27 @@ impl Check {
 /// waits; a flood of ops with no past stops here.
 pub const MAX_PENDING_PER_DEVICE: u64 = 20_000;
 
-pub fn key_of(c: &Connection, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
+pub fn key_of(c: &dyn Sql, genesis: &Genesis, d: DeviceId) -> Result<PublicKey> {
     if d == genesis.hub_device {
         return Ok(genesis.hub_key);
     }
-    let k: Option<Vec<u8>> = c
-        .prepare_cached("SELECT public_key FROM devices WHERE id = ?1")?
-        .query_row([&d.0[..]], |r| r.get(0))
-        .optional()?;
+    let k: Option<Vec<u8>> =
+        c.value("SELECT public_key FROM devices WHERE id = ?1", p![&d.0[..]])?;
     k.map(|k| PublicKey(to32(&k)))
         .ok_or(ReplicaError::Rule(sync_core::CoreError::UnknownDevice(d)))
 }
 
-fn hash_at(c: &Connection, id: OpId) -> Option<OpHash> {
-    c.prepare_cached("SELECT hash FROM ops WHERE device = ?1 AND seq = ?2")
-        .ok()?
-        .query_row(params![&id.device.0[..], id.seq], |r| {
-            r.get::<_, Vec<u8>>(0)
-        })
-        .optional()
-        .ok()
-        .flatten()
-        .map(|h| OpHash(to32(&h)))
+fn hash_at(c: &dyn Sql, id: OpId) -> Option<OpHash> {
+    c.value::<Vec<u8>>(
+        "SELECT hash FROM ops WHERE device = ?1 AND seq = ?2",
+        p![&id.device.0[..], id.seq],
+    )
+    .ok()
+    .flatten()
+    .map(|h| OpHash(to32(&h)))
 }
 
-fn ready(c: &Connection, op: &Op) -> Result<bool> {
+fn ready(c: &dyn Sql, op: &Op) -> Result<bool> {
     if op.id.seq != crate::chain_head(c, op.id.device)?.seq + 1 {
         return Ok(false);
     }
@@ -123,7 +118,7 @@ pub struct Received {
 /// Receive one operation (wire bytes) in the caller's transaction.
 /// `rejected` is set when the sender says the hub refused it.
 pub fn receive(
-    c: &Connection,
+    c: &dyn Sql,
     genesis: &Genesis,
     wire: &[u8],
     rejected: Option<&str>,
@@ -136,7 +131,7 @@ pub fn receive(
 /// have verified already (the hub checks a whole batch at once, about twice as
 /// fast as one by one).
 pub fn receive_op(
-    c: &Connection,
+    c: &dyn Sql,
     genesis: &Genesis,
     op: Op,
     wire: &[u8],
@@ -223,9 +218,11 @@ pub fn receive_op(
                 unblocked: vec![],
             });
         }
-        let waiting: u64 = c
-            .prepare_cached("SELECT count(*) FROM pending_ops WHERE device = ?1")?
-            .query_row([&op.id.device.0[..]], |r| r.get(0))?;
+        let waiting: u64 = c.row(
+            "SELECT count(*) FROM pending_ops WHERE device = ?1",
+            p![&op.id.device.0[..]],
+            |r| r.get(0),
+        )?;
         if waiting >= MAX_PENDING_PER_DEVICE {
             return Err(crate::ReplicaError::invalid(
                 "ops",
@@ -235,10 +232,10 @@ pub fn receive_op(
                 ),
             ));
         }
-        let existing: Option<Vec<u8>> = c
-            .prepare_cached("SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2")?
-            .query_row(params![&op.id.device.0[..], op.id.seq], |r| r.get(0))
-            .optional()?;
+        let existing: Option<Vec<u8>> = c.value(
+            "SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2",
+            p![&op.id.device.0[..], op.id.seq],
+        )?;
         match existing {
             Some(w) if w != wire => {
                 return Err(sync_core::CoreError::ChainFork {
@@ -249,16 +246,10 @@ pub fn receive_op(
             }
             Some(_) => {}
             None => {
-                c.prepare_cached(
+                c.run(
                     "INSERT INTO pending_ops (device, seq, wire, rejected, check_kind) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    &op.id.device.0[..],
-                    op.id.seq,
-                    wire,
-                    rejected,
-                    check.as_str()
-                ])?;
+                    p![&op.id.device.0[..], op.id.seq, wire, rejected, check.as_str()],
+                )?;
             }
         }
         return Ok(Received {
@@ -297,11 +288,7 @@ struct Ready<'a> {
     signature_verified: bool,
 }
 
-fn apply_ready(
-    c: &Connection,
-    genesis: &Genesis,
-    r: Ready<'_>,
-) -> Result<(Outcome, Option<String>)> {
+fn apply_ready(c: &dyn Sql, genesis: &Genesis, r: Ready<'_>) -> Result<(Outcome, Option<String>)> {
     let Ready {
         op,
         wire,
@@ -343,13 +330,14 @@ fn apply_ready(
 /// Apply every held-back op that has become ready.
 /// Each is checked as it was received (see `pending_ops.check_kind`): an op
 /// that came from the hub keeps the hub's verdict, whatever batch unblocks it.
-fn drain(c: &Connection, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
+fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
     let mut done = vec![];
     loop {
-        let pending: Vec<(Vec<u8>, Option<String>, String)> = c
-            .prepare_cached("SELECT wire, rejected, check_kind FROM pending_ops ORDER BY seq")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
+        let pending: Vec<(Vec<u8>, Option<String>, String)> = c.all(
+            "SELECT wire, rejected, check_kind FROM pending_ops ORDER BY seq",
+            p![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let mut progressed = false;
         for (wire, rejected, check) in pending {
             let check = Check::parse(&check);
@@ -357,8 +345,10 @@ fn drain(c: &Connection, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option
             if !ready(c, &op)? {
                 continue;
             }
-            c.prepare_cached("DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2")?
-                .execute(params![&op.id.device.0[..], op.id.seq])?;
+            c.run(
+                "DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2",
+                p![&op.id.device.0[..], op.id.seq],
+            )?;
             let ready = Ready {
                 op: &op,
                 wire: &wire,
@@ -378,6 +368,6 @@ fn drain(c: &Connection, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option
 }
 
 /// Number of ops waiting for their causal past.
-pub fn pending(c: &Connection) -> Result<u64> {
-    Ok(c.query_row("SELECT count(*) FROM pending_ops", [], |r| r.get(0))?)
+pub fn pending(c: &dyn Sql) -> Result<u64> {
+    c.row("SELECT count(*) FROM pending_ops", p![], |r| r.get(0))
 }

@@ -5,11 +5,10 @@
 //! was closed. Both are derived from fact sets, so every replica that holds
 //! the same ops shows the same list, whatever order they arrived in.
 
-use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 use sync_core::ids::{BranchId, DeviceId, RecordId};
 
-use crate::{Result, to16};
+use crate::{Result, Sql, p, to16};
 
 /// An invoice whose payments exceed what it owes: a refund or credit due.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,16 +38,15 @@ impl Overpaid {
 }
 
 /// Invoices paid beyond their total (nothing, once cancelled), oldest first.
-pub fn overpaid(c: &Connection) -> Result<Vec<Overpaid>> {
-    let mut stmt = c.prepare_cached(
+pub fn overpaid(c: &dyn Sql) -> Result<Vec<Overpaid>> {
+    type Row = (Vec<u8>, Vec<u8>, Vec<u8>, String, String, bool, String);
+    let rows: Vec<Row> = c.all(
         "SELECT d.branch, d.id, d.device, d.number, d.grand_total, d.cancelled, p.amount
            FROM documents d JOIN payments p ON p.invoice = d.id
           WHERE d.doc_type = 'tax_invoice'
           ORDER BY d.prefix, d.fy, d.seq",
-    )?;
-    type Row = (Vec<u8>, Vec<u8>, Vec<u8>, String, String, bool, String);
-    let rows: Vec<Row> = stmt
-        .query_map([], |r| {
+        p![],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -58,8 +56,8 @@ pub fn overpaid(c: &Connection) -> Result<Vec<Overpaid>> {
                 r.get(5)?,
                 r.get(6)?,
             ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let mut out: Vec<Overpaid> = vec![];
     for (branch, id, device, number, total, cancelled, amount) in rows {
         let amount: Decimal = amount.parse().unwrap_or_default();
@@ -115,8 +113,8 @@ impl LateEdit {
     }
 }
 
-pub fn late_edits(c: &Connection) -> Result<Vec<LateEdit>> {
-    let mut stmt = c.prepare_cached(
+pub fn late_edits(c: &dyn Sql) -> Result<Vec<LateEdit>> {
+    c.all(
         "SELECT j.branch, j.id, j.job_no, j.status, e.device, e.seq, e.kind, e.hlc_wall
            FROM job_edits e
            JOIN jobs j ON j.id = e.job
@@ -124,18 +122,18 @@ pub fn late_edits(c: &Connection) -> Result<Vec<LateEdit>> {
           WHERE j.status IN ('delivered', 'cancelled')
             AND (e.hlc_wall, e.hlc_logical, e.device, e.seq) > (sc.hlc_wall, sc.hlc_logical, sc.device, sc.seq)
           ORDER BY e.hlc_wall, e.hlc_logical, e.device, e.seq",
-    )?;
-    let rows = stmt.query_map(params![], |r| {
+        p![],
+        |r| {
         Ok(LateEdit {
-            branch: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            job: RecordId(to16(&r.get::<_, Vec<u8>>(1)?)),
+            branch: BranchId(to16(&r.get::<Vec<u8>>(0)?)),
+            job: RecordId(to16(&r.get::<Vec<u8>>(1)?)),
             job_no: r.get(2)?,
             status: r.get(3)?,
-            device: DeviceId(to16(&r.get::<_, Vec<u8>>(4)?)),
+            device: DeviceId(to16(&r.get::<Vec<u8>>(4)?)),
             seq: r.get(5)?,
             kind: r.get(6)?,
             at: r.get(7)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        },
+    )
 }
