@@ -6,17 +6,20 @@
 //! order), the hub's own signing chains (the head row locked while an op is
 //! made), number blocks (a series' high-water mark raised in one statement)
 //! and the replay guard (a signature seen by any process is a replay at
-//! every other). Every row is keyed by business first.
+//! every other). The replica (the op log and the tables made from it) runs
+//! here too, in a schema per business ([`business`], [`replica`]).
 //!
 //! These are primitives: what may be granted to whom, and what an op must
 //! hold, is the hub's policy, decided above them (see ARCHITECTURE.md).
 //! Migrations are append-only ([`migrate`]).
 
+pub mod business;
 pub mod leases;
 pub mod log;
 pub mod migrate;
 pub mod pool;
 pub mod replay;
+pub mod replica;
 
 pub use migrate::{Outcome, describe, migrate};
 pub use pool::Pool;

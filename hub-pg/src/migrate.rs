@@ -5,7 +5,7 @@
 //! applied is refused. [`describe`] reads the catalog back as text, so a
 //! test can prove both ways give the same schema.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Transaction};
 
 use crate::{PgError, Result};
 
@@ -15,16 +15,45 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_shared_log",
-    sql: include_str!("../migrations/0001_shared_log.sql"),
-}];
+/// One line of migrations, with its own bookkeeping table in the schema it
+/// migrates.
+pub struct Set {
+    pub migrations: &'static [Migration],
+    /// What a fresh install applies in one go (the latest schema), when the
+    /// line has grown long enough to keep one.
+    pub snapshot: Option<&'static str>,
+}
 
-pub const SNAPSHOT: &str = include_str!("../current.sql");
+impl Set {
+    pub fn latest(&self) -> i32 {
+        self.migrations.last().map_or(0, |m| m.version)
+    }
+}
+
+/// The deployment's own tables (in `public`): what every business shares.
+pub const DEPLOYMENT: Set = Set {
+    migrations: &[Migration {
+        version: 1,
+        name: "0001_shared_log",
+        sql: include_str!("../migrations/0001_shared_log.sql"),
+    }],
+    snapshot: Some(include_str!("../current.sql")),
+};
+
+/// Each business's tables, in its own schema ([`crate::business`]).
+pub const BUSINESS: Set = Set {
+    migrations: &[Migration {
+        version: 1,
+        name: "business/0001_replica",
+        sql: include_str!("../migrations/business/0001_replica.sql"),
+    }],
+    snapshot: None,
+};
+
+pub const MIGRATIONS: &[Migration] = DEPLOYMENT.migrations;
 
 pub fn latest() -> i32 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    DEPLOYMENT.latest()
 }
 
 /// FNV-1a, 64 bit, as the SQLite runner's.
@@ -64,6 +93,20 @@ pub async fn migrate_to(c: &mut Client, target: i32, fresh_by_snapshot: bool) ->
     let tx = c.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock(7400)", &[])
         .await?;
+    let out = apply(&tx, &DEPLOYMENT, target, fresh_by_snapshot).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Bring the first schema of `tx`'s search path to `target` of `set`, in
+/// the caller's transaction (which holds the lock that keeps two processes
+/// from migrating one schema at once).
+pub async fn apply(
+    tx: &Transaction<'_>,
+    set: &Set,
+    target: i32,
+    fresh_by_snapshot: bool,
+) -> Result<Outcome> {
     tx.batch_execute(BOOKKEEPING).await?;
     let applied: Vec<(i32, String, String)> = tx
         .query(
@@ -75,7 +118,7 @@ pub async fn migrate_to(c: &mut Client, target: i32, fresh_by_snapshot: bool) ->
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     for (v, name, sum) in &applied {
-        match MIGRATIONS.iter().find(|m| m.version == *v) {
+        match set.migrations.iter().find(|m| m.version == *v) {
             Some(m) if checksum(m.sql) != *sum => {
                 return Err(PgError::Edited {
                     version: *v,
@@ -88,27 +131,30 @@ pub async fn migrate_to(c: &mut Client, target: i32, fresh_by_snapshot: bool) ->
             None => {
                 return Err(PgError::TooNew {
                     db: *v,
-                    known: latest(),
+                    known: set.latest(),
                 });
             }
         }
     }
     let at = applied.last().map_or(0, |a| a.0);
     if at >= target {
-        tx.commit().await?;
         return Ok(Outcome::Current { at });
     }
     let record = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
-    if at == 0 && fresh_by_snapshot && target == latest() {
-        tx.batch_execute(SNAPSHOT).await?;
-        for m in MIGRATIONS {
+    if let Some(snapshot) = set.snapshot
+        && at == 0
+        && fresh_by_snapshot
+        && target == set.latest()
+    {
+        tx.batch_execute(snapshot).await?;
+        for m in set.migrations {
             tx.execute(record, &[&m.version, &m.name, &checksum(m.sql)])
                 .await?;
         }
-        tx.commit().await?;
         return Ok(Outcome::Fresh { to: target });
     }
-    for m in MIGRATIONS
+    for m in set
+        .migrations
         .iter()
         .filter(|m| m.version > at && m.version <= target)
     {
@@ -116,7 +162,6 @@ pub async fn migrate_to(c: &mut Client, target: i32, fresh_by_snapshot: bool) ->
         tx.execute(record, &[&m.version, &m.name, &checksum(m.sql)])
             .await?;
     }
-    tx.commit().await?;
     Ok(Outcome::Upgraded {
         from: at,
         to: target,

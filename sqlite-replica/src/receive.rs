@@ -334,7 +334,7 @@ fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<St
     let mut done = vec![];
     loop {
         let pending: Vec<(Vec<u8>, Option<String>, String)> = c.all(
-            "SELECT wire, rejected, check_kind FROM pending_ops ORDER BY seq",
+            "SELECT wire, rejected, check_kind FROM pending_ops ORDER BY seq, device",
             p![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;

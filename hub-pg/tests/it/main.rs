@@ -4,6 +4,7 @@
 //! what they share is only what goes through the database.
 
 mod migrations;
+mod replica;
 mod shared;
 
 use hub_pg::{Business, Pool};

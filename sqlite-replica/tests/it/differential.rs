@@ -8,123 +8,18 @@
 //! `DIFF_CASES` raises the number of days (default 60); `DIFF_SEED` replays one.
 
 use rusqlite::Connection;
-use rust_decimal::Decimal;
 use sqlite_replica::ctx::TxCtx;
 use sqlite_replica::receive::{self, Check};
-use sync_core::body::{MovementKind, OpBody, StockMovement};
+use sync_core::body::OpBody;
 use sync_core::domain::rules::RuleContext;
 use sync_core::domain::stock::Holder;
 use sync_core::op::Op;
 use sync_core::replica::Replica;
-use sync_core::testkit::T0;
-use sync_core::testkit::day::{World, act, world};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// The stolen laptop (device 1) signs, unchecked, a +100 adjustment as the
-/// owner (above its ceiling) and keeps it in its own log, as a tampered
-/// client would; what it does next stands on stock it does not have.
-fn forge(w: &mut World, clock: u64, n: u32) -> Op {
-    let (owner, branch, item) = (w.org.owner, w.org.branch, w.item);
-    let d = &mut w.devs[1];
-    let applied = d.r.applied().clone();
-    let op =
-        d.w.make(
-            owner,
-            branch,
-            OpBody::StockMoved(StockMovement {
-                id: sync_core::testkit::rid(900_000 + n),
-                item,
-                qty: Decimal::from(100),
-                movement: MovementKind::Adjustment {
-                    increase: true,
-                    reason: "found".into(),
-                },
-                note: None,
-            }),
-            &applied,
-            clock,
-        )
-        .expect("signs");
-    d.r.receive(op.clone())
-        .expect("the thief's own replica takes it");
-    op
-}
+use sync_core::testkit::day::World;
+use sync_core::testkit::feed::shuffled_feed;
 
 fn day(seed: u64) -> (World, Vec<Op>) {
-    let mut rng = Rng(seed | 1);
-    let mut w = world();
-    let mut clock = T0;
-    for (what, a) in [(0, 1), (0, 2), (1, 0), (1, 1), (8, 2), (9, 1), (9, 2)] {
-        clock += 1000;
-        act(&mut w, 0, what, a, a, clock).expect("prelude op is allowed");
-    }
-    let morning = w.devs[0].r.ops_missing_from(&Default::default());
-    for d in w.devs.iter_mut().skip(1) {
-        for op in &morning {
-            d.r.receive(op.clone()).unwrap();
-        }
-    }
-    let steps = 20 + rng.below(50);
-    for n in 0..steps {
-        clock += 1000;
-        match rng.below(10) {
-            0 => {
-                forge(&mut w, clock, n as u32);
-            }
-            1 | 2 => {
-                let (from, to) = (rng.below(5) as usize, rng.below(5) as usize);
-                if from != to {
-                    let have = w.devs[to].r.applied().clone();
-                    for op in w.devs[from].r.ops_missing_from(&have) {
-                        w.devs[to].r.receive(op).unwrap();
-                    }
-                }
-            }
-            _ => {
-                let dev = rng.below(5) as usize;
-                let what = rng.below(14) as u8;
-                let (a, b) = (rng.next() as u32, rng.next() as u32);
-                act(&mut w, dev, what, a, b, clock);
-            }
-        }
-    }
-    let mut all: Vec<Op> = w.org.ops.clone();
-    for d in &w.devs {
-        for op in d.r.ops_missing_from(&Default::default()) {
-            if !all.iter().any(|o| o.id == op.id) {
-                all.push(op);
-            }
-        }
-    }
-    // The same random order, with duplicates, for both replicas; the hub's
-    // own ops (enrollments among them) first, as at the hub, which enrolls
-    // every device before it can push.
-    let org = w.org.ops.len();
-    let mut feed: Vec<Op> = all[org..].to_vec();
-    for op in &all[org..] {
-        if rng.below(4) == 0 {
-            feed.push(op.clone());
-        }
-    }
-    for i in (1..feed.len()).rev() {
-        feed.swap(i, rng.below(i as u64 + 1) as usize);
-    }
-    let mut ordered = w.org.ops.clone();
-    ordered.extend(feed);
-    (w, ordered)
+    shuffled_feed(seed)
 }
 
 /// Every question the rule book can ask, over every id in the history.

@@ -3,6 +3,7 @@
 //! devices, built from fixed seeds so results are reproducible.
 
 pub mod day;
+pub mod feed;
 
 use rust_decimal::Decimal;
 
