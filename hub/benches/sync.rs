@@ -251,7 +251,7 @@ fn main() {
             .await
             .unwrap();
         let _ = r;
-        hub.read(|c| Ok(c.query_row("SELECT max(lsn) FROM ops", [], |r| r.get::<_, u64>(0))?))
+        hub.sqlite(|c| Ok(c.query_row("SELECT max(lsn) FROM ops", [], |r| r.get::<_, u64>(0))?))
             .unwrap()
     });
     let t = Instant::now();

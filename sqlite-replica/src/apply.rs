@@ -16,6 +16,7 @@ use sync_core::merge::status::{StatusLog, Transition};
 use sync_core::merge::text::TextDoc;
 use sync_core::op::{Op, OpHash, OpId};
 
+use crate::sql::SqlExt;
 use crate::sql::{Sql, Value};
 use crate::{ReplicaError, Result, p, to16, to32};
 

@@ -15,6 +15,7 @@ use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::OpId;
 use sync_core::replica::{Genesis, HQ};
 
+use crate::sql::SqlExt;
 use crate::sql::{Param, Row};
 use crate::{Result, Sql, p, to16};
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::sql::SqlExt;
 use crate::sql::Value;
 use crate::{Result, Sql, p};
 

@@ -24,7 +24,7 @@ pub mod review;
 pub mod sql;
 pub mod versions;
 
-pub use sql::Sql;
+pub use sql::{Sql, SqlExt};
 use sync_core::body::Lease;
 use sync_core::chain::ChainHead;
 use sync_core::domain::invoice_no::DocType;

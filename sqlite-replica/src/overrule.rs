@@ -12,6 +12,7 @@
 
 use sync_core::op::{Op, OpId};
 
+use crate::sql::SqlExt;
 use crate::{Result, Sql, apply, p};
 
 /// Whether this replica holds `id` applied: in the log, not refused.

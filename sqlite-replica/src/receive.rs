@@ -15,6 +15,7 @@ use sync_core::op::{Op, OpHash, OpId, hash_wire};
 use sync_core::replica::Genesis;
 
 use crate::ctx::TxCtx;
+use crate::sql::SqlExt;
 use crate::{ReplicaError, Result, Sql, apply, p, to32};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

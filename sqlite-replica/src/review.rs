@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 use sync_core::ids::{BranchId, DeviceId, RecordId};
 
+use crate::sql::SqlExt;
 use crate::{Result, Sql, p, to16};
 
 /// An invoice whose payments exceed what it owes: a refund or credit due.

@@ -239,9 +239,10 @@ pub trait Sql {
     ) -> Result<()>;
 }
 
-impl dyn Sql + '_ {
+/// Reading helpers over [`Sql::each`], for every engine and for `&dyn Sql`.
+pub trait SqlExt: Sql {
     /// The first row, if any, through `f`.
-    pub fn one<T>(
+    fn one<T>(
         &self,
         sql: &str,
         p: &[Param<'_>],
@@ -256,23 +257,18 @@ impl dyn Sql + '_ {
     }
 
     /// The first row, which the query always has (a count, an EXISTS).
-    pub fn row<T>(
-        &self,
-        sql: &str,
-        p: &[Param<'_>],
-        f: impl FnOnce(&Row) -> Result<T>,
-    ) -> Result<T> {
+    fn row<T>(&self, sql: &str, p: &[Param<'_>], f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
         self.one(sql, p, f)?
             .ok_or_else(|| ReplicaError::Damaged(format!("no row from `{sql}`")))
     }
 
     /// The first column of the first row, if any.
-    pub fn value<T: FromValue>(&self, sql: &str, p: &[Param<'_>]) -> Result<Option<T>> {
+    fn value<T: FromValue>(&self, sql: &str, p: &[Param<'_>]) -> Result<Option<T>> {
         self.one(sql, p, |r| r.get(0))
     }
 
     /// Every row, through `f`.
-    pub fn all<T>(
+    fn all<T>(
         &self,
         sql: &str,
         p: &[Param<'_>],
@@ -286,6 +282,8 @@ impl dyn Sql + '_ {
         Ok(out)
     }
 }
+
+impl<S: Sql + ?Sized> SqlExt for S {}
 
 // SQLite: every statement through the connection's statement cache.
 

@@ -4,6 +4,7 @@
 use sync_core::ids::{DeviceId, RecordId};
 use sync_core::op::OpId;
 
+use crate::sql::SqlExt;
 use crate::{Result, Sql, p, to16};
 
 /// Live write ids of a field, newest first: an ordinary edit supersedes the

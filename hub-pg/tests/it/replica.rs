@@ -14,7 +14,7 @@ use hub_pg::Business;
 use hub_pg::replica::{PgSql, Statements};
 use rusqlite::Connection;
 use sqlite_replica::receive::{self, Check};
-use sqlite_replica::{Sql, digest, p, review};
+use sqlite_replica::{Sql, SqlExt, digest, p, review};
 use sync_core::testkit::feed::shuffled_feed;
 
 use crate::fresh_db;
@@ -170,8 +170,7 @@ fn a_business_schema_holds_only_its_own_replica() {
     let pg = PgSql::new(&tx, rt.handle().clone(), &prepared);
     let (w, _) = shuffled_feed(7);
     assert_eq!(
-        (&pg as &dyn Sql)
-            .row("SELECT count(*) FROM ops", p![], |r| r.get::<i64>(0))
+        pg.row("SELECT count(*) FROM ops", p![], |r| r.get::<i64>(0))
             .unwrap(),
         0
     );

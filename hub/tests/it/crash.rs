@@ -117,11 +117,11 @@ async fn sigkill_mid_push_loses_nothing_acknowledged() {
         );
     }
     let customers: i64 = hub
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(customers, 3000, "every op applied exactly once");
     let integrity: String = hub
-        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(integrity, "ok");
 }
@@ -214,7 +214,7 @@ async fn backup_while_serving_then_restore_by_the_command_line() {
     let _ = child.wait();
     let hub = SqliteHub::open(&db, None).unwrap();
     let customers: i64 = hub
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(customers, 120, "every op applied exactly once");
     // What was there before the restore is kept aside.

@@ -589,7 +589,7 @@ async fn bad_filters_are_refused_naming_the_field_and_change_nothing() {
     let ops = || {
         day.h
             .hub
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))?))
+            .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))?))
             .unwrap()
     };
     let ops_before = ops();

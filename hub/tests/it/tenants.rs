@@ -89,7 +89,7 @@ async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
 
 fn customers(h: &Hub) -> i64 {
     h.hub
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
         .unwrap()
 }
 
@@ -190,7 +190,7 @@ async fn two_businesses_on_one_hub_never_see_or_touch_each_other() {
     // Number blocks come from the device's own business's series.
     let blocks = |h: &Hub| {
         h.hub
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0))?))
+            .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0))?))
             .unwrap()
     };
     let before = (blocks(&x), blocks(&y));

@@ -14,7 +14,7 @@ use sync_core::writer::DeviceWriter;
 
 fn pending(h: &Hub) -> i64 {
     h.hub
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM pending_ops", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM pending_ops", [], |r| r.get(0))?))
         .unwrap()
 }
 
@@ -119,7 +119,7 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
 
 /// The branch the CLI adds its user to: the first one, Jayanagar.
 fn cli_branch(cli: &SqliteHub) -> sync_core::ids::BranchId {
-    cli.read(|c| {
+    cli.sqlite(|c| {
         Ok(c.query_row(
             "SELECT id FROM branches WHERE name = 'Jayanagar'",
             [],

@@ -731,7 +731,7 @@ async fn a_link_that_copies_requests_costs_no_sync() {
     assert!(proxy.counts().duplicate.load(Ordering::Relaxed) >= 2);
     let s = hub.store.clone();
     let jobs: i64 = bg(move || {
-        s.read(|c| Ok(c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?))
+        s.sqlite(|c| Ok(c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?))
             .unwrap()
     })
     .await;

@@ -321,7 +321,7 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
     // late edit are shown on both devices and at the hub.
     let hub_paid: Decimal = hub
         .store
-        .read(|c| {
+        .sqlite(|c| {
             let mut s = c.prepare("SELECT amount FROM payments WHERE invoice = ?1")?;
             let v: Vec<String> = s
                 .query_map([&invoice.0[..]], |r| r.get(0))?
@@ -394,7 +394,7 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
     // And at the hub, received.
     let received: Option<String> = hub
         .store
-        .read(|c| {
+        .sqlite(|c| {
             Ok(c.query_row(
                 "SELECT received FROM transfers WHERE id = ?1",
                 [&transfer.0[..]],

@@ -55,7 +55,7 @@ async fn owner_change(
 
 fn hub_ops(hub: &Hub) -> i64 {
     hub.store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?))
+        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?))
         .expect("count")
 }
 
@@ -289,7 +289,7 @@ async fn the_owner_changes_people_and_every_device_follows() {
     assert_eq!(refused, 0, "nothing the technician did was refused");
     let at_hub: String = hub
         .store
-        .read(|c| {
+        .sqlite(|c| {
             Ok(c.query_row(
                 "SELECT text FROM job_texts WHERE job = ?1 AND field = 'diagnosis'",
                 [&job.0[..]],

@@ -393,7 +393,7 @@ async fn xlsx_matches_csv_and_a_customer_is_seen_at_every_branch() {
     for (r, job) in rows.iter().zip([a1.0, a2.0, b1.0]) {
         let s = hub.store.clone();
         let billed: Decimal = bg(move || {
-            s.read(|c| {
+            s.sqlite(|c| {
                 let mut st = c.prepare(
                     "SELECT grand_total FROM documents WHERE job = ?1 AND cancelled = 0",
                 )?;

@@ -110,7 +110,7 @@ async fn devices_enroll_and_sync_over_https() {
     assert_eq!(r.rejected, 0, "{r:?}");
     let s = hub.store.clone();
     let at_hub: i64 = bg(move || {
-        s.read(|c| {
+        s.sqlite(|c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM jobs WHERE id = ?1",
                 [&job.0[..]],

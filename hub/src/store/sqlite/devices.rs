@@ -4,7 +4,7 @@
 //! device's enrollment (and the counter's first leases), so a code that
 //! enrolled nothing can be tried again and one that did cannot.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sqlite_replica::{Sql, SqlExt, p};
 use sqlite_replica::{to16, to32};
 use sync_core::body::{Lease, OpBody};
 use sync_core::domain::date::Date;
@@ -27,16 +27,17 @@ pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 
 pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<DeviceAuth>> {
     hub.read(|c| {
-        let auth = c
-            .prepare_cached("SELECT public_key, branch, revoked FROM devices WHERE id = ?1")?
-            .query_row([&device.0[..]], |r| {
+        let auth = c.one(
+            "SELECT public_key, branch, revoked FROM devices WHERE id = ?1",
+            p![&device.0[..]],
+            |r| {
                 Ok(DeviceAuth {
-                    key: PublicKey(to32(&r.get::<_, Vec<u8>>(0)?)),
-                    branch: BranchId(to16(&r.get::<_, Vec<u8>>(1)?)),
+                    key: PublicKey(to32(&r.get::<Vec<u8>>(0)?)),
+                    branch: BranchId(to16(&r.get::<Vec<u8>>(1)?)),
                     revoked: r.get(2)?,
                 })
-            })
-            .optional()?;
+            },
+        )?;
         Ok(match auth {
             // Revoked while its branch's chain recovers from a restore: in
             // force at once, signed once the chain has recovered.
@@ -52,13 +53,13 @@ pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<De
 pub(super) fn issued_code(hub: &SqliteHub, code: &str, now: u64) -> Result<bool> {
     let hash = sync_core::protocol::code_hash(code.trim());
     hub.read(|c| {
-        Ok(c.query_row(
-            "SELECT 1 FROM enrollments WHERE code_hash = ?1 AND used_by IS NULL AND expires_at > ?2",
-            rusqlite::params![&hash[..], now],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+        Ok(c
+            .one(
+                "SELECT 1 FROM enrollments WHERE code_hash = ?1 AND used_by IS NULL AND expires_at > ?2",
+                p![&hash[..], now],
+                |_| Ok(()),
+            )?
+            .is_some())
     })
 }
 
@@ -74,12 +75,11 @@ pub(super) fn create_enrollment_with(
     sync_core::domain::validate::text("label", label, 1, 100)?;
     let (nonce, wrapped): (Vec<u8>, Vec<u8>) = hub
         .read(|c| {
-            Ok(c.query_row(
+            Ok(c.one(
                 "SELECT nonce, wrapped FROM branch_keys WHERE branch = ?1",
-                [&branch.0[..]],
+                p![&branch.0[..]],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+            )?)
         })?
         .ok_or_else(|| HubError::NotFound(format!("branch {branch}")))?;
     let key = seal::open(
@@ -99,10 +99,7 @@ pub(super) fn create_enrollment_with(
     let for_device = seal::seal(&secret, random()?, &seal::branch_key_aad(&branch), &key);
     let expires = now + CODE_TTL_MS;
     hub.read(|c| {
-        c.execute(
-            "INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())],
-        )?;
+        c.run("INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", p![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())])?;
         Ok(())
     })?;
     Ok(EnrollmentCode {
@@ -123,7 +120,7 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
         writers,
         ..
     } = &mut *g;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     type Row = (
         Vec<u8>,
         String,
@@ -134,10 +131,9 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
         Option<String>,
     );
     let row: Option<Row> = tx
-        .query_row("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", [&hash[..]], |r| {
+        .one("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", p![&hash[..]], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })
-        .optional()?;
+        })?;
     let Some((branch, label, holds_store, wrapped, expires, used, ceiling)) = row else {
         return Err(HubError::invalid("code", "is not a valid enrollment code"));
     };
@@ -153,9 +149,9 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
             "has expired; ask the owner for a new one",
         ));
     }
-    let known: bool = tx.query_row(
+    let known: bool = tx.row(
         "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
-        [&req.device.0[..]],
+        p![&req.device.0[..]],
         |r| r.get(0),
     )?;
     if known {
@@ -168,9 +164,9 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
     let ceiling = ceiling.as_deref().and_then(Role::parse);
     // The device's number in its branch, in its job numbers: one more
     // than the branch's devices so far, in this serial transaction.
-    let number: u32 = tx.query_row(
+    let number: u32 = tx.row(
         "SELECT count(*) + 1 FROM devices WHERE branch = ?1 AND hub = 0",
-        [&branch.0[..]],
+        p![&branch.0[..]],
         |r| r.get(0),
     )?;
     // A store device is announced to the whole business (from the root,
@@ -227,9 +223,9 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
             )?);
         }
     }
-    tx.execute(
+    tx.run(
         "UPDATE enrollments SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
-        params![&req.device.0[..], now, &hash[..]],
+        p![&req.device.0[..], now, &hash[..]],
     )?;
     tx.commit()?;
     let wrapped: seal::Sealed = serde_json::from_slice(&wrapped)

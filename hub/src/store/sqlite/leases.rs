@@ -4,8 +4,8 @@
 //! because every number leased and never used is a gap the owner must
 //! explain in GSTR-1.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sqlite_replica::to16;
+use sqlite_replica::{Sql, SqlExt, p};
 use sync_core::body::{Lease, OpBody};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::{DocType, Series};
@@ -44,7 +44,7 @@ pub(super) struct LeaseGrant {
 /// the branch's chain, inside the caller's transaction (a lease call, or an
 /// enrollment).
 pub(super) fn grant_in(
-    tx: &Connection,
+    tx: &dyn Sql,
     genesis: &Genesis,
     root_seed: &[u8; 32],
     writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
@@ -60,10 +60,10 @@ pub(super) fn grant_in(
     let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
     // Blocks go upwards and are never re-leased, even after revocation.
     let high: u64 = tx
-        .query_row(
+        .row(
             "SELECT max(last) FROM leases WHERE prefix = ?1 AND doc_type = ?2 AND fy = ?3",
-            params![prefix, doc_type.as_str(), series.fy],
-            |r| r.get::<_, Option<u64>>(0),
+            p![prefix, doc_type.as_str(), series.fy],
+            |r| r.get::<Option<u64>>(0),
         )?
         .unwrap_or(0);
     let mut book = LeaseBook::default();
@@ -93,23 +93,20 @@ pub(super) fn grant_in(
             body: OpBody::LeaseGranted(lease.clone()),
         },
     )?;
-    tx.execute(
-        "INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high",
-        params![prefix, doc_type.as_str(), series.fy, lease.last],
-    )?;
+    tx.run("INSERT INTO series_high (prefix, doc_type, fy, high) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (prefix, doc_type, fy) DO UPDATE SET high = excluded.high", p![prefix, doc_type.as_str(), series.fy, lease.last])?;
     Ok(lease)
 }
 
 /// The branch's series of `doc_type` for the financial year of `today`.
 fn branch_series(
-    tx: &Connection,
+    tx: &dyn Sql,
     branch: BranchId,
     doc_type: DocType,
     today: Date,
 ) -> Result<(String, Series)> {
-    let (inv, cn): (String, String) = tx.query_row(
+    let (inv, cn): (String, String) = tx.row(
         "SELECT invoice_prefix, credit_note_prefix FROM branches WHERE id = ?1",
-        [&branch.0[..]],
+        p![&branch.0[..]],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let prefix = if doc_type == DocType::TaxInvoice {
@@ -126,7 +123,7 @@ fn branch_series(
 /// [`MAX_UNUSED_PER_SERIES`] unused numbers of that series: every number
 /// leased and never used is a gap in GSTR-1's documents-issued table.
 fn lease_allowed(
-    tx: &Connection,
+    tx: &dyn Sql,
     device: DeviceId,
     branch: BranchId,
     ceiling: &str,
@@ -148,11 +145,12 @@ fn lease_allowed(
         ));
     }
     let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
-    let leases: Vec<Lease> = tx
-        .prepare_cached("SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
-        .query_map(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| {
+    let leases: Vec<Lease> = tx.all(
+        "SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4",
+        p![&device.0[..], prefix, doc_type.as_str(), series.fy],
+        |r| {
             Ok(Lease {
-                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                id: RecordId(to16(&r.get::<Vec<u8>>(0)?)),
                 device,
                 doc_type,
                 prefix: prefix.clone(),
@@ -160,11 +158,10 @@ fn lease_allowed(
                 first: r.get(1)?,
                 last: r.get(2)?,
             })
-        })?
-        .collect::<std::result::Result<_, _>>()?;
+        },
+    )?;
     let used: Option<u64> = tx
-        .prepare_cached("SELECT max(seq) FROM documents WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4")?
-        .query_row(params![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| r.get(0))?;
+        .row("SELECT max(seq) FROM documents WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4", p![&device.0[..], prefix, doc_type.as_str(), series.fy], |r| r.get(0))?;
     let unused =
         sync_core::domain::lease::remaining(leases.iter(), device, &series, used.unwrap_or(0));
     if unused >= MAX_UNUSED_PER_SERIES {
@@ -194,14 +191,13 @@ pub(super) fn lease_block(
         writers,
         ..
     } = &mut *g;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
-        .query_row(
+        .one(
             "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
-            [&device.0[..]],
+            p![&device.0[..]],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
     if revoked {
         return Err(HubError::Revoked(device.to_string()));

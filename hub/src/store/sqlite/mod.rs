@@ -11,10 +11,11 @@
 //! signing its own ops), `pull`, `leases`, `devices` (enrollment, device
 //! keys, revocation), `org` (branches, users, the catalogue) and `reports`.
 
+use rusqlite::Connection;
+use sqlite_replica::{Sql, SqlExt, p};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlite_replica::to16;
@@ -144,17 +145,16 @@ pub(super) fn open_conn(db: &Path) -> Result<Connection> {
 /// `hub_meta`'s key for the business's name.
 const BUSINESS: &str = "business_name";
 
-pub(super) fn meta_get(c: &Connection, k: &str) -> Result<Option<String>> {
+pub(super) fn meta_get(c: &dyn Sql, k: &str) -> Result<Option<String>> {
     Ok(
-        c.query_row("SELECT value FROM hub_meta WHERE key = ?1", [k], |r| {
+        c.one("SELECT value FROM hub_meta WHERE key = ?1", p![k], |r| {
             r.get(0)
-        })
-        .optional()?,
+        })?,
     )
 }
 
-pub(super) fn meta_set(c: &Connection, k: &str, v: &str) -> Result<()> {
-    c.execute("INSERT INTO hub_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
+pub(super) fn meta_set(c: &dyn Sql, k: &str, v: &str) -> Result<()> {
+    c.run("INSERT INTO hub_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", p![k, v])?;
     Ok(())
 }
 
@@ -292,8 +292,16 @@ impl SqliteHub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Read-only access for reports.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    /// A statement or a few outside a transaction of the hub's (a report,
+    /// a lookup, one write that stands alone).
+    pub fn read<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
+        let g = self.lock();
+        f(&g.conn)
+    }
+
+    /// The SQLite connection itself, for what only SQLite has (an online
+    /// backup, an integrity check).
+    pub fn sqlite<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let g = self.lock();
         f(&g.conn)
     }
@@ -434,10 +442,10 @@ impl HubStore for SqliteHub {
                 return Ok(n);
             }
             // Not named yet: the branches are what the owner knows it by.
-            let names: Vec<String> = c
-                .prepare("SELECT name FROM branches ORDER BY name")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let names: Vec<String> =
+                c.all("SELECT name FROM branches ORDER BY name", p![], |r| {
+                    r.get(0)
+                })?;
             Ok(if names.is_empty() {
                 "The owner's hub".into()
             } else {

@@ -4,11 +4,11 @@
 //! signed here too, by the root or a branch's hub device, so that each lands
 //! in the one chain its audience can see.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rust_decimal::Decimal;
 use sqlite_replica::own::{Making, make_and_apply};
 use sqlite_replica::receive::{self, Check, Outcome};
 use sqlite_replica::{ReplicaError, to16};
+use sqlite_replica::{Sql, SqlExt, p};
 use sync_core::CoreError;
 use sync_core::body::OpBody;
 use sync_core::hlc::Clock;
@@ -35,7 +35,7 @@ pub(super) struct HubOp {
 }
 
 pub(super) fn commit_in(
-    c: &Connection,
+    c: &dyn Sql,
     genesis: &Genesis,
     root_seed: &[u8; 32],
     writers: &mut std::collections::HashMap<DeviceId, DeviceWriter>,
@@ -53,11 +53,13 @@ pub(super) fn commit_in(
     // leave this op waiting forever on that branch's devices.
     let mut applied = sqlite_replica::applied(c)?;
     let visible: std::collections::HashSet<DeviceId> = {
-        let mut stmt = c.prepare_cached("SELECT id FROM devices WHERE branch = ?1")?;
-        let rows = stmt.query_map([&branch.0[..]], |r| r.get::<_, Vec<u8>>(0))?;
-        let mut v: std::collections::HashSet<DeviceId> = rows
-            .filter_map(|r| r.ok())
-            .map(|b| DeviceId(to16(&b)))
+        let mut v: std::collections::HashSet<DeviceId> = c
+            .all(
+                "SELECT id FROM devices WHERE branch = ?1",
+                p![&branch.0[..]],
+                |r| Ok(DeviceId(to16(&r.get::<Vec<u8>>(0)?))),
+            )?
+            .into_iter()
             .collect();
         v.insert(genesis.hub_device);
         if branch == HQ {
@@ -99,7 +101,7 @@ impl SqliteHub {
             writers,
             ..
         } = &mut *g;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let op = commit_in(
             &tx,
             genesis,
@@ -118,7 +120,7 @@ impl SqliteHub {
 }
 
 fn writer_for<'a>(
-    c: &Connection,
+    c: &dyn Sql,
     genesis: &Genesis,
     root_seed: &[u8; 32],
     writers: &'a mut std::collections::HashMap<DeviceId, DeviceWriter>,
@@ -221,11 +223,12 @@ pub(super) fn accept_batch(
         writers,
         ..
     } = &mut *g;
-    let from_branch: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT branch FROM devices WHERE id = ?1")?
-        .query_row([&from.0[..]], |r| r.get(0))
-        .optional()?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let from_branch: Option<Vec<u8>> = conn.one(
+        "SELECT branch FROM devices WHERE id = ?1",
+        p![&from.0[..]],
+        |r| r.get(0),
+    )?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = Vec::with_capacity(wires.len());
     let mut forked: Vec<(DeviceId, u64)> = vec![];
     for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
@@ -275,10 +278,7 @@ pub(super) fn accept_batch(
                     }
                 };
                 if let Some(reason) = &reason {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO rejected_ops (device, seq, hash, wire, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()],
-                    )?;
+                    tx.run("INSERT INTO rejected_ops (device, seq, hash, wire, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![&device.0[..], seq, &sync_core::op::hash_wire(wire).0[..], wire, reason, now_ms()])?;
                 }
                 let mut notices: Vec<(BranchId, OpBody)> = vec![];
                 if verdict == Verdict::Accepted
@@ -366,7 +366,7 @@ pub(super) fn accept_batch(
 
 /// What the other branch of a transfer must be told of `op`, in its own
 /// chain (it cannot see this one): (that branch, the notice).
-fn notice_for(c: &Connection, op: &Op) -> Result<Option<(BranchId, OpBody)>> {
+fn notice_for(c: &dyn Sql, op: &Op) -> Result<Option<(BranchId, OpBody)>> {
     Ok(match &op.body {
         OpBody::StockMoved(m) => match &m.movement {
             sync_core::body::MovementKind::TransferOut {
@@ -408,11 +408,12 @@ fn notice_for(c: &Connection, op: &Op) -> Result<Option<(BranchId, OpBody)>> {
 
 /// [`notice_for`] an op already stored (one applied from the waiting
 /// buffer).
-fn notice_of_stored(c: &Connection, id: OpId) -> Result<Option<(BranchId, OpBody)>> {
-    let wire: Option<Vec<u8>> = c
-        .prepare_cached("SELECT wire FROM ops WHERE device = ?1 AND seq = ?2")?
-        .query_row(params![&id.device.0[..], id.seq], |r| r.get(0))
-        .optional()?;
+fn notice_of_stored(c: &dyn Sql, id: OpId) -> Result<Option<(BranchId, OpBody)>> {
+    let wire: Option<Vec<u8>> = c.one(
+        "SELECT wire FROM ops WHERE device = ?1 AND seq = ?2",
+        p![&id.device.0[..], id.seq],
+        |r| r.get(0),
+    )?;
     match wire.map(|w| Op::decode(&w)) {
         Some(Ok(op)) => notice_for(c, &op),
         _ => Ok(None),
@@ -422,7 +423,7 @@ fn notice_of_stored(c: &Connection, id: OpId) -> Result<Option<(BranchId, OpBody
 /// The item as it stands, if it is `branch`'s own (not the shared
 /// catalogue's): what a transfer's receiver must be told of it.
 fn branch_item(
-    c: &Connection,
+    c: &dyn Sql,
     item: RecordId,
     branch: BranchId,
 ) -> Result<Option<sync_core::body::Item>> {
@@ -438,11 +439,9 @@ fn branch_item(
         bool,
     );
     let row: Option<Row> = c
-        .prepare_cached("SELECT sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service FROM items WHERE id = ?1 AND branch = ?2")?
-        .query_row(params![&item.0[..], &branch.0[..]], |r| {
+        .one("SELECT sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service FROM items WHERE id = ?1 AND branch = ?2", p![&item.0[..], &branch.0[..]], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
-        })
-        .optional()?;
+        })?;
     let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
     Ok(row.map(|r| sync_core::body::Item {
         id: item,
@@ -459,13 +458,13 @@ fn branch_item(
 }
 
 /// The op id of a stored op, for tests.
-pub fn op_ids(c: &Connection) -> Result<Vec<OpId>> {
-    let mut stmt = c.prepare("SELECT device, seq FROM ops ORDER BY lsn")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(OpId {
-            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            seq: r.get(1)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn op_ids(c: &dyn Sql) -> Result<Vec<OpId>> {
+    Ok(
+        c.all("SELECT device, seq FROM ops ORDER BY lsn", p![], |r| {
+            Ok(OpId {
+                device: DeviceId(to16(&r.get::<Vec<u8>>(0)?)),
+                seq: r.get(1)?,
+            })
+        })?,
+    )
 }

@@ -4,8 +4,8 @@
 //! new branch's key stays here, wrapped under the passphrase, for the
 //! enrollment codes (`devices`) to carry.
 
-use rusqlite::{OptionalExtension, params};
 use sqlite_replica::to16;
+use sqlite_replica::{SqlExt, p};
 use sync_core::body::{Branch, FieldValue, FieldWrite, OpBody, User};
 use sync_core::domain::roles::Role;
 use sync_core::ids::{BranchId, RecordId, UserId};
@@ -43,9 +43,9 @@ pub(super) fn add_branch(hub: &SqliteHub, b: Branch) -> Result<BranchId> {
     let branch_key: [u8; 32] = random()?;
     let wrapped = seal::seal(&master, random()?, &seal::branch_key_aad(&id), &branch_key);
     hub.read(|c| {
-        c.execute(
+        c.run(
             "INSERT INTO branch_keys (branch, nonce, wrapped) VALUES (?1, ?2, ?3)",
-            params![
+            p![
                 &id.0[..],
                 hex::decode(&wrapped.nonce).unwrap_or_default(),
                 hex::decode(&wrapped.ciphertext).unwrap_or_default()
@@ -93,50 +93,45 @@ pub(super) fn add_item(hub: &SqliteHub, item: sync_core::body::Item) -> Result<(
 
 pub(super) fn users(hub: &SqliteHub) -> Result<Vec<UserRow>> {
     hub.read(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT u.id, u.name, u.role, u.branch, b.name, u.active FROM users u LEFT JOIN branches b ON b.id = u.branch ORDER BY b.name, u.name",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = c.all("SELECT u.id, u.name, u.role, u.branch, b.name, u.active FROM users u LEFT JOIN branches b ON b.id = u.branch ORDER BY b.name, u.name", p![], |r| {
             Ok(UserRow {
-                id: UserId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                id: UserId(to16(&r.get::<Vec<u8>>(0)?)),
                 name: r.get(1)?,
                 role: r.get(2)?,
-                branch: r.get::<_, Option<Vec<u8>>>(3)?.map(|b| BranchId(to16(&b))),
+                branch: r.get::<Option<Vec<u8>>>(3)?.map(|b| BranchId(to16(&b))),
                 branch_name: r.get(4)?,
                 active: r.get(5)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows)
     })
 }
 
 pub(super) fn branches(hub: &SqliteHub) -> Result<Vec<BranchRow>> {
     hub.read(|c| {
-        let mut stmt = c.prepare_cached(
+        let rows = c.all(
             "SELECT id, name, address, upi_id, phone FROM branches ORDER BY name",
+            p![],
+            |r| {
+                Ok(BranchRow {
+                    id: BranchId(to16(&r.get::<Vec<u8>>(0)?)),
+                    name: r.get(1)?,
+                    address: r.get(2)?,
+                    upi_id: r.get(3)?,
+                    phone: r.get(4)?,
+                })
+            },
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(BranchRow {
-                id: BranchId(to16(&r.get::<_, Vec<u8>>(0)?)),
-                name: r.get(1)?,
-                address: r.get(2)?,
-                upi_id: r.get(3)?,
-                phone: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows)
     })
 }
 
 pub(super) fn catalogue(hub: &SqliteHub) -> Result<Vec<ItemRow>> {
     hub.read(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT id, sku, name, hsn_sac, gst_rate, unit, sale_price, reorder_level FROM items WHERE branch IS NULL OR branch = ?1 ORDER BY name",
-        )?;
         let dec = |s: String| s.parse().unwrap_or_default();
-        let rows = stmt.query_map([&HQ.0[..]], |r| {
+        let rows = c.all("SELECT id, sku, name, hsn_sac, gst_rate, unit, sale_price, reorder_level FROM items WHERE branch IS NULL OR branch = ?1 ORDER BY name", p![&HQ.0[..]], |r| {
             Ok(ItemRow {
-                id: RecordId(to16(&r.get::<_, Vec<u8>>(0)?)),
+                id: RecordId(to16(&r.get::<Vec<u8>>(0)?)),
                 sku: r.get(1)?,
                 name: r.get(2)?,
                 hsn_sac: r.get(3)?,
@@ -146,7 +141,7 @@ pub(super) fn catalogue(hub: &SqliteHub) -> Result<Vec<ItemRow>> {
                 reorder_level: dec(r.get(7)?),
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows)
     })
 }
 
@@ -156,20 +151,19 @@ fn user_record(
     user: UserId,
 ) -> Result<(Option<BranchId>, Role, String, String, bool)> {
     hub.read(|c| {
-        c.query_row(
+        c.one(
             "SELECT branch, role, pin_hash, name, active FROM users WHERE id = ?1",
-            [&user.0[..]],
+            p![&user.0[..]],
             |r| {
                 Ok((
-                    r.get::<_, Option<Vec<u8>>>(0)?.map(|b| BranchId(to16(&b))),
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, bool>(4)?,
+                    r.get::<Option<Vec<u8>>>(0)?.map(|b| BranchId(to16(&b))),
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<bool>(4)?,
                 ))
             },
-        )
-        .optional()?
+        )?
         .ok_or_else(|| HubError::NotFound(format!("user {user}")))
         .and_then(|(b, role, hash, name, active)| {
             let role = Role::parse(&role)
@@ -182,10 +176,12 @@ fn user_record(
 /// Whether the hub holds a row of `table` (a fixed name) with this id.
 fn exists(hub: &SqliteHub, table: &'static str, id: &[u8; 16]) -> Result<bool> {
     hub.read(|c| {
-        Ok(
-            c.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
-                .exists([&id[..]])?,
-        )
+        Ok(c.one(
+            &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+            p![&id[..]],
+            |_| Ok(()),
+        )?
+        .is_some())
     })
 }
 
@@ -235,9 +231,9 @@ pub(super) fn update_user(hub: &SqliteHub, user: UserId, ch: &UserChange) -> Res
     let (branch, role, _, _, active) = user_record(hub, user)?;
     if role == Role::Owner && active && ch.active == Some(false) {
         let owners: i64 = hub.read(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT count(*) FROM users WHERE role = ?1 AND active = 1",
-                [Role::Owner.as_str()],
+                p![Role::Owner.as_str()],
                 |r| r.get(0),
             )?)
         })?;
@@ -382,11 +378,12 @@ pub(super) fn update_item(hub: &SqliteHub, item: RecordId, ch: &ItemChange) -> R
 
 pub(super) fn owner_pin_hashes(hub: &SqliteHub, name: &str) -> Result<Vec<String>> {
     hub.read(|c| {
-        let mut stmt = c.prepare_cached(
+        let rows = c.all(
             "SELECT pin_hash FROM users WHERE name = ?1 AND role = ?2 AND active = 1",
+            p![name, Role::Owner.as_str()],
+            |r| r.get(0),
         )?;
-        let rows = stmt.query_map(params![name, Role::Owner.as_str()], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows)
     })
 }
 

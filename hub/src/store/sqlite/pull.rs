@@ -3,7 +3,7 @@
 //! is kept per branch (`Inner::digests`) because an idle device asks for it
 //! on every poll, and computing it afresh is a pass over the branch's state.
 
-use rusqlite::{OptionalExtension, params};
+use sqlite_replica::{SqlExt, p};
 use sync_core::ids::DeviceId;
 use sync_core::protocol::{PullResponse, PulledOp};
 use sync_core::replica::HQ;
@@ -22,35 +22,27 @@ pub(super) fn pull(
     let g = &mut *guard;
     let c = &g.conn;
     let branch: Vec<u8> = c
-        .query_row(
+        .one(
             "SELECT branch FROM devices WHERE id = ?1 AND revoked = 0",
-            [&device.0[..]],
+            p![&device.0[..]],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| HubError::Unauthorized("unknown or revoked device".into()))?;
     let limit = limit.clamp(1, 1000);
-    let mut stmt = c.prepare_cached(
-        "SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) AND (device != ?5 OR rejected IS NOT NULL) ORDER BY lsn LIMIT ?4",
-    )?;
-    let ops: Vec<PulledOp> = stmt
-        .query_map(
-            params![
+    let ops: Vec<PulledOp> = c.all("SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) AND (device != ?5 OR rejected IS NOT NULL) ORDER BY lsn LIMIT ?4", p![
                 cursor,
                 branch,
                 &g.genesis.hub_device.0[..],
                 limit + 1,
                 &device.0[..]
-            ],
-            |r| {
+            ], |r| {
                 Ok(PulledOp {
                     lsn: r.get(0)?,
-                    wire: hex::encode(r.get::<_, Vec<u8>>(1)?),
+                    wire: hex::encode(r.get::<Vec<u8>>(1)?),
                     rejected: r.get(2)?,
                 })
             },
-        )?
-        .collect::<Result<_, _>>()?;
+        )?;
     let more = ops.len() > limit as usize;
     let ops: Vec<PulledOp> = ops.into_iter().take(limit as usize).collect();
     let next_cursor = ops.last().map(|o| o.lsn).unwrap_or(cursor);
@@ -61,12 +53,12 @@ pub(super) fn pull(
         // chain or in HQ's (a transfer's other side is told in its own
         // chain, in the same transaction): while neither log moved, the
         // digest has not either.
-        let at: u64 = c
-            .prepare_cached(
-                "SELECT max(coalesce((SELECT max(lsn) FROM ops WHERE branch = ?1), 0),
+        let at: u64 = c.row(
+            "SELECT max(coalesce((SELECT max(lsn) FROM ops WHERE branch = ?1), 0),
                                 coalesce((SELECT max(lsn) FROM ops WHERE branch = ?2), 0))",
-            )?
-            .query_row(params![&branch[..], &HQ.0[..]], |r| r.get(0))?;
+            p![&branch[..], &HQ.0[..]],
+            |r| r.get(0),
+        )?;
         match g.digests.get(&branch) {
             Some((lsn, d)) if *lsn == at => Some(d.clone()),
             _ => {

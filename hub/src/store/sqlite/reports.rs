@@ -31,7 +31,7 @@ fn branch_of_hex(h: &str) -> BranchId {
 const DOCS_IN: &str = "(:b IS NULL OR d.branch = :b) AND d.date >= :from AND d.date <= :to";
 
 pub(super) fn revenue(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<RevenueRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let rows = sum_grouped(
             c,
             &format!("SELECT b.name, d.date, hex(b.id), CASE d.doc_type WHEN 'credit_note' THEN '-' || d.grand_total ELSE d.grand_total END FROM documents d JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND {DOCS_IN}"),
@@ -51,7 +51,7 @@ pub(super) fn revenue(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<RevenueRo
 }
 
 pub(super) fn gst_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let rows = sum_grouped(
             c,
             &format!("SELECT b.name, l.gst_rate, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
@@ -73,7 +73,7 @@ pub(super) fn gst_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstRo
 }
 
 pub(super) fn gst_by_month(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstMonthRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let rows = sum_grouped(
             c,
             &format!("SELECT substr(d.date, 1, 7), l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
@@ -94,7 +94,7 @@ pub(super) fn gst_by_month(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstM
 }
 
 pub(super) fn hsn_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<HsnRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let rows = sum_grouped(
             c,
             &format!("SELECT l.hsn_sac, l.gst_rate, l.qty, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
@@ -117,7 +117,7 @@ pub(super) fn hsn_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<HsnRo
 }
 
 pub(super) fn to_settle(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SettleRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let names: std::collections::HashMap<Vec<u8>, String> = c
             .prepare_cached("SELECT id, name FROM branches")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -154,7 +154,7 @@ pub(super) fn to_settle(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SettleR
 }
 
 pub(super) fn documents_issued(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SeriesRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(&format!(
             "SELECT prefix || '/' || printf('%02d%02d', fy % 100, (fy + 1) % 100), doc_type, min(number), max(number), count(*), sum(cancelled),
                         (SELECT coalesce(sum(last - first + 1), 0) FROM leases l WHERE l.prefix = d.prefix AND l.doc_type = d.doc_type AND l.fy = d.fy)
@@ -180,7 +180,7 @@ pub(super) fn documents_issued(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<
 }
 
 pub(super) fn stock(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<StockRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let rows = sum_grouped(
             c,
             "SELECT b.name, i.name, s.holder_kind, s.qty FROM stock_balances s JOIN branches b ON b.id = s.branch JOIN items i ON i.id = s.item WHERE (:b IS NULL OR s.branch = :b)",
@@ -204,7 +204,7 @@ const JOBS_IN: &str =
     "(:b IS NULL OR j.branch = :b) AND j.opened_at >= :from_ms AND j.opened_at < :until_ms";
 
 pub(super) fn pending_jobs(hub: &SqliteHub, f: &ReportFilter, now: u64) -> Result<Vec<PendingRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(&format!(
             "SELECT b.name, j.status, count(*), max(:now - j.opened_at) / 86400000, hex(b.id)
                  FROM jobs j JOIN branches b ON b.id = j.branch WHERE j.status NOT IN ('delivered', 'cancelled') AND {JOBS_IN}
@@ -228,7 +228,7 @@ pub(super) fn pending_jobs(hub: &SqliteHub, f: &ReportFilter, now: u64) -> Resul
 }
 
 pub(super) fn technicians(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<TechnicianRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(
             "SELECT u.name, b.name, count(j.id), CAST(avg((j.closed_at - j.opened_at) / 3600000) AS INTEGER)
                  FROM jobs j JOIN users u ON u.id = j.technician JOIN branches b ON b.id = j.branch
@@ -255,7 +255,7 @@ pub(super) fn customer_history(
     f: &ReportFilter,
     mobile: &str,
 ) -> Result<Vec<CustomerJobRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         // A credit note names the invoice it reverses; its job is that invoice's.
         let invoiced = sum_grouped(
             c,
@@ -301,7 +301,7 @@ fn money(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Decimal> {
 }
 
 pub(super) fn invoices(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<InvoiceRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(&format!(
             "SELECT b.name, d.number, d.doc_type, d.date, d.customer_name, d.taxable, d.cgst, d.sgst, d.igst, d.grand_total, d.cancelled
                  FROM documents d JOIN branches b ON b.id = d.branch WHERE {DOCS_IN} ORDER BY d.date, b.name, d.number"
@@ -345,7 +345,7 @@ pub(super) fn invoices(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<InvoiceR
 }
 
 pub(super) fn jobs(hub: &SqliteHub, f: &ReportFilter, status: Option<&str>) -> Result<Vec<JobRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(&format!(
             "SELECT b.name, j.job_no, c.name, trim(j.brand || ' ' || j.model), j.status, u.name, j.opened_at, j.closed_at
                  FROM jobs j JOIN branches b ON b.id = j.branch JOIN customers c ON c.id = j.customer LEFT JOIN users u ON u.id = j.technician
@@ -371,7 +371,7 @@ pub(super) fn jobs(hub: &SqliteHub, f: &ReportFilter, status: Option<&str>) -> R
 }
 
 pub(super) fn audit(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<AuditRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         // The audit names a record by its id (or a document by its number):
         // a job's number reads better, and jobs are the records most named.
         let job_nos: std::collections::HashMap<String, String> = c
@@ -410,7 +410,7 @@ pub(super) fn audit(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<AuditRow>> 
 }
 
 pub(super) fn password_reads(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<PasswordReadRow>> {
-    hub.read(|c| {
+    hub.sqlite(|c| {
         let mut stmt = c.prepare(
             "SELECT p.at, b.name, coalesce(u.name, ''), coalesce(dv.label, ''), j.job_no, coalesce(c.name, ''), p.purpose
                  FROM password_reads p JOIN jobs j ON j.id = p.job JOIN branches b ON b.id = j.branch

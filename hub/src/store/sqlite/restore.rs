@@ -19,9 +19,9 @@
 //! (`hub recovery release`), knowing that what only it held may come back
 //! later as a refused fork.
 
+use sqlite_replica::{Sql, SqlExt, p};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sqlite_replica::to16;
 use sync_core::body::OpBody;
 use sync_core::ids::{BranchId, DeviceId, UserId};
@@ -39,7 +39,7 @@ const RESTORED_AT: &str = "restored_at_lsn";
 
 /// The hub's life as `hub_meta` holds it; a hub that has none yet (made
 /// before incarnations existed) is given one.
-pub(super) fn life(c: &Connection) -> Result<HubLife> {
+pub(super) fn life(c: &dyn Sql) -> Result<HubLife> {
     let incarnation = match meta_get(c, INCARNATION)? {
         Some(i) => i,
         None => {
@@ -90,7 +90,7 @@ pub fn backup(db: &Path, to: &Path) -> Result<BackupReport> {
     if !db.exists() {
         return Err(HubError::Setup(format!("no hub at {}", db.display())));
     }
-    let c = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     c.busy_timeout(std::time::Duration::from_secs(30))?;
     meta_get(&c, "genesis")?
         .ok_or_else(|| HubError::Setup(format!("{} is not a hub database", db.display())))?;
@@ -129,7 +129,10 @@ pub fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
         )));
     }
     {
-        let c = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let c = rusqlite::Connection::open_with_flags(
+            from,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
         meta_get(&c, "genesis")?.ok_or_else(|| {
             HubError::Setup(format!("{} is not a backup of a hub", from.display()))
         })?;
@@ -157,17 +160,16 @@ pub fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
     std::fs::rename(&part, db)?;
 
     let mut c = super::open_conn(db)?;
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let incarnation = hex::encode(random::<16>()?);
-    let restored_at: u64 =
-        tx.query_row("SELECT coalesce(max(lsn), 0) FROM ops", [], |r| r.get(0))?;
+    let restored_at: u64 = tx.row("SELECT coalesce(max(lsn), 0) FROM ops", p![], |r| r.get(0))?;
     meta_set(&tx, INCARNATION, &incarnation)?;
     meta_set(&tx, RESTORED_AT, &restored_at.to_string())?;
-    tx.execute("DELETE FROM restore_waits", [])?;
-    tx.execute(
+    tx.run("DELETE FROM restore_waits", p![])?;
+    tx.run(
         "INSERT INTO restore_waits (device, branch)
          SELECT id, branch FROM devices WHERE revoked = 0 AND hub = 0",
-        [],
+        p![],
     )?;
     let awaiting = waits(&tx)?;
     tx.commit()?;
@@ -180,38 +182,39 @@ pub fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
 }
 
 /// The devices still awaited, with their branch's name.
-pub(super) fn waits(c: &Connection) -> Result<Vec<RecoveryWait>> {
-    let mut stmt = c.prepare_cached(
+pub(super) fn waits(c: &dyn Sql) -> Result<Vec<RecoveryWait>> {
+    let rows = c.all(
         "SELECT w.device, d.label, coalesce(b.name, '') FROM restore_waits w
          LEFT JOIN devices d ON d.id = w.device
          LEFT JOIN branches b ON b.id = w.branch
          ORDER BY b.name, d.label",
+        p![],
+        |r| {
+            Ok(RecoveryWait {
+                device: DeviceId(to16(&r.get::<Vec<u8>>(0)?)),
+                label: r.get::<Option<String>>(1)?.unwrap_or_default(),
+                branch: r.get(2)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(RecoveryWait {
-            device: DeviceId(to16(&r.get::<_, Vec<u8>>(0)?)),
-            label: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            branch: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Refuse to sign in `branch`'s chain (HQ: the root's) while the hub still
 /// waits for a device that may hold its lost tail.
-pub(super) fn refuse_if_recovering(c: &Connection, branch: BranchId) -> Result<()> {
+pub(super) fn refuse_if_recovering(c: &dyn Sql, branch: BranchId) -> Result<()> {
     let awaited: Vec<String> = if branch == HQ {
-        c.prepare_cached(
+        c.all(
             "SELECT d.label FROM restore_waits w JOIN devices d ON d.id = w.device ORDER BY d.label LIMIT 6",
+            p![],
+            |r| r.get(0),
         )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?
     } else {
-        c.prepare_cached(
+        c.all(
             "SELECT d.label FROM restore_waits w JOIN devices d ON d.id = w.device WHERE w.branch = ?1 ORDER BY d.label LIMIT 6",
+            p![&branch.0[..]],
+            |r| r.get(0),
         )?
-        .query_map([&branch.0[..]], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?
     };
     if awaited.is_empty() {
         Ok(())
@@ -221,11 +224,12 @@ pub(super) fn refuse_if_recovering(c: &Connection, branch: BranchId) -> Result<(
 }
 
 /// Whether a revocation of `device` waits for its chain to recover.
-pub(super) fn revocation_waiting(c: &Connection, device: DeviceId) -> Result<bool> {
-    let mut stmt = c.prepare_cached("SELECT body FROM deferred_hub_ops ORDER BY id")?;
-    let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
+pub(super) fn revocation_waiting(c: &dyn Sql, device: DeviceId) -> Result<bool> {
+    let bodies = c.all("SELECT body FROM deferred_hub_ops ORDER BY id", p![], |r| {
+        r.get::<String>(0)
+    })?;
     for b in bodies {
-        if let Ok(OpBody::DeviceRevoked { device: d, .. }) = serde_json::from_str(&b?)
+        if let Ok(OpBody::DeviceRevoked { device: d, .. }) = serde_json::from_str(&b)
             && d == device
         {
             return Ok(true);
@@ -236,21 +240,21 @@ pub(super) fn revocation_waiting(c: &Connection, device: DeviceId) -> Result<boo
 
 /// Keep an op the hub must sign in a recovering chain, to sign once the
 /// chain has recovered.
-pub(super) fn defer(c: &Connection, op: &HubOp) -> Result<()> {
-    c.prepare_cached(
+pub(super) fn defer(c: &dyn Sql, op: &HubOp) -> Result<()> {
+    c.run(
         "INSERT INTO deferred_hub_ops (device, branch, author, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        &op.device.0[..],
-        &op.branch.0[..],
-        &op.author.0[..],
-        serde_json::to_string(&op.body).expect("an op body serializes"),
-    ])?;
+        p![
+            &op.device.0[..],
+            &op.branch.0[..],
+            &op.author.0[..],
+            serde_json::to_string(&op.body).expect("an op body serializes"),
+        ],
+    )?;
     Ok(())
 }
 
 /// Sign `op` now, or keep it for when its chain has recovered.
-pub(super) fn commit_or_defer(c: &Connection, inner: &mut InnerParts<'_>, op: HubOp) -> Result<()> {
+pub(super) fn commit_or_defer(c: &dyn Sql, inner: &mut InnerParts<'_>, op: HubOp) -> Result<()> {
     match refuse_if_recovering(c, op.branch) {
         Ok(()) => commit_in(c, inner.genesis, inner.root_seed, inner.writers, op).map(|_| ()),
         Err(HubError::Recovering(_)) => defer(c, &op),
@@ -279,12 +283,11 @@ impl SqliteHub {
     /// Stop waiting for `device` (the owner's decision: it is gone).
     pub(super) fn release(&self, device: DeviceId) -> Result<()> {
         let known: bool = self.read(|c| {
-            Ok(c.query_row(
+            Ok(c.one(
                 "SELECT 1 FROM restore_waits WHERE device = ?1",
-                [&device.0[..]],
+                p![&device.0[..]],
                 |_| Ok(()),
-            )
-            .optional()?
+            )?
             .is_some())
         })?;
         if !known {
@@ -324,10 +327,10 @@ impl SqliteHub {
             writers,
             ..
         } = &mut *g;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute(
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.run(
             "DELETE FROM restore_waits WHERE device = ?1",
-            [&device.0[..]],
+            p![&device.0[..]],
         )?;
         if n > 0 {
             let mut parts = InnerParts {
@@ -348,13 +351,12 @@ type DeferredRow = (i64, Vec<u8>, Vec<u8>, Vec<u8>, String);
 /// Sign, in order, each deferred op whose chain has recovered, unless the
 /// re-sent tail already holds its like (the notice of the same transfer,
 /// the revocation of the same device).
-fn sign_deferred(c: &Connection, inner: &mut InnerParts<'_>) -> Result<()> {
-    let pending: Vec<DeferredRow> = c
-        .prepare("SELECT id, device, branch, author, body FROM deferred_hub_ops ORDER BY id")?
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+fn sign_deferred(c: &dyn Sql, inner: &mut InnerParts<'_>) -> Result<()> {
+    let pending: Vec<DeferredRow> = c.all(
+        "SELECT id, device, branch, author, body FROM deferred_hub_ops ORDER BY id",
+        p![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
     for (id, device, branch, author, body) in pending {
         let branch = BranchId(to16(&branch));
         if refuse_if_recovering(c, branch).is_err() {
@@ -377,7 +379,7 @@ fn sign_deferred(c: &Connection, inner: &mut InnerParts<'_>) -> Result<()> {
                 },
             )?;
         }
-        c.execute("DELETE FROM deferred_hub_ops WHERE id = ?1", [id])?;
+        c.run("DELETE FROM deferred_hub_ops WHERE id = ?1", p![id])?;
     }
     Ok(())
 }
@@ -385,15 +387,14 @@ fn sign_deferred(c: &Connection, inner: &mut InnerParts<'_>) -> Result<()> {
 /// Whether `device`'s chain already holds an op that does what `body`
 /// would: a deferred notice may have been signed before the restore and
 /// come back in a device's re-send.
-fn already_signed(c: &Connection, device: DeviceId, body: &OpBody) -> Result<bool> {
-    let mut stmt = c.prepare_cached(
+fn already_signed(c: &dyn Sql, device: DeviceId, body: &OpBody) -> Result<bool> {
+    let wires = c.all(
         "SELECT wire FROM ops WHERE device = ?1 AND kind = ?2 AND rejected IS NULL",
+        p![&device.0[..], body.kind()],
+        |r| r.get::<Vec<u8>>(0),
     )?;
-    let wires = stmt.query_map(params![&device.0[..], body.kind()], |r| {
-        r.get::<_, Vec<u8>>(0)
-    })?;
     for w in wires {
-        let Ok(op) = Op::decode(&w?) else { continue };
+        let Ok(op) = Op::decode(&w) else { continue };
         let same = match (&op.body, body) {
             (OpBody::TransferAnnounced(a), OpBody::TransferAnnounced(b)) => {
                 a.transfer == b.transfer
