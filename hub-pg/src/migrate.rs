@@ -42,11 +42,18 @@ pub const DEPLOYMENT: Set = Set {
 
 /// Each business's tables, in its own schema ([`crate::business`]).
 pub const BUSINESS: Set = Set {
-    migrations: &[Migration {
-        version: 1,
-        name: "business/0001_replica",
-        sql: include_str!("../migrations/business/0001_replica.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 1,
+            name: "business/0001_replica",
+            sql: include_str!("../migrations/business/0001_replica.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "business/0002_hub",
+            sql: include_str!("../migrations/business/0002_hub.sql"),
+        },
+    ],
     snapshot: None,
 };
 

@@ -10,7 +10,7 @@ use sync_core::domain::roles::Role;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 
 use crate::error::{HubError, Result};
-use crate::store::sqlite::{SqliteHub, now_ms};
+use crate::store::sqlite::{Place, SqliteHub, now_ms};
 use crate::store::{BranchChange, HubStore, ItemChange, UserChange};
 
 #[derive(Parser, Debug)]
@@ -20,9 +20,14 @@ use crate::store::{BranchChange, HubStore, ItemChange, UserChange};
     about = "The repair business's hub: enrollment, sync, invoice-number leases and the owner's reports."
 )]
 pub struct Cli {
-    /// The hub database (its key file sits beside it as <db>.keys).
+    /// The hub database: a SQLite file (its key file sits beside it as
+    /// <db>.keys), or a PostgreSQL URL (postgres://user@host/db) with --keys.
     #[arg(long, env = "HUB_DB", default_value = "hub.sqlite", global = true)]
     pub db: PathBuf,
+    /// The hub's root key file, for a hub on PostgreSQL (with SQLite it is
+    /// <db>.keys). Keep it as safe as the passphrase: it signs for the hub.
+    #[arg(long, env = "HUB_KEYS", global = true)]
+    pub keys: Option<PathBuf>,
     /// The owner's passphrase: wraps every branch key. Needed to add branches
     /// and issue enrollment codes.
     #[arg(long, env = "HUB_PASSPHRASE", global = true, hide_env_values = true)]
@@ -295,16 +300,26 @@ pub fn run(cli: Cli) -> Result<()> {
                 "give --passphrase or HUB_PASSPHRASE (at least 8 characters)",
             )
         })?;
-        let hub = SqliteHub::init(&cli.db, owner_name, owner_pin, pass)?;
+        let place = Place::parse(&cli.db, cli.keys.as_deref())?;
+        let hub = SqliteHub::init_at(&place, owner_name, owner_pin, pass)?;
         if let Some(b) = business {
             hub.set_business_name(b)?;
         }
         return print(
-            &serde_json::json!({ "db": cli.db, "owner": hub.genesis().owner, "hub_device": hub.genesis().hub_device }),
+            &serde_json::json!({ "db": place.label(), "owner": hub.genesis().owner, "hub_device": hub.genesis().hub_device }),
         );
     }
     // Neither needs the hub opened (a backup reads the file on a
     // connection of its own, beside a running hub).
+    let place = Place::parse(&cli.db, cli.keys.as_deref())?;
+    if matches!(place, Place::Postgres { .. })
+        && matches!(cli.cmd, Cmd::Backup { .. } | Cmd::Restore { .. })
+    {
+        return Err(HubError::Unsupported {
+            field: "db",
+            rule: "a hub on PostgreSQL is backed up with PostgreSQL's own tools (pg_dump --schema of the business, or a base backup; see README.md), with its --keys file".into(),
+        });
+    }
     match &cli.cmd {
         Cmd::Backup { to } => return print(&crate::store::sqlite::restore::backup(&cli.db, to)?),
         Cmd::Restore { from } => {
@@ -374,7 +389,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         _ => {}
     }
-    let hub = Arc::new(SqliteHub::open(&cli.db, cli.passphrase.as_deref())?);
+    let hub = Arc::new(SqliteHub::open_at(&place, cli.passphrase.as_deref())?);
     match cli.cmd {
         Cmd::Backup { .. }
         | Cmd::Restore { .. }

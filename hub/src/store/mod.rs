@@ -5,6 +5,8 @@
 //! typed rows with money as `Decimal`: how a backend sums (in Rust for
 //! SQLite, `NUMERIC` in PostgreSQL) is its own business.
 
+pub mod engine;
+pub mod pg;
 pub mod sqlite;
 
 use rust_decimal::Decimal;

@@ -4,7 +4,7 @@
 //! device's enrollment (and the counter's first leases), so a code that
 //! enrolled nothing can be tried again and one that did cannot.
 
-use sqlite_replica::{Sql, SqlExt, p};
+use sqlite_replica::{SqlExt, p};
 use sqlite_replica::{to16, to32};
 use sync_core::body::{Lease, OpBody};
 use sync_core::domain::date::Date;
@@ -114,13 +114,13 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
     let hash = protocol::code_hash(req.code.trim());
     let mut g = hub.lock();
     let Inner {
-        conn,
+        db,
         genesis,
         root_seed,
         writers,
         ..
     } = &mut *g;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = db.begin(true)?;
     type Row = (
         Vec<u8>,
         String,
@@ -179,7 +179,7 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
     };
     let owner = genesis.owner;
     commit_in(
-        &tx,
+        tx.sql(),
         genesis,
         root_seed,
         writers,
@@ -209,7 +209,7 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
         let today = Date::from_unix_ms_ist(now);
         for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
             leases.push(grant_in(
-                &tx,
+                tx.sql(),
                 genesis,
                 root_seed,
                 writers,

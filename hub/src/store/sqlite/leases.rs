@@ -185,13 +185,13 @@ pub(super) fn lease_block(
 ) -> Result<Lease> {
     let mut g = hub.lock();
     let Inner {
-        conn,
+        db,
         genesis,
         root_seed,
         writers,
         ..
     } = &mut *g;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = db.begin(true)?;
     let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
         .one(
             "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
@@ -205,10 +205,10 @@ pub(super) fn lease_block(
     let branch = BranchId(to16(&branch));
     // "Not now" before any other answer: the lease book may lack blocks
     // granted after the backup.
-    super::restore::refuse_if_recovering(&tx, branch)?;
-    lease_allowed(&tx, device, branch, &ceiling, doc_type, today)?;
+    super::restore::refuse_if_recovering(tx.sql(), branch)?;
+    lease_allowed(tx.sql(), device, branch, &ceiling, doc_type, today)?;
     let lease = grant_in(
-        &tx,
+        tx.sql(),
         genesis,
         root_seed,
         writers,

@@ -30,6 +30,7 @@ use sync_core::replica::{Genesis, HQ};
 use sync_core::seal;
 use sync_core::writer::DeviceWriter;
 
+use super::engine::{Engine, SqliteEngine};
 use super::{
     AuditRow, CustomerJobRow, DeviceAuth, EnrollmentCode, GstMonthRow, GstRow, HsnRow, HubStore,
     InvoiceRow, JobRow, PasswordReadRow, PendingRow, ReportFilter, RevenueRow, SeriesRow,
@@ -99,8 +100,87 @@ fn branch_hub(root_seed: &[u8; 32], branch: BranchId) -> (DeviceId, DeviceKey) {
     (DeviceId(to16(&id)), DeviceKey::from_seed(seed))
 }
 
+/// Where a hub keeps its tables and its root key.
+#[derive(Clone, Debug)]
+pub enum Place {
+    /// A SQLite file, its key file beside it (`<db>.keys`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (the business's own schema in it) and the key
+    /// file, which also names the business: one key file, one business.
+    Postgres { url: String, keys: PathBuf },
+}
+
+impl Place {
+    /// `--db`: a `postgres://` URL (with `keys`), else a SQLite file.
+    pub fn parse(db: &Path, keys: Option<&Path>) -> Result<Place> {
+        let text = db.to_string_lossy();
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            let keys = keys.ok_or_else(|| {
+                HubError::invalid(
+                    "keys",
+                    "a hub on PostgreSQL needs --keys (or HUB_KEYS): the file of its root key",
+                )
+            })?;
+            return Ok(Place::Postgres {
+                url: text.into_owned(),
+                keys: keys.to_path_buf(),
+            });
+        }
+        Ok(Place::Sqlite(db.to_path_buf()))
+    }
+
+    pub fn keys(&self) -> PathBuf {
+        match self {
+            Place::Sqlite(db) => keys_path(db),
+            Place::Postgres { keys, .. } => keys.clone(),
+        }
+    }
+
+    /// The file, or the URL without its password.
+    pub fn label(&self) -> PathBuf {
+        match self {
+            Place::Sqlite(db) => db.clone(),
+            Place::Postgres { url, .. } => PathBuf::from(match url.split_once('@') {
+                Some((who, at)) => match who.rsplit_once(':') {
+                    Some((user, _)) if !user.ends_with('/') => format!("{user}:…@{at}"),
+                    _ => url.clone(),
+                },
+                None => url.clone(),
+            }),
+        }
+    }
+
+    fn taken(&self) -> bool {
+        match self {
+            Place::Sqlite(db) => db.exists() || keys_path(db).exists(),
+            Place::Postgres { keys, .. } => keys.exists(),
+        }
+    }
+
+    fn engine(&self, root_seed: &[u8; 32]) -> Result<Box<dyn Engine>> {
+        Ok(match self {
+            Place::Sqlite(db) => Box::new(SqliteEngine(open_conn(db)?)),
+            Place::Postgres { url, .. } => Box::new(crate::store::pg::PgEngine::open(
+                url,
+                business_of(root_seed),
+            )?),
+        })
+    }
+}
+
+/// The business a root key is the root of trust of: its PostgreSQL schema's
+/// name, and its key in a deployment of many.
+pub fn business_of(root_seed: &[u8; 32]) -> hub_pg::Business {
+    let h: [u8; 32] = Sha256::new()
+        .chain_update(b"business")
+        .chain_update(root_seed)
+        .finalize()
+        .into();
+    hub_pg::Business(to16(&h))
+}
+
 struct Inner {
-    conn: Connection,
+    db: Box<dyn Engine>,
     genesis: Genesis,
     root_seed: [u8; 32],
     writers: std::collections::HashMap<DeviceId, DeviceWriter>,
@@ -167,10 +247,25 @@ impl SqliteHub {
         owner_pin: &str,
         passphrase: &str,
     ) -> Result<SqliteHub> {
-        if db.exists() || keys_path(db).exists() {
+        SqliteHub::init_at(
+            &Place::Sqlite(db.to_path_buf()),
+            owner_name,
+            owner_pin,
+            passphrase,
+        )
+    }
+
+    /// [`SqliteHub::init`], on either engine.
+    pub fn init_at(
+        place: &Place,
+        owner_name: &str,
+        owner_pin: &str,
+        passphrase: &str,
+    ) -> Result<SqliteHub> {
+        if place.taken() {
             return Err(HubError::Setup(format!(
                 "{} already exists; refusing to overwrite a hub",
-                db.display()
+                place.label().display()
             )));
         }
         if passphrase.chars().count() < 8 {
@@ -187,18 +282,25 @@ impl SqliteHub {
         let root_key = DeviceKey::from_seed(root_seed);
         let hub_device = DeviceId(to16(&Sha256::digest(root_key.public().0)));
         let owner = UserId(random()?);
-        let conn = open_conn(db)?;
+        let mut db = place.engine(&root_seed)?;
         let salt: [u8; 16] = random()?;
         let master = derive_master(passphrase, &salt)?;
-        meta_set(&conn, "kdf_salt", &hex::encode(salt))?;
         let check = seal::seal(&master, random()?, b"passphrase-check", b"ok");
+        let tx = db.begin(true)?;
+        if meta_get(tx.sql(), "genesis")?.is_some() {
+            return Err(HubError::Setup(format!(
+                "{} already holds a hub; refusing to overwrite it",
+                place.label().display()
+            )));
+        }
+        meta_set(tx.sql(), "kdf_salt", &hex::encode(salt))?;
         meta_set(
-            &conn,
+            tx.sql(),
             "kdf_check",
             &serde_json::to_string(&check).expect("sealed serializes"),
         )?;
         meta_set(
-            &conn,
+            tx.sql(),
             "genesis",
             &serde_json::to_string(&GenesisMeta {
                 owner,
@@ -207,14 +309,15 @@ impl SqliteHub {
             })
             .expect("genesis serializes"),
         )?;
-        drop(conn);
+        tx.commit()?;
+        drop(db);
         write_keys(
-            db,
+            &place.keys(),
             &KeyFile {
                 root_seed: hex::encode(root_seed),
             },
         )?;
-        let hub = SqliteHub::open(db, Some(passphrase))?;
+        let hub = SqliteHub::open_at(place, Some(passphrase))?;
         let pin_hash = org::hash_pin(owner_pin)?;
         hub.commit(
             hub_device,
@@ -234,28 +337,35 @@ impl SqliteHub {
     /// Open an existing hub. Without the passphrase the hub syncs and serves
     /// reports, but cannot add branches or issue enrollment codes.
     pub fn open(db: &Path, passphrase: Option<&str>) -> Result<SqliteHub> {
-        let text = std::fs::read_to_string(keys_path(db)).map_err(|e| {
-            HubError::Setup(format!("cannot read {}: {e}", keys_path(db).display()))
-        })?;
+        SqliteHub::open_at(&Place::Sqlite(db.to_path_buf()), passphrase)
+    }
+
+    /// [`SqliteHub::open`], on either engine.
+    pub fn open_at(place: &Place, passphrase: Option<&str>) -> Result<SqliteHub> {
+        let keys_file = place.keys();
+        let text = std::fs::read_to_string(&keys_file)
+            .map_err(|e| HubError::Setup(format!("cannot read {}: {e}", keys_file.display())))?;
         let keys: KeyFile = serde_json::from_str(&text)
             .map_err(|e| HubError::Setup(format!("hub key file is damaged: {e}")))?;
         let mut root_seed = [0u8; 32];
         hex::decode_to_slice(&keys.root_seed, &mut root_seed)
             .map_err(|_| HubError::Setup("hub key file is damaged".into()))?;
-        let conn = open_conn(db)?;
-        let life = restore::life(&conn)?;
+        let mut db = place.engine(&root_seed)?;
+        let tx = db.begin(false)?;
+        let c = tx.sql();
+        let life = restore::life(c)?;
         let g: GenesisMeta = serde_json::from_str(
-            &meta_get(&conn, "genesis")?
+            &meta_get(c, "genesis")?
                 .ok_or_else(|| HubError::Setup("not a hub database: run `hub init`".into()))?,
         )
         .map_err(|e| HubError::Setup(format!("genesis is damaged: {e}")))?;
         let master = match passphrase {
             Some(p) => {
-                let salt = hex::decode(meta_get(&conn, "kdf_salt")?.unwrap_or_default())
+                let salt = hex::decode(meta_get(c, "kdf_salt")?.unwrap_or_default())
                     .map_err(|_| HubError::Setup("kdf salt damaged".into()))?;
                 let m = derive_master(p, &salt)?;
                 let check: seal::Sealed =
-                    serde_json::from_str(&meta_get(&conn, "kdf_check")?.unwrap_or_default())
+                    serde_json::from_str(&meta_get(c, "kdf_check")?.unwrap_or_default())
                         .map_err(|_| HubError::Setup("kdf check damaged".into()))?;
                 seal::open(&m, b"passphrase-check", &check).map_err(|_| {
                     HubError::invalid("passphrase", "is not the owner's passphrase")
@@ -264,6 +374,7 @@ impl SqliteHub {
             }
             None => None,
         };
+        tx.commit()?;
         let genesis = Genesis {
             owner: g.owner,
             hub_device: g.hub_device,
@@ -271,7 +382,7 @@ impl SqliteHub {
         };
         let hub = SqliteHub {
             inner: Mutex::new(Inner {
-                conn,
+                db,
                 genesis,
                 root_seed,
                 writers: Default::default(),
@@ -279,7 +390,7 @@ impl SqliteHub {
             }),
             master,
             life,
-            db: db.to_path_buf(),
+            db: place.label(),
         };
         Ok(hub)
     }
@@ -295,15 +406,22 @@ impl SqliteHub {
     /// A statement or a few outside a transaction of the hub's (a report,
     /// a lookup, one write that stands alone).
     pub fn read<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
-        let g = self.lock();
-        f(&g.conn)
+        let mut g = self.lock();
+        let tx = g.db.begin(false)?;
+        let out = f(tx.sql())?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// The SQLite connection itself, for what only SQLite has (an online
     /// backup, an integrity check).
     pub fn sqlite<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let g = self.lock();
-        f(&g.conn)
+        let c = g.db.sqlite().ok_or_else(|| HubError::Unsupported {
+            field: "db",
+            rule: "this needs the hub on SQLite".into(),
+        })?;
+        f(c)
     }
 
     fn master(&self, what: &'static str) -> Result<[u8; 32]> {
@@ -315,7 +433,7 @@ impl SqliteHub {
     }
 }
 
-fn write_keys(db: &Path, k: &KeyFile) -> Result<()> {
+fn write_keys(keys: &Path, k: &KeyFile) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -324,7 +442,7 @@ fn write_keys(db: &Path, k: &KeyFile) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(keys_path(db))?;
+    let mut f = opts.open(keys)?;
     f.write_all(
         serde_json::to_string_pretty(k)
             .expect("keys serialize")

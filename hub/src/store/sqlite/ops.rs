@@ -95,15 +95,15 @@ impl SqliteHub {
     ) -> Result<Op> {
         let mut g = self.lock();
         let Inner {
-            conn,
+            db,
             genesis,
             root_seed,
             writers,
             ..
         } = &mut *g;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = db.begin(true)?;
         let op = commit_in(
-            &tx,
+            tx.sql(),
             genesis,
             root_seed,
             writers,
@@ -171,14 +171,16 @@ pub(super) fn accept_batch(
     authors.sort_unstable();
     authors.dedup();
     let known: std::collections::HashMap<DeviceId, PublicKey> = {
-        let g = hub.lock();
-        let mut m = std::collections::HashMap::new();
-        for d in authors {
-            if let Ok(k) = receive::key_of(&g.conn, &g.genesis, d) {
-                m.insert(d, k);
+        let genesis = hub.genesis();
+        hub.read(|c| {
+            let mut m = std::collections::HashMap::new();
+            for d in authors {
+                if let Ok(k) = receive::key_of(c, &genesis, d) {
+                    m.insert(d, k);
+                }
             }
-        }
-        m
+            Ok(m)
+        })?
     };
     let mut keys = Vec::new();
     let mut refs: Vec<&[u8]> = Vec::new();
@@ -217,18 +219,18 @@ pub(super) fn accept_batch(
 
     let mut g = hub.lock();
     let Inner {
-        conn,
+        db,
         genesis,
         root_seed,
         writers,
         ..
     } = &mut *g;
-    let from_branch: Option<Vec<u8>> = conn.one(
+    let tx = db.begin(true)?;
+    let from_branch: Option<Vec<u8>> = tx.one(
         "SELECT branch FROM devices WHERE id = ?1",
         p![&from.0[..]],
         |r| r.get(0),
     )?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = Vec::with_capacity(wires.len());
     let mut forked: Vec<(DeviceId, u64)> = vec![];
     for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
@@ -265,8 +267,8 @@ pub(super) fn accept_batch(
         // reached it learns the hub's verdict on its next pull
         // (`sqlite_replica::overrule`). What the hub already holds stays
         // a duplicate.
-        let announce = notice_for(&tx, &op)?;
-        match receive::receive_op(&tx, genesis, op, wire, None, Check::Rules, verified[i]) {
+        let announce = notice_for(tx.sql(), &op)?;
+        match receive::receive_op(tx.sql(), genesis, op, wire, None, Check::Rules, verified[i]) {
             Ok(r) => {
                 let (verdict, reason) = match r.outcome {
                     Outcome::Applied => (Verdict::Accepted, None),
@@ -290,7 +292,7 @@ pub(super) fn accept_batch(
                 // one arrived tells the other branch too.
                 for (id, outcome, _) in &r.unblocked {
                     if *outcome == Outcome::Applied
-                        && let Some(n) = notice_of_stored(&tx, *id)?
+                        && let Some(n) = notice_of_stored(tx.sql(), *id)?
                     {
                         notices.push(n);
                     }
@@ -301,7 +303,7 @@ pub(super) fn accept_batch(
                     // A chain still recovering from a restore gets it once
                     // it has recovered: refusing would wedge this push.
                     super::restore::commit_or_defer(
-                        &tx,
+                        tx.sql(),
                         &mut super::restore::InnerParts {
                             genesis,
                             root_seed,
@@ -331,7 +333,7 @@ pub(super) fn accept_batch(
                 if let ReplicaError::Rule(CoreError::ChainFork { .. }) = &e
                     && (verified[i]
                         || Op::decode(wire).is_ok_and(|op| {
-                            receive::key_of(&tx, genesis, device)
+                            receive::key_of(tx.sql(), genesis, device)
                                 .is_ok_and(|k| op.verify(&k).is_ok())
                         }))
                 {

@@ -8,7 +8,7 @@ use sync_core::ids::DeviceId;
 use sync_core::protocol::{PullResponse, PulledOp};
 use sync_core::replica::HQ;
 
-use super::{SqliteHub, now_ms};
+use super::{Inner, SqliteHub, now_ms};
 use crate::error::{HubError, Result};
 
 pub(super) fn pull(
@@ -19,8 +19,15 @@ pub(super) fn pull(
     digest: bool,
 ) -> Result<PullResponse> {
     let mut guard = hub.lock();
-    let g = &mut *guard;
-    let c = &g.conn;
+    let Inner {
+        db,
+        digests,
+        genesis,
+        ..
+    } = &mut *guard;
+    // One snapshot for the page and the digest (see `Engine::begin`).
+    let tx = db.begin(false)?;
+    let c = tx.sql();
     let branch: Vec<u8> = c
         .one(
             "SELECT branch FROM devices WHERE id = ?1 AND revoked = 0",
@@ -32,7 +39,7 @@ pub(super) fn pull(
     let ops: Vec<PulledOp> = c.all("SELECT lsn, wire, rejected FROM ops WHERE lsn > ?1 AND (branch = ?2 OR device = ?3) AND (device != ?5 OR rejected IS NOT NULL) ORDER BY lsn LIMIT ?4", p![
                 cursor,
                 branch,
-                &g.genesis.hub_device.0[..],
+                &genesis.hub_device.0[..],
                 limit + 1,
                 &device.0[..]
             ], |r| {
@@ -54,16 +61,17 @@ pub(super) fn pull(
         // chain, in the same transaction): while neither log moved, the
         // digest has not either.
         let at: u64 = c.row(
-            "SELECT max(coalesce((SELECT max(lsn) FROM ops WHERE branch = ?1), 0),
-                                coalesce((SELECT max(lsn) FROM ops WHERE branch = ?2), 0))",
+            "SELECT CASE WHEN a > b THEN a ELSE b END FROM
+               (SELECT coalesce((SELECT max(lsn) FROM ops WHERE branch = ?1), 0) AS a,
+                       coalesce((SELECT max(lsn) FROM ops WHERE branch = ?2), 0) AS b) AS heads",
             p![&branch[..], &HQ.0[..]],
             |r| r.get(0),
         )?;
-        match g.digests.get(&branch) {
+        match digests.get(&branch) {
             Some((lsn, d)) if *lsn == at => Some(d.clone()),
             _ => {
                 let d = sqlite_replica::digest::branch_digest(c, &branch)?;
-                g.digests.insert(branch.clone(), (at, d.clone()));
+                digests.insert(branch.clone(), (at, d.clone()));
                 Some(d)
             }
         }

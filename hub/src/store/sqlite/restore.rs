@@ -303,10 +303,9 @@ impl SqliteHub {
     pub(super) fn defer_revocation(&self, device: DeviceId, reason: &str) -> Result<()> {
         let auth = super::devices::device_auth(self, device)?
             .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
-        let g = self.lock();
-        defer(
-            &g.conn,
-            &HubOp {
+        let op = {
+            let g = self.lock();
+            HubOp {
                 device: super::branch_hub(&g.root_seed, auth.branch).0,
                 branch: auth.branch,
                 author: g.genesis.owner,
@@ -314,20 +313,21 @@ impl SqliteHub {
                     device,
                     reason: reason.into(),
                 },
-            },
-        )
+            }
+        };
+        self.read(|c| defer(c, &op))
     }
 
     fn strike_off(&self, device: DeviceId) -> Result<()> {
         let mut g = self.lock();
         let Inner {
-            conn,
+            db,
             genesis,
             root_seed,
             writers,
             ..
         } = &mut *g;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = db.begin(true)?;
         let n = tx.run(
             "DELETE FROM restore_waits WHERE device = ?1",
             p![&device.0[..]],
@@ -338,7 +338,7 @@ impl SqliteHub {
                 root_seed,
                 writers,
             };
-            sign_deferred(&tx, &mut parts)?;
+            sign_deferred(tx.sql(), &mut parts)?;
         }
         tx.commit()?;
         Ok(())

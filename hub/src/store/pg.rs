@@ -1,0 +1,166 @@
+//! PostgreSQL under one business's hub (`hub --db postgres://…`): the
+//! business's schema in a server that several hub processes may share.
+//! Every statement is the SQLite hub's own (see [`super::engine`]); what
+//! this adds is a connection of its own, the business's schema on its
+//! search path, and the business's advisory lock taken first by every
+//! writing transaction, so that writes of one business are serial across
+//! every process while other businesses, and reads, go on in parallel.
+//!
+//! The hub's store is synchronous (it runs on the blocking pool), so the
+//! connection is driven by a small runtime of its own and each statement
+//! blocks on it.
+
+use hub_pg::Business;
+use hub_pg::replica::{PgSql, Statements, engine};
+use rusqlite::Connection;
+use sqlite_replica::Sql;
+use sqlite_replica::sql::{Param, Row};
+use tokio::runtime::{Handle, Runtime};
+use tokio_postgres::{Client, Transaction};
+
+use super::engine::{Engine, Tx};
+use crate::error::{HubError, Result};
+
+/// What serializes a business's writes (the log's order, leases, the hub's
+/// chains), in `hub_pg::business::lock_key`'s space.
+const WRITES: i64 = 0x0057_5249;
+
+pub struct PgEngine {
+    client: Client,
+    prepared: Statements,
+    business: Business,
+    /// Drives the connection; `None` only while dropping.
+    rt: Option<Runtime>,
+}
+
+impl Drop for PgEngine {
+    fn drop(&mut self) {
+        // Without waiting: a hub may be dropped on an async task, where a
+        // runtime must not block.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl std::fmt::Debug for PgEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgEngine")
+            .field("schema", &hub_pg::business::schema(self.business))
+            .finish()
+    }
+}
+
+fn pg(e: hub_pg::PgError) -> HubError {
+    HubError::Setup(format!("PostgreSQL: {e}"))
+}
+
+fn driver() -> Result<Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("hub-pg")
+        .enable_all()
+        .build()?)
+}
+
+impl PgEngine {
+    /// Connect to `url` for `business` (its schema created and migrated if
+    /// new).
+    pub fn open(url: &str, business: Business) -> Result<PgEngine> {
+        let rt = driver()?;
+        let client = rt.block_on(async {
+            let mut client = hub_pg::pool::connect(url).await.map_err(pg)?;
+            hub_pg::migrate(&mut client).await.map_err(pg)?;
+            hub_pg::business::open(&mut client, business)
+                .await
+                .map_err(pg)?;
+            client
+                .batch_execute(&format!(
+                    "SET search_path TO {}",
+                    hub_pg::business::schema(business)
+                ))
+                .await
+                .map_err(|e| HubError::Setup(format!("PostgreSQL: {e}")))?;
+            Ok::<_, HubError>(client)
+        })?;
+        Ok(PgEngine {
+            client,
+            prepared: Statements::default(),
+            business,
+            rt: Some(rt),
+        })
+    }
+
+    pub fn business(&self) -> Business {
+        self.business
+    }
+}
+
+struct PgTx<'a> {
+    tx: Transaction<'a>,
+    rt: Handle,
+    prepared: &'a Statements,
+}
+
+impl PgTx<'_> {
+    fn door(&self) -> PgSql<'_> {
+        PgSql::new(&self.tx, self.rt.clone(), self.prepared)
+    }
+}
+
+impl Sql for PgTx<'_> {
+    fn run(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<u64> {
+        self.door().run(sql, p)
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        p: &[Param<'_>],
+        f: &mut dyn FnMut(Row) -> sqlite_replica::Result<bool>,
+    ) -> sqlite_replica::Result<()> {
+        self.door().each(sql, p, f)
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn commit(self: Box<Self>) -> Result<()> {
+        let PgTx { tx, rt, .. } = *self;
+        rt.block_on(tx.commit()).map_err(engine)?;
+        Ok(())
+    }
+
+    fn sql(&self) -> &dyn Sql {
+        self
+    }
+}
+
+impl Engine for PgEngine {
+    fn begin(&mut self, write: bool) -> Result<Box<dyn Tx + '_>> {
+        let PgEngine {
+            client,
+            prepared,
+            business,
+            rt,
+        } = self;
+        let handle = rt.as_ref().expect("runtime until dropped").handle().clone();
+        let tx = handle.block_on(client.transaction()).map_err(engine)?;
+        if write {
+            handle
+                .block_on(tx.execute(
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[&hub_pg::business::lock_key(*business, WRITES)],
+                ))
+                .map_err(engine)?;
+        }
+        Ok(Box::new(PgTx {
+            tx,
+            rt: handle,
+            prepared,
+        }))
+    }
+
+    fn sqlite(&self) -> Option<&Connection> {
+        None
+    }
+}
