@@ -58,3 +58,58 @@ impl Pool {
         self.clients[i].lock().await
     }
 }
+
+/// A new, empty database named `<prefix><random>` on `admin_url`'s server,
+/// and its URL (for a hub under test: `scripts/postgres` drops the
+/// `repair_h_` ones a run left behind at the start of the next). Blocks;
+/// callable from inside a runtime, as a test's set-up is.
+pub fn create_database(admin_url: &str, prefix: &str) -> Result<String> {
+    let admin = admin_url.to_owned();
+    let prefix = prefix.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| crate::PgError::Invalid {
+                field: "runtime",
+                rule: e.to_string(),
+            })?;
+        rt.block_on(async {
+            let c = connect(&admin).await?;
+            let mut r = [0u8; 6];
+            getrandom_bytes(&mut r);
+            let name = format!(
+                "{prefix}{}",
+                r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            c.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            Ok(format!("{base}/{name}"))
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| {
+        Err(crate::PgError::Invalid {
+            field: "database",
+            rule: "creating it panicked".into(),
+        })
+    })
+}
+
+/// Randomness for a database's name, from the clock and the process: a
+/// name only needs to differ from the others of one run.
+fn getrandom_bytes(out: &mut [u8]) {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    let v = h.finish().to_le_bytes();
+    for (o, b) in out.iter_mut().zip(v.iter().cycle()) {
+        *o = *b;
+    }
+}

@@ -38,6 +38,26 @@ pub fn render(sql: &str) -> String {
     out
 }
 
+/// Wait for `f` on `rt`. From a thread that drives async tasks (a test
+/// calling the store from its async body) blocking there is not allowed,
+/// so the wait moves to a thread of its own; the hub's server calls the
+/// store on its blocking pool, where this is a plain `block_on`.
+pub fn block<F>(rt: &Handle, f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    if Handle::try_current().is_ok() {
+        std::thread::scope(|s| {
+            s.spawn(|| rt.block_on(f))
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    } else {
+        rt.block_on(f)
+    }
+}
+
 /// Statements prepared on one connection, by their text: a statement is
 /// prepared once per connection, not once per use. (Prepared statements
 /// outlive transactions, and PostgreSQL re-resolves their tables when the
@@ -68,10 +88,7 @@ impl<'a> PgSql<'a> {
         if let Some(s) = self.lock().get(sql) {
             return Ok(s.clone());
         }
-        let s = self
-            .rt
-            .block_on(self.tx.prepare(&render(sql)))
-            .map_err(engine)?;
+        let s = block(&self.rt, self.tx.prepare(&render(sql))).map_err(engine)?;
         self.lock().insert(sql.to_owned(), s.clone());
         Ok(s)
     }
@@ -157,9 +174,7 @@ impl Sql for PgSql<'_> {
         let bound: Vec<Bound<'_>> = p.iter().map(|p| Bound(*p)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        self.rt
-            .block_on(self.tx.execute(&stmt, &refs))
-            .map_err(engine)
+        block(&self.rt, self.tx.execute(&stmt, &refs)).map_err(engine)
     }
 
     fn each(
@@ -172,10 +187,7 @@ impl Sql for PgSql<'_> {
         let bound: Vec<Bound<'_>> = p.iter().map(|p| Bound(*p)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        let rows = self
-            .rt
-            .block_on(self.tx.query(&stmt, &refs))
-            .map_err(engine)?;
+        let rows = block(&self.rt, self.tx.query(&stmt, &refs)).map_err(engine)?;
         for r in &rows {
             let cells = (0..r.len()).map(|i| cell(r, i)).collect::<Result<_, _>>()?;
             if !f(Row(cells))? {

@@ -9,6 +9,7 @@
 //! Run: `cargo bench -p hub --bench sync` (CATCHUP_N, default 5000 each way).
 #![allow(clippy::float_arithmetic)] // times and rates, not money
 
+use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -251,7 +252,7 @@ fn main() {
             .await
             .unwrap();
         let _ = r;
-        hub.sqlite(|c| Ok(c.query_row("SELECT max(lsn) FROM ops", [], |r| r.get::<_, u64>(0))?))
+        hub.read(|c| Ok(c.row("SELECT max(lsn) FROM ops", p![], |r| r.get::<u64>(0))?))
             .unwrap()
     });
     let t = Instant::now();

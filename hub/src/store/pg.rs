@@ -11,12 +11,12 @@
 //! blocks on it.
 
 use hub_pg::Business;
-use hub_pg::replica::{PgSql, Statements, engine};
+use hub_pg::replica::{PgSql, Statements, block, engine};
 use rusqlite::Connection;
 use sqlite_replica::Sql;
 use sqlite_replica::sql::{Param, Row};
 use tokio::runtime::{Handle, Runtime};
-use tokio_postgres::{Client, Transaction};
+use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use super::engine::{Engine, Tx};
 use crate::error::{HubError, Result};
@@ -68,7 +68,7 @@ impl PgEngine {
     /// new).
     pub fn open(url: &str, business: Business) -> Result<PgEngine> {
         let rt = driver()?;
-        let client = rt.block_on(async {
+        let client = block(rt.handle(), async {
             let mut client = hub_pg::pool::connect(url).await.map_err(pg)?;
             hub_pg::migrate(&mut client).await.map_err(pg)?;
             hub_pg::business::open(&mut client, business)
@@ -126,7 +126,7 @@ impl Sql for PgTx<'_> {
 impl Tx for PgTx<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
         let PgTx { tx, rt, .. } = *self;
-        rt.block_on(tx.commit()).map_err(engine)?;
+        block(&rt, tx.commit()).map_err(engine)?;
         Ok(())
     }
 
@@ -144,14 +144,28 @@ impl Engine for PgEngine {
             rt,
         } = self;
         let handle = rt.as_ref().expect("runtime until dropped").handle().clone();
-        let tx = handle.block_on(client.transaction()).map_err(engine)?;
+        // A write reads what committed before it took the lock (read
+        // committed); a read sees one snapshot throughout (a pull's page
+        // and its digest agree, whatever commits meanwhile).
+        let level = if write {
+            IsolationLevel::ReadCommitted
+        } else {
+            IsolationLevel::RepeatableRead
+        };
+        let tx = block(
+            &handle,
+            client.build_transaction().isolation_level(level).start(),
+        )
+        .map_err(engine)?;
         if write {
-            handle
-                .block_on(tx.execute(
+            block(
+                &handle,
+                tx.execute(
                     "SELECT pg_advisory_xact_lock($1)",
                     &[&hub_pg::business::lock_key(*business, WRITES)],
-                ))
-                .map_err(engine)?;
+                ),
+            )
+            .map_err(engine)?;
         }
         Ok(Box::new(PgTx {
             tx,

@@ -29,6 +29,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use sqlite_replica::{SqlExt, p};
 use sync_core::body::*;
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::{DocType, Series};
@@ -589,7 +590,7 @@ async fn bad_filters_are_refused_naming_the_field_and_change_nothing() {
     let ops = || {
         day.h
             .hub
-            .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))?))
+            .read(|c| Ok(c.row("SELECT count(*) FROM ops", p![], |r| r.get::<i64>(0))?))
             .unwrap()
     };
     let ops_before = ops();

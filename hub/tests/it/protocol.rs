@@ -2,6 +2,7 @@
 //! operations and requests exactly as a branch node does: enrollment,
 //! push/pull, idempotency, security refusals, branch isolation and leases.
 
+use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 
 use hub::store::HubStore;
@@ -40,7 +41,7 @@ async fn enroll_push_pull_and_idempotency() {
     assert!(res.results.iter().all(|r| r.verdict == Verdict::Duplicate));
     let customers: i64 = h
         .hub
-        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
         .unwrap();
     assert_eq!(customers, 20);
     // The other device of the branch pulls them and converges.
@@ -643,7 +644,7 @@ async fn a_transfer_reaches_the_other_branch_through_the_hub() {
     assert_eq!(get("Jayanagar", "transit"), "0");
     let variance: String = h
         .hub
-        .sqlite(|c| Ok(c.query_row("SELECT variance FROM transfers", [], |r| r.get(0))?))
+        .read(|c| Ok(c.row("SELECT variance FROM transfers", p![], |r| r.get(0))?))
         .unwrap();
     assert_eq!(variance, "1");
 }

@@ -3,6 +3,7 @@
 //! codes, cookies and links: nothing of one is ever read or changed through
 //! the other.
 
+use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 
 use hub::store::HubStore;
@@ -69,6 +70,7 @@ async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
             };
             Hub {
                 hub: tenant.hub.clone(),
+                place: hub::store::sqlite::Place::Sqlite(tenant.hub.db.clone()),
                 url: url.clone(),
                 _dir: tempfile::tempdir().unwrap(),
                 _stop,
@@ -89,7 +91,7 @@ async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
 
 fn customers(h: &Hub) -> i64 {
     h.hub
-        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
         .unwrap()
 }
 
@@ -190,7 +192,7 @@ async fn two_businesses_on_one_hub_never_see_or_touch_each_other() {
     // Number blocks come from the device's own business's series.
     let blocks = |h: &Hub| {
         h.hub
-            .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0))?))
+            .read(|c| Ok(c.row("SELECT count(*) FROM leases", p![], |r| r.get::<i64>(0))?))
             .unwrap()
     };
     let before = (blocks(&x), blocks(&y));

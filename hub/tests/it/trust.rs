@@ -4,6 +4,7 @@
 use crate::common::*;
 use hub::store::HubStore;
 use hub::store::sqlite::SqliteHub;
+use sqlite_replica::{SqlExt, p};
 use sync_core::body::{Customer, OpBody};
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
@@ -14,7 +15,7 @@ use sync_core::writer::DeviceWriter;
 
 fn pending(h: &Hub) -> i64 {
     h.hub
-        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM pending_ops", [], |r| r.get(0))?))
+        .read(|c| Ok(c.row("SELECT count(*) FROM pending_ops", p![], |r| r.get(0))?))
         .unwrap()
 }
 
@@ -70,13 +71,13 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
     let mut counter = Dev::enroll(&h, h.a, true).await;
     // `hub user add` and `hub device revoke` from another process: another
     // store on the same file, signing in the same branch hub chain.
-    let db = h.hub.db.clone();
+    let db = h.place.clone();
     let (laptop_id, _) = {
         let lap = Dev::enroll(&h, h.a, false).await;
         (lap.id, ())
     };
     tokio::task::spawn_blocking(move || {
-        let cli = SqliteHub::open(&db, Some(PASS)).unwrap();
+        let cli = SqliteHub::open_at(&db, Some(PASS)).unwrap();
         cli.add_user(Some(cli_branch(&cli)), "Kiran", Role::Technician, "5555")
             .unwrap();
         cli.revoke(laptop_id, "lost on the bus").unwrap();
@@ -119,11 +120,11 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
 
 /// The branch the CLI adds its user to: the first one, Jayanagar.
 fn cli_branch(cli: &SqliteHub) -> sync_core::ids::BranchId {
-    cli.sqlite(|c| {
-        Ok(c.query_row(
+    cli.read(|c| {
+        Ok(c.row(
             "SELECT id FROM branches WHERE name = 'Jayanagar'",
-            [],
-            |r| r.get::<_, Vec<u8>>(0),
+            p![],
+            |r| r.get::<Vec<u8>>(0),
         )?)
     })
     .map(|b| sync_core::ids::BranchId(b.try_into().unwrap()))

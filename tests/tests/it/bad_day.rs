@@ -12,6 +12,7 @@
 //!
 //! `E2E_SEED` replays a run's faults; `E2E_JOBS` makes the day longer.
 
+use sqlite_replica::{SqlExt, p};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -731,7 +732,7 @@ async fn a_link_that_copies_requests_costs_no_sync() {
     assert!(proxy.counts().duplicate.load(Ordering::Relaxed) >= 2);
     let s = hub.store.clone();
     let jobs: i64 = bg(move || {
-        s.sqlite(|c| Ok(c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?))
+        s.read(|c| Ok(c.row("SELECT count(*) FROM jobs", p![], |r| r.get(0))?))
             .unwrap()
     })
     .await;

@@ -8,6 +8,7 @@
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+use sqlite_replica::{SqlExt, p};
 use sync_core::domain::roles::Role;
 
 use e2e_tests::world::Hub;
@@ -55,7 +56,7 @@ async fn owner_change(
 
 fn hub_ops(hub: &Hub) -> i64 {
     hub.store
-        .sqlite(|c| Ok(c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?))
+        .read(|c| Ok(c.row("SELECT count(*) FROM ops", p![], |r| r.get(0))?))
         .expect("count")
 }
 

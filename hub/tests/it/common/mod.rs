@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use hub::store::HubStore;
-use hub::store::sqlite::{SqliteHub, now_ms};
+use hub::store::sqlite::{Place, SqliteHub, now_ms};
 use serde_json::Value;
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
@@ -22,6 +22,8 @@ pub const OWNER_PIN: &str = "2468";
 
 pub struct Hub {
     pub hub: Arc<SqliteHub>,
+    /// Where it keeps its tables (see [`place`]).
+    pub place: Place,
     pub url: String,
     pub _dir: tempfile::TempDir,
     pub _stop: tokio::sync::oneshot::Sender<()>,
@@ -90,6 +92,38 @@ pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
     }
 }
 
+/// Where a test's hub keeps its tables: SQLite in `dir`, or, with
+/// `REPAIR_HUB_ENGINE=postgres` (the test command's second pass over the
+/// hub's tests), a fresh database on the server of `REPAIR_PG_URL`.
+pub fn place(dir: &std::path::Path) -> Place {
+    match std::env::var("REPAIR_HUB_ENGINE").as_deref() {
+        Ok("postgres") => {
+            let admin = std::env::var("REPAIR_PG_URL")
+                .expect("REPAIR_HUB_ENGINE=postgres needs REPAIR_PG_URL (scripts/postgres)");
+            let url =
+                hub_pg::pool::create_database(&admin, "repair_h_").expect("a database for the hub");
+            Place::Postgres {
+                url,
+                keys: dir.join("hub.keys"),
+            }
+        }
+        _ => Place::Sqlite(dir.join("hub.sqlite")),
+    }
+}
+
+/// `--db` (and `--keys`) for a `hub` process over `place`.
+pub fn db_args(place: &Place) -> Vec<String> {
+    match place {
+        Place::Sqlite(db) => vec!["--db".into(), db.display().to_string()],
+        Place::Postgres { url, keys } => vec![
+            "--db".into(),
+            url.clone(),
+            "--keys".into(),
+            keys.display().to_string(),
+        ],
+    }
+}
+
 pub async fn start() -> Hub {
     start_with(hub::server::RATE_PER_SEC, None).await
 }
@@ -97,9 +131,10 @@ pub async fn start() -> Hub {
 /// A hub with another per-device rate limit, or over HTTPS.
 pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.sqlite");
+    let place = place(dir.path());
+    let at = place.clone();
     let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
-        let hub = SqliteHub::init(&db, OWNER, OWNER_PIN, PASS).unwrap();
+        let hub = SqliteHub::init_at(&place, OWNER, OWNER_PIN, PASS).unwrap();
         let a = hub
             .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
             .unwrap();
@@ -166,6 +201,7 @@ pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     Hub {
         hub,
         url,
+        place: at,
         _dir: dir,
         _stop: tx,
         a,
