@@ -39,6 +39,23 @@ pub fn verify<K>(
     known: impl FnOnce(DeviceId) -> Result<Option<(PublicKey, K)>, Refusal>,
     admit: impl FnOnce(DeviceId, &K) -> Result<(), Refusal>,
 ) -> Result<(DeviceId, K), Refusal> {
+    verify_with(req, known, admit, |_, sig, time, now| {
+        Ok(replays
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first_sight(sig, time, now))
+    })
+}
+
+/// [`verify`], with the replay guard as `first_sight(device, signature,
+/// time, now)`: true the first time the request is seen (a guard several
+/// receiver processes share lives in their database).
+pub fn verify_with<K>(
+    req: &Incoming<'_>,
+    known: impl FnOnce(DeviceId) -> Result<Option<(PublicKey, K)>, Refusal>,
+    admit: impl FnOnce(DeviceId, &K) -> Result<(), Refusal>,
+    first_sight: impl FnOnce(DeviceId, [u8; 64], u64, u64) -> Result<bool, Refusal>,
+) -> Result<(DeviceId, K), Refusal> {
     let get = |k: &str| req.headers.get(k).and_then(|v| v.to_str().ok());
     let device: DeviceId = get(protocol::H_DEVICE)
         .and_then(|d| d.parse().ok())
@@ -66,10 +83,7 @@ pub fn verify<K>(
         return Err(unauthorized("signature does not verify"));
     }
     admit(device, &what)?;
-    let first = replays
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .first_sight(sig, time, req.now_ms);
+    let first = first_sight(device, sig, time, req.now_ms)?;
     if !first {
         return Err(Refusal::new(
             401,

@@ -53,6 +53,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0002_hub",
             sql: include_str!("../migrations/business/0002_hub.sql"),
         },
+        Migration {
+            version: 3,
+            name: "business/0003_seen_requests",
+            sql: include_str!("../migrations/business/0003_seen_requests.sql"),
+        },
     ],
     snapshot: None,
 };

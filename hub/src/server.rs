@@ -134,7 +134,19 @@ fn authenticate(
         }
         Ok(())
     };
-    let (device, _) = signed::verify(&req, &state.replays, known, admit)?;
+    // Several hub processes over one database share the guard through it;
+    // a hub alone keeps it in memory.
+    let first_sight = |d: DeviceId, sig: [u8; 64], time: u64, now: u64| {
+        Ok(match state.hub.first_sight(d, &sig, now)? {
+            Some(first) => first,
+            None => state
+                .replays
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .first_sight(sig, time, now),
+        })
+    };
+    let (device, _) = signed::verify_with(&req, known, admit, first_sight)?;
     if !state.allow(device) {
         return Err(HubError::RateLimited(1).into());
     }

@@ -31,6 +31,11 @@ pub trait Engine: Send {
     /// an integrity check, the reports' SQLite queries); `None` on another
     /// engine.
     fn sqlite(&self) -> Option<&Connection>;
+    /// Whether other hub processes may be using this database at once (so
+    /// what one process would keep in memory must be kept here).
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 /// SQLite: one connection, one writer.

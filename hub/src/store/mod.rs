@@ -342,6 +342,14 @@ pub trait HubStore: Send + Sync {
     fn recovery(&self) -> Result<Vec<RecoveryWait>>;
     /// The owner stops waiting for a device that is gone.
     fn release(&self, device: DeviceId) -> Result<()>;
+    /// The replay guard, when several hub processes share it through the
+    /// database: true the first time any of them sees `signature` from
+    /// `device` inside the clock window. `None`: this hub keeps its own in
+    /// memory (one process).
+    fn first_sight(&self, device: DeviceId, signature: &[u8], now_ms: u64) -> Result<Option<bool>> {
+        let _ = (device, signature, now_ms);
+        Ok(None)
+    }
     /// The signing key and state of a device, for request authentication.
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>>;
     /// Validate and store a batch of signed operations pushed by `from`,

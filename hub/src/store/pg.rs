@@ -177,4 +177,8 @@ impl Engine for PgEngine {
     fn sqlite(&self) -> Option<&Connection> {
         None
     }
+
+    fn shared(&self) -> bool {
+        true
+    }
 }

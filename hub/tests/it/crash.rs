@@ -2,41 +2,13 @@
 //! acknowledged is lost, and the device retries and converges.
 
 use sqlite_replica::{SqlExt, p};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::*;
 use hub::store::sqlite::{Place, SqliteHub};
 use sync_core::op::Op;
 use sync_core::protocol::{PushResponse, Verdict};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn_hub(place: &Place, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_hub"))
-        .args(db_args(place))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut child = child;
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("hub did not start");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_push_loses_nothing_acknowledged() {

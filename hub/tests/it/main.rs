@@ -12,3 +12,4 @@ mod protocol;
 mod tenants;
 mod transport;
 mod trust;
+mod two_hubs;

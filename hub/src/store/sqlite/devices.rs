@@ -50,6 +50,34 @@ pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<De
     })
 }
 
+pub(super) fn first_sight(
+    hub: &SqliteHub,
+    device: DeviceId,
+    signature: &[u8],
+    now: u64,
+) -> Result<Option<bool>> {
+    if !hub.lock().db.shared() {
+        return Ok(None);
+    }
+    let window = sync_core::protocol::MAX_CLOCK_SKEW_MS;
+    hub.read(|c| {
+        // Past the window the clock check refuses the request anyway: an
+        // expired sight counts as none (and is renewed), and the device's
+        // other expired ones go.
+        c.run(
+            "DELETE FROM seen_requests WHERE device = ?1 AND expires_at < ?2",
+            p![&device.0[..], now],
+        )?;
+        let n = c.run(
+            "INSERT INTO seen_requests (device, signature, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device, signature) DO UPDATE SET expires_at = excluded.expires_at
+             WHERE seen_requests.expires_at < ?4",
+            p![&device.0[..], signature, now + 2 * window, now],
+        )?;
+        Ok(Some(n == 1))
+    })
+}
+
 pub(super) fn issued_code(hub: &SqliteHub, code: &str, now: u64) -> Result<bool> {
     let hash = sync_core::protocol::code_hash(code.trim());
     hub.read(|c| {

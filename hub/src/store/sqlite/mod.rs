@@ -453,6 +453,10 @@ fn write_keys(keys: &Path, k: &KeyFile) -> Result<()> {
 }
 
 impl HubStore for SqliteHub {
+    fn first_sight(&self, device: DeviceId, signature: &[u8], now: u64) -> Result<Option<bool>> {
+        devices::first_sight(self, device, signature, now)
+    }
+
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>> {
         devices::device_auth(self, device)
     }

@@ -97,18 +97,29 @@ pub fn branch(name: &str, pan: &str, prefix: &str) -> Branch {
 /// hub's tests), a fresh database on the server of `REPAIR_PG_URL`.
 pub fn place(dir: &std::path::Path) -> Place {
     match std::env::var("REPAIR_HUB_ENGINE").as_deref() {
-        Ok("postgres") => {
-            let admin = std::env::var("REPAIR_PG_URL")
-                .expect("REPAIR_HUB_ENGINE=postgres needs REPAIR_PG_URL (scripts/postgres)");
-            let url =
-                hub_pg::pool::create_database(&admin, "repair_h_").expect("a database for the hub");
-            Place::Postgres {
-                url,
-                keys: dir.join("hub.keys"),
-            }
-        }
+        Ok("postgres") => pg_place(dir)
+            .expect("REPAIR_HUB_ENGINE=postgres needs REPAIR_PG_URL (scripts/postgres)"),
         _ => Place::Sqlite(dir.join("hub.sqlite")),
     }
+}
+
+/// A fresh database on the server of `REPAIR_PG_URL`, or None (the test
+/// skips, saying so) when none is configured; `REPAIR_REQUIRE_PG=1` (set
+/// by the test command) makes that a failure.
+pub fn pg_place(dir: &std::path::Path) -> Option<Place> {
+    let Ok(admin) = std::env::var("REPAIR_PG_URL") else {
+        assert!(
+            std::env::var("REPAIR_REQUIRE_PG").is_err(),
+            "REPAIR_REQUIRE_PG is set but REPAIR_PG_URL is not: run scripts/postgres"
+        );
+        eprintln!("skipped: no PostgreSQL (REPAIR_PG_URL unset; scripts/postgres starts one)");
+        return None;
+    };
+    let url = hub_pg::pool::create_database(&admin, "repair_h_").expect("a database for the hub");
+    Some(Place::Postgres {
+        url,
+        keys: dir.join("hub.keys"),
+    })
 }
 
 /// `--db` (and `--keys`) for a `hub` process over `place`.
@@ -132,6 +143,16 @@ pub async fn start() -> Hub {
 pub async fn start_with(rate_per_sec: u32, tls: Option<Tls>) -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let place = place(dir.path());
+    start_at(dir, place, rate_per_sec, tls).await
+}
+
+/// A hub keeping its tables at `place` (its key file in `dir`).
+pub async fn start_at(
+    dir: tempfile::TempDir,
+    place: Place,
+    rate_per_sec: u32,
+    tls: Option<Tls>,
+) -> Hub {
     let at = place.clone();
     let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
         let hub = SqliteHub::init_at(&place, OWNER, OWNER_PIN, PASS).unwrap();
@@ -335,13 +356,24 @@ impl Dev {
 
     /// As `signed`, but a dropped connection is an error, not a panic.
     pub async fn try_signed(&self, path: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
+        self.try_signed_to(&self.url, path, body, self.time()).await
+    }
+
+    /// As `try_signed`, to the hub at `base`, signed at `time` (the same
+    /// time twice is the same request: a replay).
+    pub async fn try_signed_to(
+        &self,
+        base: &str,
+        path: &str,
+        body: &Value,
+        time: u64,
+    ) -> reqwest::Result<reqwest::Response> {
         let bytes = serde_json::to_vec(body).unwrap();
-        let time = self.time();
         let sig = self
             .key
             .sign(&request_signing_bytes("POST", path, time, &bytes));
         self.http
-            .post(format!("{}{path}", self.url))
+            .post(format!("{base}{path}"))
             .header(H_DEVICE, self.id.to_string())
             .header(H_TIME, time.to_string())
             .header(H_SIGNATURE, hex::encode(sig))
@@ -409,4 +441,34 @@ pub fn customer(n: u32) -> OpBody {
         gstin: None,
         state_code: None,
     })
+}
+
+/// A port no one listens on yet.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `hub serve` process over `place` on `port`, once it answers.
+pub fn spawn_hub(place: &Place, port: u16) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hub"))
+        .args(db_args(place))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("hub did not start");
 }

@@ -1,0 +1,178 @@
+//! Two `hub serve` processes over one PostgreSQL database, devices spread
+//! over both (as behind any load balancer): what one process would keep in
+//! memory is shared through the database, so the two act as one hub.
+//! Hundreds of concurrent lease requests never overlap, a request replayed
+//! to the other process is refused, and a process killed mid-push loses
+//! nothing it acknowledged while the devices carry on through the other.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hub::store::sqlite::SqliteHub;
+use sqlite_replica::{SqlExt, p};
+use sync_core::body::Lease;
+use sync_core::domain::roles::Role;
+use sync_core::op::Op;
+use sync_core::protocol::{LEASE, LeaseResponse, PULL, PUSH, PushResponse, Verdict};
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hub_processes_over_one_database_act_as_one_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(place) = pg_place(dir.path()) else {
+        return;
+    };
+    let h = start_at(dir, place.clone(), 1_000, None).await;
+    // Accounts PCs of both branches (they may invoice, so hold numbers),
+    // and the counter of the first, which pushes the day's work.
+    let mut accounts = vec![];
+    for i in 0..16 {
+        let b = if i % 2 == 0 { h.a } else { h.b };
+        accounts.push(Arc::new(
+            Dev::enroll_with(&h, b, false, Some(Role::Accountant)).await,
+        ));
+    }
+    let mut counter = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let ops: Vec<Op> = (0..1200).map(|i| counter.make(rec, customer(i))).collect();
+
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut one = spawn_hub(&place, port_a);
+    let two = spawn_hub(&place, port_b);
+    let urls = [
+        format!("http://127.0.0.1:{port_a}"),
+        format!("http://127.0.0.1:{port_b}"),
+    ];
+
+    // Leases: every device asks both processes at once, many times over.
+    let mut tasks = vec![];
+    for (i, d) in accounts.iter().enumerate() {
+        for k in 0..12 {
+            let d = d.clone();
+            let url = urls[(i + k) % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let body = serde_json::json!({
+                    "doc_type": if k % 2 == 0 { "tax_invoice" } else { "credit_note" }
+                });
+                let r = d.try_signed_to(&url, LEASE, &body, d.time()).await.unwrap();
+                let status = r.status().as_u16();
+                assert!(matches!(status, 201 | 422), "{status}");
+                (status == 201).then(|| async { r.json::<LeaseResponse>().await.unwrap().lease })
+            }));
+        }
+    }
+    let mut leases: Vec<Lease> = vec![];
+    for t in tasks {
+        if let Some(l) = t.await.unwrap() {
+            leases.push(l.await);
+        }
+    }
+    for d in &accounts {
+        leases.extend(d.enrolled_leases.iter().cloned());
+    }
+    assert!(leases.len() >= 32, "few leases granted: {}", leases.len());
+    let mut by_series: BTreeMap<(String, String, u16), Vec<(u64, u64)>> = BTreeMap::new();
+    for l in &leases {
+        by_series
+            .entry((l.prefix.clone(), l.doc_type.as_str().into(), l.fy))
+            .or_default()
+            .push((l.first, l.last));
+    }
+    for (series, mut blocks) in by_series {
+        blocks.sort();
+        for w in blocks.windows(2) {
+            assert!(
+                w[0].1 < w[1].0,
+                "{series:?}: blocks {:?} and {:?} overlap",
+                w[0],
+                w[1]
+            );
+        }
+    }
+
+    // A request seen by one process is a replay at the other.
+    let d = &accounts[0];
+    let time = d.time();
+    let pull = serde_json::json!({ "cursor": 0, "limit": 10 });
+    let first = d.try_signed_to(&urls[0], PULL, &pull, time).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let again = d.try_signed_to(&urls[1], PULL, &pull, time).await.unwrap();
+    assert_eq!(again.status(), 401, "a replay through the other process");
+    let e: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "replayed", "{e}");
+
+    // The counter pushes through the first process, which is killed while
+    // a push is in flight; it carries on through the second.
+    let mut acknowledged = vec![];
+    let mut sent = 0;
+    let mut killed = false;
+    let mut rounds = 0;
+    while sent < ops.len() {
+        rounds += 1;
+        assert!(rounds < 200, "no progress");
+        let batch = &ops[sent..(sent + 100).min(ops.len())];
+        let through = if killed { &urls[1] } else { &urls[0] };
+        let killer = (!killed && sent >= 400).then(|| {
+            let pid = one.id();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            })
+        });
+        let body = serde_json::json!({
+            "ops": batch.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>()
+        });
+        let res = tokio::time::timeout(
+            Duration::from_secs(10),
+            counter.try_signed_to(through, PUSH, &body, counter.time()),
+        )
+        .await;
+        if let Some(k) = killer {
+            k.join().unwrap();
+            let _ = one.wait();
+            killed = true;
+        }
+        if let Ok(Ok(r)) = res
+            && r.status() == 200
+            && let Ok(p) = r.json::<PushResponse>().await
+        {
+            for v in &p.results {
+                assert!(
+                    matches!(v.verdict, Verdict::Accepted | Verdict::Duplicate),
+                    "{v:?}"
+                );
+                acknowledged.push((v.device, v.seq));
+            }
+            sent += batch.len();
+        }
+    }
+    assert!(killed, "the first process was killed mid-push");
+    let mut two = two;
+    let _ = two.kill();
+    let _ = two.wait();
+    counter.url = urls[1].clone();
+
+    // Everything acknowledged by either process is in the database, once.
+    let at = place.clone();
+    let (have, customers) = tokio::task::spawn_blocking(move || {
+        let hub = SqliteHub::open_at(&at, None).unwrap();
+        let have = hub.read(hub::store::sqlite::op_ids).unwrap();
+        let customers: i64 = hub
+            .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
+            .unwrap();
+        (have, customers)
+    })
+    .await
+    .unwrap();
+    for a in &acknowledged {
+        assert!(
+            have.iter().any(|h| h.device == a.0 && h.seq == a.1),
+            "acknowledged op {a:?} lost"
+        );
+    }
+    assert_eq!(customers, 1200, "every op applied exactly once");
+}
