@@ -59,14 +59,18 @@ async fn two_hub_processes_over_one_database_act_as_one_hub() {
                 let r = d.try_signed_to(&url, LEASE, &body, d.time()).await.unwrap();
                 let status = r.status().as_u16();
                 assert!(matches!(status, 201 | 422), "{status}");
-                (status == 201).then(|| async { r.json::<LeaseResponse>().await.unwrap().lease })
+                if status == 201 {
+                    Some(r.json::<LeaseResponse>().await.unwrap().lease)
+                } else {
+                    None
+                }
             }));
         }
     }
     let mut leases: Vec<Lease> = vec![];
     for t in tasks {
         if let Some(l) = t.await.unwrap() {
-            leases.push(l.await);
+            leases.push(l);
         }
     }
     for d in &accounts {
@@ -151,6 +155,8 @@ async fn two_hub_processes_over_one_database_act_as_one_hub() {
         }
     }
     assert!(killed, "the first process was killed mid-push");
+    let _ = one.kill();
+    let _ = one.wait();
     let mut two = two;
     let _ = two.kill();
     let _ = two.wait();
