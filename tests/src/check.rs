@@ -1,5 +1,5 @@
-//! What must hold after a day of work, read straight from the SQLite files
-//! of the hub and of each device: one branch's state is the same everywhere
+//! What must hold after a day of work, read from the SQLite files of each
+//! device and from the hub's store (on either engine): one branch's state is the same everywhere
 //! it is kept, no operation is missing or doubled, invoice numbers are
 //! unique and inside their issuer's lease, and no balance is below zero.
 //!
@@ -11,6 +11,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 use rust_decimal::Decimal;
+use sqlite_replica::sql::Value;
+use sqlite_replica::{Sql, SqlExt, p};
 
 pub fn open(db: &Path) -> Connection {
     let c = Connection::open_with_flags(
@@ -26,7 +28,7 @@ pub fn open(db: &Path) -> Connection {
 pub use sqlite_replica::digest::BRANCH_STATE;
 
 /// Each table's rows for `branch`, as text, by table.
-pub fn branch_rows(c: &Connection, branch: &[u8]) -> BTreeMap<&'static str, Vec<String>> {
+pub fn branch_rows(c: &dyn Sql, branch: &[u8]) -> BTreeMap<&'static str, Vec<String>> {
     sqlite_replica::digest::branch_rows(c, branch).expect("branch rows")
 }
 
@@ -58,48 +60,45 @@ pub fn first_difference(
 }
 
 /// (device, seq) of every op a replica holds, with its hash.
-pub fn op_ids(c: &Connection) -> BTreeMap<(Vec<u8>, u64), Vec<u8>> {
-    let mut stmt = c
-        .prepare("SELECT device, seq, hash FROM ops")
-        .expect("ops query");
-    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
-        .expect("ops")
-        .collect::<Result<_, _>>()
-        .expect("ops rows")
+pub fn op_ids(c: &dyn Sql) -> BTreeMap<(Vec<u8>, u64), Vec<u8>> {
+    c.all("SELECT device, seq, hash FROM ops", p![], |r| {
+        Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+    })
+    .expect("ops")
+    .into_iter()
+    .collect()
 }
 
 /// Ops in the log that the hub refused, with the reason.
-pub fn rejected_ops(c: &Connection) -> Vec<(Vec<u8>, u64, String)> {
-    let mut stmt = c
-        .prepare("SELECT device, seq, rejected FROM ops WHERE rejected IS NOT NULL")
-        .expect("query");
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+pub fn rejected_ops(c: &dyn Sql) -> Vec<(Vec<u8>, u64, String)> {
+    c.all(
+        "SELECT device, seq, rejected FROM ops WHERE rejected IS NOT NULL",
+        p![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .expect("rows")
 }
 
 /// Every stock balance held anywhere, with its holder: none may be negative.
-pub fn negative_balances(c: &Connection) -> Vec<String> {
-    let mut stmt = c
-        .prepare("SELECT hex(branch), hex(item), holder_kind, hex(holder), qty FROM stock_balances")
-        .expect("query");
-    let rows: Vec<(String, String, String, String, String)> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, rusqlite::types::Value>(4).map(|v| match v {
-                    rusqlite::types::Value::Text(t) => t,
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    other => format!("{other:?}"),
-                })?,
-            ))
-        })
-        .expect("rows")
-        .collect::<Result<_, _>>()
+pub fn negative_balances(c: &dyn Sql) -> Vec<String> {
+    let rows: Vec<(String, String, String, String, String)> = c
+        .all(
+            "SELECT branch, item, holder_kind, holder, qty FROM stock_balances",
+            p![],
+            |r| {
+                Ok((
+                    hex::encode(r.get::<Vec<u8>>(0)?),
+                    hex::encode(r.get::<Vec<u8>>(1)?),
+                    r.get(2)?,
+                    hex::encode(r.get::<Vec<u8>>(3)?),
+                    match r.get::<Value>(4)? {
+                        Value::Text(t) => t,
+                        Value::Int(i) => i.to_string(),
+                        other => format!("{other:?}"),
+                    },
+                ))
+            },
+        )
         .expect("rows");
     rows.into_iter()
         .filter(|r| {
@@ -122,31 +121,30 @@ pub struct Issued {
     pub number: String,
 }
 
-pub fn documents(c: &Connection) -> Vec<Issued> {
-    let mut stmt = c
-        .prepare("SELECT device, doc_type, prefix, fy, seq, number FROM documents")
-        .expect("query");
-    stmt.query_map([], |r| {
-        Ok(Issued {
-            device: r.get(0)?,
-            doc_type: r.get(1)?,
-            prefix: r.get(2)?,
-            fy: r.get(3)?,
-            seq: r.get(4)?,
-            number: r.get(5)?,
-        })
-    })
-    .expect("rows")
-    .collect::<Result<_, _>>()
+pub fn documents(c: &dyn Sql) -> Vec<Issued> {
+    c.all(
+        "SELECT device, doc_type, prefix, fy, seq, number FROM documents",
+        p![],
+        |r| {
+            Ok(Issued {
+                device: r.get(0)?,
+                doc_type: r.get(1)?,
+                prefix: r.get(2)?,
+                fy: r.get(3)?,
+                seq: r.get(4)?,
+                number: r.get(5)?,
+            })
+        },
+    )
     .expect("rows")
 }
 
 /// Whether `d` lies inside a lease granted to its issuing device.
-pub fn inside_a_lease(c: &Connection, d: &Issued) -> bool {
-    c.query_row(
+pub fn inside_a_lease(c: &dyn Sql, d: &Issued) -> bool {
+    c.row(
         "SELECT count(*) FROM leases WHERE device = ?1 AND doc_type = ?2 AND prefix = ?3 AND fy = ?4 AND first <= ?5 AND last >= ?5",
-        rusqlite::params![d.device, d.doc_type, d.prefix, d.fy, d.seq],
-        |r| r.get::<_, u64>(0),
+        p![d.device, d.doc_type, d.prefix, d.fy, d.seq],
+        |r| r.get::<u64>(0),
     )
     .expect("lease query")
         > 0

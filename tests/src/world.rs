@@ -10,13 +10,31 @@ use std::sync::Arc;
 use branch_node::auth::{LoginInput, Session};
 use branch_node::node::Node;
 use hub::store::HubStore;
-use hub::store::sqlite::{SqliteHub, now_ms};
+use hub::store::sqlite::{Place, SqliteHub, now_ms};
 use rust_decimal::Decimal;
 use sync_core::body::{Branch, Item};
 use sync_core::domain::roles::Role;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 
 /// The hub's passphrase in tests and the demo (it guards the branch keys).
+/// Where a test's hub keeps its tables: SQLite in `dir`, or, with
+/// `REPAIR_HUB_ENGINE=postgres`, a fresh database on the server of
+/// `REPAIR_PG_URL` (its key file in `dir`).
+pub fn hub_place(dir: &Path) -> Place {
+    match std::env::var("REPAIR_HUB_ENGINE").as_deref() {
+        Ok("postgres") => {
+            let admin = std::env::var("REPAIR_PG_URL")
+                .expect("REPAIR_HUB_ENGINE=postgres needs REPAIR_PG_URL (scripts/postgres)");
+            Place::Postgres {
+                url: hub_pg::pool::create_database(&admin, "repair_h_")
+                    .expect("a database for the hub"),
+                keys: dir.join("hub.keys"),
+            }
+        }
+        _ => Place::Sqlite(dir.join("hub.sqlite")),
+    }
+}
+
 pub const PASSPHRASE: &str = "demo passphrase, not for a real shop";
 /// The owner: logs in to the hub's dashboard with this name and PIN.
 pub const OWNER_NAME: &str = "Olivia Owner";
@@ -53,6 +71,8 @@ impl BranchInfo {
 
 pub struct Hub {
     pub store: Arc<SqliteHub>,
+    /// Where it keeps its tables (see [`hub_place`]).
+    pub place: Place,
     /// `http://127.0.0.1:<port>` (`https://` with TLS), straight to the hub.
     pub url: String,
     /// `127.0.0.1:<port>`
@@ -200,9 +220,10 @@ impl Hub {
         rate_per_sec: u32,
         tls: Option<Arc<hub::tls::ServerConfig>>,
     ) -> Hub {
-        let db = dir.join("hub.sqlite");
+        let place = hub_place(dir);
+        let at = place.clone();
         let (store, branches, items, owner) = bg(move || {
-            let hub = SqliteHub::init(&db, OWNER_NAME, OWNER_PIN, PASSPHRASE).expect("hub init");
+            let hub = SqliteHub::init_at(&at, OWNER_NAME, OWNER_PIN, PASSPHRASE).expect("hub init");
             let mut branches = vec![];
             for (name, state, pan, prefix, first) in [
                 ("Jayanagar", "29", "ABCDE1234F", "JAY", "Ravi"),
@@ -258,6 +279,7 @@ impl Hub {
         let (url, addr, stop) = serve_hub(store.clone(), rate_per_sec, tls.clone()).await;
         Hub {
             store,
+            place,
             url,
             addr,
             branches,
@@ -276,8 +298,9 @@ impl Hub {
     pub async fn restart(&mut self) {
         let (tx, _) = tokio::sync::oneshot::channel();
         drop(std::mem::replace(&mut self._stop, tx));
-        let db = self.store.db.clone();
-        let store = bg(move || SqliteHub::open(&db, Some(PASSPHRASE)).expect("hub reopens")).await;
+        let at = self.place.clone();
+        let store =
+            bg(move || SqliteHub::open_at(&at, Some(PASSPHRASE)).expect("hub reopens")).await;
         self.store = Arc::new(store);
         let (url, addr, stop) =
             serve_hub(self.store.clone(), self.rate_per_sec, self.tls.clone()).await;
