@@ -9,13 +9,17 @@
 //! - **bare-insert limit**: inserting the same wire bytes into a plain table,
 //!   1000 rows per transaction, same durability.
 //!
+//! With `REPAIR_PG_URL` set (`eval "$(scripts/postgres)"`), the same on
+//! PostgreSQL: the hub ingest into a fresh database, and the bare-insert
+//! limit there (one statement per row, 1000 rows per transaction).
+//!
 //! Run: `cargo bench -p hub --bench ingest` (N via INGEST_N, default 20000).
 #![allow(clippy::float_arithmetic)] // rates and times, not money
 
 use std::time::Instant;
 
 use hub::store::HubStore;
-use hub::store::sqlite::{SqliteHub, now_ms};
+use hub::store::sqlite::{Place, SqliteHub, now_ms};
 use rusqlite::params;
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
@@ -36,8 +40,8 @@ struct Setup {
 
 const DEVICES: usize = 4;
 
-fn setup(path: &std::path::Path, n: usize) -> Setup {
-    let hub = SqliteHub::init(path, "Owner", "2468", "bench passphrase").unwrap();
+fn setup(place: &Place, n: usize) -> Setup {
+    let hub = SqliteHub::init_at(place, "Owner", "2468", "bench passphrase").unwrap();
     let branch = hub
         .add_branch(Branch {
             id: BranchId([1; 16]),
@@ -165,8 +169,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if smoke { 100 } else { 20_000 });
     let dir = tempfile::tempdir().unwrap();
-    let one = setup(&dir.path().join("hub.sqlite"), n);
-    let at_once = setup(&dir.path().join("hub-at-once.sqlite"), n);
+    let one = setup(&Place::Sqlite(dir.path().join("hub.sqlite")), n);
+    let at_once = setup(&Place::Sqlite(dir.path().join("hub-at-once.sqlite")), n);
     let (batches, all_ops, devices) = (&one.batches, &one.all_ops, DEVICES);
     let total: usize = batches.iter().map(|b| b.1.len()).sum();
 
@@ -228,4 +232,70 @@ fn main() {
         "| limit: bare INSERT of the wire bytes | {:.0} |",
         total as f64 / bare_s
     );
+
+    let Ok(admin) = std::env::var("REPAIR_PG_URL") else {
+        println!("\n(no PostgreSQL: REPAIR_PG_URL unset; `eval \"$(scripts/postgres)\"` first)");
+        return;
+    };
+    let url = hub_pg::pool::create_database(&admin, "repair_h_").unwrap();
+    let pg = setup(
+        &Place::Postgres {
+            url: url.clone(),
+            keys: dir.path().join("pg.keys"),
+        },
+        n,
+    );
+    let pg_ingest_s = ingest(&pg, false);
+    let pg_at_once = setup(
+        &Place::Postgres {
+            url: hub_pg::pool::create_database(&admin, "repair_h_").unwrap(),
+            keys: dir.path().join("pg-at-once.keys"),
+        },
+        n,
+    );
+    let pg_concurrent_s = ingest(&pg_at_once, true);
+    let pg_bare_s = pg_bare_insert(&url, batches);
+    println!(
+        "| PostgreSQL: hub ingest, one batch at a time | {:.0} |",
+        total as f64 / pg_ingest_s
+    );
+    println!(
+        "| PostgreSQL: hub ingest, the {devices} devices pushing at once | {:.0} |",
+        total as f64 / pg_concurrent_s
+    );
+    println!(
+        "| PostgreSQL limit: bare INSERT of the wire bytes, a statement per row | {:.0} |",
+        total as f64 / pg_bare_s
+    );
+}
+
+/// Seconds to insert every wire into a plain table on PostgreSQL, one
+/// statement per row, 1000 rows per transaction.
+fn pg_bare_insert(url: &str, batches: &[(usize, Vec<Vec<u8>>)]) -> f64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = hub_pg::pool::connect(url).await.unwrap();
+        c.batch_execute("CREATE TABLE bare (lsn bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, device bytea, seq bigint, wire bytea, UNIQUE (device, seq))")
+            .await
+            .unwrap();
+        let t = Instant::now();
+        for (_, b) in batches {
+            let tx = c.transaction().await.unwrap();
+            let stmt = tx
+                .prepare("INSERT INTO bare (device, seq, wire) VALUES ($1, $2, $3)")
+                .await
+                .unwrap();
+            for w in b {
+                let op = Op::decode(w).unwrap();
+                tx.execute(&stmt, &[&&op.id.device.0[..], &(op.id.seq as i64), w])
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        t.elapsed().as_secs_f64()
+    })
 }
