@@ -151,6 +151,10 @@ pub enum RecoveryCmd {
     /// Stop waiting for a device that is gone for good. What only it held
     /// of the hub's lost work may come back later, refused as a fork.
     Release { device: DeviceId },
+    /// The database was just restored from a backup by other means (on
+    /// PostgreSQL, `pg_restore`; every hub process stopped): begin a new
+    /// incarnation that waits for every active device, as `hub restore` does.
+    Begin,
 }
 
 #[derive(Subcommand, Debug)]
@@ -400,6 +404,7 @@ pub fn run(cli: Cli) -> Result<()> {
             businesses: Some(_),
             ..
         } => unreachable!("handled above"),
+        Cmd::Recovery(RecoveryCmd::Begin) => print(&hub.begin_recovery()?),
         Cmd::Recovery(RecoveryCmd::Status) => {
             print(&serde_json::json!({ "awaiting": hub.recovery()? }))
         }

@@ -182,3 +182,131 @@ async fn two_hub_processes_over_one_database_act_as_one_hub() {
     }
     assert_eq!(customers, 1200, "every op applied exactly once");
 }
+
+/// A hub on PostgreSQL restored with PostgreSQL's own tools (`pg_dump` of
+/// the business's schema last night, `pg_restore` after the loss) and then
+/// `hub recovery begin`: it waits for the device before it signs again,
+/// takes back what it lost (a number block granted after the dump among
+/// it), and never grants those numbers twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_hub_restored_with_pg_restore_reissues_no_lease() {
+    // The key file outlives the in-process hub (and its directory).
+    let keys = tempfile::tempdir().unwrap();
+    let Some(place) = pg_place(keys.path()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hub::store::sqlite::Place::Postgres { url, .. } = &place else {
+        unreachable!("pg_place gives PostgreSQL");
+    };
+    let url = url.clone();
+    let h = start_at(dir, place.clone(), 1_000, None).await;
+    let mut dev = Dev::enroll_with(&h, h.a, false, Some(Role::Manager)).await;
+    let rec = h.users["rec_a"];
+    let ops: Vec<Op> = (0..80).map(|i| dev.make(rec, customer(i))).collect();
+    drop(h);
+    let port = free_port();
+    let mut child = spawn_hub(&place, port);
+    dev.url = format!("http://127.0.0.1:{port}");
+    let (st, before) = dev.push(&ops[..40]).await;
+    assert_eq!(st, 200, "{before}");
+    let first_life = before["hub"]["incarnation"].as_str().unwrap().to_string();
+
+    let psql = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args([url.as_str(), "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let schema = psql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'b\\_%'");
+    let dump = std::env::temp_dir().join(format!("{schema}-{}.dump", std::process::id()));
+    let out = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--schema", &schema, "--file"])
+        .arg(&dump)
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // After the dump: a number block, and more work.
+    let lease = serde_json::json!({ "doc_type": "tax_invoice" });
+    let r = dev.signed(LEASE, &lease).await;
+    assert_eq!(r.status(), 201);
+    let lost_block = r.json::<LeaseResponse>().await.unwrap().lease;
+    dev.pull_all().await;
+    let (st, _) = dev.push(&ops[40..]).await;
+    assert_eq!(st, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // The loss, and the restore by PostgreSQL's tools.
+    psql(&format!("DROP SCHEMA {schema} CASCADE"));
+    let out = std::process::Command::new("pg_restore")
+        .args(["--dbname", &url])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&dump);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hub"))
+        .args(db_args(&place))
+        .args(["recovery", "begin"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let began: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(began["awaiting"].as_array().unwrap().len(), 1, "{began}");
+
+    let mut child = spawn_hub(&place, port);
+    let refused = dev.signed(LEASE, &lease).await;
+    assert_eq!(refused.status(), 503, "no number before the device re-sent");
+    let (st, p) = dev.push(&ops[..1]).await;
+    assert_eq!(st, 200);
+    let life = p["hub"]["incarnation"].as_str().unwrap().to_string();
+    assert_ne!(life, first_life, "a new incarnation");
+    // The device sends again everything it holds of its branch: its own
+    // ops and the hub's it pulled (the block granted after the dump).
+    let held = dev.r.ops_missing_from(&Default::default());
+    let body = serde_json::json!({
+        "ops": held.iter().map(|o| hex::encode(o.encode().unwrap())).collect::<Vec<_>>(),
+        "resynced": life,
+    });
+    let r = dev.signed(PUSH, &body).await;
+    assert_eq!(r.status(), 200);
+    let again = dev.signed(LEASE, &lease).await;
+    assert_eq!(again.status(), 201, "{:?}", again.text().await);
+    let next = again.json::<LeaseResponse>().await.unwrap().lease;
+    assert!(
+        next.first > lost_block.last,
+        "block {next:?} reissues numbers of {lost_block:?}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let customers: i64 = tokio::task::spawn_blocking(move || {
+        SqliteHub::open_at(&place, None)
+            .unwrap()
+            .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(customers, 80, "every op back, once");
+}

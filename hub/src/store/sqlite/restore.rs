@@ -161,24 +161,44 @@ pub fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
 
     let mut c = super::open_conn(db)?;
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let report = begin_recovery(&tx, replaced)?;
+    tx.commit()?;
+    Ok(report)
+}
+
+/// A new incarnation that waits for every active device: what the hub
+/// holds is a backup's, and what it lost since is on the devices. Run by
+/// `hub restore` on SQLite, and by `hub recovery begin` after a database
+/// was restored by other means (PostgreSQL's `pg_restore`), every hub
+/// process stopped.
+pub(super) fn begin_recovery(c: &dyn Sql, replaced: Option<PathBuf>) -> Result<RestoreReport> {
     let incarnation = hex::encode(random::<16>()?);
-    let restored_at: u64 = tx.row("SELECT coalesce(max(lsn), 0) FROM ops", p![], |r| r.get(0))?;
-    meta_set(&tx, INCARNATION, &incarnation)?;
-    meta_set(&tx, RESTORED_AT, &restored_at.to_string())?;
-    tx.run("DELETE FROM restore_waits", p![])?;
-    tx.run(
+    let restored_at: u64 = c.row("SELECT coalesce(max(lsn), 0) FROM ops", p![], |r| r.get(0))?;
+    meta_set(c, INCARNATION, &incarnation)?;
+    meta_set(c, RESTORED_AT, &restored_at.to_string())?;
+    c.run("DELETE FROM restore_waits", p![])?;
+    c.run(
         "INSERT INTO restore_waits (device, branch)
          SELECT id, branch FROM devices WHERE revoked = 0 AND hub = 0",
         p![],
     )?;
-    let awaiting = waits(&tx)?;
-    tx.commit()?;
     Ok(RestoreReport {
         incarnation,
         restored_at,
         replaced,
-        awaiting,
+        awaiting: waits(c)?,
     })
+}
+
+impl SqliteHub {
+    /// [`begin_recovery`] on this hub's database, on either engine.
+    pub fn begin_recovery(&self) -> Result<RestoreReport> {
+        let mut g = self.lock();
+        let tx = g.db.begin(true)?;
+        let report = begin_recovery(tx.sql(), None)?;
+        tx.commit()?;
+        Ok(report)
+    }
 }
 
 /// The devices still awaited, with their branch's name.
