@@ -303,21 +303,7 @@ impl RuleContext for TxCtx<'_> {
     }
 
     fn leases_of(&self, device: DeviceId) -> Vec<Lease> {
-        self.ok(self.c.all(
-            "SELECT id, doc_type, prefix, fy, first, last FROM leases WHERE device = ?1",
-            p![&device.0[..]],
-            |r| {
-                Ok(Lease {
-                    id: RecordId(to16(&r.get::<Vec<u8>>(0)?)),
-                    device,
-                    doc_type: DocType::parse(&r.get::<String>(1)?).unwrap_or(DocType::TaxInvoice),
-                    prefix: r.get(2)?,
-                    fy: r.get(3)?,
-                    first: r.get(4)?,
-                    last: r.get(5)?,
-                })
-            },
-        ))
+        self.ok(crate::leases_of(self.c, device))
     }
 
     fn document(&self, id: RecordId) -> Option<DocInfo> {
