@@ -58,6 +58,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0003_seen_requests",
             sql: include_str!("../migrations/business/0003_seen_requests.sql"),
         },
+        Migration {
+            version: 4,
+            name: "business/0004_rate_buckets",
+            sql: include_str!("../migrations/business/0004_rate_buckets.sql"),
+        },
     ],
     snapshot: None,
 };

@@ -147,7 +147,11 @@ fn authenticate(
         })
     };
     let (device, _) = signed::verify_with(&req, known, admit, first_sight)?;
-    if !state.allow(device) {
+    let allowed = match state.hub.allow(device, state.rate_per_sec, now_ms())? {
+        Some(ok) => ok,
+        None => state.allow(device),
+    };
+    if !allowed {
         return Err(HubError::RateLimited(1).into());
     }
     Ok(device)

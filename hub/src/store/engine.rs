@@ -16,6 +16,21 @@ use sqlite_replica::sql::{Param, Row};
 
 use crate::error::Result;
 
+/// What a transaction is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A write of the business's log, leases or chains: serial with every
+    /// other such write of the business.
+    Write,
+    /// Reads that must agree with each other (a pull's page and its
+    /// digest): one snapshot throughout.
+    Snapshot,
+    /// A statement or two that stand alone (a lookup, an enrollment code,
+    /// the replay guard, a rate bucket): neither serial nor a snapshot, so
+    /// two processes touching one row wait for each other rather than fail.
+    Plain,
+}
+
 /// A transaction of the engine's, rolled back unless committed.
 pub trait Tx: Sql {
     fn commit(self: Box<Self>) -> Result<()>;
@@ -24,9 +39,7 @@ pub trait Tx: Sql {
 }
 
 pub trait Engine: Send {
-    /// A transaction; `write`: serial with every other write of this
-    /// business.
-    fn begin(&mut self, write: bool) -> Result<Box<dyn Tx + '_>>;
+    fn begin(&mut self, access: Access) -> Result<Box<dyn Tx + '_>>;
     /// The SQLite connection, for what only SQLite has (an online backup,
     /// an integrity check, the reports' SQLite queries); `None` on another
     /// engine.
@@ -70,11 +83,16 @@ impl Tx for SqliteTx<'_> {
 }
 
 impl Engine for SqliteEngine {
-    fn begin(&mut self, write: bool) -> Result<Box<dyn Tx + '_>> {
+    fn begin(&mut self, access: Access) -> Result<Box<dyn Tx + '_>> {
         use rusqlite::TransactionBehavior::{Deferred, Immediate};
+        // One connection: a deferred transaction is already one snapshot.
         let tx = self
             .0
-            .transaction_with_behavior(if write { Immediate } else { Deferred })?;
+            .transaction_with_behavior(if access == Access::Write {
+                Immediate
+            } else {
+                Deferred
+            })?;
         Ok(Box::new(SqliteTx(tx)))
     }
 

@@ -350,6 +350,13 @@ pub trait HubStore: Send + Sync {
         let _ = (device, signature, now_ms);
         Ok(None)
     }
+    /// The rate limit, when several hub processes share it through the
+    /// database: whether `device` may make one more request now. `None`:
+    /// this hub keeps its own buckets in memory.
+    fn allow(&self, device: DeviceId, rate_per_sec: u32, now_ms: u64) -> Result<Option<bool>> {
+        let _ = (device, rate_per_sec, now_ms);
+        Ok(None)
+    }
     /// The signing key and state of a device, for request authentication.
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>>;
     /// Validate and store a batch of signed operations pushed by `from`,

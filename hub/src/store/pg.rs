@@ -18,7 +18,7 @@ use sqlite_replica::sql::{Param, Row};
 use tokio::runtime::{Handle, Runtime};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
-use super::engine::{Engine, Tx};
+use super::engine::{Access, Engine, Tx};
 use crate::error::{HubError, Result};
 
 /// What serializes a business's writes (the log's order, leases, the hub's
@@ -136,7 +136,7 @@ impl Tx for PgTx<'_> {
 }
 
 impl Engine for PgEngine {
-    fn begin(&mut self, write: bool) -> Result<Box<dyn Tx + '_>> {
+    fn begin(&mut self, access: Access) -> Result<Box<dyn Tx + '_>> {
         let PgEngine {
             client,
             prepared,
@@ -145,19 +145,19 @@ impl Engine for PgEngine {
         } = self;
         let handle = rt.as_ref().expect("runtime until dropped").handle().clone();
         // A write reads what committed before it took the lock (read
-        // committed); a read sees one snapshot throughout (a pull's page
-        // and its digest agree, whatever commits meanwhile).
-        let level = if write {
-            IsolationLevel::ReadCommitted
-        } else {
-            IsolationLevel::RepeatableRead
+        // committed); a snapshot sees one state throughout (a pull's page
+        // and its digest agree, whatever commits meanwhile); a plain
+        // statement waits for a row another process holds, then goes on.
+        let level = match access {
+            Access::Snapshot => IsolationLevel::RepeatableRead,
+            Access::Write | Access::Plain => IsolationLevel::ReadCommitted,
         };
         let tx = block(
             &handle,
             client.build_transaction().isolation_level(level).start(),
         )
         .map_err(engine)?;
-        if write {
+        if access == Access::Write {
             block(
                 &handle,
                 tx.execute(

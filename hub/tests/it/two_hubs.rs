@@ -2,8 +2,9 @@
 //! over both (as behind any load balancer): what one process would keep in
 //! memory is shared through the database, so the two act as one hub.
 //! Hundreds of concurrent lease requests never overlap, a request replayed
-//! to the other process is refused, and a process killed mid-push loses
-//! nothing it acknowledged while the devices carry on through the other.
+//! to the other process is refused, a device's rate is one bucket across
+//! both, and a process killed mid-push loses nothing it acknowledged while
+//! the devices carry on through the other.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -106,6 +107,36 @@ async fn two_hub_processes_over_one_database_act_as_one_hub() {
     assert_eq!(again.status(), 401, "a replay through the other process");
     let e: serde_json::Value = again.json().await.unwrap();
     assert_eq!(e["error"]["code"], "replayed", "{e}");
+
+    // One device's requests are counted by one bucket, whichever process
+    // takes them: three hundred at once, half through each, get about a
+    // burst and a second's refill (each process alone would take them all).
+    let d = accounts[1].clone();
+    let mut tasks = vec![];
+    for i in 0..300 {
+        let (d, url) = (d.clone(), urls[i % 2].clone());
+        tasks.push(tokio::spawn(async move {
+            let pull = serde_json::json!({ "cursor": 0, "limit": 1 });
+            d.try_signed_to(&url, PULL, &pull, d.time())
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut allowed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => allowed += 1,
+            429 => {}
+            other => panic!("{other}"),
+        }
+    }
+    let burst = 2 * hub::server::RATE_PER_SEC as usize;
+    assert!(
+        (burst..=burst + 120).contains(&allowed),
+        "{allowed} of 300 taken: the two processes do not share the bucket"
+    );
 
     // The counter pushes through the first process, which is killed while
     // a push is in flight; it carries on through the second.

@@ -4,6 +4,7 @@
 //! device's enrollment (and the counter's first leases), so a code that
 //! enrolled nothing can be tried again and one that did cannot.
 
+use crate::store::engine::Access;
 use sqlite_replica::{SqlExt, p};
 use sqlite_replica::{to16, to32};
 use sync_core::body::{Lease, OpBody};
@@ -60,7 +61,7 @@ pub(super) fn first_sight(
         return Ok(None);
     }
     let window = sync_core::protocol::MAX_CLOCK_SKEW_MS;
-    hub.read(|c| {
+    hub.write_alone(|c| {
         // Past the window the clock check refuses the request anyway: an
         // expired sight counts as none (and is renewed), and the device's
         // other expired ones go.
@@ -73,6 +74,35 @@ pub(super) fn first_sight(
              ON CONFLICT (device, signature) DO UPDATE SET expires_at = excluded.expires_at
              WHERE seen_requests.expires_at < ?4",
             p![&device.0[..], signature, now + 2 * window, now],
+        )?;
+        Ok(Some(n == 1))
+    })
+}
+
+/// A device's token bucket, when several hub processes share it through
+/// the database: `rate_per_sec` sustained, a burst of twice that, counted in
+/// thousandths of a request. One statement: the refill, the take, and
+/// nothing written when the bucket is empty.
+pub(super) fn allow(
+    hub: &SqliteHub,
+    device: DeviceId,
+    rate_per_sec: u32,
+    now: u64,
+) -> Result<Option<bool>> {
+    if !hub.lock().db.shared() {
+        return Ok(None);
+    }
+    let cap = 2_000 * u64::from(rate_per_sec);
+    hub.write_alone(|c| {
+        let n = c.run(
+            "INSERT INTO rate_buckets (device, tokens, at) VALUES (?1, ?2 - 1000, ?3)
+             ON CONFLICT (device) DO UPDATE SET
+                 tokens = CASE WHEN rate_buckets.tokens + (?3 - rate_buckets.at) * ?4 > ?2 THEN ?2
+                               ELSE rate_buckets.tokens + (?3 - rate_buckets.at) * ?4 END - 1000,
+                 at = ?3
+             WHERE CASE WHEN rate_buckets.tokens + (?3 - rate_buckets.at) * ?4 > ?2 THEN ?2
+                        ELSE rate_buckets.tokens + (?3 - rate_buckets.at) * ?4 END >= 1000",
+            p![&device.0[..], cap, now, rate_per_sec],
         )?;
         Ok(Some(n == 1))
     })
@@ -148,7 +178,7 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
         writers,
         ..
     } = &mut *g;
-    let tx = db.begin(true)?;
+    let tx = db.begin(Access::Write)?;
     type Row = (
         Vec<u8>,
         String,

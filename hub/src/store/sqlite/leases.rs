@@ -4,6 +4,7 @@
 //! because every number leased and never used is a gap the owner must
 //! explain in GSTR-1.
 
+use crate::store::engine::Access;
 use sqlite_replica::to16;
 use sqlite_replica::{Sql, SqlExt, p};
 use sync_core::body::{Lease, OpBody};
@@ -191,7 +192,7 @@ pub(super) fn lease_block(
         writers,
         ..
     } = &mut *g;
-    let tx = db.begin(true)?;
+    let tx = db.begin(Access::Write)?;
     let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
         .one(
             "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",

@@ -11,6 +11,7 @@
 //! signing its own ops), `pull`, `leases`, `devices` (enrollment, device
 //! keys, revocation), `org` (branches, users, the catalogue) and `reports`.
 
+use crate::store::engine::Access;
 use rusqlite::Connection;
 use sqlite_replica::{Sql, SqlExt, p};
 use std::path::{Path, PathBuf};
@@ -286,7 +287,7 @@ impl SqliteHub {
         let salt: [u8; 16] = random()?;
         let master = derive_master(passphrase, &salt)?;
         let check = seal::seal(&master, random()?, b"passphrase-check", b"ok");
-        let tx = db.begin(true)?;
+        let tx = db.begin(Access::Write)?;
         if meta_get(tx.sql(), "genesis")?.is_some() {
             return Err(HubError::Setup(format!(
                 "{} already holds a hub; refusing to overwrite it",
@@ -351,7 +352,7 @@ impl SqliteHub {
         hex::decode_to_slice(&keys.root_seed, &mut root_seed)
             .map_err(|_| HubError::Setup("hub key file is damaged".into()))?;
         let mut db = place.engine(&root_seed)?;
-        let tx = db.begin(false)?;
+        let tx = db.begin(Access::Snapshot)?;
         let c = tx.sql();
         let life = restore::life(c)?;
         let g: GenesisMeta = serde_json::from_str(
@@ -407,7 +408,17 @@ impl SqliteHub {
     /// a lookup, one write that stands alone).
     pub fn read<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
         let mut g = self.lock();
-        let tx = g.db.begin(false)?;
+        let tx = g.db.begin(Access::Snapshot)?;
+        let out = f(tx.sql())?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// A statement or two that stand alone and write (an enrollment code,
+    /// the replay guard, a rate bucket): see [`Access::Plain`].
+    pub(crate) fn write_alone<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
+        let mut g = self.lock();
+        let tx = g.db.begin(Access::Plain)?;
         let out = f(tx.sql())?;
         tx.commit()?;
         Ok(out)
@@ -455,6 +466,10 @@ fn write_keys(keys: &Path, k: &KeyFile) -> Result<()> {
 impl HubStore for SqliteHub {
     fn first_sight(&self, device: DeviceId, signature: &[u8], now: u64) -> Result<Option<bool>> {
         devices::first_sight(self, device, signature, now)
+    }
+
+    fn allow(&self, device: DeviceId, rate_per_sec: u32, now: u64) -> Result<Option<bool>> {
+        devices::allow(self, device, rate_per_sec, now)
     }
 
     fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>> {
@@ -581,7 +596,7 @@ impl HubStore for SqliteHub {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(HubError::invalid("business", "must be 1 to 100 characters"));
         }
-        self.read(|c| meta_set(c, BUSINESS, name))
+        self.write_alone(|c| meta_set(c, BUSINESS, name))
     }
 
     fn revenue(&self, f: &ReportFilter) -> Result<Vec<RevenueRow>> {

@@ -4,6 +4,7 @@
 //! signed here too, by the root or a branch's hub device, so that each lands
 //! in the one chain its audience can see.
 
+use crate::store::engine::Access;
 use rust_decimal::Decimal;
 use sqlite_replica::own::{Making, make_and_apply};
 use sqlite_replica::receive::{self, Check, Outcome};
@@ -101,7 +102,7 @@ impl SqliteHub {
             writers,
             ..
         } = &mut *g;
-        let tx = db.begin(true)?;
+        let tx = db.begin(Access::Write)?;
         let op = commit_in(
             tx.sql(),
             genesis,
@@ -225,7 +226,7 @@ pub(super) fn accept_batch(
         writers,
         ..
     } = &mut *g;
-    let tx = db.begin(true)?;
+    let tx = db.begin(Access::Write)?;
     let from_branch: Option<Vec<u8>> = tx.one(
         "SELECT branch FROM devices WHERE id = ?1",
         p![&from.0[..]],

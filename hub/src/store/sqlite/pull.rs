@@ -3,6 +3,7 @@
 //! is kept per branch (`Inner::digests`) because an idle device asks for it
 //! on every poll, and computing it afresh is a pass over the branch's state.
 
+use crate::store::engine::Access;
 use sqlite_replica::{SqlExt, p};
 use sync_core::ids::DeviceId;
 use sync_core::protocol::{PullResponse, PulledOp};
@@ -26,7 +27,7 @@ pub(super) fn pull(
         ..
     } = &mut *guard;
     // One snapshot for the page and the digest (see `Engine::begin`).
-    let tx = db.begin(false)?;
+    let tx = db.begin(Access::Snapshot)?;
     let c = tx.sql();
     let branch: Vec<u8> = c
         .one(

@@ -19,6 +19,7 @@
 //! (`hub recovery release`), knowing that what only it held may come back
 //! later as a refused fork.
 
+use crate::store::engine::Access;
 use sqlite_replica::{Sql, SqlExt, p};
 use std::path::{Path, PathBuf};
 
@@ -194,7 +195,7 @@ impl SqliteHub {
     /// [`begin_recovery`] on this hub's database, on either engine.
     pub fn begin_recovery(&self) -> Result<RestoreReport> {
         let mut g = self.lock();
-        let tx = g.db.begin(true)?;
+        let tx = g.db.begin(Access::Write)?;
         let report = begin_recovery(tx.sql(), None)?;
         tx.commit()?;
         Ok(report)
@@ -335,7 +336,7 @@ impl SqliteHub {
                 },
             }
         };
-        self.read(|c| defer(c, &op))
+        self.write_alone(|c| defer(c, &op))
     }
 
     fn strike_off(&self, device: DeviceId) -> Result<()> {
@@ -347,7 +348,7 @@ impl SqliteHub {
             writers,
             ..
         } = &mut *g;
-        let tx = db.begin(true)?;
+        let tx = db.begin(Access::Write)?;
         let n = tx.run(
             "DELETE FROM restore_waits WHERE device = ?1",
             p![&device.0[..]],
