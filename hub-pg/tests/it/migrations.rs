@@ -71,3 +71,56 @@ async fn two_processes_starting_at_once_migrate_once() {
         ]
     );
 }
+
+/// A business's schema has its own line of migrations: a fresh business
+/// (the snapshot) and one upgraded through every migration give the same
+/// catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_business_equals_an_upgraded_one() {
+    use hub_pg::migrate::{BUSINESS, apply};
+    let Some(db) = fresh_db().await else { return };
+    let mut c = hub_pg::pool::connect(&db.url).await.unwrap();
+    migrate(&mut c).await.unwrap();
+    let mut seen = vec![];
+    for (n, by_snapshot) in [(1u8, true), (2u8, false)] {
+        let b = hub_pg::Business([n; 16]);
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute(&format!("CREATE SCHEMA {}", hub_pg::business::schema(b)))
+            .await
+            .unwrap();
+        hub_pg::business::enter(&tx, b).await.unwrap();
+        let out = apply(&tx, &BUSINESS, BUSINESS.latest(), by_snapshot)
+            .await
+            .unwrap();
+        assert_eq!(
+            out,
+            if by_snapshot {
+                Outcome::Fresh {
+                    to: BUSINESS.latest(),
+                }
+            } else {
+                Outcome::Upgraded {
+                    from: 0,
+                    to: BUSINESS.latest(),
+                }
+            }
+        );
+        // Index definitions name their schema: the same name for both.
+        seen.push(
+            describe(&tx)
+                .await
+                .unwrap()
+                .replace(&hub_pg::business::schema(b), "<business>"),
+        );
+        tx.commit().await.unwrap();
+    }
+    assert!(
+        seen[0].contains("column rate_buckets.tokens bigint"),
+        "{}",
+        seen[0]
+    );
+    assert_eq!(
+        seen[0], seen[1],
+        "the business snapshot and its migrations differ"
+    );
+}
