@@ -315,10 +315,10 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     // Neither needs the hub opened (a backup reads the file on a
     // connection of its own, beside a running hub).
-    let place = Place::parse(&cli.db, cli.keys.as_deref())?;
-    if matches!(place, Place::Postgres { .. })
-        && matches!(cli.cmd, Cmd::Backup { .. } | Cmd::Restore { .. })
-    {
+    let on_postgres = crate::tenants::Businesses::at(&cli.db, &cli.db)
+        .postgres
+        .is_some();
+    if on_postgres && matches!(cli.cmd, Cmd::Backup { .. } | Cmd::Restore { .. }) {
         return Err(HubError::Unsupported {
             field: "db",
             rule: "a hub on PostgreSQL is backed up with PostgreSQL's own tools (pg_dump --schema of the business, or a base backup; see README.md), with its --keys file".into(),
@@ -342,17 +342,20 @@ pub fn run(cli: Cli) -> Result<()> {
                     "give --passphrase or HUB_PASSPHRASE (at least 8 characters): the new business's own",
                 )
             })?;
-            let hub = crate::tenants::add(dir, slug, name, owner_name, owner_pin, pass)?;
+            let at = crate::tenants::Businesses::at(dir, &cli.db);
+            let hub = crate::tenants::add(&at, slug, name, owner_name, owner_pin, pass)?;
             return print(
                 &serde_json::json!({ "business": slug, "db": hub.db, "owner": hub.genesis().owner }),
             );
         }
         Cmd::Business(BusinessCmd::List { dir }) => {
-            return print(&serde_json::json!({ "businesses": crate::tenants::list(dir)? }));
+            return print(
+                &serde_json::json!({ "businesses": crate::tenants::list(&crate::tenants::Businesses::at(dir, &cli.db))? }),
+            );
         }
         Cmd::Business(BusinessCmd::Remove { slug, dir }) => {
             return print(
-                &serde_json::json!({ "removed": slug, "moved_to": crate::tenants::remove(dir, slug)? }),
+                &serde_json::json!({ "removed": slug, "moved_to": crate::tenants::remove(&crate::tenants::Businesses::at(dir, &cli.db), slug)? }),
             );
         }
         Cmd::Serve {
@@ -366,7 +369,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 _ => None,
             };
             let tenants = Arc::new(crate::tenants::Tenants::open(
-                dir,
+                &crate::tenants::Businesses::at(dir, &cli.db),
                 cli.passphrase.as_deref(),
                 crate::server::RATE_PER_SEC,
             )?);
@@ -393,6 +396,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         _ => {}
     }
+    let place = Place::parse(&cli.db, cli.keys.as_deref())?;
     let hub = Arc::new(SqliteHub::open_at(&place, cli.passphrase.as_deref())?);
     match cli.cmd {
         Cmd::Backup { .. }

@@ -19,8 +19,9 @@
 //!   links, and the session cookie, set without a domain, stays with it.
 //!
 //! A request no business claims is refused without a word of any business.
-//! With PostgreSQL (`hub-pg`) the same unit is the `business` key of every
-//! row; here it is the file, which is also the shard.
+//! On SQLite a business is its file, which is also the shard; on PostgreSQL
+//! (`hub serve --businesses DIR --db postgres://…`) it is a schema of its
+//! own in the one database, named by its key file `DIR/<slug>.keys`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -39,7 +40,7 @@ use tower::ServiceExt;
 use crate::error::{HubError, Result};
 use crate::server::AppState;
 use crate::store::HubStore;
-use crate::store::sqlite::{SqliteHub, now_ms};
+use crate::store::sqlite::{Place, SqliteHub, now_ms};
 
 /// One business as served.
 pub struct Tenant {
@@ -80,16 +81,61 @@ pub fn check_slug(slug: &str) -> Result<()> {
     }
 }
 
-fn db_of(dir: &Path, slug: &str) -> PathBuf {
-    dir.join(format!("{slug}.sqlite"))
+/// Where a deployment's businesses are: a directory of SQLite files
+/// (`<slug>.sqlite`, its key file beside it), or a directory of key files
+/// (`<slug>.keys`) whose businesses live in one PostgreSQL database, a
+/// schema each.
+#[derive(Clone, Debug)]
+pub struct Businesses {
+    pub dir: PathBuf,
+    pub postgres: Option<String>,
 }
 
-/// The slugs of the businesses in `dir`, sorted.
-pub fn list(dir: &Path) -> Result<Vec<String>> {
+impl Businesses {
+    pub fn sqlite(dir: &Path) -> Businesses {
+        Businesses {
+            dir: dir.to_path_buf(),
+            postgres: None,
+        }
+    }
+
+    /// `--db`: a PostgreSQL URL puts the businesses there.
+    pub fn at(dir: &Path, db: &Path) -> Businesses {
+        let db = db.to_string_lossy();
+        let pg = db.starts_with("postgres://") || db.starts_with("postgresql://");
+        Businesses {
+            dir: dir.to_path_buf(),
+            postgres: pg.then(|| db.into_owned()),
+        }
+    }
+
+    /// Where business `slug` keeps its tables.
+    pub fn place(&self, slug: &str) -> Place {
+        match &self.postgres {
+            Some(url) => Place::Postgres {
+                url: url.clone(),
+                keys: self.dir.join(format!("{slug}.keys")),
+            },
+            None => Place::Sqlite(self.dir.join(format!("{slug}.sqlite"))),
+        }
+    }
+
+    /// The file whose presence says the business is here.
+    fn suffix(&self) -> &'static str {
+        if self.postgres.is_some() {
+            ".keys"
+        } else {
+            ".sqlite"
+        }
+    }
+}
+
+/// The slugs of the businesses in `at`, sorted.
+pub fn list(at: &Businesses) -> Result<Vec<String>> {
     let mut out = vec![];
-    for e in std::fs::read_dir(dir)? {
+    for e in std::fs::read_dir(&at.dir)? {
         let name = e?.file_name().to_string_lossy().into_owned();
-        if let Some(slug) = name.strip_suffix(".sqlite")
+        if let Some(slug) = name.strip_suffix(at.suffix())
             && check_slug(slug).is_ok()
         {
             out.push(slug.to_string());
@@ -99,9 +145,9 @@ pub fn list(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A new business in `dir`: its own hub, owner and passphrase.
+/// A new business in `at`: its own hub, owner and passphrase.
 pub fn add(
-    dir: &Path,
+    at: &Businesses,
     slug: &str,
     name: &str,
     owner_name: &str,
@@ -109,18 +155,20 @@ pub fn add(
     passphrase: &str,
 ) -> Result<SqliteHub> {
     check_slug(slug)?;
-    std::fs::create_dir_all(dir)?;
-    let hub = SqliteHub::init(&db_of(dir, slug), owner_name, owner_pin, passphrase)?;
+    std::fs::create_dir_all(&at.dir)?;
+    let hub = SqliteHub::init_at(&at.place(slug), owner_name, owner_pin, passphrase)?;
     hub.set_business_name(name)?;
     Ok(hub)
 }
 
 /// Take a business off this deployment: its files are moved to
-/// `DIR/removed/` (nothing is deleted). The hub must not be serving it.
-pub fn remove(dir: &Path, slug: &str) -> Result<PathBuf> {
+/// `DIR/removed/` (nothing is deleted; on PostgreSQL its schema stays in
+/// the database, served again if its key file comes back). The hub must
+/// not be serving it.
+pub fn remove(at: &Businesses, slug: &str) -> Result<PathBuf> {
     check_slug(slug)?;
-    let db = db_of(dir, slug);
-    if !db.exists() {
+    let dir = &at.dir;
+    if !dir.join(format!("{slug}{}", at.suffix())).exists() {
         return Err(HubError::NotFound(format!("business {slug}")));
     }
     let to = dir.join("removed");
@@ -131,6 +179,7 @@ pub fn remove(dir: &Path, slug: &str) -> Result<PathBuf> {
         ".sqlite.keys",
         ".sqlite-wal",
         ".sqlite-shm",
+        ".keys",
         ".passphrase",
     ] {
         let from = dir.join(format!("{slug}{suffix}"));
@@ -138,7 +187,7 @@ pub fn remove(dir: &Path, slug: &str) -> Result<PathBuf> {
             std::fs::rename(&from, to.join(format!("{slug}-{stamp}{suffix}")))?;
         }
     }
-    Ok(to.join(format!("{slug}-{stamp}.sqlite")))
+    Ok(to.join(format!("{slug}-{stamp}{}", at.suffix())))
 }
 
 impl Tenants {
@@ -146,20 +195,21 @@ impl Tenants {
     /// `DIR/<slug>.passphrase` if there is one, else with `passphrase` if it
     /// is that business's; otherwise it is served locked (sync and reports
     /// work; enrollment and new branches wait for its passphrase).
-    pub fn open(dir: &Path, passphrase: Option<&str>, rate_per_sec: u32) -> Result<Tenants> {
+    pub fn open(at: &Businesses, passphrase: Option<&str>, rate_per_sec: u32) -> Result<Tenants> {
+        let dir = &at.dir;
         let mut by_slug = BTreeMap::new();
-        for slug in list(dir)? {
-            let db = db_of(dir, &slug);
+        for slug in list(at)? {
+            let db = at.place(&slug);
             let own = std::fs::read_to_string(dir.join(format!("{slug}.passphrase")))
                 .ok()
                 .map(|p| p.trim().to_string());
             let hub = match own.as_deref().or(passphrase) {
-                Some(p) => match SqliteHub::open(&db, Some(p)) {
+                Some(p) => match SqliteHub::open_at(&db, Some(p)) {
                     Ok(h) => h,
-                    Err(HubError::Rule(_)) => SqliteHub::open(&db, None)?,
+                    Err(HubError::Rule(_)) => SqliteHub::open_at(&db, None)?,
                     Err(e) => return Err(e),
                 },
-                None => SqliteHub::open(&db, None)?,
+                None => SqliteHub::open_at(&db, None)?,
             };
             let hub = Arc::new(hub);
             let state = AppState::with_rate(hub.clone(), rate_per_sec);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use hub::store::HubStore;
 use hub::store::sqlite::now_ms;
-use hub::tenants::{self, Tenants};
+use hub::tenants::{self, Businesses, Tenants};
 use reqwest::header::{HOST, SET_COOKIE};
 use serde_json::{Value, json};
 use sync_core::domain::roles::Role;
@@ -17,10 +17,24 @@ use sync_core::protocol::{LEASE, PULL, PUSH};
 use crate::common::*;
 
 /// The two businesses served on one listener, each as the fixtures'
+/// Where the businesses of a test live: SQLite files in `dir`, or, in the
+/// test command's PostgreSQL pass, schemas of one fresh database (their
+/// key files in `dir`).
+fn businesses(dir: &std::path::Path) -> Businesses {
+    match place(dir) {
+        hub::store::sqlite::Place::Postgres { url, .. } => Businesses {
+            dir: dir.to_path_buf(),
+            postgres: Some(url),
+        },
+        hub::store::sqlite::Place::Sqlite(_) => Businesses::sqlite(dir),
+    }
+}
+
 /// `Hub` (its store, its server state, the shared address).
 async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_path_buf();
+    let at = businesses(dir.path());
+    let d = at.clone();
     let setup = tokio::task::spawn_blocking(move || {
         let mut out = vec![];
         for (slug, name, pans) in [
@@ -42,11 +56,8 @@ async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
     })
     .await
     .unwrap();
-    assert_eq!(
-        tenants::list(dir.path()).unwrap(),
-        ["chennai-fix", "laptopcare"]
-    );
-    let t = Arc::new(Tenants::open(dir.path(), Some(PASS), 1000).unwrap());
+    assert_eq!(tenants::list(&at).unwrap(), ["chennai-fix", "laptopcare"]);
+    let t = Arc::new(Tenants::open(&at, Some(PASS), 1000).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -267,16 +278,17 @@ async fn two_businesses_on_one_hub_never_see_or_touch_each_other() {
 #[test]
 fn a_business_needs_a_fair_slug_and_leaves_nothing_deleted() {
     let dir = tempfile::tempdir().unwrap();
+    let at = businesses(dir.path());
     for bad in ["A", "x", "-shop", "shop-", "shop.in", "shop/../x"] {
-        let e = tenants::add(dir.path(), bad, "Shop", OWNER, OWNER_PIN, PASS)
+        let e = tenants::add(&at, bad, "Shop", OWNER, OWNER_PIN, PASS)
             .err()
             .unwrap_or_else(|| panic!("{bad} accepted"));
         assert!(e.to_string().starts_with("slug:"), "{e}");
     }
-    tenants::add(dir.path(), "shop-1", "Shop One", OWNER, OWNER_PIN, PASS).unwrap();
-    let again = tenants::add(dir.path(), "shop-1", "Shop One", OWNER, OWNER_PIN, PASS);
+    tenants::add(&at, "shop-1", "Shop One", OWNER, OWNER_PIN, PASS).unwrap();
+    let again = tenants::add(&at, "shop-1", "Shop One", OWNER, OWNER_PIN, PASS);
     assert!(again.is_err());
-    let moved = tenants::remove(dir.path(), "shop-1").unwrap();
+    let moved = tenants::remove(&at, "shop-1").unwrap();
     assert!(moved.exists());
-    assert!(tenants::list(dir.path()).unwrap().is_empty());
+    assert!(tenants::list(&at).unwrap().is_empty());
 }
