@@ -55,7 +55,22 @@ pub struct Tenants {
     dir: PathBuf,
     by_slug: RwLock<BTreeMap<String, Arc<Tenant>>>,
     by_device: RwLock<HashMap<DeviceId, String>>,
+    /// Device ids no business holds, as of when they were looked for: a
+    /// flood of requests naming made-up devices costs one look through the
+    /// businesses per id and [`UNKNOWN_FOR`], not one per request.
+    unknown: std::sync::Mutex<HashMap<DeviceId, std::time::Instant>>,
+    /// Looks through every business (for a test, and for an operator).
+    scans: std::sync::atomic::AtomicU64,
 }
+
+/// How long a device id no business holds is taken as unknown without
+/// looking again (an honest device enrolls before it syncs, and its
+/// enrollment clears the entry at once).
+pub const UNKNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// At most this many unknown ids are remembered; past it the stale ones go,
+/// and if none is stale, all.
+const UNKNOWN_MAX: usize = 10_000;
 
 impl std::fmt::Debug for Tenants {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -228,6 +243,8 @@ impl Tenants {
             dir: dir.to_path_buf(),
             by_slug: RwLock::new(by_slug),
             by_device: RwLock::new(HashMap::new()),
+            unknown: Default::default(),
+            scans: Default::default(),
         })
     }
 
@@ -259,7 +276,42 @@ impl Tenants {
 
     /// The business that enrolled `device` (blocking: reads each store on
     /// a miss, and remembers what it found).
+    /// How many times a request made the hub look through every business.
+    pub fn scans(&self) -> u64 {
+        self.scans.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn unknown(&self) -> std::sync::MutexGuard<'_, HashMap<DeviceId, std::time::Instant>> {
+        self.unknown.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The business holding `device`, for a request it signed: an id found
+    /// unknown lately is refused without looking again.
     fn for_device(&self, device: DeviceId) -> Result<Option<Arc<Tenant>>> {
+        if self
+            .unknown()
+            .get(&device)
+            .is_some_and(|at| at.elapsed() < UNKNOWN_FOR)
+        {
+            return Ok(None);
+        }
+        let found = self.for_device_uncached(device)?;
+        if found.is_none() {
+            let mut u = self.unknown();
+            if u.len() >= UNKNOWN_MAX {
+                u.retain(|_, at| at.elapsed() < UNKNOWN_FOR);
+                if u.len() >= UNKNOWN_MAX {
+                    u.clear();
+                }
+            }
+            u.insert(device, std::time::Instant::now());
+        }
+        Ok(found)
+    }
+
+    /// [`Tenants::for_device`], always looking (an enrollment's check that
+    /// the id is new must see one enrolled a moment ago elsewhere).
+    fn for_device_uncached(&self, device: DeviceId) -> Result<Option<Arc<Tenant>>> {
         let known = self
             .by_device
             .read()
@@ -269,6 +321,8 @@ impl Tenants {
         if let Some(slug) = known {
             return Ok(self.get(&slug));
         }
+        self.scans
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for t in self.all() {
             if t.hub.device_auth(device)?.is_some() {
                 self.by_device
@@ -355,7 +409,7 @@ async fn dispatch(State(t): State<Arc<Tenants>>, req: Request) -> Response {
         let tt = t.clone();
         let found = blocking(move || {
             // One id, one device, in one business.
-            if tt.for_device(r.device)?.is_some() {
+            if tt.for_device_uncached(r.device)?.is_some() {
                 return Err(HubError::invalid(
                     "device",
                     "this device id is enrolled already; a new device makes a new id",
@@ -367,7 +421,10 @@ async fn dispatch(State(t): State<Arc<Tenants>>, req: Request) -> Response {
         return match found {
             Ok(Some(tenant)) => {
                 let req = Request::from_parts(parts, Body::from(bytes));
-                forward(&tenant, req).await
+                let answer = forward(&tenant, req).await;
+                // Enrolled (or not): its id is looked for afresh.
+                t.unknown().remove(&r.device);
+                answer
             }
             Ok(None) => HubError::invalid("code", "is not a valid enrollment code")
                 .refusal()

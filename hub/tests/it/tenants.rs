@@ -292,3 +292,37 @@ fn a_business_needs_a_fair_slug_and_leaves_nothing_deleted() {
     assert!(moved.exists());
     assert!(tenants::list(&at).unwrap().is_empty());
 }
+
+/// A flood of requests naming devices no business holds costs one look
+/// through the businesses per made-up id, not one per request; a device
+/// that enrolls meanwhile syncs at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_devices_cost_one_look_each() {
+    let (_dir, t, [x, _y]) = two_businesses().await;
+    let key = sync_core::identity::DeviceKey::from_seed([0x5A; 32]);
+    let made_up = sync_core::ids::DeviceId([0x5A; 16]);
+    let http = reqwest::Client::new();
+    let before = t.scans();
+    for i in 0..20u64 {
+        let body = serde_json::to_vec(&json!({ "cursor": 0, "limit": 1 })).unwrap();
+        let time = now_ms() + i;
+        let sig = key.sign(&sync_core::protocol::request_signing_bytes(
+            "POST", PULL, time, &body,
+        ));
+        let r = http
+            .post(format!("{}{PULL}", x.url))
+            .header(sync_core::protocol::H_DEVICE, made_up.to_string())
+            .header(sync_core::protocol::H_TIME, time.to_string())
+            .header(sync_core::protocol::H_SIGNATURE, hex::encode(sig))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    assert_eq!(t.scans() - before, 1, "one look for twenty requests");
+    // Enrollment looks afresh, and a new device syncs at once.
+    let d = Dev::enroll(&x, x.a, true).await;
+    let r = d.signed(PULL, &json!({ "cursor": 0, "limit": 10 })).await;
+    assert_eq!(r.status(), 200);
+}
