@@ -65,6 +65,13 @@ where
 #[derive(Default)]
 pub struct Statements(Mutex<HashMap<String, Statement>>);
 
+impl Statements {
+    /// Forget them all (their connection is gone).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 impl std::fmt::Debug for Statements {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Statements")

@@ -26,6 +26,7 @@ use crate::error::{HubError, Result};
 const WRITES: i64 = 0x0057_5249;
 
 pub struct PgEngine {
+    url: String,
     client: Client,
     prepared: Statements,
     business: Business,
@@ -68,22 +69,9 @@ impl PgEngine {
     /// new).
     pub fn open(url: &str, business: Business) -> Result<PgEngine> {
         let rt = driver()?;
-        let client = block(rt.handle(), async {
-            let mut client = hub_pg::pool::connect(url).await.map_err(pg)?;
-            hub_pg::migrate(&mut client).await.map_err(pg)?;
-            hub_pg::business::open(&mut client, business)
-                .await
-                .map_err(pg)?;
-            client
-                .batch_execute(&format!(
-                    "SET search_path TO {}",
-                    hub_pg::business::schema(business)
-                ))
-                .await
-                .map_err(|e| HubError::Setup(format!("PostgreSQL: {e}")))?;
-            Ok::<_, HubError>(client)
-        })?;
+        let client = connect(&rt, url, business)?;
         Ok(PgEngine {
+            url: url.to_owned(),
             client,
             prepared: Statements::default(),
             business,
@@ -94,6 +82,26 @@ impl PgEngine {
     pub fn business(&self) -> Business {
         self.business
     }
+}
+
+/// A connection for `business` (its schema created and migrated if new),
+/// driven by `rt`, the business's schema alone on its search path.
+fn connect(rt: &Runtime, url: &str, business: Business) -> Result<Client> {
+    block(rt.handle(), async {
+        let mut client = hub_pg::pool::connect(url).await.map_err(pg)?;
+        hub_pg::migrate(&mut client).await.map_err(pg)?;
+        hub_pg::business::open(&mut client, business)
+            .await
+            .map_err(pg)?;
+        client
+            .batch_execute(&format!(
+                "SET search_path TO {}",
+                hub_pg::business::schema(business)
+            ))
+            .await
+            .map_err(|e| HubError::Setup(format!("PostgreSQL: {e}")))?;
+        Ok::<_, HubError>(client)
+    })
 }
 
 struct PgTx<'a> {
@@ -137,11 +145,20 @@ impl Tx for PgTx<'_> {
 
 impl Engine for PgEngine {
     fn begin(&mut self, access: Access) -> Result<Box<dyn Tx + '_>> {
+        // The server restarted, or dropped this connection: a new one (its
+        // statements prepared afresh). A request whose transaction the drop
+        // cut short failed whole and is retried by its device.
+        if self.client.is_closed() {
+            let rt = self.rt.as_ref().expect("runtime until dropped");
+            self.client = connect(rt, &self.url, self.business)?;
+            self.prepared.clear();
+        }
         let PgEngine {
             client,
             prepared,
             business,
             rt,
+            ..
         } = self;
         let handle = rt.as_ref().expect("runtime until dropped").handle().clone();
         // A write reads what committed before it took the lock (read

@@ -341,3 +341,60 @@ async fn a_postgres_hub_restored_with_pg_restore_reissues_no_lease() {
     .unwrap();
     assert_eq!(customers, 80, "every op back, once");
 }
+
+/// The database drops the hub's connection (a server restart, a failover,
+/// an operator's `pg_terminate_backend`): the hub opens a new one for its
+/// next transaction, and the devices carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_hub_reconnects_when_its_connection_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(place) = pg_place(dir.path()) else {
+        return;
+    };
+    let hub::store::sqlite::Place::Postgres { url, .. } = &place else {
+        unreachable!("pg_place gives PostgreSQL");
+    };
+    let url = url.clone();
+    let h = start_at(tempfile::tempdir().unwrap(), place.clone(), 1_000, None).await;
+    let mut dev = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let ops: Vec<Op> = (0..20).map(|i| dev.make(rec, customer(i))).collect();
+    assert_eq!(dev.push(&ops[..10]).await.0, 200);
+    let out = std::process::Command::new("psql")
+        .args([
+            url.as_str(),
+            "-At",
+            "-c",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dropped: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(dropped >= 1, "the hub's connection was dropped");
+    // The drop reaches the hub's side of the connection a moment later; a
+    // push that meets it half-way fails whole, and the device sends again.
+    let mut status = 0;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        status = dev.push(&ops[10..]).await.0.as_u16();
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 200, "the hub did not reconnect");
+    let store = h.hub.clone();
+    let customers: i64 = tokio::task::spawn_blocking(move || {
+        store
+            .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(customers, 20);
+}
