@@ -16,6 +16,8 @@
 //! Run: `cargo bench -p hub --bench ingest` (N via INGEST_N, default 20000).
 #![allow(clippy::float_arithmetic)] // rates and times, not money
 
+mod common;
+
 use std::time::Instant;
 
 use hub::store::HubStore;
@@ -24,7 +26,7 @@ use rusqlite::params;
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
 use sync_core::identity::{DeviceKey, verify_batch};
-use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::ids::{DeviceId, RecordId};
 use sync_core::op::Op;
 use sync_core::protocol::{EnrollRequest, Verdict};
 use sync_core::vv::VersionVector;
@@ -41,23 +43,7 @@ struct Setup {
 const DEVICES: usize = 4;
 
 fn setup(place: &Place, n: usize) -> Setup {
-    let hub = SqliteHub::init_at(place, "Owner", "2468", "bench passphrase").unwrap();
-    let branch = hub
-        .add_branch(Branch {
-            id: BranchId([1; 16]),
-            name: "Bench".into(),
-            gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
-            state_code: "29".into(),
-            address: String::new(),
-            invoice_prefix: "BEN".into(),
-            credit_note_prefix: "BENC".into(),
-            upi_id: None,
-            phone: None,
-        })
-        .unwrap();
-    let rec = hub
-        .add_user(Some(branch), "Ravi", Role::Receptionist, "1111")
-        .unwrap();
+    let (hub, branch, rec) = common::bench_hub(place);
     let devices = DEVICES;
     let mut writers: Vec<DeviceWriter> = (0..devices)
         .map(|i| {

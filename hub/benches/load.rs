@@ -10,15 +10,17 @@
 //! `LOAD_ROUNDS`, default 3; `LOAD_IN_FLIGHT`, default 64).
 #![allow(clippy::float_arithmetic)] // times and rates, not money
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, SqliteHub, now_ms};
+use hub::store::sqlite::{Place, now_ms};
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
 use sync_core::identity::DeviceKey;
-use sync_core::ids::{BranchId, DeviceId, RecordId};
+use sync_core::ids::{DeviceId, RecordId};
 use sync_core::op::Op;
 use sync_core::protocol::*;
 use sync_core::vv::VersionVector;
@@ -109,23 +111,7 @@ fn main() {
         url: url.clone(),
         keys: keys.clone(),
     };
-    let hub = SqliteHub::init_at(&place, "Owner", "2468", "bench passphrase").unwrap();
-    let branch = hub
-        .add_branch(Branch {
-            id: BranchId([1; 16]),
-            name: "Bench".into(),
-            gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
-            state_code: "29".into(),
-            address: String::new(),
-            invoice_prefix: "BEN".into(),
-            credit_note_prefix: "BENC".into(),
-            upi_id: None,
-            phone: None,
-        })
-        .unwrap();
-    let rec = hub
-        .add_user(Some(branch), "Ravi", Role::Receptionist, "1111")
-        .unwrap();
+    let (hub, branch, rec) = common::bench_hub(&place);
     let (port_a, port_b) = (free_port(), free_port());
     let mut devices = vec![];
     for i in 0..n {

@@ -9,6 +9,8 @@
 //! Run: `cargo bench -p hub --bench sync` (CATCHUP_N, default 5000 each way).
 #![allow(clippy::float_arithmetic)] // times and rates, not money
 
+mod common;
+
 use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,9 +19,8 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
 use hub::store::HubStore;
-use hub::store::sqlite::{SqliteHub, now_ms};
+use hub::store::sqlite::now_ms;
 use sync_core::body::*;
-use sync_core::domain::roles::Role;
 use sync_core::identity::DeviceKey;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::op::Op;
@@ -108,31 +109,10 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Arc::new(
-        SqliteHub::init(
-            &dir.path().join("hub.sqlite"),
-            "Owner",
-            "2468",
-            "bench passphrase",
-        )
-        .unwrap(),
-    );
-    let branch = hub
-        .add_branch(Branch {
-            id: BranchId([1; 16]),
-            name: "Bench".into(),
-            gstin: sync_core::testkit::gstin("29", "ABCDE1234F"),
-            state_code: "29".into(),
-            address: String::new(),
-            invoice_prefix: "BEN".into(),
-            credit_note_prefix: "BENC".into(),
-            upi_id: None,
-            phone: None,
-        })
-        .unwrap();
-    let rec = hub
-        .add_user(Some(branch), "Ravi", Role::Receptionist, "1111")
-        .unwrap();
+    let (hub, branch, rec) = common::bench_hub(&hub::store::sqlite::Place::Sqlite(
+        dir.path().join("hub.sqlite"),
+    ));
+    let hub = Arc::new(hub);
     let mut devs = vec![];
     for i in 0..2u8 {
         let key = DeviceKey::from_seed([i + 40; 32]);
