@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use bytes::BytesMut;
 use sqlite_replica::ReplicaError;
-use sqlite_replica::sql::{Param, Row, Sql, Value};
+use sqlite_replica::sql::{Param, Row, Sql, ToParam, Value};
 use tokio::runtime::Handle;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Statement, Transaction};
@@ -78,17 +78,79 @@ impl std::fmt::Debug for Statements {
     }
 }
 
+/// Writes of one transaction held back to go to the server together (see
+/// `Sql::queue`): they are sent before the transaction's next read, count or
+/// commit, pipelined with it, so an op costs a round trip per read rather
+/// than one per statement (PostgreSQL answers each in turn; the client does
+/// not wait between them). Commit through [`Queued::commit`], which sends
+/// what is still held.
+#[derive(Default)]
+pub struct Queued(Mutex<Vec<(Statement, Vec<Value>)>>);
+
+impl Queued {
+    fn take(&self) -> Vec<(Statement, Vec<Value>)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Send what is held, then commit `tx`.
+    pub fn commit(&self, tx: Transaction<'_>, rt: &Handle) -> sqlite_replica::Result<()> {
+        let held = self.take();
+        block(rt, async {
+            send(&tx, &held).await?;
+            tx.commit().await
+        })
+        .map_err(engine)
+    }
+}
+
+/// Execute every held write, pipelined; the first failure.
+async fn send(
+    tx: &Transaction<'_>,
+    held: &[(Statement, Vec<Value>)],
+) -> Result<(), tokio_postgres::Error> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    let bound: Vec<Vec<Bound<'_>>> = held
+        .iter()
+        .map(|(_, v)| v.iter().map(|x| Bound(x.param())).collect())
+        .collect();
+    let refs: Vec<Vec<&(dyn ToSql + Sync)>> = bound
+        .iter()
+        .map(|b| b.iter().map(|b| b as &(dyn ToSql + Sync)).collect())
+        .collect();
+    futures_util::future::try_join_all(
+        held.iter()
+            .zip(&refs)
+            .map(|((stmt, _), r)| tx.execute(stmt, r)),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The replica's door to one PostgreSQL transaction.
 pub struct PgSql<'a> {
     tx: &'a Transaction<'a>,
     rt: Handle,
     prepared: &'a Statements,
+    queued: &'a Queued,
 }
 
 impl<'a> PgSql<'a> {
-    /// `prepared` must belong to `tx`'s connection; `rt` drives it.
-    pub fn new(tx: &'a Transaction<'a>, rt: Handle, prepared: &'a Statements) -> PgSql<'a> {
-        PgSql { tx, rt, prepared }
+    /// `prepared` must belong to `tx`'s connection; `rt` drives it;
+    /// `queued` holds this transaction's writes until they are sent.
+    pub fn new(
+        tx: &'a Transaction<'a>,
+        rt: Handle,
+        prepared: &'a Statements,
+        queued: &'a Queued,
+    ) -> PgSql<'a> {
+        PgSql {
+            tx,
+            rt,
+            prepared,
+            queued,
+        }
     }
 
     fn statement(&self, sql: &str) -> sqlite_replica::Result<Statement> {
@@ -181,7 +243,35 @@ impl Sql for PgSql<'_> {
         let bound: Vec<Bound<'_>> = p.iter().map(|p| Bound(*p)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        block(&self.rt, self.tx.execute(&stmt, &refs)).map_err(engine)
+        let held = self.queued.take();
+        block(&self.rt, async {
+            let (sent, n) =
+                futures_util::future::join(send(self.tx, &held), self.tx.execute(&stmt, &refs))
+                    .await;
+            sent?;
+            n
+        })
+        .map_err(engine)
+    }
+
+    fn queue(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<()> {
+        let stmt = self.statement(sql)?;
+        let owned = p
+            .iter()
+            .map(|p| match *p {
+                Param::Null => Ok(Value::Null),
+                Param::Int(i) => Ok(Value::Int(i)),
+                Param::Text(s) => Ok(Value::Text(s.to_owned())),
+                Param::Blob(b) => Ok(Value::Blob(b.to_vec())),
+                Param::TooBig(v) => Err(Param::too_big(v)),
+            })
+            .collect::<sqlite_replica::Result<Vec<Value>>>()?;
+        self.queued
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((stmt, owned));
+        Ok(())
     }
 
     fn each(
@@ -194,7 +284,16 @@ impl Sql for PgSql<'_> {
         let bound: Vec<Bound<'_>> = p.iter().map(|p| Bound(*p)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        let rows = block(&self.rt, self.tx.query(&stmt, &refs)).map_err(engine)?;
+        let held = self.queued.take();
+        let rows = block(&self.rt, async {
+            // The held writes go first, in the same flight: the query sees
+            // them, and a failed write is the error reported.
+            let (sent, rows) =
+                futures_util::future::join(send(self.tx, &held), self.tx.query(&stmt, &refs)).await;
+            sent?;
+            rows
+        })
+        .map_err(engine)?;
         for r in &rows {
             let cells = (0..r.len()).map(|i| cell(r, i)).collect::<Result<_, _>>()?;
             if !f(Row(cells))? {

@@ -34,20 +34,20 @@ fn blob16(b: &[u8; 16]) -> &[u8] {
 }
 
 /// Insert the op into the log and advance its device's chain head.
-pub fn insert_op(c: &dyn Sql, op: &Op, wire: &[u8], hash: OpHash) -> Result<i64> {
+pub fn insert_op(c: &dyn Sql, op: &Op, wire: &[u8], hash: OpHash) -> Result<()> {
     insert_op_as(c, op, wire, hash, None)
 }
 
 /// As [`insert_op`]; `rejected` records the hub's refusal (the op then keeps
-/// its place in the chain but is never materialized). Returns its log position.
+/// its place in the chain but is never materialized).
 pub fn insert_op_as(
     c: &dyn Sql,
     op: &Op,
     wire: &[u8],
     hash: OpHash,
     rejected: Option<&str>,
-) -> Result<i64> {
-    let lsn: i64 = c.row("INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING lsn", p![
+) -> Result<()> {
+    c.queue("INSERT INTO ops (device, seq, hlc_wall, hlc_logical, author, branch, kind, hash, wire, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", p![
         blob16(&op.id.device.0),
         op.id.seq,
         op.hlc.wall_ms,
@@ -58,13 +58,13 @@ pub fn insert_op_as(
         &hash.0[..],
         wire,
         rejected
-    ], |r| r.get(0))?;
-    c.run("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", p![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
-    Ok(lsn)
+    ])?;
+    c.queue("INSERT INTO chain_heads (device, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", p![blob16(&op.id.device.0), op.id.seq, &hash.0[..]])?;
+    Ok(())
 }
 
 fn insert_item(c: &dyn Sql, i: &sync_core::body::Item, branch: &[u8; 16]) -> Result<()> {
-    c.run("INSERT INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING", p![
+    c.queue("INSERT INTO items (id, sku, name, hsn_sac, gst_rate, unit, sale_price, cost, reorder_level, is_service, branch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING", p![
         blob16(&i.id.0),
         i.sku,
         i.name,
@@ -93,12 +93,12 @@ fn job_edit(c: &dyn Sql, op: &Op) -> Result<()> {
         },
         _ => return Ok(()),
     };
-    c.run("INSERT INTO job_edits (device, seq, job, hlc_wall, hlc_logical, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), op.hlc.wall_ms, op.hlc.logical, op.body.kind()])?;
+    c.queue("INSERT INTO job_edits (device, seq, job, hlc_wall, hlc_logical, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), op.hlc.wall_ms, op.hlc.logical, op.body.kind()])?;
     Ok(())
 }
 
 fn origin(c: &dyn Sql, record: RecordId, kind: &str, op: &Op) -> Result<()> {
-    c.run("INSERT INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
+    c.queue("INSERT INTO record_origins (record, kind, hlc_wall, hlc_logical, device, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&record.0), kind, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq])?;
     Ok(())
 }
 
@@ -163,24 +163,24 @@ fn write_fields(
                     |r| r.get(0),
                 )?;
                 let v = value_from_sql(*col, current);
-                c.run("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
+                c.queue("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, wall, logical, dev, seq, serde_json::to_string(&v).expect("value serializes")])?;
             }
         }
         for s in &w.supersedes {
-            c.run("UPDATE field_versions SET superseded = 1 WHERE record = ?1 AND field = ?2 AND device = ?3 AND seq = ?4", p![blob16(&record.0), w.field, blob16(&s.device.0), s.seq])?;
+            c.queue("UPDATE field_versions SET superseded = 1 WHERE record = ?1 AND field = ?2 AND device = ?3 AND seq = ?4", p![blob16(&record.0), w.field, blob16(&s.device.0), s.seq])?;
         }
-        c.run("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq, serde_json::to_string(&w.value).expect("value serializes")])?;
+        c.queue("INSERT INTO field_versions (record, field, hlc_wall, hlc_logical, device, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&record.0), w.field, op.hlc.wall_ms, op.hlc.logical, blob16(&op.id.device.0), op.id.seq, serde_json::to_string(&w.value).expect("value serializes")])?;
         let winner: String = c.row("SELECT value FROM field_versions WHERE record = ?1 AND field = ?2 AND superseded = 0 ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC, seq DESC LIMIT 1", p![blob16(&record.0), w.field], |r| r.get(0))?;
         let v: FieldValue =
             serde_json::from_str(&winner).map_err(|e| ReplicaError::Damaged(e.to_string()))?;
         // Cached like the rest: tables and fields are a small fixed set.
-        c.run(
+        c.queue(
             &format!("UPDATE {table} SET {} = ?1 WHERE id = ?2", w.field),
             p![value_to_sql(&v), blob16(&record.0)],
         )?;
     }
     if table == "jobs" {
-        c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![op.hlc.wall_ms, blob16(&record.0)])?;
+        c.queue("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![op.hlc.wall_ms, blob16(&record.0)])?;
     }
     Ok(())
 }
@@ -206,7 +206,7 @@ fn audit(c: &dyn Sql, op: &Op) -> Result<()> {
         op.body.kind(),
         record.as_deref(),
     );
-    c.run("INSERT INTO audit (device, seq, at, author, branch, kind, record, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&op.id.device.0), op.id.seq, op.hlc.wall_ms, blob16(&op.author.0), blob16(&op.branch.0), op.body.kind(), record, prev, &hash[..]])?;
+    c.queue("INSERT INTO audit (device, seq, at, author, branch, kind, record, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&op.id.device.0), op.id.seq, op.hlc.wall_ms, blob16(&op.author.0), blob16(&op.branch.0), op.body.kind(), record, prev, &hash[..]])?;
     Ok(())
 }
 
@@ -266,7 +266,7 @@ fn add_balance(
     let next = cur
         .checked_add(qty)
         .ok_or_else(|| ReplicaError::invalid("qty", "the stock balance would overflow"))?;
-    c.run("INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
+    c.queue("INSERT INTO stock_balances (branch, item, holder_kind, holder, qty) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (branch, item, holder_kind, holder) DO UPDATE SET qty = excluded.qty", p![&branch[..], blob16(&item.0), kind, &id[..], next.normalize().to_string()])?;
     Ok(())
 }
@@ -321,7 +321,7 @@ fn recompute_status(c: &dyn Sql, job: RecordId) -> Result<()> {
     } else {
         None
     };
-    c.run("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, conflicts = ?4, closed_at = ?5 WHERE id = ?6", p![
+    c.queue("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, conflicts = ?4, closed_at = ?5 WHERE id = ?6", p![
             r.status.as_str(),
             r.head.map(|h| h.device.0.to_vec()),
             r.head.map(|h| h.seq),
@@ -329,12 +329,12 @@ fn recompute_status(c: &dyn Sql, job: RecordId) -> Result<()> {
             closed_at,
             blob16(&job.0)
         ])?;
-    c.run(
+    c.queue(
         "UPDATE status_changes SET on_path = 0 WHERE job = ?1",
         p![blob16(&job.0)],
     )?;
     for p in &r.path {
-        c.run(
+        c.queue(
             "UPDATE status_changes SET on_path = 1 WHERE device = ?1 AND seq = ?2",
             p![blob16(&p.device.0), p.seq],
         )?;
@@ -382,14 +382,14 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
     let b = &op.branch.0;
     match &op.body {
         OpBody::BranchCreated(br) => {
-            c.run("INSERT INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id, br.phone])?;
+            c.queue("INSERT INTO branches (id, name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&br.id.0), br.name, br.gstin, br.state_code, br.address, br.invoice_prefix, br.credit_note_prefix, br.upi_id, br.phone])?;
             origin(c, RecordId(br.id.0), "branch", op)?;
         }
         OpBody::BranchUpdated { branch, writes } => {
             write_fields(c, "branches", RecordId(branch.0), op, writes)?
         }
         OpBody::UserCreated(u) => {
-            c.run("INSERT INTO users (id, branch, name, role, active, pin_hash) VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT DO NOTHING", p![blob16(&u.id.0), u.branch.map(|b| b.0.to_vec()), u.name, u.role.as_str(), u.pin_hash])?;
+            c.queue("INSERT INTO users (id, branch, name, role, active, pin_hash) VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT DO NOTHING", p![blob16(&u.id.0), u.branch.map(|b| b.0.to_vec()), u.name, u.role.as_str(), u.pin_hash])?;
             origin(c, RecordId(u.id.0), "user", op)?;
         }
         OpBody::UserUpdated { user, writes } => {
@@ -406,23 +406,23 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             number,
         } => {
             let ceiling = ceiling.unwrap_or(sync_core::body::default_ceiling(*holds_store));
-            c.run("INSERT INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING", p![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
+            c.queue("INSERT INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING", p![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
         }
         OpBody::DeviceRevoked { device, reason } => {
-            c.run(
+            c.queue(
                 "UPDATE devices SET revoked = 1, revoked_reason = ?1 WHERE id = ?2",
                 p![reason, blob16(&device.0)],
             )?;
         }
         OpBody::CustomerCreated(cu) => {
-            c.run("INSERT INTO customers (id, branch, name, mobile, email, address, gstin, state_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&cu.id.0), &b[..], cu.name, cu.mobile, cu.email, cu.address, cu.gstin, cu.state_code, at])?;
+            c.queue("INSERT INTO customers (id, branch, name, mobile, email, address, gstin, state_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![blob16(&cu.id.0), &b[..], cu.name, cu.mobile, cu.email, cu.address, cu.gstin, cu.state_code, at])?;
             origin(c, cu.id, "customer", op)?;
         }
         OpBody::CustomerUpdated { customer, writes } => {
             write_fields(c, "customers", *customer, op, writes)?
         }
         OpBody::JobOpened(j) => {
-            c.run("INSERT INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
+            c.queue("INSERT INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
                   password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at, technician)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18) ON CONFLICT DO NOTHING", p![
                 blob16(&j.id.0),
@@ -466,11 +466,11 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 &hex::decode(change).map_err(|_| ReplicaError::invalid("change", "is not hex"))?,
             )?;
             let text = d.text();
-            c.run("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc", p![blob16(&job.0), name, text, d.save()])?;
-            c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&job.0)])?;
+            c.queue("INSERT INTO job_texts (job, field, text, doc) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job, field) DO UPDATE SET text = excluded.text, doc = excluded.doc", p![blob16(&job.0), name, text, d.save()])?;
+            c.queue("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&job.0)])?;
         }
         OpBody::JobStatusChanged(s) => {
-            c.run("INSERT INTO status_changes (device, seq, job, hlc_wall, hlc_logical, author, from_status, to_status, after_device, after_seq, is_override, reason, note, delivery)
+            c.queue("INSERT INTO status_changes (device, seq, job, hlc_wall, hlc_logical, author, from_status, to_status, after_device, after_seq, is_override, reason, note, delivery)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING", p![
                 blob16(&op.id.device.0),
                 op.id.seq,
@@ -504,7 +504,7 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                     }
             });
             if extends {
-                c.run("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, closed_at = ?4 WHERE id = ?5", p![
+                c.queue("UPDATE jobs SET status = ?1, status_head_device = ?2, status_head_seq = ?3, closed_at = ?4 WHERE id = ?5", p![
                     s.to.as_str(),
                     blob16(&op.id.device.0),
                     op.id.seq,
@@ -514,10 +514,10 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             } else {
                 recompute_status(c, s.job)?;
             }
-            c.run("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&s.job.0)])?;
+            c.queue("UPDATE jobs SET updated_at = CASE WHEN updated_at > ?1 THEN updated_at ELSE ?1 END WHERE id = ?2", p![at, blob16(&s.job.0)])?;
         }
         OpBody::EstimateLineAdded { job, line } => {
-            c.run("INSERT INTO estimate_lines (id, job, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, added_at)
+            c.queue("INSERT INTO estimate_lines (id, job, kind, item, description, hsn_sac, qty, unit, unit_price, discount, gst_rate, added_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING", p![
                 blob16(&line.id.0),
                 blob16(&job.0),
@@ -534,13 +534,13 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             ])?;
         }
         OpBody::EstimateLineRemoved { line, .. } => {
-            c.run(
+            c.queue(
                 "UPDATE estimate_lines SET removed = 1 WHERE id = ?1",
                 p![blob16(&line.0)],
             )?;
         }
         OpBody::DevicePasswordRead { job, purpose } => {
-            c.run("INSERT INTO password_reads (device, seq, job, reader, at, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
+            c.queue("INSERT INTO password_reads (device, seq, job, reader, at, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&op.id.device.0), op.id.seq, blob16(&job.0), blob16(&op.author.0), at, purpose])?;
         }
         OpBody::ItemCreated(i) => {
             insert_item(c, i, b)?;
@@ -612,7 +612,7 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 match &m.movement {
                     MovementKind::TransferOut { .. } => {}
                     MovementKind::TransferIn { transfer, sent, .. } => {
-                        c.run("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
+                        c.queue("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![m.qty.to_string(), (*sent - m.qty).to_string(), at, blob16(&transfer.0)])?;
                     }
                     _ => {}
                 }
@@ -657,18 +657,18 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 ])?;
             if n == 1 {
                 for (i, (l, t)) in d.lines.iter().zip(&totals.lines).enumerate() {
-                    c.run("INSERT INTO document_lines (document, idx, hsn_sac, gst_rate, qty, taxable, cgst, sgst, igst) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&d.id.0), i as i64, l.hsn_sac, l.gst_rate.normalize().to_string(), l.qty.to_string(), t.taxable.to_string(), t.cgst.to_string(), t.sgst.to_string(), t.igst.to_string()])?;
+                    c.queue("INSERT INTO document_lines (document, idx, hsn_sac, gst_rate, qty, taxable, cgst, sgst, igst) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", p![blob16(&d.id.0), i as i64, l.hsn_sac, l.gst_rate.normalize().to_string(), l.qty.to_string(), t.taxable.to_string(), t.cgst.to_string(), t.sgst.to_string(), t.igst.to_string()])?;
                 }
             }
         }
         OpBody::DocumentCancelled { document, reason } => {
-            c.run(
+            c.queue(
                 "UPDATE documents SET cancelled = 1, cancel_reason = ?1 WHERE id = ?2",
                 p![reason, blob16(&document.0)],
             )?;
         }
         OpBody::PaymentRecorded(p) => {
-            c.run("INSERT INTO payments (id, branch, invoice, job, amount, mode, reference, date, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![
+            c.queue("INSERT INTO payments (id, branch, invoice, job, amount, mode, reference, date, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING", p![
                     blob16(&p.id.0),
                     &b[..],
                     p.invoice.map(|i| i.0.to_vec()),
@@ -682,7 +682,7 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
         }
         OpBody::TransferSettled(t) => {
             if transfer_open(c, t.transfer)? {
-                c.run("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;
+                c.queue("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;
                 add_balance(
                     c,
                     &t.from_branch.0,
@@ -710,7 +710,7 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             }
         }
         OpBody::LeaseGranted(l) => {
-            c.run("INSERT INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
+            c.queue("INSERT INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
         }
     }
     let _ = to32;

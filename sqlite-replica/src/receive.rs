@@ -7,7 +7,7 @@
 //! enrolled key and its place in the chain checked; a repeat is a harmless
 //! duplicate; a different op at a known place is a fork and is refused.
 
-use sync_core::chain::{self, Fit};
+use sync_core::chain::{self, ChainHead, Fit};
 use sync_core::domain::rules::{self, RuleContext};
 use sync_core::identity::PublicKey;
 use sync_core::ids::DeviceId;
@@ -93,12 +93,18 @@ fn hash_at(c: &dyn Sql, id: OpId) -> Option<OpHash> {
     .map(|h| OpHash(to32(&h)))
 }
 
-fn ready(c: &dyn Sql, op: &Op) -> Result<bool> {
-    if op.id.seq != crate::chain_head(c, op.id.device)?.seq + 1 {
+/// Whether `op`'s past is all here, given its own device's chain `head`.
+fn ready(c: &dyn Sql, op: &Op, head: ChainHead) -> Result<bool> {
+    if op.id.seq != head.seq + 1 {
         return Ok(false);
     }
     for d in &op.deps {
-        if crate::chain_head(c, d.device)?.seq < d.seq {
+        let at = if d.device == op.id.device {
+            head
+        } else {
+            crate::chain_head(c, d.device)?
+        };
+        if at.seq < d.seq {
             return Ok(false);
         }
     }
@@ -113,7 +119,7 @@ pub struct Received {
     /// The rule it broke, when the hub recorded it as rejected.
     pub reason: Option<String>,
     /// Held-back ops that became applicable and were applied.
-    pub unblocked: Vec<(OpId, Outcome, Option<String>)>,
+    pub unblocked: Unblocked,
 }
 
 /// Receive one operation (wire bytes) in the caller's transaction.
@@ -140,147 +146,202 @@ pub fn receive_op(
     check: Check,
     signature_verified: bool,
 ) -> Result<Received> {
-    let hash = hash_wire(wire);
-    let head = crate::chain_head(c, op.id.device)?;
-    if op.id.seq <= head.seq {
-        let fit = chain::check(head, &op, hash, |s| {
-            hash_at(
-                c,
-                OpId {
-                    device: op.id.device,
-                    seq: s,
-                },
-            )
-        });
-        let fit = match fit {
-            // The hub holds another op of this device at this place, as
-            // signed as ours: the device signed two (its key is in hostile
-            // hands; the hub revokes it). The hub's chain is the one that
-            // counts: ours is overruled (see `overrule`).
-            Err(sync_core::CoreError::ChainFork { device, seq })
-                if check == Check::Trust
-                    && op.verify(&key_of(c, genesis, device)?).is_ok()
-                    && crate::overrule::is_applied(c, op.id)? =>
-            {
-                let why = format!(
-                    "fork: the hub holds another operation of device {device} at seq {seq}; the device signed two"
-                );
-                crate::overrule::mark(c, op.id, &why, op.hlc.wall_ms)?;
-                return Ok(Received {
-                    id: op.id,
-                    outcome: Outcome::Overruled,
-                    reason: Some(why),
-                    unblocked: vec![],
-                });
-            }
-            other => other?,
-        };
-        return match fit {
-            Fit::Duplicate => {
-                // The hub's copy says it refused what a peer gave us first:
-                // the hub's word stands (see `overrule`).
-                if let (Some(r), Check::Trust) = (rejected, check)
-                    && crate::overrule::is_applied(c, op.id)?
+    Intake {
+        c,
+        genesis,
+        waiting: true,
+    }
+    .receive_op(op, wire, rejected, check, signature_verified)
+}
+
+/// Receives a run of ops in one transaction (a pushed batch). It remembers
+/// whether any op waits for its past, so that an op arriving in order, as
+/// nearly all do, costs no look through the waiting ones. Only what it
+/// receives adds to the waiting ones, so nothing else may receive in the
+/// transaction while it does.
+pub struct Intake<'a> {
+    c: &'a dyn Sql,
+    genesis: &'a Genesis,
+    /// Some op may be waiting in `pending_ops`.
+    waiting: bool,
+}
+
+impl<'a> Intake<'a> {
+    pub fn new(c: &'a dyn Sql, genesis: &'a Genesis) -> Result<Intake<'a>> {
+        let waiting = c.row("SELECT EXISTS (SELECT 1 FROM pending_ops)", p![], |r| {
+            r.get(0)
+        })?;
+        Ok(Intake {
+            c,
+            genesis,
+            waiting,
+        })
+    }
+
+    /// Receive one op: as [`receive_op`].
+    pub fn receive_op(
+        &mut self,
+        op: Op,
+        wire: &[u8],
+        rejected: Option<&str>,
+        check: Check,
+        signature_verified: bool,
+    ) -> Result<Received> {
+        let (c, genesis) = (self.c, self.genesis);
+        let hash = hash_wire(wire);
+        let head = crate::chain_head(c, op.id.device)?;
+        if op.id.seq <= head.seq {
+            let fit = chain::check(head, &op, hash, |s| {
+                hash_at(
+                    c,
+                    OpId {
+                        device: op.id.device,
+                        seq: s,
+                    },
+                )
+            });
+            let fit = match fit {
+                // The hub holds another op of this device at this place, as
+                // signed as ours: the device signed two (its key is in hostile
+                // hands; the hub revokes it). The hub's chain is the one that
+                // counts: ours is overruled (see `overrule`).
+                Err(sync_core::CoreError::ChainFork { device, seq })
+                    if check == Check::Trust
+                        && op.verify(&key_of(c, genesis, device)?).is_ok()
+                        && crate::overrule::is_applied(c, op.id)? =>
                 {
-                    crate::overrule::mark(c, op.id, r, op.hlc.wall_ms)?;
+                    let why = format!(
+                        "fork: the hub holds another operation of device {device} at seq {seq}; the device signed two"
+                    );
+                    crate::overrule::mark(c, op.id, &why, op.hlc.wall_ms)?;
                     return Ok(Received {
                         id: op.id,
                         outcome: Outcome::Overruled,
-                        reason: Some(r.to_string()),
+                        reason: Some(why),
                         unblocked: vec![],
                     });
                 }
-                Ok(Received {
-                    id: op.id,
-                    outcome: Outcome::Duplicate,
-                    reason: None,
-                    unblocked: vec![],
-                })
-            }
-            Fit::Next => unreachable!("at or below the head"),
-        };
-    }
-    if !ready(c, &op)? {
-        if check == Check::Rules {
-            // The hub enrolled every device whose ops it may hold: an op
-            // of an unknown device, or one whose signature fails, is a
-            // forgery and is not kept, even to wait.
-            if !signature_verified {
-                op.verify(&key_of(c, genesis, op.id.device)?)?;
-            }
-        }
-        if rejected.is_some() && check == Check::Gate {
-            // A peer's word that the hub refused it is not ours to take:
-            // the hub's own copy of the verdict will come.
-            return Ok(Received {
-                id: op.id,
-                outcome: Outcome::Refused,
-                reason: Some("refused by the hub, as a peer says: taken from the hub only".into()),
-                unblocked: vec![],
-            });
-        }
-        let waiting: u64 = c.row(
-            "SELECT count(*) FROM pending_ops WHERE device = ?1",
-            p![&op.id.device.0[..]],
-            |r| r.get(0),
-        )?;
-        if waiting >= MAX_PENDING_PER_DEVICE {
-            return Err(crate::ReplicaError::invalid(
-                "ops",
-                format!(
-                    "device {} already has {waiting} operations waiting for their past; send the missing ones first",
-                    op.id.device
-                ),
-            ));
-        }
-        let existing: Option<Vec<u8>> = c.value(
-            "SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2",
-            p![&op.id.device.0[..], op.id.seq],
-        )?;
-        match existing {
-            Some(w) if w != wire => {
-                return Err(sync_core::CoreError::ChainFork {
-                    device: op.id.device,
-                    seq: op.id.seq,
+                other => other?,
+            };
+            return match fit {
+                Fit::Duplicate => {
+                    // The hub's copy says it refused what a peer gave us first:
+                    // the hub's word stands (see `overrule`).
+                    if let (Some(r), Check::Trust) = (rejected, check)
+                        && crate::overrule::is_applied(c, op.id)?
+                    {
+                        crate::overrule::mark(c, op.id, r, op.hlc.wall_ms)?;
+                        return Ok(Received {
+                            id: op.id,
+                            outcome: Outcome::Overruled,
+                            reason: Some(r.to_string()),
+                            unblocked: vec![],
+                        });
+                    }
+                    Ok(Received {
+                        id: op.id,
+                        outcome: Outcome::Duplicate,
+                        reason: None,
+                        unblocked: vec![],
+                    })
                 }
-                .into());
+                Fit::Next => unreachable!("at or below the head"),
+            };
+        }
+        if !ready(c, &op, head)? {
+            if check == Check::Rules {
+                // The hub enrolled every device whose ops it may hold: an op
+                // of an unknown device, or one whose signature fails, is a
+                // forgery and is not kept, even to wait.
+                if !signature_verified {
+                    op.verify(&key_of(c, genesis, op.id.device)?)?;
+                }
             }
-            Some(_) => {}
-            None => {
-                c.run(
+            if rejected.is_some() && check == Check::Gate {
+                // A peer's word that the hub refused it is not ours to take:
+                // the hub's own copy of the verdict will come.
+                return Ok(Received {
+                    id: op.id,
+                    outcome: Outcome::Refused,
+                    reason: Some(
+                        "refused by the hub, as a peer says: taken from the hub only".into(),
+                    ),
+                    unblocked: vec![],
+                });
+            }
+            let waiting: u64 = c.row(
+                "SELECT count(*) FROM pending_ops WHERE device = ?1",
+                p![&op.id.device.0[..]],
+                |r| r.get(0),
+            )?;
+            if waiting >= MAX_PENDING_PER_DEVICE {
+                return Err(crate::ReplicaError::invalid(
+                    "ops",
+                    format!(
+                        "device {} already has {waiting} operations waiting for their past; send the missing ones first",
+                        op.id.device
+                    ),
+                ));
+            }
+            let existing: Option<Vec<u8>> = c.value(
+                "SELECT wire FROM pending_ops WHERE device = ?1 AND seq = ?2",
+                p![&op.id.device.0[..], op.id.seq],
+            )?;
+            match existing {
+                Some(w) if w != wire => {
+                    return Err(sync_core::CoreError::ChainFork {
+                        device: op.id.device,
+                        seq: op.id.seq,
+                    }
+                    .into());
+                }
+                Some(_) => {}
+                None => {
+                    c.queue(
                     "INSERT INTO pending_ops (device, seq, wire, rejected, check_kind) VALUES (?1, ?2, ?3, ?4, ?5)",
                     p![&op.id.device.0[..], op.id.seq, wire, rejected, check.as_str()],
                 )?;
+                }
             }
+            self.waiting = true;
+            return Ok(Received {
+                id: op.id,
+                outcome: Outcome::Waiting,
+                reason: None,
+                unblocked: vec![],
+            });
         }
-        return Ok(Received {
+        let ready = Ready {
+            op: &op,
+            head,
+            wire,
+            hash,
+            rejected,
+            check,
+            signature_verified,
+        };
+        let (outcome, reason) = apply_ready(c, genesis, ready)?;
+        let unblocked = if self.waiting {
+            let (done, still) = drain(c, genesis)?;
+            self.waiting = still;
+            done
+        } else {
+            vec![]
+        };
+        Ok(Received {
             id: op.id,
-            outcome: Outcome::Waiting,
-            reason: None,
-            unblocked: vec![],
-        });
+            outcome,
+            reason,
+            unblocked,
+        })
     }
-    let ready = Ready {
-        op: &op,
-        wire,
-        hash,
-        rejected,
-        check,
-        signature_verified,
-    };
-    let (outcome, reason) = apply_ready(c, genesis, ready)?;
-    let unblocked = drain(c, genesis)?;
-    Ok(Received {
-        id: op.id,
-        outcome,
-        reason,
-        unblocked,
-    })
 }
 
 /// An op whose past is all here, as received: what applying it needs.
 struct Ready<'a> {
     op: &'a Op,
+    /// Its device's chain as it stands, the op not yet in it.
+    head: ChainHead,
     wire: &'a [u8],
     hash: OpHash,
     /// The hub's refusal mark, if it came with one.
@@ -292,6 +353,7 @@ struct Ready<'a> {
 fn apply_ready(c: &dyn Sql, genesis: &Genesis, r: Ready<'_>) -> Result<(Outcome, Option<String>)> {
     let Ready {
         op,
+        head,
         wire,
         hash,
         rejected,
@@ -301,7 +363,7 @@ fn apply_ready(c: &dyn Sql, genesis: &Genesis, r: Ready<'_>) -> Result<(Outcome,
     if !signature_verified {
         op.verify(&key_of(c, genesis, op.id.device)?)?;
     }
-    chain::check_no_replay(crate::chain_head(c, op.id.device)?, op, hash, |_| None)?;
+    chain::check_no_replay(head, op, hash, |_| None)?;
     if let Some(r) = rejected {
         if check == Check::Gate {
             return Ok((
@@ -328,10 +390,14 @@ fn apply_ready(c: &dyn Sql, genesis: &Genesis, r: Ready<'_>) -> Result<(Outcome,
     Ok((Outcome::Applied, None))
 }
 
-/// Apply every held-back op that has become ready.
+/// Ops applied from the waiting ones, each with its outcome and reason.
+type Unblocked = Vec<(OpId, Outcome, Option<String>)>;
+
+/// Apply every held-back op that has become ready; and whether any still
+/// waits.
 /// Each is checked as it was received (see `pending_ops.check_kind`): an op
 /// that came from the hub keeps the hub's verdict, whatever batch unblocks it.
-fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<String>)>> {
+fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<(Unblocked, bool)> {
     let mut done = vec![];
     loop {
         let pending: Vec<(Vec<u8>, Option<String>, String)> = c.all(
@@ -340,18 +406,22 @@ fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<St
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         let mut progressed = false;
+        let mut still = false;
         for (wire, rejected, check) in pending {
             let check = Check::parse(&check);
             let op = Op::decode(&wire)?;
-            if !ready(c, &op)? {
+            let head = crate::chain_head(c, op.id.device)?;
+            if !ready(c, &op, head)? {
+                still = true;
                 continue;
             }
-            c.run(
+            c.queue(
                 "DELETE FROM pending_ops WHERE device = ?1 AND seq = ?2",
                 p![&op.id.device.0[..], op.id.seq],
             )?;
             let ready = Ready {
                 op: &op,
+                head,
                 wire: &wire,
                 hash: hash_wire(&wire),
                 rejected: rejected.as_deref(),
@@ -363,7 +433,7 @@ fn drain(c: &dyn Sql, genesis: &Genesis) -> Result<Vec<(OpId, Outcome, Option<St
             progressed = true;
         }
         if !progressed {
-            return Ok(done);
+            return Ok((done, still));
         }
     }
 }

@@ -230,6 +230,14 @@ impl Row {
 pub trait Sql {
     /// Run a statement; how many rows it changed.
     fn run(&self, sql: &str, p: &[Param<'_>]) -> Result<u64>;
+    /// Run a write whose count the caller does not need. An engine across a
+    /// network may hold it and send it with the others before the
+    /// transaction's next read, count or commit (in order: what a read
+    /// sees is the same); its failure is then reported there, and fails
+    /// the transaction all the same. SQLite runs it at once.
+    fn queue(&self, sql: &str, p: &[Param<'_>]) -> Result<()> {
+        self.run(sql, p).map(|_| ())
+    }
     /// Each row of a query, in order, to `f`, until it answers false.
     fn each(
         &self,

@@ -11,7 +11,7 @@
 //! replays one.
 
 use hub_pg::Business;
-use hub_pg::replica::{PgSql, Statements};
+use hub_pg::replica::{PgSql, Queued, Statements};
 use rusqlite::Connection;
 use sqlite_replica::receive::{self, Check};
 use sqlite_replica::{Sql, SqlExt, digest, p, review};
@@ -81,7 +81,8 @@ fn compare(rt: &tokio::runtime::Runtime, client: &mut tokio_postgres::Client, se
     let prepared = Statements::default();
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, b)).unwrap();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared);
+    let queued = Queued::default();
+    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
     for op in &feed {
         let wire = op.encode().unwrap();
         let a = receive::receive_op(
@@ -125,7 +126,7 @@ fn compare(rt: &tokio::runtime::Runtime, client: &mut tokio_postgres::Client, se
         digest::branch_digest(&pg, branch).unwrap()
     );
     drop(pg);
-    rt.block_on(tx.commit()).unwrap();
+    queued.commit(tx, rt.handle()).unwrap();
 }
 
 #[test]
@@ -167,7 +168,8 @@ fn a_business_schema_holds_only_its_own_replica() {
     let prepared = Statements::default();
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, other)).unwrap();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared);
+    let queued = Queued::default();
+    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
     let (w, _) = shuffled_feed(7);
     assert_eq!(
         pg.row("SELECT count(*) FROM ops", p![], |r| r.get::<i64>(0))
@@ -187,7 +189,8 @@ fn a_business_schema_holds_only_its_own_replica() {
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, business(7)))
         .unwrap();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared);
+    let queued = Queued::default();
+    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
     let err = pg
         .run("UPDATE ops SET kind = 'forged'", p![])
         .expect_err("the log is append-only");

@@ -11,7 +11,7 @@
 //! blocks on it.
 
 use hub_pg::Business;
-use hub_pg::replica::{PgSql, Statements, block, engine};
+use hub_pg::replica::{PgSql, Queued, Statements, block, engine};
 use rusqlite::Connection;
 use sqlite_replica::Sql;
 use sqlite_replica::sql::{Param, Row};
@@ -108,17 +108,22 @@ struct PgTx<'a> {
     tx: Transaction<'a>,
     rt: Handle,
     prepared: &'a Statements,
+    queued: Queued,
 }
 
 impl PgTx<'_> {
     fn door(&self) -> PgSql<'_> {
-        PgSql::new(&self.tx, self.rt.clone(), self.prepared)
+        PgSql::new(&self.tx, self.rt.clone(), self.prepared, &self.queued)
     }
 }
 
 impl Sql for PgTx<'_> {
     fn run(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<u64> {
         self.door().run(sql, p)
+    }
+
+    fn queue(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<()> {
+        self.door().queue(sql, p)
     }
 
     fn each(
@@ -133,8 +138,8 @@ impl Sql for PgTx<'_> {
 
 impl Tx for PgTx<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
-        let PgTx { tx, rt, .. } = *self;
-        block(&rt, tx.commit()).map_err(engine)?;
+        let PgTx { tx, rt, queued, .. } = *self;
+        queued.commit(tx, &rt)?;
         Ok(())
     }
 
@@ -188,6 +193,7 @@ impl Engine for PgEngine {
             tx,
             rt: handle,
             prepared,
+            queued: Queued::default(),
         }))
     }
 

@@ -60,6 +60,18 @@ async fn enroll_push_pull_and_idempotency() {
         v["results"][0]["verdict"], "duplicate",
         "it was applied when its past arrived"
     );
+    // Within one batch too, with nothing waiting before it: the op ahead
+    // of its past waits, and its past, further on, brings it in.
+    let x = a2.make(rec, customer(102));
+    let y = a2.make(rec, customer(103));
+    let (_, v) = a2.push(&[y.clone(), x]).await;
+    assert_eq!(v["results"][0]["verdict"], "waiting");
+    assert_eq!(v["results"][1]["verdict"], "accepted");
+    let (_, v) = a2.push(&[y]).await;
+    assert_eq!(
+        v["results"][0]["verdict"], "duplicate",
+        "it was applied in the batch that brought its past"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -234,6 +234,8 @@ pub(super) fn accept_batch(
     )?;
     let mut out = Vec::with_capacity(wires.len());
     let mut forked: Vec<(DeviceId, u64)> = vec![];
+    let genesis: &Genesis = genesis;
+    let mut intake = receive::Intake::new(tx.sql(), genesis)?;
     for (i, (wire, decoded)) in wires.iter().zip(decoded).enumerate() {
         let op = match decoded {
             Ok(op) => op,
@@ -269,7 +271,7 @@ pub(super) fn accept_batch(
         // (`sqlite_replica::overrule`). What the hub already holds stays
         // a duplicate.
         let announce = notice_for(tx.sql(), &op)?;
-        match receive::receive_op(tx.sql(), genesis, op, wire, None, Check::Rules, verified[i]) {
+        match intake.receive_op(op, wire, None, Check::Rules, verified[i]) {
             Ok(r) => {
                 let (verdict, reason) = match r.outcome {
                     Outcome::Applied => (Verdict::Accepted, None),
