@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use bytes::BytesMut;
 use sqlite_replica::ReplicaError;
 use sqlite_replica::sql::{Param, Row, Sql, ToParam, Value};
-use tokio::runtime::Handle;
+use tokio::runtime::{Handle, Runtime};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Statement, Transaction};
 
@@ -41,8 +41,11 @@ pub fn render(sql: &str) -> String {
 /// Wait for `f` on `rt`. From a thread that drives async tasks (a test
 /// calling the store from its async body) blocking there is not allowed,
 /// so the wait moves to a thread of its own; the hub's server calls the
-/// store on its blocking pool, where this is a plain `block_on`.
-pub fn block<F>(rt: &Handle, f: F) -> F::Output
+/// store on its blocking pool, where this is a plain `block_on`. With a
+/// current-thread `rt` the connection's own task runs on the waiting
+/// thread too: a round trip wakes no other thread (about half of its cost
+/// here when the connection ran on a thread of its own).
+pub fn block<F>(rt: &Runtime, f: F) -> F::Output
 where
     F: std::future::Future + Send,
     F::Output: Send,
@@ -93,7 +96,7 @@ impl Queued {
     }
 
     /// Send what is held, then commit `tx`.
-    pub fn commit(&self, tx: Transaction<'_>, rt: &Handle) -> sqlite_replica::Result<()> {
+    pub fn commit(&self, tx: Transaction<'_>, rt: &Runtime) -> sqlite_replica::Result<()> {
         let held = self.take();
         block(rt, async {
             send(&tx, &held).await?;
@@ -131,7 +134,7 @@ async fn send(
 /// The replica's door to one PostgreSQL transaction.
 pub struct PgSql<'a> {
     tx: &'a Transaction<'a>,
-    rt: Handle,
+    rt: &'a Runtime,
     prepared: &'a Statements,
     queued: &'a Queued,
 }
@@ -141,7 +144,7 @@ impl<'a> PgSql<'a> {
     /// `queued` holds this transaction's writes until they are sent.
     pub fn new(
         tx: &'a Transaction<'a>,
-        rt: Handle,
+        rt: &'a Runtime,
         prepared: &'a Statements,
         queued: &'a Queued,
     ) -> PgSql<'a> {
@@ -157,7 +160,7 @@ impl<'a> PgSql<'a> {
         if let Some(s) = self.lock().get(sql) {
             return Ok(s.clone());
         }
-        let s = block(&self.rt, self.tx.prepare(&render(sql))).map_err(engine)?;
+        let s = block(self.rt, self.tx.prepare(&render(sql))).map_err(engine)?;
         self.lock().insert(sql.to_owned(), s.clone());
         Ok(s)
     }
@@ -244,7 +247,7 @@ impl Sql for PgSql<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
         let held = self.queued.take();
-        block(&self.rt, async {
+        block(self.rt, async {
             let (sent, n) =
                 futures_util::future::join(send(self.tx, &held), self.tx.execute(&stmt, &refs))
                     .await;
@@ -285,7 +288,7 @@ impl Sql for PgSql<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
         let held = self.queued.take();
-        let rows = block(&self.rt, async {
+        let rows = block(self.rt, async {
             // The held writes go first, in the same flight: the query sees
             // them, and a failed write is the error reported.
             let (sent, rows) =

@@ -82,7 +82,7 @@ fn compare(rt: &tokio::runtime::Runtime, client: &mut tokio_postgres::Client, se
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, b)).unwrap();
     let queued = Queued::default();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
+    let pg = PgSql::new(&tx, rt, &prepared, &queued);
     for op in &feed {
         let wire = op.encode().unwrap();
         let a = receive::receive_op(
@@ -125,8 +125,7 @@ fn compare(rt: &tokio::runtime::Runtime, client: &mut tokio_postgres::Client, se
         digest::branch_digest(&lite, branch).unwrap(),
         digest::branch_digest(&pg, branch).unwrap()
     );
-    drop(pg);
-    queued.commit(tx, rt.handle()).unwrap();
+    queued.commit(tx, rt).unwrap();
 }
 
 #[test]
@@ -169,7 +168,7 @@ fn a_business_schema_holds_only_its_own_replica() {
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, other)).unwrap();
     let queued = Queued::default();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
+    let pg = PgSql::new(&tx, &rt, &prepared, &queued);
     let (w, _) = shuffled_feed(7);
     assert_eq!(
         pg.row("SELECT count(*) FROM ops", p![], |r| r.get::<i64>(0))
@@ -183,14 +182,13 @@ fn a_business_schema_holds_only_its_own_replica() {
             .all(Vec::is_empty),
         "the other business sees a branch it does not have"
     );
-    drop(pg);
     rt.block_on(tx.rollback()).unwrap();
 
     let tx = rt.block_on(client.transaction()).unwrap();
     rt.block_on(hub_pg::business::enter(&tx, business(7)))
         .unwrap();
     let queued = Queued::default();
-    let pg = PgSql::new(&tx, rt.handle().clone(), &prepared, &queued);
+    let pg = PgSql::new(&tx, &rt, &prepared, &queued);
     let err = pg
         .run("UPDATE ops SET kind = 'forged'", p![])
         .expect_err("the log is append-only");

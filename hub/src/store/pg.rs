@@ -15,7 +15,7 @@ use hub_pg::replica::{PgSql, Queued, Statements, block, engine};
 use rusqlite::Connection;
 use sqlite_replica::Sql;
 use sqlite_replica::sql::{Param, Row};
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Runtime;
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use super::engine::{Access, Engine, Tx};
@@ -56,10 +56,10 @@ fn pg(e: hub_pg::PgError) -> HubError {
     HubError::Setup(format!("PostgreSQL: {e}"))
 }
 
+/// The connection's runtime: a current-thread one, so the thread waiting
+/// on a statement drives the connection itself (see `hub_pg::replica::block`).
 fn driver() -> Result<Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("hub-pg")
+    Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
 }
@@ -87,15 +87,18 @@ impl PgEngine {
 /// A connection for `business` (its schema created and migrated if new),
 /// driven by `rt`, the business's schema alone on its search path.
 fn connect(rt: &Runtime, url: &str, business: Business) -> Result<Client> {
-    block(rt.handle(), async {
+    block(rt, async {
         let mut client = hub_pg::pool::connect(url).await.map_err(pg)?;
         hub_pg::migrate(&mut client).await.map_err(pg)?;
         hub_pg::business::open(&mut client, business)
             .await
             .map_err(pg)?;
         client
+            // A request never waits on another process's lock for long:
+            // one held by mistake fails requests (which devices send
+            // again) instead of hanging every process of the business.
             .batch_execute(&format!(
-                "SET search_path TO {}",
+                "SET search_path TO {}; SET lock_timeout = '20s'",
                 hub_pg::business::schema(business)
             ))
             .await
@@ -105,15 +108,35 @@ fn connect(rt: &Runtime, url: &str, business: Business) -> Result<Client> {
 }
 
 struct PgTx<'a> {
-    tx: Transaction<'a>,
-    rt: Handle,
+    /// `None` once committed or rolled back.
+    tx: Option<Transaction<'a>>,
+    rt: &'a Runtime,
     prepared: &'a Statements,
     queued: Queued,
 }
 
 impl PgTx<'_> {
     fn door(&self) -> PgSql<'_> {
-        PgSql::new(&self.tx, self.rt.clone(), self.prepared, &self.queued)
+        PgSql::new(
+            self.tx.as_ref().expect("open until committed or dropped"),
+            self.rt,
+            self.prepared,
+            &self.queued,
+        )
+    }
+}
+
+impl Drop for PgTx<'_> {
+    /// A transaction given up (an error, a refused request) is rolled back
+    /// now, not when the connection is next used: nothing drives the
+    /// connection between statements, so a rollback merely queued would
+    /// leave the business's write lock held, and every other hub process
+    /// waiting on it.
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            // A connection that is gone has rolled back already.
+            let _ = block(self.rt, tx.rollback());
+        }
     }
 }
 
@@ -138,8 +161,9 @@ impl Sql for PgTx<'_> {
 
 impl Tx for PgTx<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
-        let PgTx { tx, rt, queued, .. } = *self;
-        queued.commit(tx, &rt)?;
+        let mut this = self;
+        let tx = this.tx.take().expect("open until committed");
+        this.queued.commit(tx, this.rt)?;
         Ok(())
     }
 
@@ -165,7 +189,7 @@ impl Engine for PgEngine {
             rt,
             ..
         } = self;
-        let handle = rt.as_ref().expect("runtime until dropped").handle().clone();
+        let rt = rt.as_ref().expect("runtime until dropped");
         // A write reads what committed before it took the lock (read
         // committed); a snapshot sees one state throughout (a pull's page
         // and its digest agree, whatever commits meanwhile); a plain
@@ -175,26 +199,24 @@ impl Engine for PgEngine {
             Access::Write | Access::Plain => IsolationLevel::ReadCommitted,
         };
         let tx = block(
-            &handle,
+            rt,
             client.build_transaction().isolation_level(level).start(),
         )
         .map_err(engine)?;
-        if access == Access::Write {
-            block(
-                &handle,
-                tx.execute(
-                    "SELECT pg_advisory_xact_lock($1)",
-                    &[&hub_pg::business::lock_key(*business, WRITES)],
-                ),
-            )
-            .map_err(engine)?;
-        }
-        Ok(Box::new(PgTx {
-            tx,
-            rt: handle,
+        // Wrapped first, so that a failure taking the lock rolls back too.
+        let tx = PgTx {
+            tx: Some(tx),
+            rt,
             prepared,
             queued: Queued::default(),
-        }))
+        };
+        if access == Access::Write {
+            tx.run(
+                "SELECT pg_advisory_xact_lock(?1)",
+                sqlite_replica::p![hub_pg::business::lock_key(*business, WRITES)],
+            )?;
+        }
+        Ok(Box::new(tx))
     }
 
     fn sqlite(&self) -> Option<&Connection> {
