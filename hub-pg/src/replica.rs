@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use bytes::BytesMut;
 use sqlite_replica::ReplicaError;
-use sqlite_replica::sql::{Param, Row, Sql, ToParam, Value};
+use sqlite_replica::sql::{Dialect, Param, Row, Sql, ToParam, Value};
 use tokio::runtime::{Handle, Runtime};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Statement, Transaction};
@@ -241,6 +241,10 @@ fn cell(row: &tokio_postgres::Row, i: usize) -> sqlite_replica::Result<Value> {
 }
 
 impl Sql for PgSql<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn run(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<u64> {
         let stmt = self.statement(sql)?;
         let bound: Vec<Bound<'_>> = p.iter().map(|p| Bound(*p)).collect();

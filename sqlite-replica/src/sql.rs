@@ -226,8 +226,21 @@ impl Row {
     }
 }
 
+/// Which engine a door opens on, for the few statements written once per
+/// engine rather than once for both (the owner's reports sum money in the
+/// server as `NUMERIC` on PostgreSQL, where SQLite has no exact decimal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
 /// A database engine, inside the caller's transaction.
 pub trait Sql {
+    /// The engine behind this door.
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
     /// Run a statement; how many rows it changed.
     fn run(&self, sql: &str, p: &[Param<'_>]) -> Result<u64>;
     /// Run a write whose count the caller does not need. An engine across a

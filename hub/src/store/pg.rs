@@ -141,6 +141,10 @@ impl Drop for PgTx<'_> {
 }
 
 impl Sql for PgTx<'_> {
+    fn dialect(&self) -> sqlite_replica::sql::Dialect {
+        sqlite_replica::sql::Dialect::Postgres
+    }
+
     fn run(&self, sql: &str, p: &[Param<'_>]) -> sqlite_replica::Result<u64> {
         self.door().run(sql, p)
     }

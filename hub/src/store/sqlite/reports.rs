@@ -1,13 +1,15 @@
 //! The owner's reports over every branch's tables, one set of queries for
-//! both engines. Money is TEXT in the replicated tables, so each report
-//! sums it in Rust as `Decimal` (see [`sum_grouped`]): exact on SQLite,
-//! whose own `sum` would add it as floating point, and the same figures on
-//! PostgreSQL. Every report takes a [`ReportFilter`]: `?1` is the branch
+//! both engines. Money is TEXT in the replicated tables; a report's sums
+//! (see [`sum_grouped`]) are taken in the server as `NUMERIC` on
+//! PostgreSQL, so that a year of a large business's lines never crosses to
+//! the hub, and in Rust as `Decimal` over SQLite, whose own `sum` would add
+//! them as floating point: the same figures, to the paisa and in the same
+//! scale. Every report takes a [`ReportFilter`]: `?1` is the branch
 //! (NULL for all), document dates compare as ISO text (`?2`, `?3`),
 //! timestamps as IST-day bounds in ms.
 
 use rust_decimal::Decimal;
-use sqlite_replica::sql::{Param, ToParam, Value};
+use sqlite_replica::sql::{Dialect, Param, ToParam, Value};
 use sqlite_replica::{Sql, SqlExt, p, to16};
 use sync_core::ids::BranchId;
 
@@ -58,6 +60,7 @@ pub(super) fn revenue(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<RevenueRo
             &format!("SELECT b.name, d.date, b.id, CASE d.doc_type WHEN 'credit_note' THEN '-' || d.grand_total ELSE d.grand_total END FROM documents d JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND {DOCS_IN}"),
             &d.params(),
             3,
+            1,
         )?;
         Ok(rows
             .into_iter()
@@ -79,6 +82,7 @@ pub(super) fn gst_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstRo
             &format!("SELECT b.name, l.gst_rate, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document JOIN branches b ON b.id = d.branch WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
             &d.params(),
             2,
+            4,
         )?;
         Ok(rows
             .into_iter()
@@ -102,6 +106,7 @@ pub(super) fn gst_by_month(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstM
             &format!("SELECT substr(d.date, 1, 7), l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
             &d.params(),
             1,
+            4,
         )?;
         Ok(rows
             .into_iter()
@@ -124,6 +129,7 @@ pub(super) fn hsn_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<HsnRo
             &format!("SELECT l.hsn_sac, l.gst_rate, l.qty, l.taxable, l.cgst, l.sgst, l.igst FROM document_lines l JOIN documents d ON d.id = l.document WHERE d.cancelled = 0 AND d.doc_type = 'tax_invoice' AND {DOCS_IN}"),
             &d.params(),
             2,
+            5,
         )?;
         Ok(rows
             .into_iter()
@@ -214,6 +220,7 @@ pub(super) fn stock(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<StockRow>> 
             "SELECT b.name, i.name, s.holder_kind, s.qty FROM stock_balances s JOIN branches b ON b.id = s.branch JOIN items i ON i.id = s.item WHERE (s.branch = ?1 OR ?1 IS NULL)",
             p![branch],
             3,
+            1,
         )?;
         Ok(rows
             .into_iter()
@@ -293,6 +300,7 @@ pub(super) fn customer_history(
                  WHERE c.mobile = ?1 AND d.cancelled = 0",
             p![mobile],
             1,
+            1,
         )?;
         let invoiced: std::collections::HashMap<String, Decimal> =
             invoiced.into_iter().map(|(k, v)| (k[0].clone(), v[0])).collect();
@@ -318,6 +326,28 @@ pub(super) fn customer_history(
             },
         )?)
     })
+}
+
+/// `sql`'s rows grouped by their first `keys` columns, the other `sums`
+/// columns summed as `NUMERIC` (back as text, in their own scale).
+fn summed_in_server(sql: &str, keys: usize, sums: usize) -> String {
+    let cols: Vec<String> = (0..keys + sums).map(|i| format!("c{i}")).collect();
+    let mut select: Vec<String> = cols[..keys].to_vec();
+    select.extend(
+        cols[keys..]
+            .iter()
+            .map(|c| format!("CAST(sum(CAST({c} AS NUMERIC)) AS TEXT)")),
+    );
+    let group = if keys == 0 {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", cols[..keys].join(", "))
+    };
+    format!(
+        "SELECT {} FROM ({sql}) AS t ({}){group}",
+        select.join(", "),
+        cols.join(", ")
+    )
 }
 
 fn money(r: &sqlite_replica::sql::Row, i: usize) -> sqlite_replica::Result<Decimal> {
@@ -469,18 +499,32 @@ fn key_text(v: &Value) -> String {
     }
 }
 
-/// Rows of `sql` grouped by their first `keys` columns (in key order), the
-/// other columns summed as `Decimal`.
+/// Rows of `sql` grouped by their first `keys` columns (in key order), its
+/// other `sums` columns (amounts as text) summed: by the server as
+/// `NUMERIC` on PostgreSQL, as `Decimal` here over SQLite.
 fn sum_grouped(
     c: &dyn Sql,
     sql: &str,
     params: &[Param<'_>],
     keys: usize,
+    sums: usize,
 ) -> Result<Vec<(Vec<String>, Vec<Decimal>)>> {
+    let summed;
+    let sql = if c.dialect() == Dialect::Postgres {
+        summed = summed_in_server(sql, keys, sums);
+        summed.as_str()
+    } else {
+        sql
+    };
     let mut groups: std::collections::BTreeMap<Vec<String>, Vec<Decimal>> = Default::default();
     let mut failed: Option<HubError> = None;
     c.each(sql, params, &mut |r| {
         let n = r.len();
+        if n != keys + sums {
+            return Err(sqlite_replica::ReplicaError::Damaged(format!(
+                "a report's query gave {n} columns, not {keys} keys and {sums} sums"
+            )));
+        }
         let key: Vec<String> = r.0[..keys.min(n)].iter().map(key_text).collect();
         let sums = groups
             .entry(key)
