@@ -21,7 +21,7 @@ mod common;
 use std::time::Instant;
 
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, SqliteHub, now_ms};
+use hub::store::db::{HubDb, Place, now_ms};
 use rusqlite::params;
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
@@ -35,7 +35,7 @@ use sync_core::writer::DeviceWriter;
 /// A hub with one branch, a receptionist and `DEVICES` enrolled devices,
 /// and each device's ops (customers created and edited) in 1000-op batches.
 struct Setup {
-    hub: SqliteHub,
+    hub: HubDb,
     batches: Vec<(usize, Vec<Vec<u8>>)>,
     all_ops: Vec<Op>,
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, now_ms};
+use hub::store::db::{Place, now_ms};
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
 use sync_core::identity::DeviceKey;

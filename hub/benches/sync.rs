@@ -19,7 +19,7 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
 use hub::store::HubStore;
-use hub::store::sqlite::now_ms;
+use hub::store::db::now_ms;
 use sync_core::body::*;
 use sync_core::identity::DeviceKey;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
@@ -109,7 +109,7 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (hub, branch, rec) = common::bench_hub(&hub::store::sqlite::Place::Sqlite(
+    let (hub, branch, rec) = common::bench_hub(&hub::store::db::Place::Sqlite(
         dir.path().join("hub.sqlite"),
     ));
     let hub = Arc::new(hub);

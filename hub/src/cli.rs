@@ -10,7 +10,7 @@ use sync_core::domain::roles::Role;
 use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 
 use crate::error::{HubError, Result};
-use crate::store::sqlite::{Place, SqliteHub, now_ms};
+use crate::store::db::{HubDb, Place, now_ms};
 use crate::store::{BranchChange, HubStore, ItemChange, UserChange};
 
 #[derive(Parser, Debug)]
@@ -305,7 +305,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         })?;
         let place = Place::parse(&cli.db, cli.keys.as_deref())?;
-        let hub = SqliteHub::init_at(&place, owner_name, owner_pin, pass)?;
+        let hub = HubDb::init_at(&place, owner_name, owner_pin, pass)?;
         if let Some(b) = business {
             hub.set_business_name(b)?;
         }
@@ -325,9 +325,9 @@ pub fn run(cli: Cli) -> Result<()> {
         });
     }
     match &cli.cmd {
-        Cmd::Backup { to } => return print(&crate::store::sqlite::restore::backup(&cli.db, to)?),
+        Cmd::Backup { to } => return print(&crate::store::db::restore::backup(&cli.db, to)?),
         Cmd::Restore { from } => {
-            return print(&crate::store::sqlite::restore::restore(from, &cli.db)?);
+            return print(&crate::store::db::restore::restore(from, &cli.db)?);
         }
         Cmd::Business(BusinessCmd::Add {
             slug,
@@ -397,7 +397,7 @@ pub fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     let place = Place::parse(&cli.db, cli.keys.as_deref())?;
-    let hub = Arc::new(SqliteHub::open_at(&place, cli.passphrase.as_deref())?);
+    let hub = Arc::new(HubDb::open_at(&place, cli.passphrase.as_deref())?);
     match cli.cmd {
         Cmd::Backup { .. }
         | Cmd::Restore { .. }

@@ -114,7 +114,7 @@ pub fn dashboard_html(store: &dyn HubStore, ask: &Ask) -> Result<String> {
         ));
     }
     html.push_str(&filter_form(store, "/", ask, false)?);
-    let pending = store.pending_jobs(f, crate::store::sqlite::now_ms())?;
+    let pending = store.pending_jobs(f, crate::store::db::now_ms())?;
     html.push_str("<section class=\"charts\"><div class=\"card\">");
     html.push_str(&charts::revenue_by_branch(&store.revenue(f)?, |r| {
         reports::invoices_link(r.branch_id, &r.date)

@@ -24,7 +24,7 @@ use http_edge::{Refusal, blocking, parse_json};
 
 use crate::server::{AppState, read_body};
 use crate::store::HubStore;
-use crate::store::sqlite::now_ms;
+use crate::store::db::now_ms;
 
 /// Wrong PINs for a name before it locks.
 pub const MAX_FAILURES: u32 = 5;

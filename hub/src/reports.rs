@@ -116,7 +116,7 @@ pub fn report_for(store: &dyn HubStore, name: &str, ask: &Ask) -> Result<Report>
             ))
         })?;
     let f = &ask.filter;
-    let now = crate::store::sqlite::now_ms();
+    let now = crate::store::db::now_ms();
     let t = |cols: &[(&str, Kind)]| Table::new(name, title, cols);
     let mut drill = vec![];
     let table = match name {

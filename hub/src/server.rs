@@ -31,7 +31,7 @@ use sync_core::protocol::{
 
 use crate::error::HubError;
 use crate::store::HubStore;
-use crate::store::sqlite::{DEFAULT_LEASE, now_ms};
+use crate::store::db::{DEFAULT_LEASE, now_ms};
 use crate::{dashboard, login, pages, reports};
 
 /// Largest request body, as sent and once inflated (a push batch of 1000

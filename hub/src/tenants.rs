@@ -40,13 +40,13 @@ use tower::ServiceExt;
 use crate::error::{HubError, Result};
 use crate::server::AppState;
 use crate::store::HubStore;
-use crate::store::sqlite::{Place, SqliteHub, now_ms};
+use crate::store::db::{HubDb, Place, now_ms};
 
 /// One business as served.
 pub struct Tenant {
     pub slug: String,
     pub state: Arc<AppState>,
-    pub hub: Arc<SqliteHub>,
+    pub hub: Arc<HubDb>,
     router: Router,
 }
 
@@ -168,10 +168,10 @@ pub fn add(
     owner_name: &str,
     owner_pin: &str,
     passphrase: &str,
-) -> Result<SqliteHub> {
+) -> Result<HubDb> {
     check_slug(slug)?;
     std::fs::create_dir_all(&at.dir)?;
-    let hub = SqliteHub::init_at(&at.place(slug), owner_name, owner_pin, passphrase)?;
+    let hub = HubDb::init_at(&at.place(slug), owner_name, owner_pin, passphrase)?;
     hub.set_business_name(name)?;
     Ok(hub)
 }
@@ -219,12 +219,12 @@ impl Tenants {
                 .ok()
                 .map(|p| p.trim().to_string());
             let hub = match own.as_deref().or(passphrase) {
-                Some(p) => match SqliteHub::open_at(&db, Some(p)) {
+                Some(p) => match HubDb::open_at(&db, Some(p)) {
                     Ok(h) => h,
-                    Err(HubError::Rule(_)) => SqliteHub::open_at(&db, None)?,
+                    Err(HubError::Rule(_)) => HubDb::open_at(&db, None)?,
                     Err(e) => return Err(e),
                 },
-                None => SqliteHub::open_at(&db, None)?,
+                None => HubDb::open_at(&db, None)?,
             };
             let hub = Arc::new(hub);
             let state = AppState::with_rate(hub.clone(), rate_per_sec);

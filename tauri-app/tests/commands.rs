@@ -278,9 +278,8 @@ async fn hub_with_code(dir: &Path) -> (String, String, tokio::sync::oneshot::Sen
     use hub::store::HubStore;
     let db = dir.join("hub.sqlite");
     let (store, code) = tokio::task::spawn_blocking(move || {
-        let hub =
-            hub::store::sqlite::SqliteHub::init(&db, "Olivia Owner", "2468", "a test passphrase")
-                .expect("hub init");
+        let hub = hub::store::db::HubDb::init(&db, "Olivia Owner", "2468", "a test passphrase")
+            .expect("hub init");
         let mut id = [0u8; 16];
         getrandom(&mut id);
         let branch = hub
@@ -297,7 +296,7 @@ async fn hub_with_code(dir: &Path) -> (String, String, tokio::sync::oneshot::Sen
             })
             .expect("add branch");
         let code = hub
-            .create_enrollment(branch, "Counter", true, hub::store::sqlite::now_ms())
+            .create_enrollment(branch, "Counter", true, hub::store::db::now_ms())
             .expect("enrollment code")
             .code;
         (Arc::new(hub), code)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use branch_node::auth::{LoginInput, Session};
 use branch_node::node::Node;
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, SqliteHub, now_ms};
+use hub::store::db::{HubDb, Place, now_ms};
 use rust_decimal::Decimal;
 use sync_core::body::{Branch, Item};
 use sync_core::domain::roles::Role;
@@ -70,7 +70,7 @@ impl BranchInfo {
 }
 
 pub struct Hub {
-    pub store: Arc<SqliteHub>,
+    pub store: Arc<HubDb>,
     /// Where it keeps its tables (see [`hub_place`]).
     pub place: Place,
     /// `http://127.0.0.1:<port>` (`https://` with TLS), straight to the hub.
@@ -88,7 +88,7 @@ pub struct Hub {
 
 /// Serve `store` on a fresh loopback port: (url, addr, the stop switch).
 async fn serve_hub(
-    store: Arc<SqliteHub>,
+    store: Arc<HubDb>,
     rate_per_sec: u32,
     tls: Option<Arc<hub::tls::ServerConfig>>,
 ) -> (String, String, tokio::sync::oneshot::Sender<()>) {
@@ -223,7 +223,7 @@ impl Hub {
         let place = hub_place(dir);
         let at = place.clone();
         let (store, branches, items, owner) = bg(move || {
-            let hub = SqliteHub::init_at(&at, OWNER_NAME, OWNER_PIN, PASSPHRASE).expect("hub init");
+            let hub = HubDb::init_at(&at, OWNER_NAME, OWNER_PIN, PASSPHRASE).expect("hub init");
             let mut branches = vec![];
             for (name, state, pan, prefix, first) in [
                 ("Jayanagar", "29", "ABCDE1234F", "JAY", "Ravi"),
@@ -299,8 +299,7 @@ impl Hub {
         let (tx, _) = tokio::sync::oneshot::channel();
         drop(std::mem::replace(&mut self._stop, tx));
         let at = self.place.clone();
-        let store =
-            bg(move || SqliteHub::open_at(&at, Some(PASSPHRASE)).expect("hub reopens")).await;
+        let store = bg(move || HubDb::open_at(&at, Some(PASSPHRASE)).expect("hub reopens")).await;
         self.store = Arc::new(store);
         let (url, addr, stop) =
             serve_hub(self.store.clone(), self.rate_per_sec, self.tls.clone()).await;
@@ -309,16 +308,13 @@ impl Hub {
 
     /// The hub's disk is lost: stop it, put the backup at `from` in its
     /// place (`hub restore`), and start it again from there on a new port.
-    pub async fn restore_from(
-        &mut self,
-        from: &Path,
-    ) -> hub::store::sqlite::restore::RestoreReport {
+    pub async fn restore_from(&mut self, from: &Path) -> hub::store::db::restore::RestoreReport {
         let (tx, _) = tokio::sync::oneshot::channel();
         drop(std::mem::replace(&mut self._stop, tx));
         let (db, from) = (self.store.db.clone(), from.to_path_buf());
         let (store, report) = bg(move || {
-            let report = hub::store::sqlite::restore::restore(&from, &db).expect("hub restore");
-            let store = SqliteHub::open(&db, Some(PASSPHRASE)).expect("the restored hub opens");
+            let report = hub::store::db::restore::restore(&from, &db).expect("hub restore");
+            let store = HubDb::open(&db, Some(PASSPHRASE)).expect("the restored hub opens");
             (store, report)
         })
         .await;

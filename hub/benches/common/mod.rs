@@ -2,14 +2,14 @@
 //! receptionist whose ops the simulated devices sign.
 
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, SqliteHub};
+use hub::store::db::{HubDb, Place};
 use sync_core::body::Branch;
 use sync_core::domain::roles::Role;
 use sync_core::ids::{BranchId, UserId};
 
 /// A new hub at `place` with the branch "Bench" and its receptionist.
-pub fn bench_hub(place: &Place) -> (SqliteHub, BranchId, UserId) {
-    let hub = SqliteHub::init_at(place, "Owner", "2468", "bench passphrase").unwrap();
+pub fn bench_hub(place: &Place) -> (HubDb, BranchId, UserId) {
+    let hub = HubDb::init_at(place, "Owner", "2468", "bench passphrase").unwrap();
     let branch = hub
         .add_branch(Branch {
             id: BranchId([1; 16]),

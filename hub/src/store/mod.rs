@@ -1,13 +1,13 @@
 //! The hub's storage, as a trait of whole transactional operations ("accept
-//! this batch", "lease a block", "redeem this code"), so that a PostgreSQL
-//! backend can be added without touching the HTTP handlers. [`sqlite`] is the
-//! embedded default. The owner's reports are trait methods too, returning
-//! typed rows with money as `Decimal`: how a backend sums (in Rust for
-//! SQLite, `NUMERIC` in PostgreSQL) is its own business.
+//! this batch", "lease a block", "redeem this code"), so that the HTTP
+//! handlers never see an engine. [`db`] is the one implementation, its
+//! statements written once for both engines ([`engine`]: embedded SQLite by
+//! default, [`pg`] for PostgreSQL). The owner's reports are trait methods
+//! too, returning typed rows with money as `Decimal`.
 
+pub mod db;
 pub mod engine;
 pub mod pg;
-pub mod sqlite;
 
 use rust_decimal::Decimal;
 use sync_core::body::{Branch, Lease};

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::*;
-use hub::store::sqlite::{Place, SqliteHub};
+use hub::store::db::{HubDb, Place};
 use sync_core::op::Op;
 use sync_core::protocol::{PushResponse, Verdict};
 
@@ -76,8 +76,8 @@ async fn sigkill_mid_push_loses_nothing_acknowledged() {
         "the hub was really killed mid-push ({kills} times)"
     );
     // Everything acknowledged is in the restarted hub's database, exactly once.
-    let hub = SqliteHub::open_at(&db, None).unwrap();
-    let have = hub.read(hub::store::sqlite::op_ids).unwrap();
+    let hub = HubDb::open_at(&db, None).unwrap();
+    let have = hub.read(hub::store::db::op_ids).unwrap();
     for a in &acknowledged {
         assert!(
             have.iter().any(|h| h.device == a.0 && h.seq == a.1),
@@ -188,7 +188,7 @@ async fn backup_while_serving_then_restore_by_the_command_line() {
     assert_eq!(granted.status(), 201, "{:?}", granted.text().await);
     let _ = child.kill();
     let _ = child.wait();
-    let hub = SqliteHub::open_at(&place, None).unwrap();
+    let hub = HubDb::open_at(&place, None).unwrap();
     let customers: i64 = hub
         .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
         .unwrap();

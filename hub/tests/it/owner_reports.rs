@@ -24,7 +24,7 @@
 
 use crate::common::*;
 use hub::store::HubStore;
-use hub::store::sqlite::now_ms;
+use hub::store::db::now_ms;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use rust_decimal::Decimal;

@@ -6,7 +6,7 @@ use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 
 use hub::store::HubStore;
-use hub::store::sqlite::{SqliteHub, now_ms};
+use hub::store::db::{HubDb, now_ms};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sync_core::body::*;
@@ -91,7 +91,7 @@ async fn the_counter_leaves_enrollment_holding_numbers() {
     assert_eq!(kinds, vec![DocType::CreditNote, DocType::TaxInvoice]);
     for l in &counter.enrolled_leases {
         assert_eq!(l.device, counter.id);
-        assert_eq!((l.first, l.last), (1, hub::store::sqlite::DEFAULT_LEASE));
+        assert_eq!((l.first, l.last), (1, hub::store::db::DEFAULT_LEASE));
     }
     // ...and as grants in the branch's chain, which the enrollment's own
     // pull (done by `Dev::enroll`) already brought down.
@@ -123,7 +123,7 @@ async fn the_counter_leaves_enrollment_holding_numbers() {
         .await;
     assert_eq!(r.status(), 201);
     let next = r.json::<LeaseResponse>().await.unwrap().lease;
-    assert_eq!(next.first, hub::store::sqlite::DEFAULT_LEASE + 1);
+    assert_eq!(next.first, hub::store::db::DEFAULT_LEASE + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,7 +203,7 @@ async fn security_refusals() {
     // shares: what was seen before is still known, so it is the request
     // taken before the restart that is refused (and one signed before it
     // but never seen is no replay).
-    let shared = matches!(h.place, hub::store::sqlite::Place::Postgres { .. });
+    let shared = matches!(h.place, hub::store::db::Place::Postgres { .. });
     let r = send(if shared { t } else { before }).await.unwrap();
     assert_eq!(r.status(), 401);
     let e: Value = r.json().await.unwrap();
@@ -400,7 +400,7 @@ async fn hundreds_of_concurrent_lease_requests_never_overlap() {
                 .map(|l| l.last - l.first + 1)
                 .sum();
             assert!(
-                held <= hub::store::sqlite::MAX_UNUSED_PER_SERIES,
+                held <= hub::store::db::MAX_UNUSED_PER_SERIES,
                 "{} holds {held} {dt:?} numbers",
                 d.id
             );
@@ -509,7 +509,7 @@ async fn hundreds_of_concurrent_lease_requests_never_overlap() {
 fn hub_database_alone_reveals_no_branch_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.sqlite");
-    let hub = SqliteHub::init(&db, "Olivia", "2468", PASS).unwrap();
+    let hub = HubDb::init(&db, "Olivia", "2468", PASS).unwrap();
     let b = hub
         .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
         .unwrap();
@@ -518,12 +518,12 @@ fn hub_database_alone_reveals_no_branch_key() {
         .unwrap();
     // Without the passphrase, no codes can be issued.
     drop(hub);
-    let locked = SqliteHub::open(&db, None).unwrap();
+    let locked = HubDb::open(&db, None).unwrap();
     assert!(matches!(
         locked.create_enrollment(b, "x", false, now_ms()),
         Err(hub::HubError::Locked(_))
     ));
-    assert!(SqliteHub::open(&db, Some("wrong passphrase")).is_err());
+    assert!(HubDb::open(&db, Some("wrong passphrase")).is_err());
     // The code's secret is not in the database: only its hash and a key wrapped under it.
     let bytes = std::fs::read(&db).unwrap();
     let secret = code.code.split_once('-').unwrap().1;

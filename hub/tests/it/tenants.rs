@@ -7,7 +7,7 @@ use sqlite_replica::{SqlExt, p};
 use std::sync::Arc;
 
 use hub::store::HubStore;
-use hub::store::sqlite::now_ms;
+use hub::store::db::now_ms;
 use hub::tenants::{self, Businesses, Tenants};
 use reqwest::header::{HOST, SET_COOKIE};
 use serde_json::{Value, json};
@@ -22,11 +22,11 @@ use crate::common::*;
 /// key files in `dir`).
 fn businesses(dir: &std::path::Path) -> Businesses {
     match place(dir) {
-        hub::store::sqlite::Place::Postgres { url, .. } => Businesses {
+        hub::store::db::Place::Postgres { url, .. } => Businesses {
             dir: dir.to_path_buf(),
             postgres: Some(url),
         },
-        hub::store::sqlite::Place::Sqlite(_) => Businesses::sqlite(dir),
+        hub::store::db::Place::Sqlite(_) => Businesses::sqlite(dir),
     }
 }
 
@@ -81,7 +81,7 @@ async fn two_businesses() -> (tempfile::TempDir, Arc<Tenants>, [Hub; 2]) {
             };
             Hub {
                 hub: tenant.hub.clone(),
-                place: hub::store::sqlite::Place::Sqlite(tenant.hub.db.clone()),
+                place: hub::store::db::Place::Sqlite(tenant.hub.db.clone()),
                 url: url.clone(),
                 _dir: tempfile::tempdir().unwrap(),
                 _stop,

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
 use crate::common::*;
-use hub::store::sqlite::now_ms;
+use hub::store::db::now_ms;
 use serde_json::Value;
 use sync_core::op::Op;
 use sync_core::protocol::*;
@@ -254,7 +254,7 @@ fn hub_serve_takes_a_certificate() {
     let (c, k) = (dir.path().join("hub.crt"), dir.path().join("hub.key"));
     std::fs::write(&c, cert).unwrap();
     std::fs::write(&k, key).unwrap();
-    hub::store::sqlite::SqliteHub::init(&db, "Olivia Owner", "2468", PASS).unwrap();
+    hub::store::db::HubDb::init(&db, "Olivia Owner", "2468", PASS).unwrap();
     let bin = env!("CARGO_BIN_EXE_hub");
     let base = [
         "--db",

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use hub::store::HubStore;
-use hub::store::sqlite::SqliteHub;
+use hub::store::db::HubDb;
 use sqlite_replica::{SqlExt, p};
 use sync_core::body::{Customer, OpBody};
 use sync_core::domain::invoice_no::DocType;
@@ -48,7 +48,7 @@ async fn a_pending_queue_flood_from_unknown_devices_stores_nothing() {
                         state_code: None,
                     }),
                     &Default::default(),
-                    hub::store::sqlite::now_ms(),
+                    hub::store::db::now_ms(),
                 )
                 .unwrap()
             })
@@ -77,7 +77,7 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
         (lap.id, ())
     };
     tokio::task::spawn_blocking(move || {
-        let cli = SqliteHub::open_at(&db, Some(PASS)).unwrap();
+        let cli = HubDb::open_at(&db, Some(PASS)).unwrap();
         cli.add_user(Some(cli_branch(&cli)), "Kiran", Role::Technician, "5555")
             .unwrap();
         cli.revoke(laptop_id, "lost on the bus").unwrap();
@@ -93,7 +93,7 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
             id,
             DocType::CreditNote,
             10,
-            sync_core::domain::date::Date::from_unix_ms_ist(hub::store::sqlite::now_ms()),
+            sync_core::domain::date::Date::from_unix_ms_ist(hub::store::db::now_ms()),
         )
     })
     .await
@@ -119,7 +119,7 @@ async fn the_cli_writing_beside_the_server_never_breaks_a_branch() {
 }
 
 /// The branch the CLI adds its user to: the first one, Jayanagar.
-fn cli_branch(cli: &SqliteHub) -> sync_core::ids::BranchId {
+fn cli_branch(cli: &HubDb) -> sync_core::ids::BranchId {
     cli.read(|c| {
         Ok(c.row(
             "SELECT id FROM branches WHERE name = 'Jayanagar'",
@@ -156,7 +156,7 @@ async fn a_device_that_signs_two_ops_at_one_place_is_revoked() {
                 h.a,
                 body,
                 &Default::default(),
-                hub::store::sqlite::now_ms(),
+                hub::store::db::now_ms(),
             )
             .unwrap()
     };

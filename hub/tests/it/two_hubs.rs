@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hub::store::sqlite::SqliteHub;
+use hub::store::db::HubDb;
 use sqlite_replica::{SqlExt, p};
 use sync_core::body::Lease;
 use sync_core::domain::roles::Role;
@@ -196,8 +196,8 @@ async fn two_hub_processes_over_one_database_act_as_one_hub() {
     // Everything acknowledged by either process is in the database, once.
     let at = place.clone();
     let (have, customers) = tokio::task::spawn_blocking(move || {
-        let hub = SqliteHub::open_at(&at, None).unwrap();
-        let have = hub.read(hub::store::sqlite::op_ids).unwrap();
+        let hub = HubDb::open_at(&at, None).unwrap();
+        let have = hub.read(hub::store::db::op_ids).unwrap();
         let customers: i64 = hub
             .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
             .unwrap();
@@ -227,7 +227,7 @@ async fn a_postgres_hub_restored_with_pg_restore_reissues_no_lease() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let hub::store::sqlite::Place::Postgres { url, .. } = &place else {
+    let hub::store::db::Place::Postgres { url, .. } = &place else {
         unreachable!("pg_place gives PostgreSQL");
     };
     let url = url.clone();
@@ -332,7 +332,7 @@ async fn a_postgres_hub_restored_with_pg_restore_reissues_no_lease() {
     let _ = child.kill();
     let _ = child.wait();
     let customers: i64 = tokio::task::spawn_blocking(move || {
-        SqliteHub::open_at(&place, None)
+        HubDb::open_at(&place, None)
             .unwrap()
             .read(|c| Ok(c.row("SELECT count(*) FROM customers", p![], |r| r.get(0))?))
             .unwrap()
@@ -351,7 +351,7 @@ async fn a_postgres_hub_reconnects_when_its_connection_is_dropped() {
     let Some(place) = pg_place(dir.path()) else {
         return;
     };
-    let hub::store::sqlite::Place::Postgres { url, .. } = &place else {
+    let hub::store::db::Place::Postgres { url, .. } = &place else {
         unreachable!("pg_place gives PostgreSQL");
     };
     let url = url.clone();

@@ -107,7 +107,7 @@ async fn main() -> Result<()> {
     .await?;
 
     // Three days: each day's intake, the bench's work, billing and delivery.
-    let now = hub::store::sqlite::now_ms();
+    let now = hub::store::db::now_ms();
     let mut open_a = vec![];
     let mut open_b = vec![];
     for day in 0..3u64 {

@@ -88,7 +88,7 @@ async fn push(url: &str, key: &DeviceKey, w: &DeviceWriter, ops: &[Op]) -> PushR
         w.device,
         "POST",
         protocol::PUSH,
-        hub::store::sqlite::now_ms(),
+        hub::store::db::now_ms(),
         &body,
     ) {
         req = req.header(k, v);
@@ -134,7 +134,7 @@ async fn a_stolen_laptop_is_refused_everything_beyond_its_trust() {
         })
     };
     let pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
-    let today = Date::from_unix_ms_ist(hub::store::sqlite::now_ms());
+    let today = Date::from_unix_ms_ist(hub::store::db::now_ms());
     let line = Line {
         id: rid(90),
         kind: LineKind::Service,
@@ -285,7 +285,7 @@ async fn a_stolen_laptop_is_refused_everything_beyond_its_trust() {
                 *branch,
                 body.clone(),
                 &applied,
-                hub::store::sqlite::now_ms(),
+                hub::store::db::now_ms(),
             )
             .unwrap();
         let r = push(&counter.url, &key, &w, &[op]).await;
@@ -299,14 +299,8 @@ async fn a_stolen_laptop_is_refused_everything_beyond_its_trust() {
     let ops: Vec<Op> = forged
         .iter()
         .map(|(_, a, br, body, _)| {
-            w.make(
-                *a,
-                *br,
-                body.clone(),
-                &applied,
-                hub::store::sqlite::now_ms(),
-            )
-            .unwrap()
+            w.make(*a, *br, body.clone(), &applied, hub::store::db::now_ms())
+                .unwrap()
         })
         .collect();
     let r = push(&hub.url, &key, &w, &ops).await;

@@ -47,7 +47,7 @@ fn a_day(n: &Node, s: &Staff, k: usize) -> branch_node::Result<()> {
         n,
         s,
         &jobs[2..],
-        Date::from_unix_ms_ist(hub::store::sqlite::now_ms()),
+        Date::from_unix_ms_ist(hub::store::db::now_ms()),
     )
 }
 
@@ -112,7 +112,7 @@ async fn the_owners_hub_reads_on_a_screen_a_phone_and_an_80mm_roll() {
     b.wait_text("body", "Revenue by branch and day", 20).await;
 
     let a = hub.branches[0].id;
-    let today = Date::from_unix_ms_ist(hub::store::sqlite::now_ms());
+    let today = Date::from_unix_ms_ist(hub::store::db::now_ms());
     let screens = [
         ("dashboard", "/".to_string()),
         (

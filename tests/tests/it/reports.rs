@@ -70,12 +70,7 @@ fn finish(n: &Node, s: &Staff, job: &(RecordId, String)) -> branch_node::Result<
     demo::diagnose(n, &s.technician, jobs)?;
     demo::approve(n, &s.manager, jobs)?;
     demo::repair(n, &s.technician, jobs, None)?;
-    demo::bill_and_deliver(
-        n,
-        s,
-        jobs,
-        Date::from_unix_ms_ist(hub::store::sqlite::now_ms()),
-    )
+    demo::bill_and_deliver(n, s, jobs, Date::from_unix_ms_ist(hub::store::db::now_ms()))
 }
 
 fn parse_csv(text: &str) -> Vec<Vec<String>> {

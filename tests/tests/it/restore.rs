@@ -17,8 +17,8 @@ use e2e_tests::proxy::FaultProxy;
 use e2e_tests::world::{Device, Hub, bg, dec};
 use hub::error::HubError;
 use hub::store::HubStore;
-use hub::store::sqlite::now_ms;
-use hub::store::sqlite::restore;
+use hub::store::db::now_ms;
+use hub::store::db::restore;
 use rust_decimal::Decimal;
 use sync_core::body::{Item, LineKind};
 use sync_core::domain::date::Date;
@@ -392,7 +392,7 @@ async fn a_hub_restored_from_last_nights_backup_takes_back_what_it_lost() {
 fn a_backup_never_overwrites_and_a_restore_needs_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.sqlite");
-    hub::store::sqlite::SqliteHub::init(&db, "Owner", "1234", "a long passphrase").unwrap();
+    hub::store::db::HubDb::init(&db, "Owner", "1234", "a long passphrase").unwrap();
     let to = dir.path().join("copy.sqlite");
     restore::backup(&db, &to).unwrap();
     let again = restore::backup(&db, &to).unwrap_err().to_string();

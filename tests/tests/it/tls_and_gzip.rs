@@ -10,7 +10,7 @@ use branch_node::services as svc;
 use e2e_tests::demo;
 use e2e_tests::world::{Hub, bg};
 use hub::store::HubStore;
-use hub::store::sqlite::now_ms;
+use hub::store::db::now_ms;
 use sync_core::domain::roles::Role;
 use sync_core::protocol::{self, PullResponse, PushResponse, Verdict};
 

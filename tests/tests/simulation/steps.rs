@@ -323,7 +323,7 @@ impl Day {
                     self.tally.steps.entry("hub backup").or_default().0 += 1;
                     let to = self._dir.path().join(format!("backup-{i}.sqlite"));
                     let (db, t) = (self.hub.store.db.clone(), to.clone());
-                    bg(move || hub::store::sqlite::restore::backup(&db, &t))
+                    bg(move || hub::store::db::restore::backup(&db, &t))
                         .await
                         .expect("a backup");
                     let revoked = self.thief_revoked().await;

@@ -57,7 +57,7 @@ impl Day {
         let a = &self.hub.branches[0];
         let (owner, tech) = (self.hub.owner, a.user(Role::Technician));
         let rid = RecordId([(i % 251) as u8 + 1; 16]);
-        let today = Date::from_unix_ms_ist(hub::store::sqlite::now_ms());
+        let today = Date::from_unix_ms_ist(hub::store::db::now_ms());
         let fy = today.financial_year();
         let lease = Lease {
             id: rid,
@@ -180,7 +180,7 @@ impl Day {
         let mut w = DeviceWriter::new(self.thief.device, DeviceKey::from_seed(self.thief.seed));
         w.state.seq = head.seq;
         w.state.prev = head.hash;
-        let now = hub::store::sqlite::now_ms();
+        let now = hub::store::db::now_ms();
         self.thief.time = now.max(self.thief.time + 1);
         let ordinary = matches!(body, OpBody::EstimateLineAdded { .. });
         let op: Op = w.make(author, branch, body, &seen, now).unwrap();

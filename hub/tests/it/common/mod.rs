@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use hub::store::HubStore;
-use hub::store::sqlite::{Place, SqliteHub, now_ms};
+use hub::store::db::{HubDb, Place, now_ms};
 use serde_json::Value;
 use sync_core::body::*;
 use sync_core::domain::roles::Role;
@@ -21,7 +21,7 @@ pub const OWNER: &str = "Olivia Owner";
 pub const OWNER_PIN: &str = "2468";
 
 pub struct Hub {
-    pub hub: Arc<SqliteHub>,
+    pub hub: Arc<HubDb>,
     /// Where it keeps its tables (see [`place`]).
     pub place: Place,
     pub url: String,
@@ -155,7 +155,7 @@ pub async fn start_at(
 ) -> Hub {
     let at = place.clone();
     let (hub, a, b, users) = tokio::task::spawn_blocking(move || {
-        let hub = SqliteHub::init_at(&place, OWNER, OWNER_PIN, PASS).unwrap();
+        let hub = HubDb::init_at(&place, OWNER, OWNER_PIN, PASS).unwrap();
         let a = hub
             .add_branch(branch("Jayanagar", "ABCDE1234F", "JAY"))
             .unwrap();

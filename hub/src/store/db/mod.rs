@@ -1,8 +1,10 @@
-//! The hub on an embedded SQLite database: the shared tables (through
-//! `sqlite-replica`), plus enrollment, wrapped branch keys, rejected
-//! operations and the lease book. One connection behind a mutex: SQLite has
-//! one writer anyway, and it makes every operation here a serial transaction
-//! (which is what keeps leases from ever overlapping).
+//! The hub's database, on either engine (an embedded SQLite file or a
+//! business's schema in PostgreSQL, see [`super::engine`]): the shared
+//! tables (through `sqlite-replica`), plus enrollment, wrapped branch keys,
+//! rejected operations and the lease book. One connection behind a mutex
+//! per process: every write here is a serial transaction (SQLite's one
+//! writer; on PostgreSQL the business's advisory lock, across processes),
+//! which is what keeps leases from ever overlapping.
 //!
 //! This file owns what every part shares: opening the hub (its root key
 //! file, the passphrase that unlocks the branch keys, `hub_meta`) and the
@@ -191,7 +193,7 @@ struct Inner {
     digests: std::collections::HashMap<Vec<u8>, (u64, String)>,
 }
 
-pub struct SqliteHub {
+pub struct HubDb {
     inner: Mutex<Inner>,
     master: Option<[u8; 32]>,
     /// This incarnation of the hub (see [`restore`]); fixed while it runs.
@@ -199,9 +201,9 @@ pub struct SqliteHub {
     pub db: PathBuf,
 }
 
-impl std::fmt::Debug for SqliteHub {
+impl std::fmt::Debug for HubDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteHub").field("db", &self.db).finish()
+        f.debug_struct("HubDb").field("db", &self.db).finish()
     }
 }
 
@@ -239,16 +241,11 @@ pub(super) fn meta_set(c: &dyn Sql, k: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-impl SqliteHub {
+impl HubDb {
     /// Create a new organization: the hub's root key, the owner, and the
     /// passphrase that will wrap every branch key.
-    pub fn init(
-        db: &Path,
-        owner_name: &str,
-        owner_pin: &str,
-        passphrase: &str,
-    ) -> Result<SqliteHub> {
-        SqliteHub::init_at(
+    pub fn init(db: &Path, owner_name: &str, owner_pin: &str, passphrase: &str) -> Result<HubDb> {
+        HubDb::init_at(
             &Place::Sqlite(db.to_path_buf()),
             owner_name,
             owner_pin,
@@ -256,13 +253,13 @@ impl SqliteHub {
         )
     }
 
-    /// [`SqliteHub::init`], on either engine.
+    /// [`HubDb::init`], on either engine.
     pub fn init_at(
         place: &Place,
         owner_name: &str,
         owner_pin: &str,
         passphrase: &str,
-    ) -> Result<SqliteHub> {
+    ) -> Result<HubDb> {
         if place.taken() {
             return Err(HubError::Setup(format!(
                 "{} already exists; refusing to overwrite a hub",
@@ -318,7 +315,7 @@ impl SqliteHub {
                 root_seed: hex::encode(root_seed),
             },
         )?;
-        let hub = SqliteHub::open_at(place, Some(passphrase))?;
+        let hub = HubDb::open_at(place, Some(passphrase))?;
         let pin_hash = org::hash_pin(owner_pin)?;
         hub.commit(
             hub_device,
@@ -337,12 +334,12 @@ impl SqliteHub {
 
     /// Open an existing hub. Without the passphrase the hub syncs and serves
     /// reports, but cannot add branches or issue enrollment codes.
-    pub fn open(db: &Path, passphrase: Option<&str>) -> Result<SqliteHub> {
-        SqliteHub::open_at(&Place::Sqlite(db.to_path_buf()), passphrase)
+    pub fn open(db: &Path, passphrase: Option<&str>) -> Result<HubDb> {
+        HubDb::open_at(&Place::Sqlite(db.to_path_buf()), passphrase)
     }
 
-    /// [`SqliteHub::open`], on either engine.
-    pub fn open_at(place: &Place, passphrase: Option<&str>) -> Result<SqliteHub> {
+    /// [`HubDb::open`], on either engine.
+    pub fn open_at(place: &Place, passphrase: Option<&str>) -> Result<HubDb> {
         let keys_file = place.keys();
         let text = std::fs::read_to_string(&keys_file)
             .map_err(|e| HubError::Setup(format!("cannot read {}: {e}", keys_file.display())))?;
@@ -381,7 +378,7 @@ impl SqliteHub {
             hub_device: g.hub_device,
             hub_key: g.hub_key,
         };
-        let hub = SqliteHub {
+        let hub = HubDb {
             inner: Mutex::new(Inner {
                 db,
                 genesis,
@@ -463,7 +460,7 @@ fn write_keys(keys: &Path, k: &KeyFile) -> Result<()> {
     Ok(())
 }
 
-impl HubStore for SqliteHub {
+impl HubStore for HubDb {
     fn first_sight(&self, device: DeviceId, signature: &[u8], now: u64) -> Result<Option<bool>> {
         devices::first_sight(self, device, signature, now)
     }
@@ -664,7 +661,7 @@ impl HubStore for SqliteHub {
     }
 
     fn resynced(&self, device: DeviceId, incarnation: &str) -> Result<()> {
-        SqliteHub::resynced(self, device, incarnation)
+        HubDb::resynced(self, device, incarnation)
     }
 
     fn recovery(&self) -> Result<Vec<crate::store::RecoveryWait>> {
@@ -672,6 +669,6 @@ impl HubStore for SqliteHub {
     }
 
     fn release(&self, device: DeviceId) -> Result<()> {
-        SqliteHub::release(self, device)
+        HubDb::release(self, device)
     }
 }

@@ -9,11 +9,11 @@ use sync_core::ids::DeviceId;
 use sync_core::protocol::{PullResponse, PulledOp};
 use sync_core::replica::HQ;
 
-use super::{Inner, SqliteHub, now_ms};
+use super::{HubDb, Inner, now_ms};
 use crate::error::{HubError, Result};
 
 pub(super) fn pull(
-    hub: &SqliteHub,
+    hub: &HubDb,
     device: DeviceId,
     cursor: u64,
     limit: u32,

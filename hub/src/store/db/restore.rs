@@ -31,7 +31,7 @@ use sync_core::protocol::HubLife;
 use sync_core::replica::HQ;
 
 use super::ops::{HubOp, commit_in};
-use super::{Inner, SqliteHub, keys_path, meta_get, meta_set, now_ms, random};
+use super::{HubDb, Inner, keys_path, meta_get, meta_set, now_ms, random};
 use crate::error::{HubError, Result};
 use crate::store::RecoveryWait;
 
@@ -191,7 +191,7 @@ pub(super) fn begin_recovery(c: &dyn Sql, replaced: Option<PathBuf>) -> Result<R
     })
 }
 
-impl SqliteHub {
+impl HubDb {
     /// [`begin_recovery`] on this hub's database, on either engine.
     pub fn begin_recovery(&self) -> Result<RestoreReport> {
         let mut g = self.lock();
@@ -291,7 +291,7 @@ pub(super) struct InnerParts<'a> {
         &'a mut std::collections::HashMap<DeviceId, sync_core::writer::DeviceWriter>,
 }
 
-impl SqliteHub {
+impl HubDb {
     /// `device` has sent everything it holds to this incarnation: strike it
     /// off, and sign what waited for the chains that have now recovered.
     pub(super) fn resynced(&self, device: DeviceId, incarnation: &str) -> Result<()> {

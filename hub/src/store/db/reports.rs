@@ -13,7 +13,7 @@ use sqlite_replica::sql::{Dialect, Param, ToParam, Value};
 use sqlite_replica::{Sql, SqlExt, p, to16};
 use sync_core::ids::BranchId;
 
-use super::SqliteHub;
+use super::HubDb;
 use crate::error::{HubError, Result};
 use crate::store::{
     AuditRow, CustomerJobRow, GstMonthRow, GstRow, HsnRow, InvoiceRow, JobRow, PasswordReadRow,
@@ -52,7 +52,7 @@ fn jobs_in(f: &ReportFilter) -> (Option<Vec<u8>>, i64, i64) {
     (f.branch_blob(), f.from_ms(), f.until_ms())
 }
 
-pub(super) fn revenue(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<RevenueRow>> {
+pub(super) fn revenue(hub: &HubDb, f: &ReportFilter) -> Result<Vec<RevenueRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         let rows = sum_grouped(
@@ -74,7 +74,7 @@ pub(super) fn revenue(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<RevenueRo
     })
 }
 
-pub(super) fn gst_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstRow>> {
+pub(super) fn gst_summary(hub: &HubDb, f: &ReportFilter) -> Result<Vec<GstRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         let rows = sum_grouped(
@@ -98,7 +98,7 @@ pub(super) fn gst_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstRo
     })
 }
 
-pub(super) fn gst_by_month(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstMonthRow>> {
+pub(super) fn gst_by_month(hub: &HubDb, f: &ReportFilter) -> Result<Vec<GstMonthRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         let rows = sum_grouped(
@@ -121,7 +121,7 @@ pub(super) fn gst_by_month(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<GstM
     })
 }
 
-pub(super) fn hsn_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<HsnRow>> {
+pub(super) fn hsn_summary(hub: &HubDb, f: &ReportFilter) -> Result<Vec<HsnRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         let rows = sum_grouped(
@@ -146,7 +146,7 @@ pub(super) fn hsn_summary(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<HsnRo
     })
 }
 
-pub(super) fn to_settle(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SettleRow>> {
+pub(super) fn to_settle(hub: &HubDb, f: &ReportFilter) -> Result<Vec<SettleRow>> {
     hub.read(|c| {
         let names: std::collections::HashMap<Vec<u8>, String> = c
             .all("SELECT id, name FROM branches", p![], |r| {
@@ -185,7 +185,7 @@ pub(super) fn to_settle(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SettleR
     })
 }
 
-pub(super) fn documents_issued(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<SeriesRow>> {
+pub(super) fn documents_issued(hub: &HubDb, f: &ReportFilter) -> Result<Vec<SeriesRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         Ok(c.all(
@@ -212,7 +212,7 @@ pub(super) fn documents_issued(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<
     })
 }
 
-pub(super) fn stock(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<StockRow>> {
+pub(super) fn stock(hub: &HubDb, f: &ReportFilter) -> Result<Vec<StockRow>> {
     let branch = f.branch_blob();
     hub.read(|c| {
         let rows = sum_grouped(
@@ -234,7 +234,7 @@ pub(super) fn stock(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<StockRow>> 
     })
 }
 
-pub(super) fn pending_jobs(hub: &SqliteHub, f: &ReportFilter, now: u64) -> Result<Vec<PendingRow>> {
+pub(super) fn pending_jobs(hub: &HubDb, f: &ReportFilter, now: u64) -> Result<Vec<PendingRow>> {
     let (b, from, until) = jobs_in(f);
     hub.read(|c| {
         Ok(c.all(
@@ -258,7 +258,7 @@ pub(super) fn pending_jobs(hub: &SqliteHub, f: &ReportFilter, now: u64) -> Resul
     })
 }
 
-pub(super) fn technicians(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<TechnicianRow>> {
+pub(super) fn technicians(hub: &HubDb, f: &ReportFilter) -> Result<Vec<TechnicianRow>> {
     let (b, from, until) = jobs_in(f);
     hub.read(|c| {
         Ok(c.all(
@@ -285,7 +285,7 @@ pub(super) fn technicians(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<Techn
 }
 
 pub(super) fn customer_history(
-    hub: &SqliteHub,
+    hub: &HubDb,
     f: &ReportFilter,
     mobile: &str,
 ) -> Result<Vec<CustomerJobRow>> {
@@ -357,7 +357,7 @@ fn money(r: &sqlite_replica::sql::Row, i: usize) -> sqlite_replica::Result<Decim
     })
 }
 
-pub(super) fn invoices(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<InvoiceRow>> {
+pub(super) fn invoices(hub: &HubDb, f: &ReportFilter) -> Result<Vec<InvoiceRow>> {
     let d = DocsIn::of(f);
     hub.read(|c| {
         Ok(c.all(
@@ -396,7 +396,7 @@ pub(super) fn invoices(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<InvoiceR
     })
 }
 
-pub(super) fn jobs(hub: &SqliteHub, f: &ReportFilter, status: Option<&str>) -> Result<Vec<JobRow>> {
+pub(super) fn jobs(hub: &HubDb, f: &ReportFilter, status: Option<&str>) -> Result<Vec<JobRow>> {
     let (b, from, until) = jobs_in(f);
     hub.read(|c| {
         Ok(c.all(
@@ -422,7 +422,7 @@ pub(super) fn jobs(hub: &SqliteHub, f: &ReportFilter, status: Option<&str>) -> R
     })
 }
 
-pub(super) fn audit(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<AuditRow>> {
+pub(super) fn audit(hub: &HubDb, f: &ReportFilter) -> Result<Vec<AuditRow>> {
     let (b, from, until) = jobs_in(f);
     hub.read(|c| {
         // The audit names a record by its id (or a document by its number):
@@ -454,7 +454,7 @@ pub(super) fn audit(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<AuditRow>> 
     })
 }
 
-pub(super) fn password_reads(hub: &SqliteHub, f: &ReportFilter) -> Result<Vec<PasswordReadRow>> {
+pub(super) fn password_reads(hub: &HubDb, f: &ReportFilter) -> Result<Vec<PasswordReadRow>> {
     let (b, from, until) = jobs_in(f);
     hub.read(|c| {
         Ok(c.all(

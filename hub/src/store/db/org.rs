@@ -12,11 +12,11 @@ use sync_core::ids::{BranchId, RecordId, UserId};
 use sync_core::replica::HQ;
 use sync_core::seal;
 
-use super::{SqliteHub, branch_hub, random};
+use super::{HubDb, branch_hub, random};
 use crate::error::{HubError, Result};
 use crate::store::{BranchChange, BranchRow, ItemChange, ItemRow, UserChange, UserRow};
 
-pub(super) fn add_branch(hub: &SqliteHub, b: Branch) -> Result<BranchId> {
+pub(super) fn add_branch(hub: &HubDb, b: Branch) -> Result<BranchId> {
     let master = hub.master("add a branch (its key is wrapped under the passphrase)")?;
     let id = b.id;
     let root = hub.genesis();
@@ -57,7 +57,7 @@ pub(super) fn add_branch(hub: &SqliteHub, b: Branch) -> Result<BranchId> {
 }
 
 pub(super) fn add_user(
-    hub: &SqliteHub,
+    hub: &HubDb,
     branch: Option<BranchId>,
     name: &str,
     role: Role,
@@ -85,13 +85,13 @@ pub(super) fn add_user(
     Ok(id)
 }
 
-pub(super) fn add_item(hub: &SqliteHub, item: sync_core::body::Item) -> Result<()> {
+pub(super) fn add_item(hub: &HubDb, item: sync_core::body::Item) -> Result<()> {
     let g = hub.genesis();
     hub.commit(g.hub_device, HQ, g.owner, OpBody::ItemCreated(item))?;
     Ok(())
 }
 
-pub(super) fn users(hub: &SqliteHub) -> Result<Vec<UserRow>> {
+pub(super) fn users(hub: &HubDb) -> Result<Vec<UserRow>> {
     hub.read(|c| {
         let rows = c.all("SELECT u.id, u.name, u.role, u.branch, b.name, u.active FROM users u LEFT JOIN branches b ON b.id = u.branch ORDER BY b.name, u.name", p![], |r| {
             Ok(UserRow {
@@ -107,7 +107,7 @@ pub(super) fn users(hub: &SqliteHub) -> Result<Vec<UserRow>> {
     })
 }
 
-pub(super) fn branches(hub: &SqliteHub) -> Result<Vec<BranchRow>> {
+pub(super) fn branches(hub: &HubDb) -> Result<Vec<BranchRow>> {
     hub.read(|c| {
         let rows = c.all(
             "SELECT id, name, address, upi_id, phone FROM branches ORDER BY name",
@@ -126,7 +126,7 @@ pub(super) fn branches(hub: &SqliteHub) -> Result<Vec<BranchRow>> {
     })
 }
 
-pub(super) fn catalogue(hub: &SqliteHub) -> Result<Vec<ItemRow>> {
+pub(super) fn catalogue(hub: &HubDb) -> Result<Vec<ItemRow>> {
     hub.read(|c| {
         let dec = |s: String| s.parse().unwrap_or_default();
         let rows = c.all("SELECT id, sku, name, hsn_sac, gst_rate, unit, sale_price, reorder_level FROM items WHERE branch IS NULL OR branch = ?1 ORDER BY name", p![&HQ.0[..]], |r| {
@@ -147,7 +147,7 @@ pub(super) fn catalogue(hub: &SqliteHub) -> Result<Vec<ItemRow>> {
 
 /// Who a user is at the hub: their branch, role, PIN hash, name.
 fn user_record(
-    hub: &SqliteHub,
+    hub: &HubDb,
     user: UserId,
 ) -> Result<(Option<BranchId>, Role, String, String, bool)> {
     hub.read(|c| {
@@ -174,7 +174,7 @@ fn user_record(
 }
 
 /// Whether the hub holds a row of `table` (a fixed name) with this id.
-fn exists(hub: &SqliteHub, table: &'static str, id: &[u8; 16]) -> Result<bool> {
+fn exists(hub: &HubDb, table: &'static str, id: &[u8; 16]) -> Result<bool> {
     hub.read(|c| {
         Ok(c.one(
             &format!("SELECT 1 FROM {table} WHERE id = ?1"),
@@ -187,7 +187,7 @@ fn exists(hub: &SqliteHub, table: &'static str, id: &[u8; 16]) -> Result<bool> {
 
 /// Field writes on top of what the hub holds of `record`.
 fn writes(
-    hub: &SqliteHub,
+    hub: &HubDb,
     record: RecordId,
     fields: Vec<(&str, FieldValue)>,
 ) -> Result<Vec<FieldWrite>> {
@@ -227,7 +227,7 @@ fn opt_text(v: &str) -> FieldValue {
     }
 }
 
-pub(super) fn update_user(hub: &SqliteHub, user: UserId, ch: &UserChange) -> Result<()> {
+pub(super) fn update_user(hub: &HubDb, user: UserId, ch: &UserChange) -> Result<()> {
     let (branch, role, _, _, active) = user_record(hub, user)?;
     if role == Role::Owner && active && ch.active == Some(false) {
         let owners: i64 = hub.read(|c| {
@@ -268,7 +268,7 @@ pub(super) fn update_user(hub: &SqliteHub, user: UserId, ch: &UserChange) -> Res
     Ok(())
 }
 
-pub(super) fn move_user(hub: &SqliteHub, user: UserId, to: BranchId) -> Result<UserId> {
+pub(super) fn move_user(hub: &HubDb, user: UserId, to: BranchId) -> Result<UserId> {
     let (from, role, pin_hash, name, active) = user_record(hub, user)?;
     if from.is_none() {
         return Err(HubError::invalid("user", "an owner belongs to no branch"));
@@ -313,7 +313,7 @@ pub(super) fn move_user(hub: &SqliteHub, user: UserId, to: BranchId) -> Result<U
     Ok(id)
 }
 
-pub(super) fn update_branch(hub: &SqliteHub, branch: BranchId, ch: &BranchChange) -> Result<()> {
+pub(super) fn update_branch(hub: &HubDb, branch: BranchId, ch: &BranchChange) -> Result<()> {
     let mut f: Vec<(&str, FieldValue)> = vec![];
     if let Some(n) = &ch.name {
         f.push(("name", FieldValue::Text(n.trim().to_string())));
@@ -341,7 +341,7 @@ pub(super) fn update_branch(hub: &SqliteHub, branch: BranchId, ch: &BranchChange
     Ok(())
 }
 
-pub(super) fn update_item(hub: &SqliteHub, item: RecordId, ch: &ItemChange) -> Result<()> {
+pub(super) fn update_item(hub: &HubDb, item: RecordId, ch: &ItemChange) -> Result<()> {
     let mut f: Vec<(&str, FieldValue)> = vec![];
     if let Some(n) = &ch.name {
         f.push(("name", FieldValue::Text(n.trim().to_string())));
@@ -376,7 +376,7 @@ pub(super) fn update_item(hub: &SqliteHub, item: RecordId, ch: &ItemChange) -> R
     Ok(())
 }
 
-pub(super) fn owner_pin_hashes(hub: &SqliteHub, name: &str) -> Result<Vec<String>> {
+pub(super) fn owner_pin_hashes(hub: &HubDb, name: &str) -> Result<Vec<String>> {
     hub.read(|c| {
         let rows = c.all(
             "SELECT pin_hash FROM users WHERE name = ?1 AND role = ?2 AND active = 1",

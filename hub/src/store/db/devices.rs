@@ -19,14 +19,14 @@ use sync_core::seal;
 
 use super::leases::{DEFAULT_LEASE, LeaseGrant, grant_in};
 use super::ops::{HubOp, commit_in};
-use super::{Inner, SqliteHub, branch_hub, now_ms, random};
+use super::{HubDb, Inner, branch_hub, now_ms, random};
 use crate::error::{HubError, Result};
 use crate::store::{DeviceAuth, EnrollmentCode};
 
 /// How long an enrollment code stays valid.
 pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 
-pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<DeviceAuth>> {
+pub(super) fn device_auth(hub: &HubDb, device: DeviceId) -> Result<Option<DeviceAuth>> {
     hub.read(|c| {
         let auth = c.one(
             "SELECT public_key, branch, revoked FROM devices WHERE id = ?1",
@@ -52,7 +52,7 @@ pub(super) fn device_auth(hub: &SqliteHub, device: DeviceId) -> Result<Option<De
 }
 
 pub(super) fn first_sight(
-    hub: &SqliteHub,
+    hub: &HubDb,
     device: DeviceId,
     signature: &[u8],
     now: u64,
@@ -84,7 +84,7 @@ pub(super) fn first_sight(
 /// thousandths of a request. One statement: the refill, the take, and
 /// nothing written when the bucket is empty.
 pub(super) fn allow(
-    hub: &SqliteHub,
+    hub: &HubDb,
     device: DeviceId,
     rate_per_sec: u32,
     now: u64,
@@ -108,7 +108,7 @@ pub(super) fn allow(
     })
 }
 
-pub(super) fn issued_code(hub: &SqliteHub, code: &str, now: u64) -> Result<bool> {
+pub(super) fn issued_code(hub: &HubDb, code: &str, now: u64) -> Result<bool> {
     let hash = sync_core::protocol::code_hash(code.trim());
     hub.read(|c| {
         Ok(c
@@ -122,7 +122,7 @@ pub(super) fn issued_code(hub: &SqliteHub, code: &str, now: u64) -> Result<bool>
 }
 
 pub(super) fn create_enrollment_with(
-    hub: &SqliteHub,
+    hub: &HubDb,
     branch: BranchId,
     label: &str,
     holds_store: bool,
@@ -168,7 +168,7 @@ pub(super) fn create_enrollment_with(
     })
 }
 
-pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
+pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
     let hash = protocol::code_hash(req.code.trim());
     let mut g = hub.lock();
     let Inner {
@@ -300,7 +300,7 @@ pub(super) fn redeem(hub: &SqliteHub, req: &EnrollRequest, now: u64) -> Result<E
     })
 }
 
-pub(super) fn revoke(hub: &SqliteHub, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
+pub(super) fn revoke(hub: &HubDb, device: DeviceId, reason: &str) -> Result<Vec<Lease>> {
     let auth =
         device_auth(hub, device)?.ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
     let g = hub.genesis();

@@ -20,7 +20,7 @@ use sync_core::protocol::{OpVerdict, Verdict};
 use sync_core::replica::{Genesis, HQ};
 use sync_core::writer::DeviceWriter;
 
-use super::{Inner, SqliteHub, branch_hub, devices, now_ms};
+use super::{HubDb, Inner, branch_hub, devices, now_ms};
 use crate::error::Result;
 
 /// An op the hub signs as one of its own devices: the root (in HQ) or a
@@ -84,7 +84,7 @@ pub(super) fn commit_in(
     Ok(op)
 }
 
-impl SqliteHub {
+impl HubDb {
     /// An op by one of the hub's own devices (the root, or a branch's hub
     /// device), checked by the rule book and applied like any other.
     pub(super) fn commit(
@@ -149,7 +149,7 @@ fn writer_for<'a>(
 }
 
 pub(super) fn accept_batch(
-    hub: &SqliteHub,
+    hub: &HubDb,
     from: DeviceId,
     wires: &[Vec<u8>],
 ) -> Result<Vec<OpVerdict>> {

@@ -17,7 +17,7 @@ use sync_core::replica::Genesis;
 use sync_core::writer::DeviceWriter;
 
 use super::ops::{HubOp, commit_in};
-use super::{Inner, SqliteHub, branch_hub, random};
+use super::{HubDb, Inner, branch_hub, random};
 use crate::error::{HubError, Result};
 
 /// Numbers per lease block.
@@ -178,7 +178,7 @@ fn lease_allowed(
 }
 
 pub(super) fn lease_block(
-    hub: &SqliteHub,
+    hub: &HubDb,
     device: DeviceId,
     doc_type: DocType,
     size: u64,
