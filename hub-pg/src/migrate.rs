@@ -63,6 +63,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0004_rate_buckets",
             sql: include_str!("../migrations/business/0004_rate_buckets.sql"),
         },
+        Migration {
+            version: 5,
+            name: "business/0005_audit_place",
+            sql: include_str!("../migrations/business/0005_audit_place.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

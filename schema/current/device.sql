@@ -337,6 +337,15 @@ CREATE TABLE overruled_ops (
     at     INTEGER NOT NULL,
     PRIMARY KEY (device, seq)
 );
+CREATE TABLE forked_ops (
+    device BLOB    NOT NULL,
+    seq    INTEGER NOT NULL,
+    hash   BLOB    NOT NULL,
+    wire   BLOB    NOT NULL,
+    reason TEXT    NOT NULL,
+    at     INTEGER NOT NULL,
+    PRIMARY KEY (device, seq)
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -357,9 +366,8 @@ CREATE INDEX payments_invoice ON payments (invoice);
 CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
 CREATE INDEX job_edits_job ON job_edits (job);
+CREATE INDEX audit_place ON audit (device, seq);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
-BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
-CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -369,3 +377,6 @@ CREATE VIEW held_ops AS
 SELECT o.* FROM ops o
  WHERE o.rejected IS NULL
    AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = o.device AND x.seq = o.seq);
+CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops
+WHEN NOT EXISTS (SELECT 1 FROM forked_ops f WHERE f.device = OLD.device AND f.seq = OLD.seq AND f.hash = OLD.hash AND f.wire = OLD.wire)
+BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;

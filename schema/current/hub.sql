@@ -364,6 +364,7 @@ CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
 CREATE INDEX ops_branch_lsn ON ops (branch, lsn);
 CREATE INDEX job_edits_job ON job_edits (job);
+CREATE INDEX audit_place ON audit (device, seq);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops

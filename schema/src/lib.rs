@@ -84,6 +84,16 @@ const DEVICE: &[Migration] = &[
         name: "device/0003_hub_incarnation",
         sql: include_str!("../migrations/device/0003_hub_incarnation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "device/0004_forked_ops",
+        sql: include_str!("../migrations/device/0004_forked_ops.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "common/0005_audit_place",
+        sql: include_str!("../migrations/common/0005_audit_place.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -121,6 +131,11 @@ const HUB: &[Migration] = &[
         version: 7,
         name: "hub/0003_restore",
         sql: include_str!("../migrations/hub/0003_restore.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "common/0005_audit_place",
+        sql: include_str!("../migrations/common/0005_audit_place.sql"),
     },
 ];
 

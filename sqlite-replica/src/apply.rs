@@ -185,7 +185,7 @@ fn write_fields(
     Ok(())
 }
 
-fn audit(c: &dyn Sql, op: &Op) -> Result<()> {
+pub(crate) fn audit(c: &dyn Sql, op: &Op) -> Result<()> {
     if !op.body.is_audited() {
         return Ok(());
     }

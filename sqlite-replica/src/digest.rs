@@ -16,7 +16,10 @@ use crate::{Result, Sql, p};
 /// agree give the same rows whatever order they received the ops in. What
 /// depends on arrival order by design is left out: the local audit index
 /// and hash chain (each replica chains in its own order), automerge's saved
-/// bytes (the text is compared), update times.
+/// bytes (the text is compared), update times. An audit entry counts while
+/// its place holds an op the replica counts (`held_ops`), and of a place's
+/// entries the latest: one whose op the hub's replaced (a device that
+/// signed two, see `overrule`) stays in the audit log, uncounted.
 pub const BRANCH_STATE: &[(&str, &str)] = &[
     (
         "users",
@@ -85,7 +88,8 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     (
         "audit",
         "SELECT a.device, a.seq, a.at, a.author, a.kind, a.record FROM audit a WHERE a.branch = ?1
-           AND NOT EXISTS (SELECT 1 FROM overruled_ops x WHERE x.device = a.device AND x.seq = a.seq)
+           AND EXISTS (SELECT 1 FROM held_ops o WHERE o.device = a.device AND o.seq = a.seq)
+           AND NOT EXISTS (SELECT 1 FROM audit l WHERE l.device = a.device AND l.seq = a.seq AND l.n > a.n)
          ORDER BY a.device, a.seq",
     ),
     (

@@ -104,11 +104,27 @@ fn ready(c: &dyn Sql, op: &Op, head: ChainHead) -> Result<bool> {
         } else {
             crate::chain_head(c, d.device)?
         };
-        if at.seq < d.seq {
+        if at.seq < d.seq && !revoked(c, d.device)? {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Whether `device` is revoked here. A dependency on an op of a revoked
+/// device that this replica lacks is met: from the revocation on every op of
+/// that device not already held is refused, so the op will never come to be
+/// waited for (a device that signed two chains may have given a LAN peer ops
+/// that fit no chain the hub holds, and an honest op made after them must
+/// still be judged, not wait forever). What the hub took of that device
+/// before revoking it comes first in the hub's order, so nothing is applied
+/// ahead of an op the hub holds.
+fn revoked(c: &dyn Sql, device: sync_core::ids::DeviceId) -> Result<bool> {
+    Ok(c.value::<bool>(
+        "SELECT revoked FROM devices WHERE id = ?1",
+        p![&device.0[..]],
+    )?
+    .unwrap_or(false))
 }
 
 /// Result of receiving one op, with the ops it unblocked.
@@ -204,16 +220,14 @@ impl<'a> Intake<'a> {
                 // The hub holds another op of this device at this place, as
                 // signed as ours: the device signed two (its key is in hostile
                 // hands; the hub revokes it). The hub's chain is the one that
-                // counts: ours is overruled (see `overrule`).
+                // counts: its op takes the place of ours (see `overrule`).
                 Err(sync_core::CoreError::ChainFork { device, seq })
-                    if check == Check::Trust
-                        && op.verify(&key_of(c, genesis, device)?).is_ok()
-                        && crate::overrule::is_applied(c, op.id)? =>
+                    if check == Check::Trust && op.verify(&key_of(c, genesis, device)?).is_ok() =>
                 {
                     let why = format!(
                         "fork: the hub holds another operation of device {device} at seq {seq}; the device signed two"
                     );
-                    crate::overrule::mark(c, op.id, &why, op.hlc.wall_ms)?;
+                    crate::overrule::take_hubs_op(c, &op, wire, hash, rejected, &why)?;
                     return Ok(Received {
                         id: op.id,
                         outcome: Outcome::Overruled,

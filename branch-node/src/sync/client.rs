@@ -456,9 +456,9 @@ impl SyncClient {
                     verdicts.insert((v.device, v.seq), (v.verdict, v.reason));
                 }
             }
-            let (n, p) = (x.node.clone(), x.peer.clone());
+            let (n, p, hub) = (x.node.clone(), x.peer.clone(), x.is_hub);
             let (progress, attention) =
-                blocking(move || settle_push(&n, &p, &batch, &verdicts)).await?;
+                blocking(move || settle_push(&n, &p, hub, &batch, &verdicts)).await?;
             x.report.needs_attention += attention;
             if !restored && (!progress || !full) {
                 return Ok(());

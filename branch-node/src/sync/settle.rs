@@ -1,15 +1,17 @@
 //! What a push's verdicts and a pulled page change here: acknowledgements, needs attention, the cursor.
 
 use super::*;
+use sqlite_replica::overrule;
 
 /// Record a push's verdicts in one transaction: advance the peer's
 /// acknowledgements in log order (per device, up to its first op still
-/// waiting), and note this device's refused ops. Ops marked refused by the
-/// hub were not sent; they count as handled. Returns (any progress, new
-/// attention items).
+/// waiting), note this device's refused ops, and drop another device's op
+/// the hub refused outright. Ops marked refused by the hub were not sent;
+/// they count as handled. Returns (any progress, new attention items).
 pub(super) fn settle_push(
     node: &Node,
     peer: &str,
+    is_hub: bool,
     batch: &[ss::OutOp],
     verdicts: &HashMap<(DeviceId, u64), (Verdict, Option<String>)>,
 ) -> Result<(bool, u64)> {
@@ -17,6 +19,7 @@ pub(super) fn settle_push(
         let mut blocked: HashSet<DeviceId> = HashSet::new();
         let mut progress = false;
         let mut attention = 0;
+        let mut overruled = false;
         let at = now_ms();
         for o in batch {
             if blocked.contains(&o.device) {
@@ -39,9 +42,37 @@ pub(super) fn settle_push(
                         if ss::needs_attention_add(c, o.device, o.seq, &o.kind, &reason, at)? {
                             attention += 1;
                         }
+                    } else if verdict == Verdict::Rejected
+                        && is_hub
+                        && overrule::is_applied(
+                            c,
+                            OpId {
+                                device: o.device,
+                                seq: o.seq,
+                            },
+                        )?
+                    {
+                        // Another device's op a LAN peer gave us, refused by
+                        // the hub outright (it fits no chain the hub holds:
+                        // its device signed two). The hub keeps no copy to
+                        // send a verdict with, so this answer is its word.
+                        let reason = reason.unwrap_or_else(|| "refused without a reason".into());
+                        overrule::mark(
+                            c,
+                            OpId {
+                                device: o.device,
+                                seq: o.seq,
+                            },
+                            &reason,
+                            at,
+                        )?;
+                        overruled = true;
                     }
                 }
             }
+        }
+        if overruled {
+            overrule::rebuild(c)?;
         }
         Ok((progress, attention))
     })

@@ -451,3 +451,4 @@ CREATE TABLE rate_buckets (
     tokens  bigint NOT NULL,   -- thousandths of a request
     at      bigint NOT NULL    -- when they were counted, Unix ms
 );
+CREATE INDEX audit_place ON audit (device, seq);

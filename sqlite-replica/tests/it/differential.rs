@@ -193,3 +193,125 @@ fn what_the_hub_refuses_every_replica_ends_without() {
     let overruled: usize = (1..=cases).map(overruled_device_ends_as_the_hub).sum();
     assert!(overruled > 0, "no op was ever overruled");
 }
+
+/// A device's key in hostile hands signs two ops at one place: one reaches
+/// the hub, the other (and an op built on it) only a LAN peer. When the
+/// peer meets the hub's log, the hub's op takes the place (the peer's is
+/// kept aside as evidence), the op built on the other is refused by the hub
+/// as a broken link and dropped here, and the peer ends in the hub's state.
+/// Before, the peer kept the place empty of the hub's op and the two never
+/// agreed again (simulation seeds 777237, 777376).
+#[test]
+fn a_device_that_signed_two_ops_at_one_place_leaves_the_hubs_chain_everywhere() {
+    use sync_core::body::Customer;
+    use sync_core::ids::RecordId;
+    use sync_core::vv::VersionVector;
+
+    let (w, feed) = day(3);
+    let genesis = w.org.genesis.clone();
+    let mut hub = Connection::open_in_memory().unwrap();
+    schema::migrate(&mut hub, schema::Target::Hub).unwrap();
+    let mut peer = Connection::open_in_memory().unwrap();
+    schema::migrate(&mut peer, schema::Target::Device).unwrap();
+    for op in &feed {
+        let wire = op.encode().unwrap();
+        receive::receive_op(&hub, &genesis, op.clone(), &wire, None, Check::Rules, false).unwrap();
+    }
+    let hub_log = |hub: &Connection| -> Vec<(Vec<u8>, Option<String>)> {
+        hub.prepare("SELECT wire, rejected FROM ops ORDER BY lsn")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for (wire, mark) in hub_log(&hub) {
+        receive::receive(&peer, &genesis, &wire, mark.as_deref(), Check::Trust).unwrap();
+    }
+
+    let desk = &w.devs[0];
+    let customer = |n: u32| {
+        OpBody::CustomerCreated(Customer {
+            id: RecordId(sync_core::testkit::id16(b'z', n)),
+            name: format!("Twin {n}"),
+            mobile: "9845012345".into(),
+            email: None,
+            address: None,
+            gstin: None,
+            state_code: None,
+        })
+    };
+    let none = VersionVector::default();
+    let at = feed.iter().map(|o| o.hlc.wall_ms).max().unwrap_or(0) + 1_000;
+    // Two copies of its writer where the key went: each signs the next place.
+    let twin = || sync_core::writer::DeviceWriter {
+        device: desk.w.device,
+        key: sync_core::identity::DeviceKey::from_seed(desk.w.key.to_seed()),
+        state: desk.w.state.clone(),
+        clock: desk.w.clock.clone(),
+    };
+    let (mut to_hub, mut to_peer) = (twin(), twin());
+    let theirs = to_hub
+        .make(desk.user, w.org.branch, customer(1), &none, at)
+        .unwrap();
+    let ours = to_peer
+        .make(desk.user, w.org.branch, customer(2), &none, at)
+        .unwrap();
+    let built_on_ours = to_peer
+        .make(desk.user, w.org.branch, customer(3), &none, at + 1)
+        .unwrap();
+    assert_eq!(theirs.id, ours.id, "two ops at one place");
+
+    let wire = theirs.encode().unwrap();
+    let r = receive::receive_op(&hub, &genesis, theirs, &wire, None, Check::Rules, false).unwrap();
+    assert_eq!(r.outcome, receive::Outcome::Applied);
+    for op in [&ours, &built_on_ours] {
+        let wire = op.encode().unwrap();
+        let r = receive::receive_op(&peer, &genesis, op.clone(), &wire, None, Check::Gate, false)
+            .unwrap();
+        assert_eq!(r.outcome, receive::Outcome::Applied, "a LAN peer takes it");
+    }
+
+    // The peer pulls the hub's log: the hub's op takes the place.
+    let mut overruled = 0;
+    for (wire, mark) in hub_log(&hub) {
+        let r = receive::receive(&peer, &genesis, &wire, mark.as_deref(), Check::Trust).unwrap();
+        overruled += usize::from(r.outcome == receive::Outcome::Overruled);
+    }
+    assert_eq!(overruled, 1, "the hub's op replaced the peer's");
+    sqlite_replica::overrule::rebuild(&peer).unwrap();
+    let kept: Vec<u8> = peer
+        .query_row("SELECT wire FROM forked_ops", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, ours.encode().unwrap(), "the peer's op is kept aside");
+
+    // The peer pushes what the hub lacks: refused as a broken link (the
+    // hub revokes the device for it), and dropped at the peer.
+    let wire = built_on_ours.encode().unwrap();
+    let e = receive::receive_op(
+        &hub,
+        &genesis,
+        built_on_ours.clone(),
+        &wire,
+        None,
+        Check::Rules,
+        false,
+    )
+    .expect_err("no chain the hub holds fits it");
+    assert!(e.to_string().contains("link"), "{e}");
+    sqlite_replica::overrule::mark(&peer, built_on_ours.id, &e.to_string(), at).unwrap();
+    sqlite_replica::overrule::rebuild(&peer).unwrap();
+
+    let b = &w.org.branch.0;
+    let (h, d) = (
+        sqlite_replica::digest::branch_rows(&hub, b).unwrap(),
+        sqlite_replica::digest::branch_rows(&peer, b).unwrap(),
+    );
+    for (t, rows) in &h {
+        assert_eq!(rows, &d[t], "{t} differs");
+    }
+    assert_eq!(
+        sqlite_replica::digest::branch_digest(&hub, b).unwrap(),
+        sqlite_replica::digest::branch_digest(&peer, b).unwrap()
+    );
+}

@@ -9,6 +9,7 @@ use branch_node::error::NodeError;
 use branch_node::keys::KeyFile;
 use branch_node::node::Node;
 use branch_node::{inventory as inv, services as svc, sync};
+use e2e_tests::check;
 use e2e_tests::proxy::{FaultProxy, FaultRates};
 use e2e_tests::world::{Device, Hub, bg, dec};
 use rust_decimal::Decimal;
@@ -399,9 +400,24 @@ impl Day {
         );
     }
 
+    /// The first table where device `d`'s state of its branch and the
+    /// hub's differ, as read from their files.
+    fn difference(&self, d: usize) -> String {
+        let branch = &self.hub.branches[self.branch_of[d]].id.0;
+        let h = check::open(&self.hub.store.db);
+        let c = check::open(&self.devs[d].db);
+        check::first_difference(
+            &check::branch_rows(&h, branch),
+            &check::branch_rows(&c, branch),
+        )
+        .unwrap_or_else(|| "no table differs in the files".into())
+    }
+
     pub async fn settle(&mut self) {
+        let mut moving = vec![];
         for _ in 0..12 {
             let mut quiet = true;
+            moving.clear();
             for d in [DESK, LAPTOP, TNR] {
                 let r = self.sync_hub(d).await;
                 let r = r.unwrap_or_else(|| {
@@ -412,6 +428,12 @@ impl Day {
                     )
                 });
                 let idle = r.pushed == 0 && r.pulled == 0 && r.pending == 0;
+                if !idle {
+                    moving.push(format!(
+                        "{} with the hub: pushed {}, pulled {}, pending {}",
+                        self.devs[d].label, r.pushed, r.pulled, r.pending
+                    ));
+                }
                 // While a restored hub still waits for a device, it may
                 // hold what only that device can complete (another
                 // branch's notice of a transfer that device made): the
@@ -421,26 +443,84 @@ impl Day {
                     .is_empty();
                 // Once nothing moves, the hub's digest (cached between
                 // changes) must be the device's own.
-                assert!(
-                    !idle || recovering || r.agrees_with_hub == Some(true),
-                    "{}: quiet, yet the hub's digest differs ({:?})\n{}",
-                    self.devs[d].label,
-                    r.agrees_with_hub,
-                    self.story.join("\n")
-                );
+                if idle && !recovering && r.agrees_with_hub != Some(true) {
+                    panic!(
+                        "{}: quiet, yet the hub's digest differs ({:?}): {}\n{}",
+                        self.devs[d].label,
+                        r.agrees_with_hub,
+                        self.difference(d),
+                        self.story.join("\n")
+                    );
+                }
                 quiet &= idle;
             }
             for d in [DESK, LAPTOP] {
                 if let Some(r) = self.sync_lan(d).await {
                     quiet &= r.pushed == 0 && r.pulled == 0;
+                    if r.pushed != 0 || r.pulled != 0 {
+                        moving.push(format!(
+                            "{} over the LAN: pushed {}, pulled {}",
+                            self.devs[d].label, r.pushed, r.pulled
+                        ));
+                    }
                 }
             }
             if quiet {
                 return;
             }
         }
+        if std::env::var("SIM_DEBUG").is_ok() {
+            let h = check::open(&self.hub.store.db);
+            let hub_ops = check::op_ids(&h);
+            for (i, dv) in self.devs.iter().enumerate() {
+                let c = check::open(&dv.db);
+                let mut st = c
+                    .prepare("SELECT hex(device), seq, rejected, check_kind FROM pending_ops")
+                    .unwrap();
+                let rows: Vec<(String, u64, Option<String>, String)> = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                eprintln!("dev {i} {} pending {rows:?}", dv.label);
+                for ((dev, seq), hash) in check::op_ids(&c) {
+                    match hub_ops.get(&(dev.clone(), seq)) {
+                        None => eprintln!(
+                            "  {} holds {}/{seq} the hub lacks",
+                            dv.label,
+                            hex::encode(&dev)
+                        ),
+                        Some(hh) if *hh != hash => eprintln!(
+                            "  {} holds {}/{seq} differently from the hub",
+                            dv.label,
+                            hex::encode(&dev)
+                        ),
+                        _ => {}
+                    }
+                }
+                let mut st = c
+                    .prepare("SELECT hex(device), seq FROM forked_ops")
+                    .unwrap();
+                let rows: Vec<(String, u64)> = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                eprintln!("  forked {rows:?}");
+            }
+            let mut st = h
+                .prepare("SELECT hex(device), seq, reason FROM rejected_ops")
+                .unwrap();
+            let rows: Vec<(String, u64, String)> = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            eprintln!("hub rejected {rows:?}");
+            eprintln!("thief {}", hex::encode(self.thief.device.0));
+        }
         panic!(
-            "sync did not settle on clean links\n{}",
+            "sync did not settle on clean links: {moving:?}\n{}",
             self.story.join("\n")
         );
     }

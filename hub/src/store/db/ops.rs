@@ -329,11 +329,15 @@ pub(super) fn accept_batch(
             }
             Err(e) => {
                 // Two different ops, both signed by the device, at one
-                // place of its chain: proof that its key is in hostile
-                // hands (an honest device never signs twice at one seq).
+                // place of its chain, or a signed op whose link names an op
+                // other than the one the hub holds before it: proof that
+                // its key is in hostile hands (an honest device never signs
+                // twice at one seq, nor links past its own op).
                 // Revoked once the batch is stored; a fork whose
                 // signature fails proves nothing and revokes nothing.
-                if let ReplicaError::Rule(CoreError::ChainFork { .. }) = &e
+                if let ReplicaError::Rule(
+                    CoreError::ChainFork { .. } | CoreError::BrokenLink { .. },
+                ) = &e
                     && (verified[i]
                         || Op::decode(wire).is_ok_and(|op| {
                             receive::key_of(tx.sql(), genesis, device)
