@@ -3,8 +3,9 @@
 //! how GST is computed ([`gst`]), what an invoice number looks like
 //! ([`invoice_no`]), which numbers a device may use ([`lease`]), whose stock may
 //! be consumed ([`stock`]), the GST state codes and their names
-//! ([`states`]), and the check of one operation against the state it lands on
-//! ([`rules`]).
+//! ([`states`]), what the shop tells its customer and in whose words
+//! ([`messages`]), and the check of one operation against the state it lands
+//! on ([`rules`]).
 
 pub mod date;
 pub mod fields;
@@ -12,6 +13,7 @@ pub mod gst;
 pub mod invoice_no;
 pub mod lease;
 pub mod lifecycle;
+pub mod messages;
 pub mod money;
 pub mod roles;
 pub mod rules;
