@@ -255,7 +255,10 @@ pub fn render(text: &str, values: &[Value]) -> Result<String, CoreError> {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         let end = after.find("}}").expect("checked by placeholders");
-        let n: usize = after[..end].trim().parse().expect("checked by placeholders");
+        let n: usize = after[..end]
+            .trim()
+            .parse()
+            .expect("checked by placeholders");
         out.push_str(&values[n - 1].shown());
         rest = &after[end + 2..];
     }
@@ -412,11 +415,19 @@ mod tests {
             Value::Text("https://hub.example/c/abc".into()),
         ];
         assert_eq!(
-            render(default_text(Event::EstimateShared, Language::English), &estimate).unwrap(),
+            render(
+                default_text(Event::EstimateShared, Language::English),
+                &estimate
+            )
+            .unwrap(),
             "Dear Asha Rao, the estimate for job BLR1-2-00017 is ₹1,23,456.50. See it and approve or decline here: https://hub.example/c/abc"
         );
         assert_eq!(
-            render(default_text(Event::EstimateShared, Language::Hindi), &estimate).unwrap(),
+            render(
+                default_text(Event::EstimateShared, Language::Hindi),
+                &estimate
+            )
+            .unwrap(),
             "प्रिय Asha Rao, जॉब BLR1-2-00017 का अनुमान ₹1,23,456.50 है। यहाँ देखें और स्वीकृत या अस्वीकार करें: https://hub.example/c/abc"
         );
         let paid = [
@@ -426,11 +437,19 @@ mod tests {
             Value::Date(Date::new(2026, 12, 7).unwrap()),
         ];
         assert_eq!(
-            render(default_text(Event::PaymentReceived, Language::Kannada), &paid).unwrap(),
+            render(
+                default_text(Event::PaymentReceived, Language::Kannada),
+                &paid
+            )
+            .unwrap(),
             "ಆತ್ಮೀಯ Asha Rao, ಬಿಲ್ BLR1/26-27/0042 ಗೆ ₹1,00,00,000.00 ಪಾವತಿ 07-12-2026 ರಂದು ತಲುಪಿದೆ. ಧನ್ಯವಾದಗಳು!"
         );
         assert_eq!(
-            render(default_text(Event::JobReady, Language::Tamil), &ready_values()).unwrap(),
+            render(
+                default_text(Event::JobReady, Language::Tamil),
+                &ready_values()
+            )
+            .unwrap(),
             "அன்புள்ள Asha Rao, உங்கள் வேலை BLR1-2-00017 பெற்றுக்கொள்ள தயாராக உள்ளது. பெறும்போது கவுண்டரில் OTP 4821 சொல்லவும். - Jayanagar Laptop Care"
         );
     }
