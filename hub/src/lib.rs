@@ -4,7 +4,7 @@
 //! branch, and serves the owner's consolidated view.
 //!
 //! - [`store`]: the storage trait of whole transactional operations, and its
-//!   SQLite implementation.
+//!   one implementation on SQLite or PostgreSQL.
 //! - [`server`]: the axum server: sync endpoints (signed requests), enrollment,
 //!   leases, health, OpenAPI, the owner's dashboard and reports.
 //! - [`login`]: the owner's login to the dashboard (name and PIN, session
@@ -16,6 +16,8 @@
 //! - [`dashboard`]: the dashboard and each report's page; [`charts`] its SVG
 //!   charts; [`pages`] the frame, stylesheet and tables every hub page shares.
 //! - [`gzip`]: compressed sync bodies; [`tls`]: HTTPS with rustls.
+//! - [`whatsapp`]: customers' messages through the WhatsApp Business Cloud
+//!   API (template messages out, signed status webhooks in).
 //! - [`cli`]: `hub init`, `hub branch add`, `hub user add`, `hub device enroll|revoke`, `hub serve`.
 
 pub mod charts;
@@ -32,5 +34,6 @@ pub mod server;
 pub mod store;
 pub mod tenants;
 pub mod tls;
+pub mod whatsapp;
 
 pub use error::{HubError, Result};

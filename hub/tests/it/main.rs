@@ -13,3 +13,4 @@ mod tenants;
 mod transport;
 mod trust;
 mod two_hubs;
+mod whatsapp;
