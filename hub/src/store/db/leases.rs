@@ -4,7 +4,6 @@
 //! because every number leased and never used is a gap the owner must
 //! explain in GSTR-1.
 
-use crate::store::engine::Access;
 use sqlite_replica::to16;
 use sqlite_replica::{Sql, SqlExt, p};
 use sync_core::body::{Lease, OpBody};
@@ -17,7 +16,7 @@ use sync_core::replica::Genesis;
 use sync_core::writer::DeviceWriter;
 
 use super::ops::{HubOp, commit_in};
-use super::{HubDb, Inner, branch_hub, random};
+use super::{HubDb, branch_hub, random};
 use crate::error::{HubError, Result};
 
 /// Numbers per lease block.
@@ -184,43 +183,35 @@ pub(super) fn lease_block(
     size: u64,
     today: Date,
 ) -> Result<Lease> {
-    let mut g = hub.lock();
-    let Inner {
-        db,
-        genesis,
-        root_seed,
-        writers,
-        ..
-    } = &mut *g;
-    let tx = db.begin(Access::Write)?;
-    let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
-        .one(
-            "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
-            p![&device.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?
-        .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
-    if revoked {
-        return Err(HubError::Revoked(device.to_string()));
-    }
-    let branch = BranchId(to16(&branch));
-    // "Not now" before any other answer: the lease book may lack blocks
-    // granted after the backup.
-    super::restore::refuse_if_recovering(tx.sql(), branch)?;
-    lease_allowed(tx.sql(), device, branch, &ceiling, doc_type, today)?;
-    let lease = grant_in(
-        tx.sql(),
-        genesis,
-        root_seed,
-        writers,
-        LeaseGrant {
-            device,
-            branch,
-            doc_type,
-            size,
-            today,
-        },
-    )?;
-    tx.commit()?;
-    Ok(lease)
+    hub.write(|tx, p| {
+        let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
+            .one(
+                "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
+                p![&device.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+        if revoked {
+            return Err(HubError::Revoked(device.to_string()));
+        }
+        let branch = BranchId(to16(&branch));
+        // "Not now" before any other answer: the lease book may lack blocks
+        // granted after the backup.
+        super::restore::refuse_if_recovering(tx, branch)?;
+        lease_allowed(tx, device, branch, &ceiling, doc_type, today)?;
+        let lease = grant_in(
+            tx,
+            p.genesis,
+            p.root_seed,
+            p.writers,
+            LeaseGrant {
+                device,
+                branch,
+                doc_type,
+                size,
+                today,
+            },
+        )?;
+        Ok(lease)
+    })
 }

@@ -411,6 +411,32 @@ impl HubDb {
         Ok(out)
     }
 
+    /// A writing transaction of the hub's own (serial for the business:
+    /// [`Access::Write`]), with the parts that sign the hub's ops; committed
+    /// when `f` succeeds, rolled back when it fails.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&dyn Sql, &mut restore::InnerParts<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut g = self.lock();
+        let Inner {
+            db,
+            genesis,
+            root_seed,
+            writers,
+            ..
+        } = &mut *g;
+        let tx = db.begin(Access::Write)?;
+        let mut parts = restore::InnerParts {
+            genesis,
+            root_seed,
+            writers,
+        };
+        let out = f(tx.sql(), &mut parts)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// A statement or two that stand alone and write (an enrollment code,
     /// the replay guard, a rate bucket): see [`Access::Plain`].
     pub(crate) fn write_alone<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {

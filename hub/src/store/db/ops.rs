@@ -94,29 +94,20 @@ impl HubDb {
         author: UserId,
         body: OpBody,
     ) -> Result<Op> {
-        let mut g = self.lock();
-        let Inner {
-            db,
-            genesis,
-            root_seed,
-            writers,
-            ..
-        } = &mut *g;
-        let tx = db.begin(Access::Write)?;
-        let op = commit_in(
-            tx.sql(),
-            genesis,
-            root_seed,
-            writers,
-            HubOp {
-                device,
-                branch,
-                author,
-                body,
-            },
-        )?;
-        tx.commit()?;
-        Ok(op)
+        self.write(|c, p| {
+            commit_in(
+                c,
+                p.genesis,
+                p.root_seed,
+                p.writers,
+                HubOp {
+                    device,
+                    branch,
+                    author,
+                    body,
+                },
+            )
+        })
     }
 }
 

@@ -31,7 +31,7 @@ use sync_core::protocol::HubLife;
 use sync_core::replica::HQ;
 
 use super::ops::{HubOp, commit_in};
-use super::{HubDb, Inner, keys_path, meta_get, meta_set, now_ms, random};
+use super::{HubDb, keys_path, meta_get, meta_set, now_ms, random};
 use crate::error::{HubError, Result};
 use crate::store::RecoveryWait;
 
@@ -340,29 +340,16 @@ impl HubDb {
     }
 
     fn strike_off(&self, device: DeviceId) -> Result<()> {
-        let mut g = self.lock();
-        let Inner {
-            db,
-            genesis,
-            root_seed,
-            writers,
-            ..
-        } = &mut *g;
-        let tx = db.begin(Access::Write)?;
-        let n = tx.run(
-            "DELETE FROM restore_waits WHERE device = ?1",
-            p![&device.0[..]],
-        )?;
-        if n > 0 {
-            let mut parts = InnerParts {
-                genesis,
-                root_seed,
-                writers,
-            };
-            sign_deferred(tx.sql(), &mut parts)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(|c, parts| {
+            let n = c.run(
+                "DELETE FROM restore_waits WHERE device = ?1",
+                p![&device.0[..]],
+            )?;
+            if n > 0 {
+                sign_deferred(c, parts)?;
+            }
+            Ok(())
+        })
     }
 }
 
