@@ -76,6 +76,7 @@ fn intake(id: sync_core::ids::RecordId, customer: sync_core::ids::RecordId, i: u
         password_kind: None,
         password: None,
         delivery_otp_hash: otp_hash(id, "1234"),
+        otp_sealed: None,
         promised: None,
         technician: None,
     }

@@ -400,11 +400,49 @@ pub fn record_payment(node: &Node, s: &Session, i: PaymentInput) -> Result<Payme
         date: i.date.unwrap_or_else(|| Date::from_unix_ms_ist(now_ms())),
     };
     let id = p.id;
-    node.commit(s.user, OpBody::PaymentRecorded(p))?;
+    node.write(s.user, |c| {
+        let message = payment_message(c, &p)?;
+        let mut bodies = vec![OpBody::PaymentRecorded(p)];
+        bodies.extend(message);
+        Ok(bodies)
+    })?;
     node.read(|c| money::payments(c, node.branch, None, None))?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| NodeError::NotFound("payment".into()))
+}
+
+/// "Payment received": to the customer of the invoice paid, or of the job
+/// paid in advance; none for a payment of neither, or an unknown one (the
+/// rule book then refuses the payment itself).
+fn payment_message(c: &rusqlite::Connection, p: &Payment) -> Result<Option<OpBody>> {
+    let (customer, against, job) = match (p.invoice, p.job) {
+        (Some(inv), _) => match money::document(c, inv) {
+            Ok(d) => (d.doc.customer, d.doc.number, p.job.or(d.doc.job)),
+            Err(_) => return Ok(None),
+        },
+        (None, Some(job)) => match read::job_summary(c, job) {
+            Ok(j) => (Some(j.customer), j.job_no, Some(job)),
+            Err(_) => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
+    let to = read::contact(c, customer)?;
+    crate::services::messages::message_for(
+        sync_core::domain::messages::Event::PaymentReceived,
+        customer,
+        &to,
+        job,
+        vec![
+            to.name.clone(),
+            sync_core::domain::money::format_inr(p.amount),
+            against,
+            p.date.to_indian(),
+        ],
+    )
 }
 
 pub fn payments(

@@ -68,6 +68,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0005_audit_place",
             sql: include_str!("../migrations/business/0005_audit_place.sql"),
         },
+        Migration {
+            version: 6,
+            name: "business/0006_messages",
+            sql: include_str!("../migrations/business/0006_messages.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

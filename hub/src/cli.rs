@@ -93,6 +93,10 @@ pub enum Cmd {
     /// After a restore: the devices the hub still waits for.
     #[command(subcommand)]
     Recovery(RecoveryCmd),
+    /// How the hub sends customers their messages (credentials stay here,
+    /// never on a device).
+    #[command(subcommand)]
+    Messaging(MessagingCmd),
     /// Serve the sync endpoints and the owner's dashboard: HTTPS with
     /// --tls-cert and --tls-key, plain HTTP (loopback, shop LAN) without.
     Serve {
@@ -142,6 +146,33 @@ pub enum BusinessCmd {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MessagingCmd {
+    /// Send by the WhatsApp Business Cloud API: templates approved at Meta
+    /// under each event's name (job_opened, job_ready, ...) and language.
+    Whatsapp {
+        /// The Graph API's address.
+        #[arg(long, default_value = "https://graph.facebook.com")]
+        base: String,
+        #[arg(long, default_value = "v21.0")]
+        version: String,
+        /// The business phone number's id (not the number).
+        #[arg(long)]
+        phone_number_id: String,
+        /// A system user's access token.
+        #[arg(long, env = "WHATSAPP_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The app secret that signs the status webhooks.
+        #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
+        app_secret: String,
+        /// What Meta must send when the webhook (/webhooks/whatsapp) is registered.
+        #[arg(long)]
+        verify_token: Option<String>,
+    },
+    /// The channels set up (secrets not shown).
+    Show,
 }
 
 #[derive(Subcommand, Debug)]
@@ -384,6 +415,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     "hub: serving sync for {} businesses on {scheme}://{addr}  dashboards: {scheme}://<business>.<domain>/login",
                     tenants.slugs().len()
                 );
+                tenants.start_outboxes();
                 let stop = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };
@@ -408,6 +440,49 @@ pub fn run(cli: Cli) -> Result<()> {
             businesses: Some(_),
             ..
         } => unreachable!("handled above"),
+        Cmd::Messaging(MessagingCmd::Whatsapp {
+            base,
+            version,
+            phone_number_id,
+            token,
+            app_secret,
+            verify_token,
+        }) => {
+            for (field, v) in [
+                ("phone_number_id", &phone_number_id),
+                ("token", &token),
+                ("app_secret", &app_secret),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(HubError::invalid(field, "cannot be empty"));
+                }
+            }
+            if !(base.starts_with("https://") || base.starts_with("http://")) {
+                return Err(HubError::invalid("base", "must be an http(s) address"));
+            }
+            let settings = crate::outbox::WhatsAppSettings {
+                base,
+                version,
+                phone_number_id,
+                token,
+                app_secret,
+                verify_token,
+            };
+            hub.set_message_channel(
+                "whatsapp",
+                &serde_json::to_string(&settings).map_err(|e| HubError::Setup(e.to_string()))?,
+            )?;
+            print(
+                &serde_json::json!({ "whatsapp": "set up", "phone_number_id": settings.phone_number_id, "webhook": "/webhooks/whatsapp" }),
+            )
+        }
+        Cmd::Messaging(MessagingCmd::Show) => {
+            let w = crate::outbox::whatsapp(&*hub)?;
+            print(&serde_json::json!({
+                "whatsapp": w.map(|w| serde_json::json!({ "base": w.base, "version": w.version, "phone_number_id": w.phone_number_id, "verify_token_set": w.verify_token.is_some() })),
+                "without_a_channel": "messages wait at the counter as a WhatsApp link",
+            }))
+        }
         Cmd::Recovery(RecoveryCmd::Begin) => print(&hub.begin_recovery()?),
         Cmd::Recovery(RecoveryCmd::Status) => {
             print(&serde_json::json!({ "awaiting": hub.recovery()? }))
@@ -592,6 +667,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     "hub: serving sync on {scheme}://{addr}  dashboard: {scheme}://{addr}/login"
                 );
                 let state = crate::server::AppState::new(hub);
+                tokio::spawn(crate::outbox::run(
+                    state.hub.clone(),
+                    state.outbox.clone(),
+                    std::future::pending::<()>(),
+                ));
                 let stop = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };

@@ -26,6 +26,7 @@ pub mod dashboard;
 pub mod error;
 pub mod filters;
 pub mod login;
+pub mod outbox;
 pub mod owner;
 pub mod owner_page;
 pub mod pages;
@@ -34,6 +35,7 @@ pub mod server;
 pub mod store;
 pub mod tenants;
 pub mod tls;
+pub mod webhooks;
 pub mod whatsapp;
 
 pub use error::{HubError, Result};

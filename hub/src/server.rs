@@ -53,6 +53,9 @@ pub struct AppState {
     /// was signed before this state was made (before a restart) is refused
     /// too: a device caught mid-request asks again, freshly signed.
     replays: Mutex<protocol::ReplayGuard>,
+    /// Wakes the business's message sender (`crate::outbox`) after a push
+    /// that brought something new.
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             buckets: Mutex::new(HashMap::new()),
             rate_per_sec: rate_per_sec.max(1),
             replays: Mutex::new(protocol::ReplayGuard::starting_at(now_ms())),
+            outbox: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -207,8 +211,15 @@ async fn push(State(st): State<St>, req: Request) -> Result<Response, Refusal> {
         .map(|w| hex::decode(w).unwrap_or_default())
         .collect();
     let hub = st.hub.clone();
+    let outbox = st.outbox.clone();
     let out = blocking(move || {
         let results = hub.accept_batch(device, &wires)?;
+        if results
+            .iter()
+            .any(|r| r.verdict == sync_core::protocol::Verdict::Accepted)
+        {
+            outbox.notify_one();
+        }
         // Only once the batch is stored: the device has then re-sent all.
         if let Some(incarnation) = &r.resynced {
             hub.resynced(device, incarnation)?;
@@ -378,6 +389,16 @@ fn described() -> Described<St> {
             [signed(Op::post(lease, "Lease the next block of this device's branch series")
                 .body("LeaseRequest")
                 .success(201, "Leased"))],
+        )
+        .route(
+            "/webhooks/whatsapp",
+            [
+                Op::get(crate::webhooks::whatsapp_verify, "Meta's check of the webhook's address: hub.challenge back when hub.verify_token is the one set up (hub messaging whatsapp --verify-token)")
+                    .query("hub.mode", json!({ "type": "string" }))
+                    .query("hub.verify_token", json!({ "type": "string" }))
+                    .query("hub.challenge", json!({ "type": "string" })),
+                Op::post(crate::webhooks::whatsapp_status, "WhatsApp status webhooks (sent, delivered, read, failed), believed only under the app secret's X-Hub-Signature-256; each status taken once, and told to the branch"),
+            ],
         )
         .route(
             "/login",

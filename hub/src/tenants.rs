@@ -265,6 +265,18 @@ impl Tenants {
             .collect()
     }
 
+    /// Start each business's message sender (`crate::outbox`) on the
+    /// current runtime; they run as long as it does.
+    pub fn start_outboxes(&self) {
+        for t in self.all() {
+            tokio::spawn(crate::outbox::run(
+                t.state.hub.clone(),
+                t.state.outbox.clone(),
+                std::future::pending::<()>(),
+            ));
+        }
+    }
+
     fn all(&self) -> Vec<Arc<Tenant>> {
         self.by_slug
             .read()

@@ -39,6 +39,10 @@ pub enum SendError {
     /// shape): whether it went out is unknown.
     #[error("no answer from WhatsApp: {0}")]
     Unanswered(String),
+    /// No connection was made: the request never left, so it can be
+    /// asked again.
+    #[error("WhatsApp could not be reached: {0}")]
+    Unreachable(String),
 }
 
 /// The body of a template message to `to` (`91` and ten digits), with
@@ -112,7 +116,13 @@ impl CloudApi {
             .json(body)
             .send()
             .await
-            .map_err(|e| SendError::Unanswered(e.to_string()))?;
+            .map_err(|e| {
+                if e.is_connect() {
+                    SendError::Unreachable(e.to_string())
+                } else {
+                    SendError::Unanswered(e.to_string())
+                }
+            })?;
         let ok = answer.status().is_success();
         let text = answer
             .text()

@@ -81,7 +81,7 @@ CREATE TABLE customers (
     gstin       TEXT,
     state_code  TEXT,
     created_at  INTEGER NOT NULL
-);
+, language TEXT, no_messages INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE jobs (
     id              BLOB PRIMARY KEY,
     branch          BLOB    NOT NULL,
@@ -108,7 +108,7 @@ CREATE TABLE jobs (
     opened_at       INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     closed_at       INTEGER
-);
+, otp_sealed TEXT);
 CREATE TABLE job_texts (
     job    BLOB NOT NULL,
     field  TEXT NOT NULL,
@@ -346,6 +346,25 @@ CREATE TABLE forked_ops (
     at     INTEGER NOT NULL,
     PRIMARY KEY (device, seq)
 );
+CREATE TABLE messages (
+    id          BLOB PRIMARY KEY,
+    branch      BLOB    NOT NULL,
+    customer    BLOB    NOT NULL,
+    job         BLOB,
+    event       TEXT    NOT NULL,
+    language    TEXT    NOT NULL,
+    recipient   TEXT    NOT NULL,
+    msg_values  TEXT    NOT NULL,
+    resend_of   BLOB,
+    author      BLOB    NOT NULL,
+    at          INTEGER NOT NULL,
+    status      TEXT    NOT NULL,
+    status_rank INTEGER NOT NULL,
+    channel     TEXT,
+    provider_id TEXT,
+    reason      TEXT,
+    status_at   INTEGER
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -367,6 +386,8 @@ CREATE INDEX payments_job ON payments (job);
 CREATE INDEX leases_device ON leases (device);
 CREATE INDEX job_edits_job ON job_edits (job);
 CREATE INDEX audit_place ON audit (device, seq);
+CREATE INDEX messages_job ON messages (job);
+CREATE INDEX messages_status ON messages (status);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit

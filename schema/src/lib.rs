@@ -94,6 +94,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0005_audit_place",
         sql: include_str!("../migrations/common/0005_audit_place.sql"),
     },
+    Migration {
+        version: 10,
+        name: "common/0006_messages",
+        sql: include_str!("../migrations/common/0006_messages.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -136,6 +141,16 @@ const HUB: &[Migration] = &[
         version: 8,
         name: "common/0005_audit_place",
         sql: include_str!("../migrations/common/0005_audit_place.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "common/0006_messages",
+        sql: include_str!("../migrations/common/0006_messages.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "hub/0004_outbox",
+        sql: include_str!("../migrations/hub/0004_outbox.sql"),
     },
 ];
 

@@ -423,8 +423,8 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
         }
         OpBody::JobOpened(j) => {
             c.queue("INSERT INTO jobs (id, branch, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition,
-                  password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at, technician)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18) ON CONFLICT DO NOTHING", p![
+                  password_kind, password_nonce, password_ct, otp_hash, promised, status, opened_at, updated_at, technician, otp_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?18, ?19) ON CONFLICT DO NOTHING", p![
                 blob16(&j.id.0),
                 &b[..],
                 j.job_no,
@@ -442,7 +442,8 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 j.delivery_otp_hash,
                 j.promised.map(|d| d.to_string()),
                 at,
-                j.technician.map(|t| blob16(&t.0).to_vec())
+                j.technician.map(|t| blob16(&t.0).to_vec()),
+                j.otp_sealed.as_ref().map(|o| serde_json::to_string(o).expect("sealed serializes"))
             ])?;
             origin(c, j.id, "job", op)?;
         }
@@ -708,6 +709,36 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                     t.sent,
                 )?;
             }
+        }
+        OpBody::MessageQueued(m) => {
+            c.queue("INSERT INTO messages (id, branch, customer, job, event, language, recipient, msg_values, resend_of, author, at, status, status_rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0) ON CONFLICT DO NOTHING", p![
+                blob16(&m.id.0),
+                &b[..],
+                blob16(&m.customer.0),
+                m.job.map(|j| j.0.to_vec()),
+                m.event.as_str(),
+                m.language.code(),
+                m.to,
+                serde_json::to_string(&m.values).expect("strings serialize"),
+                m.resend_of.map(|r| r.0.to_vec()),
+                &op.author.0[..],
+                at,
+                sync_core::domain::messages::Status::Queued.as_str()
+            ])?;
+        }
+        OpBody::MessageReported(r) => {
+            // Forward only (see `Status::rank`); reports come from one
+            // device, the branch's hub, in its chain's order everywhere.
+            let rank = i64::from(r.status.rank());
+            c.queue("UPDATE messages SET status = ?1, status_rank = ?2, channel = ?3, provider_id = ?4, reason = ?5, status_at = ?6 WHERE id = ?7 AND status_rank <= ?2", p![
+                r.status.as_str(),
+                rank,
+                r.channel,
+                r.provider_id,
+                r.reason,
+                r.at_ms,
+                blob16(&r.message.0)
+            ])?;
         }
         OpBody::LeaseGranted(l) => {
             c.queue("INSERT INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;

@@ -346,8 +346,18 @@ impl RuleContext for TxCtx<'_> {
         self.exists(
             "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
              OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)",
+             OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM messages WHERE id = ?1)",
             p![&id.0[..]],
         )
+    }
+
+    fn message_branch(&self, id: RecordId) -> Option<BranchId> {
+        self.row(
+            "SELECT branch FROM messages WHERE id = ?1",
+            p![&id.0[..]],
+            |r| r.get::<Vec<u8>>(0),
+        )
+        .map(|b| BranchId(to16(&b)))
     }
 }

@@ -31,11 +31,11 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
     (
         "customers",
-        "SELECT id, name, mobile, email, address, gstin, state_code FROM customers WHERE branch = ?1 ORDER BY id",
+        "SELECT id, name, mobile, email, address, gstin, state_code, language, no_messages FROM customers WHERE branch = ?1 ORDER BY id",
     ),
     (
         "jobs",
-        "SELECT id, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition, password_kind, password_nonce, password_ct, otp_hash, technician, promised, estimate_note, status, status_head_device, status_head_seq, conflicts, opened_at, closed_at FROM jobs WHERE branch = ?1 ORDER BY id",
+        "SELECT id, job_no, customer, device_type, brand, model, serial, complaint, accessories, condition, password_kind, password_nonce, password_ct, otp_hash, otp_sealed, technician, promised, estimate_note, status, status_head_device, status_head_seq, conflicts, opened_at, closed_at FROM jobs WHERE branch = ?1 ORDER BY id",
     ),
     (
         "job_texts",
@@ -80,6 +80,10 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     (
         "payments",
         "SELECT id, invoice, job, amount, mode, reference, date FROM payments WHERE branch = ?1 ORDER BY id",
+    ),
+    (
+        "messages",
+        "SELECT id, customer, job, event, language, recipient, msg_values, resend_of, author, at, status, channel, provider_id, reason, status_at FROM messages WHERE branch = ?1 ORDER BY id",
     ),
     (
         "leases",

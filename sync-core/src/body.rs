@@ -114,6 +114,11 @@ pub struct JobIntake {
     pub password: Option<Sealed>,
     /// SHA-256 (hex) of job id and the delivery OTP given to the customer.
     pub delivery_otp_hash: String,
+    /// The OTP itself, sealed under the branch key (`otp_sealed` of the
+    /// job, JSON): the "ready for pickup" message repeats it to the
+    /// customer, whichever device of the branch marks the job ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp_sealed: Option<Sealed>,
     pub promised: Option<Date>,
     /// The technician the counter hands the device to at intake: part of
     /// opening the job, so whoever may open one may name them; moving the
@@ -350,6 +355,42 @@ pub struct Lease {
     pub last: u64,
 }
 
+/// A message to a customer, recorded by the device in the same transaction
+/// as the event that calls for it; the hub sends it once it has the op. The
+/// message's id is what the hub sends it under, so no retry, crash or
+/// duplicated push sends it twice.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Message {
+    pub id: RecordId,
+    pub customer: RecordId,
+    pub job: Option<RecordId>,
+    pub event: crate::domain::messages::Event,
+    pub language: crate::domain::messages::Language,
+    /// The customer's mobile, ten digits, as the counter saw it.
+    pub to: String,
+    /// The event's variables as the customer reads them, in
+    /// [`crate::domain::messages::Event::variables`]' order.
+    pub values: Vec<String>,
+    /// A message sent again on purpose (by a person): the one it repeats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_of: Option<RecordId>,
+}
+
+/// What the hub heard of a message from its channel, told to the branch.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageReport {
+    pub message: RecordId,
+    pub status: crate::domain::messages::Status,
+    /// `whatsapp`, `sms` or `email`: the channel it went by.
+    pub channel: Option<String>,
+    /// The provider's id of the message (WhatsApp's `wamid`).
+    pub provider_id: Option<String>,
+    /// The provider's reason for a failure, or why it was not sent.
+    pub reason: Option<String>,
+    /// When the provider says it happened (ms since the epoch).
+    pub at_ms: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", content = "data", rename_all = "snake_case")]
 pub enum OpBody {
@@ -436,6 +477,10 @@ pub enum OpBody {
     /// The hub tells the sending branch that its transfer was received (in
     /// the sender's chain: the sender cannot see the receiver's).
     TransferSettled(TransferReceipt),
+    /// A message for a customer, to be sent by the hub.
+    MessageQueued(Message),
+    /// The hub's news of a message: sent, delivered, read, failed.
+    MessageReported(MessageReport),
 }
 
 /// The ceiling of a device enrolled without one: the front desk up to a
@@ -464,6 +509,7 @@ impl OpBody {
                 | OpBody::LeaseGranted(_)
                 | OpBody::TransferAnnounced(_)
                 | OpBody::TransferSettled(_)
+                | OpBody::MessageReported(_)
         )
     }
 
@@ -495,6 +541,8 @@ impl OpBody {
             OpBody::LeaseGranted(l) => l.id.to_string(),
             OpBody::TransferAnnounced(t) => t.transfer.to_string(),
             OpBody::TransferSettled(t) => t.transfer.to_string(),
+            OpBody::MessageQueued(m) => m.id.to_string(),
+            OpBody::MessageReported(r) => r.message.to_string(),
             OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
         })
     }
@@ -526,6 +574,8 @@ impl OpBody {
             OpBody::LeaseGranted(_) => "lease_granted",
             OpBody::TransferAnnounced(_) => "transfer_announced",
             OpBody::TransferSettled(_) => "transfer_settled",
+            OpBody::MessageQueued(_) => "message_queued",
+            OpBody::MessageReported(_) => "message_reported",
         }
     }
 

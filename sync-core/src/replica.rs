@@ -117,6 +117,11 @@ pub struct State {
     pub announced: Facts<RecordId, crate::body::TransferNotice>,
     pub password_reads: Facts<OpId, PasswordRead>,
     pub audit: Facts<OpId, AuditEntry>,
+    pub messages: Facts<RecordId, (BranchId, crate::body::Message)>,
+    /// The latest report of each message that did not move it back: only a
+    /// branch's hub device reports, and its ops apply in its chain's order
+    /// everywhere, so every replica keeps the same one.
+    pub message_status: BTreeMap<RecordId, crate::body::MessageReport>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -287,6 +292,8 @@ impl State {
                     ("address", opt_text(&c.address)),
                     ("gstin", opt_text(&c.gstin)),
                     ("state_code", opt_text(&c.state_code)),
+                    ("language", FieldValue::Null),
+                    ("no_messages", FieldValue::Bool(false)),
                 ],
             ),
             OpBody::CustomerUpdated { customer, writes } => {
@@ -316,6 +323,15 @@ impl State {
                                 .unwrap_or(FieldValue::Null),
                         ),
                         ("otp_hash", text(&j.delivery_otp_hash)),
+                        (
+                            "otp_sealed",
+                            match &j.otp_sealed {
+                                Some(o) => {
+                                    text(&serde_json::to_string(o).expect("sealed serializes"))
+                                }
+                                None => FieldValue::Null,
+                            },
+                        ),
                         ("opened_at", FieldValue::Int(op.hlc.wall_ms as i64)),
                         (
                             "technician",
@@ -422,6 +438,18 @@ impl State {
                     .or_default()
                     .add(crate::domain::stock::settle_key(t.transfer), -t.sent);
             }
+            OpBody::MessageQueued(m) => {
+                self.messages.insert(m.id, (op.branch, m.clone()));
+            }
+            OpBody::MessageReported(r) => {
+                let now = self
+                    .message_status
+                    .get(&r.message)
+                    .map_or(0, |c| c.status.rank());
+                if r.status.rank() >= now {
+                    self.message_status.insert(r.message, r.clone());
+                }
+            }
             OpBody::TransferAnnounced(t) => {
                 // The sender's own item, for a receiver that never saw it;
                 // a replica that holds the item already keeps its own.
@@ -504,6 +532,8 @@ impl State {
             announced: Vec<&'a RecordId>,
             password_reads: Vec<(&'a OpId, &'a PasswordRead)>,
             audit: Vec<(&'a OpId, &'a AuditEntry)>,
+            messages: Vec<(&'a RecordId, &'a crate::body::Message)>,
+            message_status: Vec<(&'a RecordId, &'a crate::body::MessageReport)>,
         }
         let canon = Canon {
             records: self
@@ -550,6 +580,8 @@ impl State {
             announced: self.announced.iter().map(|(k, _)| k).collect(),
             password_reads: self.password_reads.iter().collect(),
             audit: self.audit.iter().collect(),
+            messages: self.messages.iter().map(|(k, (_, m))| (k, m)).collect(),
+            message_status: self.message_status.iter().collect(),
         };
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()
@@ -920,5 +952,10 @@ impl RuleContext for Replica {
             || self.state.documents.contains(&id)
             || self.state.payments.contains(&id)
             || self.state.movements.contains(&id)
+            || self.state.messages.contains(&id)
+    }
+
+    fn message_branch(&self, id: RecordId) -> Option<BranchId> {
+        self.state.messages.get(&id).map(|(b, _)| *b)
     }
 }

@@ -189,6 +189,21 @@ export interface FieldConflict {
   [k: string]: unknown;
 }
 
+export interface CustomerMessage {
+  id: string;
+  event: string;
+  language: string;
+  to: string;
+  values: string[];
+  resend_of: string | null;
+  at: number;
+  /** queued, not_sent, unknown, sent, delivered, read, failed */
+  status: string;
+  channel: string | null;
+  reason: string | null;
+  status_at: number | null;
+}
+
 export interface JobDetail extends JobSummary {
   /** The normal next steps this session's role may take. */
   next_steps: string[];
@@ -212,6 +227,8 @@ export interface JobDetail extends JobSummary {
   notes_version: string[];
   estimate: EstimateLine[];
   timeline: TimelineEntry[];
+  /** Messages to the customer, with the hub's latest news of each. */
+  messages: CustomerMessage[];
   parts_used: PartUsed[];
   password_reads: { at: number; user_name?: string; purpose?: string; [k: string]: unknown }[];
   field_conflicts: FieldConflict[];

@@ -60,6 +60,15 @@ async fn new_otp(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl IntoRes
     who.run(move |n, s| svc::new_delivery_otp(n, s, id)).await
 }
 
+async fn resend(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl IntoResponse> {
+    who.run(move |n, s| svc::resend(n, s, id)).await
+}
+
+async fn chat_link(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl IntoResponse> {
+    who.run(move |n, s| svc::chat_link(n, s, id).map(|link| json!({ "link": link })))
+        .await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TextInput {
@@ -186,6 +195,22 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
         [Op::post(
             new_otp,
             "A new delivery OTP for a lost slip (the old one stops working)",
+        )
+        .access(SESSION)],
+    )
+    .route(
+        "/api/messages/{id}/resend",
+        [Op::post(
+            resend,
+            "Send a customer message again (it failed, or never came): a new message marked as a resend, sent by the hub",
+        )
+        .access(SESSION)],
+    )
+    .route(
+        "/api/messages/{id}/chat-link",
+        [Op::get(
+            chat_link,
+            "The message as a WhatsApp click-to-chat link (wa.me), for the counter to send by hand when the hub has no channel",
         )
         .access(SESSION)],
     )

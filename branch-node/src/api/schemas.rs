@@ -149,7 +149,7 @@ pub(super) fn all() -> Value {
         "LoginInput": object(json!({ "user": text(), "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["user", "pin"]),
         "UserInput": object(json!({ "name": text_of(1, 100), "role": one_of(&roles), "pin": { "type": "string", "pattern": "^[0-9]{4,8}$" } }), &["name", "role", "pin"]),
         "CustomerInput": object(customer.clone(), &["name", "mobile"]),
-        "CustomerPatch": patch(json!({ "name": s(text_of(1, 100)), "mobile": s(mobile()), "email": s(text()), "address": s(text_of(0, 500)), "gstin": s(text()), "state_code": s(text()) })),
+        "CustomerPatch": patch(json!({ "name": s(text_of(1, 100)), "mobile": s(mobile()), "email": s(text()), "address": s(text_of(0, 500)), "gstin": s(text()), "state_code": s(text()), "language": s(json!({ "type": "string", "enum": ["", "en", "hi", "kn", "ta"] })), "no_messages": s(json!({ "type": "boolean" })) })),
         "JobInput": object(json!({
             "customer": s(id()), "new_customer": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/CustomerInput" }] },
             "device_type": text(), "brand": text(), "model": text(), "serial": text(), "complaint": text(),

@@ -50,6 +50,12 @@ pub enum CustomerCmd {
         gstin: Option<String>,
         #[arg(long)]
         state_code: Option<String>,
+        /// Language of their messages: en, hi, kn, ta ("" for the default).
+        #[arg(long)]
+        language: Option<String>,
+        /// The customer wants no messages (true), or wants them again (false).
+        #[arg(long)]
+        no_messages: Option<bool>,
     },
 }
 
@@ -85,6 +91,8 @@ pub(super) fn run(node: &Node, s: &Session, c: &CustomerCmd) -> Result<()> {
             address,
             gstin,
             state_code,
+            language,
+            no_messages,
         } => print(&svc::update_customer(
             node,
             s,
@@ -96,6 +104,8 @@ pub(super) fn run(node: &Node, s: &Session, c: &CustomerCmd) -> Result<()> {
                 address: address.clone(),
                 gstin: gstin.clone(),
                 state_code: state_code.clone(),
+                language: language.clone(),
+                no_messages: *no_messages,
             },
         )?),
     }

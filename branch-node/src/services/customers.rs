@@ -60,6 +60,11 @@ pub struct CustomerPatch {
     pub address: Option<String>,
     pub gstin: Option<String>,
     pub state_code: Option<String>,
+    /// The language of their messages: en, hi, kn or ta; empty for the
+    /// shop's default.
+    pub language: Option<String>,
+    /// The customer asked for no messages (or, with false, for them again).
+    pub no_messages: Option<bool>,
 }
 
 pub fn update_customer(
@@ -77,6 +82,19 @@ pub fn update_customer(
     }
     if let Some(m) = p.mobile {
         f.push(("mobile", FieldValue::Text(validate::mobile("mobile", &m)?)));
+    }
+    if let Some(l) = p.language {
+        let l = l.trim().to_string();
+        if !l.is_empty() && sync_core::domain::messages::Language::parse(&l).is_none() {
+            return Err(NodeError::invalid(
+                "language",
+                "must be one of en, hi, kn, ta",
+            ));
+        }
+        f.push(("language", text_or_null(Some(l))));
+    }
+    if let Some(n) = p.no_messages {
+        f.push(("no_messages", FieldValue::Bool(n)));
     }
     if p.email.is_some() {
         f.push(("email", text_or_null(p.email)));

@@ -7,6 +7,7 @@ use sync_core::body::{DeliveryProof, FieldValue, JobIntake, OpBody, StatusChange
 use sync_core::domain::date::Date;
 use sync_core::domain::gst;
 use sync_core::domain::lifecycle::{self, JobStatus};
+use sync_core::domain::messages::Event;
 use sync_core::domain::money::format_inr;
 use sync_core::domain::roles::Action;
 use sync_core::domain::rules::otp_hash;
@@ -117,17 +118,49 @@ pub fn open_job(node: &Node, s: &Session, i: JobInput) -> Result<OpenedJob> {
         password_kind,
         password,
         delivery_otp_hash: otp_hash(id, &otp),
+        otp_sealed: Some(crypto::seal(&node.branch_key(), id, "otp", &otp)?),
         promised: i.promised,
         technician: i.technician,
     };
     node.write(s.user, |c| {
         let mut intake = intake;
         intake.job_no = next_job_no(c, node)?;
+        let to = match &new_customer {
+            Some(nc) => read::Contact {
+                name: nc.name.clone(),
+                mobile: nc.mobile.clone(),
+                language: None,
+                no_messages: false,
+            },
+            None => read::contact(c, customer)?,
+        };
+        let device = [intake.brand.as_str(), intake.model.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let message = super::messages::message_for(
+            Event::JobOpened,
+            customer,
+            &to,
+            Some(id),
+            vec![
+                to.name.clone(),
+                intake.job_no.clone(),
+                if device.is_empty() {
+                    intake.device_type.clone()
+                } else {
+                    device
+                },
+                read::branch(c, node.branch)?.name,
+            ],
+        )?;
         let mut bodies: Vec<OpBody> = new_customer
             .into_iter()
             .map(OpBody::CustomerCreated)
             .collect();
         bodies.push(OpBody::JobOpened(intake));
+        bodies.extend(message);
         Ok(bodies)
     })?;
     Ok(OpenedJob {
@@ -270,10 +303,20 @@ pub fn new_delivery_otp(node: &Node, s: &Session, id: RecordId) -> Result<Opened
         ));
     }
     let otp = fresh_otp()?;
+    let sealed = crypto::seal(&node.branch_key(), id, "otp", &otp)?;
     let w = writes(
         node,
         id,
-        vec![("otp_hash", FieldValue::Text(otp_hash(id, &otp)))],
+        vec![
+            ("otp_hash", FieldValue::Text(otp_hash(id, &otp))),
+            (
+                "otp_sealed",
+                FieldValue::Text(
+                    serde_json::to_string(&sealed)
+                        .map_err(|e| NodeError::invalid("otp", format!("cannot be sealed: {e}")))?,
+                ),
+            ),
+        ],
     )?;
     node.commit(s.user, OpBody::JobUpdated { job: id, writes: w })?;
     Ok(OpenedJob {
@@ -471,18 +514,26 @@ pub fn change_status(node: &Node, s: &Session, id: RecordId, i: StatusInput) -> 
             ));
         }
     };
-    node.commit(
-        s.user,
-        OpBody::JobStatusChanged(StatusChange {
-            job: id,
-            from: info.status,
-            to: i.to,
-            after: info.head,
-            override_reason: opt(i.override_reason),
-            delivery,
-            allow_balance_due: i.allow_balance_due,
-            note: opt(i.note),
-        }),
-    )?;
+    let change = OpBody::JobStatusChanged(StatusChange {
+        job: id,
+        from: info.status,
+        to: i.to,
+        after: info.head,
+        override_reason: opt(i.override_reason),
+        delivery,
+        allow_balance_due: i.allow_balance_due,
+        note: opt(i.note),
+    });
+    if i.to == JobStatus::Ready {
+        // The customer hears it with the move, in its transaction.
+        let key = node.branch_key();
+        node.write(s.user, |c| {
+            let mut bodies = vec![change];
+            bodies.extend(super::messages::job_ready(c, node, &key, id)?);
+            Ok(bodies)
+        })?;
+    } else {
+        node.commit(s.user, change)?;
+    }
     job_detail(node, s, id)
 }

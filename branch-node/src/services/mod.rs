@@ -12,6 +12,7 @@ mod conflicts;
 mod customers;
 mod estimate;
 mod jobs;
+pub(crate) mod messages;
 mod passwords;
 mod people;
 
@@ -26,6 +27,7 @@ pub use jobs::{
     JobInput, JobPatch, OpenedJob, StatusInput, assign_technician, change_status, job_detail,
     list_jobs, new_delivery_otp, open_job, set_text, update_job,
 };
+pub use messages::{chat_link, resend};
 pub use passwords::{PasswordInput, RevealedPassword, reveal_password};
 pub use people::{
     LoginScreen, MatrixRow, SessionView, StaffName, UserInput, create_user, list_users,

@@ -9,6 +9,8 @@ pub mod db;
 pub mod engine;
 pub mod pg;
 
+pub use db::messages::{Answer, Heard, Outcome, Outgoing};
+
 use rust_decimal::Decimal;
 use sync_core::body::{Branch, Lease};
 use sync_core::domain::date::Date;
@@ -466,4 +468,21 @@ pub trait HubStore: Send + Sync {
     fn audit(&self, f: &ReportFilter) -> Result<Vec<AuditRow>>;
     /// Every reading of a device password, newest first.
     fn password_reads(&self, f: &ReportFilter) -> Result<Vec<PasswordReadRow>>;
+
+    // Customer messages: the outbox's steps (see `db::messages`).
+    /// A channel's settings (JSON), if it is set up.
+    fn message_channel(&self, channel: &str) -> Result<Option<String>>;
+    fn set_message_channel(&self, channel: &str, settings: &str) -> Result<()>;
+    /// Messages no provider was asked for yet, oldest first.
+    fn messages_to_send(&self, limit: u32) -> Result<Vec<Outgoing>>;
+    /// Take a message for sending (committed before the provider is asked):
+    /// false if another process took it.
+    fn claim_message(&self, m: &Outgoing, channel: &str) -> Result<bool>;
+    /// The provider's answer, kept and told to the branch.
+    fn message_answered(&self, message: RecordId, answer: &Answer) -> Result<()>;
+    /// Sends left unanswered since before `cutoff_ms` (a hub that stopped):
+    /// reported unknown, never sent again by themselves.
+    fn messages_unanswered(&self, cutoff_ms: u64) -> Result<usize>;
+    /// A verified delivery report from a provider's webhook.
+    fn message_status_heard(&self, news: &Heard) -> Result<Outcome>;
 }

@@ -73,6 +73,7 @@ fn job(id: RecordId, no: &str, customer: RecordId) -> OpBody {
         password_kind: None,
         password: None,
         delivery_otp_hash: "ab".repeat(32),
+        otp_sealed: None,
         promised: None,
         technician: None,
     })

@@ -25,6 +25,10 @@ pub const CUSTOMER: Fields = &[
     ("address", OptText),
     ("gstin", OptText),
     ("state_code", OptText),
+    // Messages: the customer's language (`messages::Language` code) and
+    // their wish to get none.
+    ("language", OptText),
+    ("no_messages", Bool),
 ];
 
 pub const JOB: Fields = &[
@@ -39,6 +43,8 @@ pub const JOB: Fields = &[
     // A fresh delivery OTP when the customer lost the slip (the old one
     // stops working): the hash only, as at intake.
     ("otp_hash", Text),
+    // The OTP sealed under the branch key (JSON), written with its hash.
+    ("otp_sealed", OptText),
 ];
 
 pub const ITEM: Fields = &[

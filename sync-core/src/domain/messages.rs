@@ -14,7 +14,10 @@ use crate::error::CoreError;
 use rust_decimal::Decimal;
 
 /// The moments a customer hears from the shop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// A job card is opened: the device is in.
     JobOpened,
@@ -67,11 +70,17 @@ impl Event {
 
 /// The languages the built-in wording comes in: English, Hindi, and the
 /// state languages of the branches the product serves first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Language {
+    #[serde(rename = "en")]
     English,
+    #[serde(rename = "hi")]
     Hindi,
+    #[serde(rename = "kn")]
     Kannada,
+    #[serde(rename = "ta")]
     Tamil,
 }
 
@@ -178,6 +187,74 @@ pub fn default_text(event: Event, language: Language) -> &'static str {
         }
         (PaymentReceived, Tamil) => {
             "அன்புள்ள {{1}}, பில் {{3}} க்கு ₹{{2}} கட்டணம் {{4}} அன்று பெறப்பட்டது. நன்றி!"
+        }
+    }
+}
+
+/// Where a message stands, as the hub last heard from its channel. The
+/// hub reports only moves forward ([`Status::rank`]), each as an op in the
+/// branch's chain, so every replica shows the same status.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Recorded with its event; the hub has not sent it yet.
+    Queued,
+    /// No channel is set up at the hub: the counter sends it by hand
+    /// (the click-to-chat link).
+    NotSent,
+    /// The hub stopped or lost the link after asking the provider to send
+    /// it, before the answer: it may or may not have gone out, and is
+    /// never sent again by itself (a person resends, or a delivery report
+    /// settles it).
+    Unknown,
+    /// The provider took it.
+    Sent,
+    Delivered,
+    Read,
+    /// The provider refused it or could not deliver it; the reason is kept.
+    Failed,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Queued,
+        Status::NotSent,
+        Status::Unknown,
+        Status::Sent,
+        Status::Delivered,
+        Status::Read,
+        Status::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::NotSent => "not_sent",
+            Status::Unknown => "unknown",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// How far along a message is: a report that does not move it forward
+    /// is not made (a "delivered" webhook arriving after "read" changes
+    /// nothing). A failure is final, whatever came before it.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Queued => 0,
+            Status::NotSent | Status::Unknown => 1,
+            Status::Sent => 2,
+            Status::Delivered => 3,
+            Status::Read => 4,
+            Status::Failed => 5,
         }
     }
 }

@@ -123,6 +123,7 @@ pub fn act(w: &mut World, i: usize, what: u8, a: u32, b: u32, clock: u64) -> Opt
                 password_kind: None,
                 password: None,
                 delivery_otp_hash: otp_hash(id, "1234"),
+                otp_sealed: None,
                 promised: None,
                 technician: None,
             })

@@ -781,6 +781,7 @@ fn prelude(w: &mut World, clock: &mut u64) {
                 password_kind: None,
                 password: None,
                 delivery_otp_hash: otp_hash(job, "4321"),
+                otp_sealed: None,
                 promised: None,
                 technician: None,
             }),

@@ -11,6 +11,7 @@ mod demo;
 mod honest;
 mod hostile;
 mod hub_ui;
+mod messages;
 mod people;
 mod processes;
 mod reports;

@@ -437,6 +437,54 @@ register('job', {
       ),
     );
 
+    const EVENTS: Record<string, string> = {
+      job_opened: 'Job received',
+      estimate_shared: 'Estimate',
+      job_ready: 'Ready for pickup',
+      invoice_finalized: 'Invoice',
+      payment_received: 'Payment received',
+    };
+    const messages = j.messages.length
+      ? h(
+          'ul.messages#messages',
+          {},
+          j.messages.map((m) =>
+            h(
+              'li',
+              { 'data-status': m.status },
+              h('b', {}, EVENTS[m.event] ?? m.event),
+              ` · ${m.to} · ${dateTime(m.at)} `,
+              h('span.badge', {}, m.status.replace('_', ' ') + (m.channel ? ` (${m.channel})` : '')),
+              m.resend_of ? h('span.muted', {}, ' resent') : null,
+              m.reason ? h('div.muted', {}, m.reason) : null,
+              ['not_sent', 'failed', 'unknown'].includes(m.status)
+                ? h(
+                    'div',
+                    {},
+                    h(
+                      'button.link',
+                      {
+                        type: 'button',
+                        onclick: async () => {
+                          const r = await act(() => get<{ link: string }>(`/api/messages/${m.id}/chat-link`));
+                          if (r) window.open(r.link, '_blank', 'noopener');
+                        },
+                      },
+                      'Send on WhatsApp',
+                    ),
+                    ' · ',
+                    h(
+                      'button.link',
+                      { type: 'button', onclick: () => act(() => post(`/api/messages/${m.id}/resend`, {}), 'Will be sent again', async () => reload()) },
+                      'Resend',
+                    ),
+                  )
+                : null,
+            ),
+          ),
+        )
+      : h('p.muted', {}, 'No messages yet.');
+
     root.append(
       header,
       h(
@@ -450,7 +498,7 @@ register('job', {
           section('Estimate', estimate, estimateTotals(j), estimateActions(j), lineForm),
           section('Parts used', parts),
         ),
-        h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline)),
+        h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline), section('Messages to the customer', messages)),
       ),
     );
   },

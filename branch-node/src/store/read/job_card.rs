@@ -72,6 +72,9 @@ pub struct JobDetail {
     pub notes_version: Vec<String>,
     pub estimate: Vec<EstimateLineView>,
     pub timeline: Vec<TimelineEntry>,
+    /// Messages to the customer about this job, with the hub's latest news
+    /// of each (sent, delivered, read, failed and why).
+    pub messages: Vec<super::MessageView>,
     pub parts_used: Vec<PartUsed>,
     pub password_reads: Vec<PasswordReadView>,
     pub field_conflicts: Vec<FieldConflict>,
@@ -294,6 +297,7 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         notes_version: text_version(c, id, "notes")?,
         estimate,
         timeline,
+        messages: super::job_messages(c, id)?,
         parts_used,
         password_reads,
         // For the session's role: `services::jobs::job_detail`.

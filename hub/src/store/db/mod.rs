@@ -27,7 +27,7 @@ use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
 use sync_core::identity::{DeviceKey, PublicKey};
-use sync_core::ids::{BranchId, DeviceId, UserId};
+use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use sync_core::protocol::{EnrollRequest, EnrollResponse, OpVerdict, PullResponse};
 use sync_core::replica::{Genesis, HQ};
 use sync_core::seal;
@@ -43,6 +43,7 @@ use crate::error::{HubError, Result};
 
 mod devices;
 mod leases;
+pub mod messages;
 mod ops;
 mod org;
 mod pull;
@@ -696,5 +697,33 @@ impl HubStore for HubDb {
 
     fn release(&self, device: DeviceId) -> Result<()> {
         HubDb::release(self, device)
+    }
+
+    fn message_channel(&self, channel: &str) -> Result<Option<String>> {
+        messages::channel(self, channel)
+    }
+
+    fn set_message_channel(&self, channel: &str, settings: &str) -> Result<()> {
+        messages::set_channel(self, channel, settings)
+    }
+
+    fn messages_to_send(&self, limit: u32) -> Result<Vec<messages::Outgoing>> {
+        messages::to_send(self, limit)
+    }
+
+    fn claim_message(&self, m: &messages::Outgoing, channel: &str) -> Result<bool> {
+        messages::claim(self, m, channel)
+    }
+
+    fn message_answered(&self, message: RecordId, answer: &messages::Answer) -> Result<()> {
+        messages::answered(self, message, answer)
+    }
+
+    fn messages_unanswered(&self, cutoff_ms: u64) -> Result<usize> {
+        messages::unanswered(self, cutoff_ms)
+    }
+
+    fn message_status_heard(&self, news: &messages::Heard) -> Result<messages::Outcome> {
+        messages::webhook_status(self, news)
     }
 }

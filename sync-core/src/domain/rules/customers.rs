@@ -19,6 +19,12 @@ pub const CUSTOMER_FIELDS: crate::domain::fields::Fields = crate::domain::fields
 /// what intake refuses.
 fn customer_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {
     use crate::body::FieldValue;
+    if field == "no_messages" {
+        return match v {
+            FieldValue::Bool(_) => Ok(()),
+            _ => Err(CoreError::invalid(field, "must be true or false")),
+        };
+    }
     let text = match v {
         FieldValue::Text(t) => Some(t.as_str()),
         FieldValue::Null if !matches!(field, "name" | "mobile") => None,
@@ -48,6 +54,12 @@ fn customer_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreEr
         "address" => validate::text("address", t, 0, 500)?,
         "gstin" => validate::gstin("gstin", t)?,
         "state_code" => validate::state_code("state_code", t)?,
+        "language" if crate::domain::messages::Language::parse(t).is_none() => {
+            return Err(CoreError::invalid(
+                "language",
+                "must be one of en, hi, kn, ta",
+            ));
+        }
         _ => {}
     }
     Ok(())

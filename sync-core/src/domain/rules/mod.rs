@@ -14,6 +14,7 @@
 mod billing;
 mod customers;
 mod jobs;
+mod messages;
 mod org;
 mod stock;
 
@@ -124,6 +125,8 @@ pub trait RuleContext {
     fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool;
     /// Does a record with this id already exist (of any kind)?
     fn record_exists(&self, id: RecordId) -> bool;
+    /// The branch of a customer message, if it is recorded.
+    fn message_branch(&self, id: RecordId) -> Option<BranchId>;
     /// A storage failure met by any read above since the check began. A
     /// read that fails answers as if nothing were there ("this number is
     /// free"), so [`check`] turns any failure into a refusal: a rule check
@@ -293,5 +296,7 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
         OpBody::TransferSettled(t) => stock::transfer_settled(op, role, t),
         OpBody::TransferAnnounced(t) => stock::transfer_announced(op, role, t),
         OpBody::LeaseGranted(l) => billing::lease_granted(ctx, role, l),
+        OpBody::MessageQueued(m) => messages::message_queued(op, ctx, m),
+        OpBody::MessageReported(r) => messages::message_reported(op, ctx, r),
     }
 }

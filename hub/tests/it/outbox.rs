@@ -1,0 +1,208 @@
+//! The hub's outbox of customer messages, on whichever engine the suite
+//! runs (`REPAIR_HUB_ENGINE`), against a stand-in WhatsApp Cloud API on
+//! loopback: a message is asked of the provider at most once, however many
+//! senders race for it; a refusal keeps the provider's reason; a provider
+//! that cannot be reached is asked again later; a send a stopped hub left
+//! unanswered is reported unknown and never resent; without a channel a
+//! message waits for the counter. Every outcome reaches the device as the
+//! hub's signed op, and its replica agrees.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use hub::store::HubStore;
+use serde_json::{Value, json};
+use sqlite_replica::{SqlExt, p};
+use sync_core::body::{Message, OpBody};
+use sync_core::domain::messages::{Event, Language};
+use sync_core::ids::RecordId;
+
+use crate::common::*;
+
+#[derive(Clone, Default)]
+struct Provider {
+    got: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn messages(State(p): State<Provider>, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
+    let n = {
+        let mut got = p.got.lock().unwrap();
+        got.push(body.clone());
+        got.len()
+    };
+    if body["to"] == "919999999999" {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({ "error": { "message": "(#131026) Message undeliverable", "type": "OAuthException", "code": 131026, "fbtrace_id": "A" } }),
+            ),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(
+            json!({ "messaging_product": "whatsapp", "messages": [{ "id": format!("wamid.T{n}") }] }),
+        ),
+    )
+}
+
+fn message(n: u32, customer: RecordId, to: &str) -> (RecordId, OpBody) {
+    let id = RecordId(sync_core::testkit::id16(b'm', n));
+    (
+        id,
+        OpBody::MessageQueued(Message {
+            id,
+            customer,
+            job: None,
+            event: Event::PaymentReceived,
+            language: Language::Hindi,
+            to: to.into(),
+            values: vec![
+                "Customer".into(),
+                "2,950.00".into(),
+                "JAY/2627/00001".into(),
+                "07-12-2026".into(),
+            ],
+            resend_of: None,
+        }),
+    )
+}
+
+fn settings(base: &str) -> String {
+    json!({ "base": base, "version": "v21.0", "phone_number_id": "106540352242922", "token": "EAAG-t", "app_secret": "s" }).to_string()
+}
+
+async fn status_of(h: &Hub, id: RecordId) -> (String, Option<String>) {
+    let hub = h.hub.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.read(|c| {
+            Ok(c.one(
+                "SELECT status, reason FROM messages WHERE id = ?1",
+                p![&id.0[..]],
+                |r| Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?)),
+            )?
+            .unwrap())
+        })
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn round(h: &Hub, http: &reqwest::Client) -> usize {
+    let store: Arc<dyn HubStore> = h.hub.clone();
+    hub::outbox::round(store, http).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_message_is_asked_of_the_provider_at_most_once_and_its_fate_reaches_the_branch() {
+    let provider = Provider::default();
+    let app = axum::Router::new()
+        .route("/{version}/{phone}/messages", post(messages))
+        .with_state(provider.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let provider_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+
+    let h = start().await;
+    let mut counter = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let cust = counter.make(rec, customer(1));
+    let OpBody::CustomerCreated(c) = &cust.body else {
+        unreachable!()
+    };
+    let customer = c.id;
+
+    // No channel yet: the message waits for the counter's link.
+    let (m1, b1) = message(1, customer, "9845012345");
+    let op = counter.make(rec, b1);
+    assert_eq!(counter.push(&[cust, op]).await.0, 200);
+    assert_eq!(round(&h, &http).await, 0);
+    let (st, reason) = status_of(&h, m1).await;
+    assert_eq!(st, "not_sent");
+    assert_eq!(reason.as_deref(), Some(hub::outbox::NO_CHANNEL));
+
+    // A provider that cannot be reached: nothing left, so asked again.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    h.hub
+        .set_message_channel("whatsapp", &settings(&closed))
+        .unwrap();
+    let (m2, b2) = message(2, customer, "9845012346");
+    let (m3, b3) = message(3, customer, "9999999999");
+    let ops = vec![counter.make(rec, b2), counter.make(rec, b3)];
+    // Pushed twice, as a device whose answer was lost would.
+    assert_eq!(counter.push(&ops).await.0, 200);
+    assert_eq!(counter.push(&ops).await.0, 200);
+    round(&h, &http).await;
+    assert_eq!(status_of(&h, m2).await.0, "queued");
+    assert!(provider.got.lock().unwrap().is_empty());
+
+    // The provider is there: senders racing (two hub processes would)
+    // ask for each message once between them.
+    h.hub
+        .set_message_channel("whatsapp", &settings(&provider_url))
+        .unwrap();
+    let (a, b) = tokio::join!(round(&h, &http), round(&h, &http));
+    assert_eq!(a + b, 2, "each message asked for once");
+    assert_eq!(round(&h, &http).await, 0, "and never again");
+    let got = provider.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let sent = got
+        .iter()
+        .find(|g| g["to"] == "919845012346")
+        .expect("m2 sent");
+    assert_eq!(sent["template"]["name"], "payment_received");
+    assert_eq!(sent["template"]["language"]["code"], "hi");
+    assert_eq!(sent["biz_opaque_callback_data"], hex::encode(m2.0));
+    assert_eq!(
+        sent["template"]["components"][0]["parameters"][1]["text"],
+        "2,950.00"
+    );
+    assert_eq!(status_of(&h, m2).await.0, "sent");
+    let (st, reason) = status_of(&h, m3).await;
+    assert_eq!(st, "failed");
+    assert!(
+        reason.as_deref().unwrap_or_default().contains("131026"),
+        "the provider's reason is kept: {reason:?}"
+    );
+
+    // A send a stopped hub left unanswered: reported unknown, not resent.
+    let (m4, b4) = message(4, customer, "9845012347");
+    let op = counter.make(rec, b4);
+    assert_eq!(counter.push(&[op]).await.0, 200);
+    let waiting = h.hub.messages_to_send(10).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert!(h.hub.claim_message(&waiting[0], "whatsapp").unwrap());
+    assert!(
+        !h.hub.claim_message(&waiting[0], "whatsapp").unwrap(),
+        "a claim is taken once"
+    );
+    assert_eq!(h.hub.messages_unanswered(now_ms() + 1).unwrap(), 1);
+    assert_eq!(status_of(&h, m4).await.0, "unknown");
+    assert_eq!(round(&h, &http).await, 0);
+    assert_eq!(provider.got.lock().unwrap().len(), 2);
+
+    // The device hears it all from the hub, in its chain, and its replica
+    // (the reference rules) agrees.
+    counter.pull_all().await;
+    let seen = |id: RecordId| {
+        counter
+            .r
+            .state
+            .message_status
+            .get(&id)
+            .map(|r| r.status.as_str())
+    };
+    assert_eq!(seen(m1), Some("not_sent"));
+    assert_eq!(seen(m2), Some("sent"));
+    assert_eq!(seen(m3), Some("failed"));
+    assert_eq!(seen(m4), Some("unknown"));
+}
+
+fn now_ms() -> u64 {
+    hub::store::db::now_ms()
+}

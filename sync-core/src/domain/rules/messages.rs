@@ -1,0 +1,75 @@
+//! The rules of customer messages: what a device may ask the hub to send,
+//! and the hub's reports of what became of it.
+
+use crate::body::{Message, MessageReport};
+use crate::domain::validate;
+use crate::error::CoreError;
+use crate::op::Op;
+
+use super::RuleContext;
+use super::jobs::known_job;
+
+/// The longest value of one variable: a name, a number, a link.
+const VALUE_MAX: usize = 200;
+
+/// Any member of the branch may tell its own customer of its own job: the
+/// message rides with an event the author was allowed to make (an intake,
+/// a status move, an invoice, a payment), or is a person's resend.
+pub(super) fn message_queued(op: &Op, ctx: &dyn RuleContext, m: &Message) -> Result<(), CoreError> {
+    if ctx.customer_branch(m.customer) != Some(op.branch) {
+        return Err(CoreError::invalid(
+            "customer",
+            "unknown customer for this branch",
+        ));
+    }
+    if let Some(job) = m.job {
+        known_job(ctx, job, op.branch)?;
+    }
+    if validate::mobile("to", &m.to)? != m.to {
+        return Err(CoreError::invalid("to", "must be stored as 10 digits"));
+    }
+    let wanted = m.event.variables().len();
+    if m.values.len() != wanted {
+        return Err(CoreError::invalid(
+            "values",
+            format!(
+                "{} takes {wanted} values ({}), not {}",
+                m.event.as_str(),
+                m.event.variables().join(", "),
+                m.values.len()
+            ),
+        ));
+    }
+    for v in &m.values {
+        validate::text("values", v, 0, VALUE_MAX)?;
+    }
+    if ctx.message_branch(m.id).is_some() {
+        return Err(CoreError::invalid("id", "this message is already recorded"));
+    }
+    Ok(())
+}
+
+/// The hub's report (only the hub signs it, `OpBody::hub_only`) is of a
+/// message of the same branch.
+pub(super) fn message_reported(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    r: &MessageReport,
+) -> Result<(), CoreError> {
+    if ctx.message_branch(r.message) != Some(op.branch) {
+        return Err(CoreError::invalid(
+            "message",
+            "unknown message for this branch",
+        ));
+    }
+    for (field, v) in [
+        ("channel", &r.channel),
+        ("provider_id", &r.provider_id),
+        ("reason", &r.reason),
+    ] {
+        if let Some(v) = v {
+            validate::text(field, v, 0, 500)?;
+        }
+    }
+    Ok(())
+}
