@@ -258,7 +258,13 @@ pub fn finalize(
         issued = Some(doc.id);
         // The draft goes with the same commit, or stays.
         money::delete_draft(c, draft)?;
-        Ok(vec![OpBody::DocumentIssued(doc)])
+        let message = match doc.doc_type {
+            DocType::TaxInvoice => crate::services::messages::invoice_finalized(c, &doc)?,
+            DocType::CreditNote => None,
+        };
+        let mut bodies = vec![OpBody::DocumentIssued(doc)];
+        bodies.extend(message);
+        Ok(bodies)
     })?;
     let id = issued.expect("set by the committed write");
     node.read(|c| money::document(c, id))

@@ -112,6 +112,12 @@ pub enum Cmd {
         /// instead of the one at --db.
         #[arg(long)]
         businesses: Option<PathBuf>,
+        /// Where customers reach this hub (the links to their job's page in
+        /// messages), e.g. https://laptopcare.hub.example.in; with
+        /// --businesses, `{business}` in it is each business's slug.
+        /// Default: the address served.
+        #[arg(long, env = "HUB_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -171,8 +177,20 @@ pub enum MessagingCmd {
         #[arg(long)]
         verify_token: Option<String>,
     },
+    /// Send by SMS through an Indian DLT gateway, from a JSON file: base,
+    /// userid, password, sender (the six-letter header), entity_id and
+    /// templates ({"job_ready:en": {"id": "<DLT template id>", "text":
+    /// "Dear {#var#}, ..."}}). Used when WhatsApp is not set up.
+    Sms { file: PathBuf },
     /// The channels set up (secrets not shown).
     Show,
+    /// A link to a job's page for its customer (to send by hand).
+    Link {
+        job: RecordId,
+        /// The hub's address as customers reach it.
+        #[arg(long, env = "HUB_PUBLIC_URL")]
+        public_url: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -394,6 +412,7 @@ pub fn run(cli: Cli) -> Result<()> {
             tls_cert,
             tls_key,
             businesses: Some(dir),
+            public_url,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(c), Some(k)) => Some(crate::tls::load(c, k)?),
@@ -415,7 +434,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     "hub: serving sync for {} businesses on {scheme}://{addr}  dashboards: {scheme}://<business>.<domain>/login",
                     tenants.slugs().len()
                 );
-                tenants.start_outboxes();
+                tenants.start_outboxes(public_url.as_deref());
                 let stop = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };
@@ -476,12 +495,37 @@ pub fn run(cli: Cli) -> Result<()> {
                 &serde_json::json!({ "whatsapp": "set up", "phone_number_id": settings.phone_number_id, "webhook": "/webhooks/whatsapp" }),
             )
         }
+        Cmd::Messaging(MessagingCmd::Sms { file }) => {
+            let text = std::fs::read_to_string(&file)?;
+            let g: crate::sms::DltGateway = serde_json::from_str(&text)
+                .map_err(|e| HubError::invalid("file", format!("is not the SMS settings: {e}")))?;
+            if let Err((field, rule)) = g.check() {
+                return Err(HubError::invalid(&field, rule));
+            }
+            hub.set_message_channel(
+                "sms",
+                &serde_json::to_string(&g).map_err(|e| HubError::Setup(e.to_string()))?,
+            )?;
+            print(
+                &serde_json::json!({ "sms": "set up", "sender": g.sender, "templates": g.templates.keys().collect::<Vec<_>>() }),
+            )
+        }
         Cmd::Messaging(MessagingCmd::Show) => {
             let w = crate::outbox::whatsapp(&*hub)?;
+            let s = crate::outbox::sms(&*hub)?;
             print(&serde_json::json!({
                 "whatsapp": w.map(|w| serde_json::json!({ "base": w.base, "version": w.version, "phone_number_id": w.phone_number_id, "verify_token_set": w.verify_token.is_some() })),
+                "sms": s.map(|s| serde_json::json!({ "base": s.base, "sender": s.sender, "entity_id": s.entity_id, "templates": s.templates })),
                 "without_a_channel": "messages wait at the counter as a WhatsApp link",
             }))
+        }
+        Cmd::Messaging(MessagingCmd::Link { job, public_url }) => {
+            if hub.customer_job(job)?.is_none() {
+                return Err(HubError::NotFound(format!("job {job}")));
+            }
+            print(
+                &serde_json::json!({ "job": job, "link": crate::customer::link(&public_url, &hub.customer_link_key(), job, now_ms()), "valid_days": crate::customer::LINK_DAYS }),
+            )
         }
         Cmd::Recovery(RecoveryCmd::Begin) => print(&hub.begin_recovery()?),
         Cmd::Recovery(RecoveryCmd::Status) => {
@@ -648,6 +692,7 @@ pub fn run(cli: Cli) -> Result<()> {
             tls_cert,
             tls_key,
             businesses: None,
+            public_url,
         } => {
             // Refuse a bad certificate before binding, with the field named.
             let tls = match (&tls_cert, &tls_key) {
@@ -670,6 +715,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 tokio::spawn(crate::outbox::run(
                     state.hub.clone(),
                     state.outbox.clone(),
+                    Some(public_url.unwrap_or_else(|| format!("{scheme}://{addr}"))),
                     std::future::pending::<()>(),
                 ));
                 let stop = async {

@@ -22,6 +22,7 @@
 
 pub mod charts;
 pub mod cli;
+pub mod customer;
 pub mod dashboard;
 pub mod error;
 pub mod filters;
@@ -32,6 +33,7 @@ pub mod owner_page;
 pub mod pages;
 pub mod reports;
 pub mod server;
+pub mod sms;
 pub mod store;
 pub mod tenants;
 pub mod tls;

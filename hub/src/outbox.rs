@@ -78,46 +78,131 @@ pub fn whatsapp(hub: &dyn HubStore) -> Result<Option<WhatsAppSettings>> {
     }
 }
 
+/// The business's SMS gateway, if set up.
+pub fn sms(hub: &dyn HubStore) -> Result<Option<crate::sms::DltGateway>> {
+    match hub.message_channel("sms")? {
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| HubError::Setup(format!("the stored SMS settings do not read: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Where the hub is reached from outside (its customer pages), and their
+/// links' key.
+#[derive(Clone)]
+pub struct Pages {
+    /// `https://laptopcare.hub.example.in`; `{business}` in it is the
+    /// business's slug on a many-business hub.
+    pub base: String,
+    pub key: [u8; 32],
+}
+
+/// `values` with each `link` variable of `event` made the job's page link
+/// (the device leaves it empty: only the hub signs links).
+fn with_links(m: &Outgoing, pages: Option<&Pages>) -> Vec<String> {
+    let names = m.event.variables();
+    m.values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match (names.get(i), m.job, pages) {
+            (Some(&"link"), Some(job), Some(p)) => {
+                crate::customer::link(&p.base, &p.key, job, now_ms())
+            }
+            // No page to link: the shop's name is in the words already.
+            (Some(&"link"), _, _) if v.is_empty() => "-".into(),
+            _ => v.clone(),
+        })
+        .collect()
+}
+
 /// What the reason of a message left for the counter says.
 pub const NO_CHANNEL: &str =
     "no channel is set up at the hub: send it from the counter with the WhatsApp link";
 
 /// One round for one business: settle what a stopped hub left, then send
 /// what waits. Returns how many messages it asked a provider for.
-pub async fn round(hub: Arc<dyn HubStore>, http: &reqwest::Client) -> Result<usize> {
+pub async fn round(
+    hub: Arc<dyn HubStore>,
+    http: &reqwest::Client,
+    pages: Option<&Pages>,
+) -> Result<usize> {
     let h = hub.clone();
     // A claim twice as old as any live request can be was left by a hub
     // that stopped (in this process or another one).
     let stale_ms = 2 * u64::try_from(request_timeout().as_millis()).unwrap_or(u64::MAX / 4);
-    let (settings, waiting) = blocking(move || {
+    let (whatsapp, sms, waiting) = blocking(move || {
         h.messages_unanswered(now_ms().saturating_sub(stale_ms))?;
-        Ok::<_, HubError>((whatsapp(&*h)?, h.messages_to_send(BATCH)?))
+        Ok::<_, HubError>((whatsapp(&*h)?, sms(&*h)?, h.messages_to_send(BATCH)?))
     })
     .await?;
     let mut asked = 0;
-    for m in waiting {
-        let channel = if settings.is_some() {
-            "whatsapp"
-        } else {
-            "none"
+    for mut m in waiting {
+        m.values = with_links(&m, pages);
+        // WhatsApp when the business has it; else SMS when the event has a
+        // registered DLT template in the message's language; else the
+        // counter's link.
+        let sms_template = sms
+            .as_ref()
+            .and_then(|g| Some((g, g.template(m.event, m.language)?.clone())));
+        let channel = match (&whatsapp, &sms_template) {
+            (Some(_), _) => "whatsapp",
+            (None, Some(_)) => "sms",
+            (None, None) => "none",
         };
         let (h, mm) = (hub.clone(), m.clone());
         if !blocking(move || h.claim_message(&mm, channel)).await? {
             continue; // another hub process has it
         }
-        let answer = match &settings {
-            None => Answer::NotSent {
-                reason: NO_CHANNEL.into(),
-            },
-            Some(s) => {
+        let answer = match (&whatsapp, &sms_template) {
+            (Some(s), _) => {
                 asked += 1;
                 send_whatsapp(&s.api(), http, &m).await
             }
+            (None, Some((g, t))) => {
+                asked += 1;
+                send_sms(g, t, http, &m).await
+            }
+            (None, None) => Answer::NotSent {
+                reason: NO_CHANNEL.into(),
+            },
         };
         let h = hub.clone();
         blocking(move || h.message_answered(m.id, &answer)).await?;
     }
     Ok(asked)
+}
+
+async fn send_sms(
+    g: &crate::sms::DltGateway,
+    t: &crate::sms::DltTemplate,
+    http: &reqwest::Client,
+    m: &Outgoing,
+) -> Answer {
+    let to = match sync_core::domain::messages::mobile_e164(&m.to) {
+        Ok(to) => to,
+        Err(e) => {
+            return Answer::Refused {
+                reason: e.to_string(),
+            };
+        }
+    };
+    answer_of("the SMS gateway", g.send(http, &to, t, &m.values).await)
+}
+
+fn answer_of(who: &str, r: std::result::Result<String, SendError>) -> Answer {
+    match r {
+        Ok(provider_id) => Answer::Sent { provider_id },
+        Err(SendError::Refused { code, message }) => Answer::Refused {
+            reason: format!("{who} refused it ({code}): {message}"),
+        },
+        Err(SendError::Unanswered(e)) => Answer::Unknown {
+            reason: format!(
+                "no answer from {who} ({e}): it may have gone out; it is not sent again by itself"
+            ),
+        },
+        Err(SendError::Unreachable(_)) => Answer::Retry,
+    }
 }
 
 async fn send_whatsapp(api: &CloudApi, http: &reqwest::Client, m: &Outgoing) -> Answer {
@@ -138,18 +223,7 @@ async fn send_whatsapp(api: &CloudApi, http: &reqwest::Client, m: &Outgoing) -> 
         &m.values,
         &hex::encode(m.id.0),
     );
-    match api.send(http, &body).await {
-        Ok(provider_id) => Answer::Sent { provider_id },
-        Err(SendError::Refused { code, message }) => Answer::Refused {
-            reason: format!("WhatsApp refused it ({code}): {message}"),
-        },
-        Err(SendError::Unanswered(e)) => Answer::Unknown {
-            reason: format!(
-                "no answer from WhatsApp ({e}): it may have gone out; it is not sent again by itself"
-            ),
-        },
-        Err(SendError::Unreachable(_)) => Answer::Retry,
-    }
+    answer_of("WhatsApp", api.send(http, &body).await)
 }
 
 /// Run `hub`'s outbox until `stop` resolves: a round on every wake-up of
@@ -157,8 +231,13 @@ async fn send_whatsapp(api: &CloudApi, http: &reqwest::Client, m: &Outgoing) -> 
 pub async fn run(
     hub: Arc<dyn HubStore>,
     wake: Arc<Notify>,
+    pages: Option<String>,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    let pages = pages.map(|base| Pages {
+        base,
+        key: hub.customer_link_key(),
+    });
     let http = match reqwest::Client::builder()
         .timeout(request_timeout())
         .build()
@@ -171,7 +250,7 @@ pub async fn run(
     };
     tokio::pin!(stop);
     loop {
-        if let Err(e) = round(hub.clone(), &http).await {
+        if let Err(e) = round(hub.clone(), &http, pages.as_ref()).await {
             tracing::warn!("outbox: {e}");
         }
         tokio::select! {

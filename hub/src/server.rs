@@ -391,6 +391,20 @@ fn described() -> Described<St> {
                 .success(201, "Leased"))],
         )
         .route(
+            "/c/{token}",
+            [Op::get(crate::customer::show, "The customer's own page of their one job (HTML): status, timeline, estimate with Approve and Decline, invoices with what is due and a UPI link. The token is the signed, expiring link sent in their messages; an altered link is 403 and an expired one 410, showing nothing of any job")
+                .param("token", json!({ "type": "string", "pattern": "^[0-9a-f]{80}$" }))
+                .also(403, "Not a link the hub made")
+                .also(410, "Expired")],
+        )
+        .route(
+            "/c/{token}/answer",
+            [Op::post(crate::customer::answer, "The customer's answer to the estimate (form: answer=approve|decline): the job moves at the branch by the hub's signed op; the page again, with what was done (409 when the job no longer waits for an answer)")
+                .param("token", json!({ "type": "string", "pattern": "^[0-9a-f]{80}$" }))
+                .also(403, "Not a link the hub made")
+                .also(410, "Expired")],
+        )
+        .route(
             "/webhooks/whatsapp",
             [
                 Op::get(crate::webhooks::whatsapp_verify, "Meta's check of the webhook's address: hub.challenge back when hub.verify_token is the one set up (hub messaging whatsapp --verify-token)")

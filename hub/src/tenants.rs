@@ -266,12 +266,15 @@ impl Tenants {
     }
 
     /// Start each business's message sender (`crate::outbox`) on the
-    /// current runtime; they run as long as it does.
-    pub fn start_outboxes(&self) {
+    /// current runtime; they run as long as it does. `public` is where
+    /// customers reach the hub, `{business}` standing for each slug
+    /// (without it, messages carry no page link).
+    pub fn start_outboxes(&self, public: Option<&str>) {
         for t in self.all() {
             tokio::spawn(crate::outbox::run(
                 t.state.hub.clone(),
                 t.state.outbox.clone(),
+                public.map(|p| p.replace("{business}", &t.slug)),
                 std::future::pending::<()>(),
             ));
         }

@@ -524,12 +524,17 @@ pub fn change_status(node: &Node, s: &Session, id: RecordId, i: StatusInput) -> 
         allow_balance_due: i.allow_balance_due,
         note: opt(i.note),
     });
-    if i.to == JobStatus::Ready {
+    if matches!(i.to, JobStatus::Ready | JobStatus::EstimateShared) {
         // The customer hears it with the move, in its transaction.
         let key = node.branch_key();
+        let total = card.estimate_totals.as_ref().map(|t| t.grand_total);
         node.write(s.user, |c| {
             let mut bodies = vec![change];
-            bodies.extend(super::messages::job_ready(c, node, &key, id)?);
+            bodies.extend(if i.to == JobStatus::Ready {
+                super::messages::job_ready(c, node, &key, id)?
+            } else {
+                super::messages::estimate_shared(c, id, total)?
+            });
             Ok(bodies)
         })?;
     } else {

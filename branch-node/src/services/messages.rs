@@ -77,6 +77,53 @@ pub(crate) fn job_ready(
     )
 }
 
+/// "The estimate is ready": its total with GST, and (filled in by the hub,
+/// which alone signs them) the link to the customer's page where they
+/// approve or decline it.
+pub(crate) fn estimate_shared(
+    c: &Connection,
+    job: RecordId,
+    total: Option<rust_decimal::Decimal>,
+) -> Result<Option<OpBody>> {
+    let d = read::job_summary(c, job)?;
+    let to = read::contact(c, d.customer)?;
+    message_for(
+        Event::EstimateShared,
+        d.customer,
+        &to,
+        Some(job),
+        vec![
+            to.name.clone(),
+            d.job_no.clone(),
+            sync_core::domain::messages::Value::Money(total.unwrap_or_default()).shown(),
+            String::new(),
+        ],
+    )
+}
+
+/// "Your invoice": its number and total, and the page link (the hub's).
+pub(crate) fn invoice_finalized(
+    c: &Connection,
+    doc: &sync_core::body::Document,
+) -> Result<Option<OpBody>> {
+    let Some(customer) = doc.customer else {
+        return Ok(None); // a walk-in with no customer record
+    };
+    let to = read::contact(c, customer)?;
+    message_for(
+        Event::InvoiceFinalized,
+        customer,
+        &to,
+        doc.job,
+        vec![
+            to.name.clone(),
+            doc.number.clone(),
+            sync_core::domain::messages::Value::Money(doc.grand_total).shown(),
+            String::new(),
+        ],
+    )
+}
+
 /// A person sends a job's message again (it failed, or the customer says
 /// it never came): a new message with the same words, marked as a resend.
 pub fn resend(node: &Node, s: &Session, message: RecordId) -> Result<MessageView> {

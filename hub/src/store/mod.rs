@@ -485,4 +485,17 @@ pub trait HubStore: Send + Sync {
     fn messages_unanswered(&self, cutoff_ms: u64) -> Result<usize>;
     /// A verified delivery report from a provider's webhook.
     fn message_status_heard(&self, news: &Heard) -> Result<Outcome>;
+
+    // The customer's own page (`crate::customer`).
+    /// The key its links are signed with (derived from the root seed).
+    fn customer_link_key(&self) -> [u8; 32];
+    /// One job as its customer sees it.
+    fn customer_job(&self, job: RecordId) -> Result<Option<db::customer_page::CustomerJob>>;
+    /// The customer's answer to the estimate, as the hub's signed op.
+    fn customer_decides(
+        &self,
+        job: RecordId,
+        approve: bool,
+        note: &str,
+    ) -> Result<sync_core::domain::lifecycle::JobStatus>;
 }

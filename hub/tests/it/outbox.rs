@@ -94,7 +94,7 @@ async fn status_of(h: &Hub, id: RecordId) -> (String, Option<String>) {
 
 async fn round(h: &Hub, http: &reqwest::Client) -> usize {
     let store: Arc<dyn HubStore> = h.hub.clone();
-    hub::outbox::round(store, http).await.unwrap()
+    hub::outbox::round(store, http, None).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,4 +205,86 @@ async fn each_message_is_asked_of_the_provider_at_most_once_and_its_fate_reaches
 
 fn now_ms() -> u64 {
     hub::store::db::now_ms()
+}
+
+/// One request's form fields.
+type Form = Vec<(String, String)>;
+
+#[derive(Clone, Default)]
+struct Gateway {
+    got: Arc<Mutex<Vec<Form>>>,
+}
+
+async fn gateway(State(g): State<Gateway>, body: String) -> String {
+    let form: Form = serde_urlencoded::from_str(&body).unwrap();
+    let n = {
+        let mut got = g.got.lock().unwrap();
+        got.push(form.clone());
+        got.len()
+    };
+    let to = form
+        .iter()
+        .find(|(k, _)| k == "send_to")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    format!("success | {to} | 3563384466453512345-{n}\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_whatsapp_a_message_goes_by_sms_under_its_dlt_template() {
+    let g = Gateway::default();
+    let app = axum::Router::new()
+        .route("/GatewayAPI/rest", post(gateway))
+        .with_state(g.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/GatewayAPI/rest", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+
+    let h = start().await;
+    let settings = json!({
+        "base": base, "userid": "2000123456", "password": "pw", "sender": "JLCARE",
+        "entity_id": "1201159100000012345",
+        "templates": { "payment_received:hi": { "id": "1207161234567890123",
+            "text": "प्रिय {#var#}, ₹{#var#} का भुगतान बिल {#var#} के लिए {#var#} को प्राप्त हुआ। -JLCARE" } }
+    });
+    h.hub
+        .set_message_channel("sms", &settings.to_string())
+        .unwrap();
+    let mut counter = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let cust = counter.make(rec, customer(1));
+    let OpBody::CustomerCreated(c) = &cust.body else {
+        unreachable!()
+    };
+    let customer = c.id;
+    let (hindi, b1) = message(11, customer, "9845012345");
+    // The same event in English has no registered template: it waits for
+    // the counter rather than go out unregistered (and be dropped).
+    let (english, mut b2) = message(12, customer, "9845012345");
+    if let OpBody::MessageQueued(m) = &mut b2 {
+        m.language = Language::English;
+    }
+    let ops = vec![cust, counter.make(rec, b1), counter.make(rec, b2)];
+    assert_eq!(counter.push(&ops).await.0, 200);
+    assert_eq!(round(&h, &http).await, 1);
+    let got = g.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let field = |k: &str| {
+        got[0]
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(field("mask"), "JLCARE");
+    assert_eq!(field("dltTemplateId"), "1207161234567890123");
+    assert_eq!(field("principalEntityId"), "1201159100000012345");
+    assert_eq!(field("send_to"), "919845012345");
+    assert_eq!(
+        field("msg"),
+        "प्रिय Customer, ₹2,950.00 का भुगतान बिल JAY/2627/00001 के लिए 07-12-2026 को प्राप्त हुआ। -JLCARE"
+    );
+    assert_eq!(status_of(&h, hindi).await.0, "sent");
+    assert_eq!(status_of(&h, english).await.0, "not_sent");
 }

@@ -7,6 +7,7 @@
 //! a long seeded run with its own knobs (`SIM_*`) and its own parallelism.
 
 mod bad_day;
+mod customer_page;
 mod demo;
 mod honest;
 mod hostile;

@@ -389,10 +389,24 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
     let job = opened["job"]["id"].as_str().unwrap().to_string();
     let otp = opened["otp"].as_str().unwrap().to_string();
     let job_no = opened["job"]["job_no"].as_str().unwrap().to_string();
+    let (st, line) = counter
+        .post(
+            &format!("/api/jobs/{job}/estimate"),
+            json!({ "kind": "service", "description": "Battery connector repair", "qty": "1", "unit_price": "2500", "gst_rate": "18", "hsn_sac": "998713" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{line}");
     let (st, moved) = counter
         .post(
             &format!("/api/jobs/{job}/status"),
-            json!({ "to": "ready", "override_reason": "a loose battery connector, fixed at the counter" }),
+            json!({ "to": "estimate_shared", "override_reason": "checked at the counter" }),
+        )
+        .await;
+    assert_eq!(st, 200, "{moved}");
+    let (st, moved) = counter
+        .post(
+            &format!("/api/jobs/{job}/status"),
+            json!({ "to": "ready", "override_reason": "the customer said yes on the phone; a loose battery connector, fixed at the counter" }),
         )
         .await;
     assert_eq!(st, 200, "{moved}");
@@ -400,6 +414,7 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
     assert_eq!(
         queued,
         BTreeMap::from([
+            ("estimate_shared".to_string(), "queued".to_string()),
             ("job_opened".to_string(), "queued".to_string()),
             ("job_ready".to_string(), "queued".to_string()),
         ])
@@ -445,13 +460,13 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
             let s = c.statuses(&job).await;
             let mut v: Vec<&str> = s.values().map(String::as_str).collect();
             v.sort();
-            v == ["sent", "unknown"]
+            v == ["sent", "sent", "unknown"]
         }
     })
     .await;
     // Each message was asked of the provider once, whatever the link did.
     let got = provider.got.lock().unwrap().clone();
-    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(got.len(), 3, "{got:#?}");
     let mut by_ref: BTreeMap<String, Value> = BTreeMap::new();
     for g in &got {
         let r = g["biz_opaque_callback_data"].as_str().unwrap().to_string();
@@ -477,6 +492,45 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
         params,
         ["Asha Rao", job_no.as_str(), otp.as_str(), "Jayanagar"]
     );
+    // The estimate's message links the customer's page, signed by the hub:
+    // it opens the job, its total with GST; the job has moved on, so an
+    // answer now is refused, saying why, and changes nothing.
+    let estimate = got
+        .iter()
+        .find(|g| g["template"]["name"] == "estimate_shared")
+        .unwrap();
+    let params: Vec<&str> = estimate["template"]["components"][0]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(params[2], "2,950.00", "₹2,500 + 18 % GST");
+    let page_url = params[3];
+    assert!(page_url.starts_with(&format!("{hub_url}/c/")), "{page_url}");
+    let http = reqwest::Client::new();
+    let page = http.get(page_url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&job_no) && html.contains("₹2,950.00"),
+        "{html}"
+    );
+    let late = http
+        .post(format!("{page_url}/answer"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("answer=decline")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status().as_u16(), 409);
+    assert!(
+        late.text()
+            .await
+            .unwrap()
+            .contains("not waiting for your answer")
+    );
+
     let faults = {
         use std::sync::atomic::Ordering::Relaxed;
         let c = link.counts();
@@ -491,7 +545,6 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
         .find(|g| g["template"]["name"] == "job_opened")
         .unwrap();
     let held_ref = held["biz_opaque_callback_data"].as_str().unwrap();
-    let http = reqwest::Client::new();
     let hook = format!("{hub_url}/webhooks/whatsapp");
     let body = status_webhook("wamid.HELD", held_ref, "delivered");
     let forged = http
@@ -518,7 +571,14 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
         assert_eq!(r["taken"], expect_taken, "{r}");
     }
     let ready_ref = ready["biz_opaque_callback_data"].as_str().unwrap();
-    let read = status_webhook("wamid.TEST2", ready_ref, "read");
+    let ready_wamid = format!(
+        "wamid.TEST{}",
+        got.iter()
+            .position(|g| g["template"]["name"] == "job_ready")
+            .unwrap()
+            + 1
+    );
+    let read = status_webhook(&ready_wamid, ready_ref, "read");
     let r = http
         .post(&hook)
         .header("x-hub-signature-256", signed(&read, APP_SECRET))
@@ -528,11 +588,11 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     // A late "delivered" after "read" does not move it back.
-    let late = status_webhook("wamid.TEST2", ready_ref, "delivered");
+    let late_report = status_webhook(&ready_wamid, ready_ref, "delivered");
     let r: Value = http
         .post(&hook)
-        .header("x-hub-signature-256", signed(&late, APP_SECRET))
-        .body(late)
+        .header("x-hub-signature-256", signed(&late_report, APP_SECRET))
+        .body(late_report)
         .send()
         .await
         .unwrap()
@@ -549,6 +609,7 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
             let _ = c.post("/api/sync/now", json!({})).await;
             c.statuses(&job).await
                 == BTreeMap::from([
+                    ("estimate_shared".to_string(), "sent".to_string()),
                     ("job_opened".to_string(), "delivered".to_string()),
                     ("job_ready".to_string(), "read".to_string()),
                 ])
@@ -556,5 +617,5 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
     })
     .await;
     // Nothing was sent again by any of it.
-    assert_eq!(provider.got.lock().unwrap().len(), 2);
+    assert_eq!(provider.got.lock().unwrap().len(), 3);
 }

@@ -32,6 +32,8 @@ use crate::error::{HubError, Result};
 pub struct Outgoing {
     pub id: RecordId,
     pub branch: BranchId,
+    /// The job it is about: its page is linked where the words have a link.
+    pub job: Option<RecordId>,
     pub event: Event,
     pub language: Language,
     /// Ten digits.
@@ -104,10 +106,18 @@ pub(super) fn set_channel(hub: &HubDb, channel: &str, settings: &str) -> Result<
 
 /// Up to `limit` messages no provider was asked for yet, oldest first.
 pub(super) fn to_send(hub: &HubDb, limit: u32) -> Result<Vec<Outgoing>> {
-    type Row = (Vec<u8>, Vec<u8>, String, String, String, String);
+    type Row = (
+        Vec<u8>,
+        Vec<u8>,
+        String,
+        String,
+        String,
+        String,
+        Option<Vec<u8>>,
+    );
     let rows: Vec<Row> = hub.read(|c| {
         Ok(c.all(
-            "SELECT m.id, m.branch, m.event, m.language, m.recipient, m.msg_values FROM messages m
+            "SELECT m.id, m.branch, m.event, m.language, m.recipient, m.msg_values, m.job FROM messages m
               WHERE m.status = 'queued' AND NOT EXISTS (SELECT 1 FROM message_sends s WHERE s.message = m.id)
               ORDER BY m.at, m.id LIMIT ?1",
             p![i64::from(limit)],
@@ -119,17 +129,19 @@ pub(super) fn to_send(hub: &HubDb, limit: u32) -> Result<Vec<Outgoing>> {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             },
         )?)
     })?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, branch, event, language, to, values)| {
+        .filter_map(|(id, branch, event, language, to, values, job)| {
             // Kinds a later version added are left for that version.
             Some(Outgoing {
                 id: RecordId(to16(&id)),
                 branch: BranchId(to16(&branch)),
+                job: job.map(|j| RecordId(to16(&j))),
                 event: Event::parse(&event)?,
                 language: Language::parse(&language)?,
                 to,

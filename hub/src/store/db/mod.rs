@@ -41,6 +41,7 @@ use super::{
 };
 use crate::error::{HubError, Result};
 
+pub mod customer_page;
 mod devices;
 mod leases;
 pub mod messages;
@@ -725,5 +726,27 @@ impl HubStore for HubDb {
 
     fn message_status_heard(&self, news: &messages::Heard) -> Result<messages::Outcome> {
         messages::webhook_status(self, news)
+    }
+
+    fn customer_link_key(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let seed = self.lock().root_seed;
+        let mut h = sha2::Sha256::new();
+        h.update(b"repair hub: customer page links");
+        h.update(seed);
+        h.finalize().into()
+    }
+
+    fn customer_job(&self, job: RecordId) -> Result<Option<customer_page::CustomerJob>> {
+        customer_page::customer_job(self, job)
+    }
+
+    fn customer_decides(
+        &self,
+        job: RecordId,
+        approve: bool,
+        note: &str,
+    ) -> Result<sync_core::domain::lifecycle::JobStatus> {
+        customer_page::customer_decides(self, job, approve, note)
     }
 }
