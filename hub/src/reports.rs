@@ -24,6 +24,10 @@ pub const REPORTS: &[(&str, &str)] = &[
         "to_settle",
         "To settle: refunds due and edits of closed jobs, from work done at once",
     ),
+    (
+        "messages",
+        "Customer messages by branch, event and channel (asked: what the provider bills)",
+    ),
 ];
 
 /// Reports that are lists rather than sums — what a figure drills down to,
@@ -33,6 +37,10 @@ pub const LISTS: &[(&str, &str)] = &[
     ("jobs", "Jobs"),
     ("audit", "Audit log, every branch"),
     ("password_reads", "Device password access log, every branch"),
+    (
+        "message_failures",
+        "Customer messages that failed, were not sent, or whose fate is unknown",
+    ),
 ];
 
 /// The report that takes a mobile number (`?mobile=`), not in [`REPORTS`].
@@ -367,6 +375,80 @@ pub fn report_for(store: &dyn HubStore, name: &str, ask: &Ask) -> Result<Report>
                         r.device,
                         r.kind,
                         r.record,
+                    ]
+                })
+                .collect();
+            t
+        }
+        "messages" => {
+            const STATUSES: [&str; 7] = [
+                "queued",
+                "sent",
+                "delivered",
+                "read",
+                "failed",
+                "unknown",
+                "not_sent",
+            ];
+            let mut cols: Vec<(&str, Kind)> =
+                vec![("branch", Text), ("event", Text), ("channel", Text)];
+            cols.extend(STATUSES.iter().map(|s| (*s, Integer)));
+            cols.push(("asked", Integer));
+            let mut t = t(&cols);
+            // One row per (branch, event, channel), a column per status.
+            let mut rows: std::collections::BTreeMap<(String, String, String), [i64; 7]> =
+                Default::default();
+            for r in store.message_counts(f)? {
+                let counts = rows.entry((r.branch, r.event, r.channel)).or_default();
+                if let Some(i) = STATUSES.iter().position(|s| *s == r.status) {
+                    counts[i] = counts[i].saturating_add(r.count);
+                }
+            }
+            for ((branch, event, channel), c) in rows {
+                // Every message a provider was asked for is billed, whatever
+                // became of it: all but the queued and the not sent.
+                let asked: i64 = c[1..6].iter().sum();
+                let mut row = vec![
+                    branch,
+                    event,
+                    if channel.is_empty() {
+                        "—".into()
+                    } else {
+                        channel
+                    },
+                ];
+                row.extend(c.iter().map(i64::to_string));
+                row.push(asked.to_string());
+                t.rows.push(row);
+            }
+            t
+        }
+        "message_failures" => {
+            let mut t = t(&[
+                ("date", Text),
+                ("time", Text),
+                ("branch", Text),
+                ("job_no", Text),
+                ("customer", Text),
+                ("event", Text),
+                ("channel", Text),
+                ("status", Text),
+                ("reason", Text),
+            ]);
+            t.rows = store
+                .message_failures(f)?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        date_ist(r.at_ms),
+                        time_ist(r.at_ms),
+                        r.branch,
+                        r.job_no,
+                        r.customer,
+                        r.event,
+                        r.channel,
+                        r.status,
+                        r.reason,
                     ]
                 })
                 .collect();

@@ -205,6 +205,30 @@ pub struct AuditRow {
     pub record: String,
 }
 
+/// Customer messages of one branch, event and channel, by status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageCountRow {
+    pub branch: String,
+    pub event: String,
+    /// `whatsapp`, `sms`, or empty while none was used.
+    pub channel: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// A message that did not reach its customer, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageFailureRow {
+    pub at_ms: u64,
+    pub branch: String,
+    pub job_no: String,
+    pub customer: String,
+    pub event: String,
+    pub channel: String,
+    pub status: String,
+    pub reason: String,
+}
+
 /// One reading of a customer's device password (the access log).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordReadRow {
@@ -468,6 +492,12 @@ pub trait HubStore: Send + Sync {
     fn audit(&self, f: &ReportFilter) -> Result<Vec<AuditRow>>;
     /// Every reading of a device password, newest first.
     fn password_reads(&self, f: &ReportFilter) -> Result<Vec<PasswordReadRow>>;
+    /// Customer messages recorded in the range, counted by branch, event,
+    /// channel and status.
+    fn message_counts(&self, f: &ReportFilter) -> Result<Vec<MessageCountRow>>;
+    /// Messages recorded in the range that failed, were not sent or whose
+    /// fate is unknown, newest first.
+    fn message_failures(&self, f: &ReportFilter) -> Result<Vec<MessageFailureRow>>;
 
     // Customer messages: the outbox's steps (see `db::messages`).
     /// A channel's settings (JSON), if it is set up.

@@ -201,6 +201,60 @@ async fn each_message_is_asked_of_the_provider_at_most_once_and_its_fate_reaches
     assert_eq!(seen(m2), Some("sent"));
     assert_eq!(seen(m3), Some("failed"));
     assert_eq!(seen(m4), Some("unknown"));
+
+    // The owner's delivery report: by branch, event and channel, what the
+    // provider was asked for (and bills), and each failure with its reason.
+    let hub: Arc<dyn HubStore> = h.hub.clone();
+    let (counts, failures) = tokio::task::spawn_blocking(move || {
+        (
+            hub::reports::report(&*hub, "messages").unwrap(),
+            hub::reports::report(&*hub, "message_failures").unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    let col = |t: &hub::reports::Table, row: &[String], name: &str| {
+        row[t.columns.iter().position(|c| c == name).unwrap()].clone()
+    };
+    let by_channel = |channel: &str| {
+        counts
+            .rows
+            .iter()
+            .find(|r| col(&counts, r, "channel") == channel)
+            .unwrap_or_else(|| panic!("no {channel} row in {:?}", counts.rows))
+            .clone()
+    };
+    let wa = by_channel("whatsapp");
+    assert_eq!(col(&counts, &wa, "event"), "payment_received");
+    assert_eq!(col(&counts, &wa, "sent"), "1");
+    assert_eq!(col(&counts, &wa, "failed"), "1");
+    assert_eq!(col(&counts, &wa, "unknown"), "1");
+    assert_eq!(col(&counts, &wa, "asked"), "3");
+    let none = by_channel("—");
+    assert_eq!(col(&counts, &none, "not_sent"), "1");
+    assert_eq!(col(&counts, &none, "asked"), "0");
+    let reasons: Vec<String> = failures
+        .rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {}",
+                col(&failures, r, "status"),
+                col(&failures, r, "reason")
+            )
+        })
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("failed: ") && r.contains("131026")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.starts_with("not_sent: ")),
+        "{reasons:?}"
+    );
 }
 
 fn now_ms() -> u64 {

@@ -680,6 +680,14 @@ impl HubStore for HubDb {
         reports::password_reads(self, f)
     }
 
+    fn message_counts(&self, f: &ReportFilter) -> Result<Vec<crate::store::MessageCountRow>> {
+        reports::message_counts(self, f)
+    }
+
+    fn message_failures(&self, f: &ReportFilter) -> Result<Vec<crate::store::MessageFailureRow>> {
+        reports::message_failures(self, f)
+    }
+
     fn owner_pin_hashes(&self, name: &str) -> Result<Vec<String>> {
         org::owner_pin_hashes(self, name)
     }

@@ -16,8 +16,9 @@ use sync_core::ids::BranchId;
 use super::HubDb;
 use crate::error::{HubError, Result};
 use crate::store::{
-    AuditRow, CustomerJobRow, GstMonthRow, GstRow, HsnRow, InvoiceRow, JobRow, PasswordReadRow,
-    PendingRow, ReportFilter, RevenueRow, SeriesRow, SettleRow, StockRow, TechnicianRow,
+    AuditRow, CustomerJobRow, GstMonthRow, GstRow, HsnRow, InvoiceRow, JobRow, MessageCountRow,
+    MessageFailureRow, PasswordReadRow, PendingRow, ReportFilter, RevenueRow, SeriesRow, SettleRow,
+    StockRow, TechnicianRow,
 };
 
 /// Documents of the filter: `d` is `documents`; `?1` the branch, `?2` and
@@ -472,6 +473,52 @@ pub(super) fn password_reads(hub: &HubDb, f: &ReportFilter) -> Result<Vec<Passwo
                     job_no: r.get(4)?,
                     customer: r.get(5)?,
                     purpose: r.get(6)?,
+                })
+            },
+        )?)
+    })
+}
+
+pub(super) fn message_counts(hub: &HubDb, f: &ReportFilter) -> Result<Vec<MessageCountRow>> {
+    let (b, from, until) = jobs_in(f);
+    hub.read(|c| {
+        Ok(c.all(
+            "SELECT b.name, m.event, coalesce(m.channel, ''), m.status, count(*) FROM messages m JOIN branches b ON b.id = m.branch
+              WHERE (m.branch = ?1 OR ?1 IS NULL) AND m.at >= ?2 AND m.at < ?3
+              GROUP BY b.name, m.event, coalesce(m.channel, ''), m.status ORDER BY b.name, m.event, coalesce(m.channel, ''), m.status",
+            p![b, from, until],
+            |r| {
+                Ok(MessageCountRow {
+                    branch: r.get(0)?,
+                    event: r.get(1)?,
+                    channel: r.get(2)?,
+                    status: r.get(3)?,
+                    count: r.get(4)?,
+                })
+            },
+        )?)
+    })
+}
+
+pub(super) fn message_failures(hub: &HubDb, f: &ReportFilter) -> Result<Vec<MessageFailureRow>> {
+    let (b, from, until) = jobs_in(f);
+    hub.read(|c| {
+        Ok(c.all(
+            "SELECT coalesce(m.status_at, m.at), b.name, coalesce(j.job_no, ''), coalesce(c.name, ''), m.event, coalesce(m.channel, ''), m.status, coalesce(m.reason, '')
+               FROM messages m JOIN branches b ON b.id = m.branch LEFT JOIN jobs j ON j.id = m.job LEFT JOIN customers c ON c.id = m.customer
+              WHERE (m.branch = ?1 OR ?1 IS NULL) AND m.at >= ?2 AND m.at < ?3 AND m.status IN ('failed', 'unknown', 'not_sent')
+              ORDER BY m.at DESC, m.id",
+            p![b, from, until],
+            |r| {
+                Ok(MessageFailureRow {
+                    at_ms: r.get(0)?,
+                    branch: r.get(1)?,
+                    job_no: r.get(2)?,
+                    customer: r.get(3)?,
+                    event: r.get(4)?,
+                    channel: r.get(5)?,
+                    status: r.get(6)?,
+                    reason: r.get(7)?,
                 })
             },
         )?)
