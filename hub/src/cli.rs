@@ -182,6 +182,24 @@ pub enum MessagingCmd {
     /// templates ({"job_ready:en": {"id": "<DLT template id>", "text":
     /// "Dear {#var#}, ..."}}). Used when WhatsApp is not set up.
     Sms { file: PathBuf },
+    /// Send by email over SMTP (STARTTLS) to customers with an address,
+    /// when neither WhatsApp nor an SMS template serves the message.
+    Email {
+        #[arg(long)]
+        host: String,
+        #[arg(long, default_value_t = 587)]
+        port: u16,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long, env = "SMTP_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// The sender, e.g. "Jayanagar Laptop Care <care@jlcare.in>".
+        #[arg(long)]
+        from: String,
+        /// Plain SMTP (a relay on this host or a private link only).
+        #[arg(long)]
+        plain: bool,
+    },
     /// The channels set up (secrets not shown).
     Show,
     /// A link to a job's page for its customer (to send by hand).
@@ -510,10 +528,39 @@ pub fn run(cli: Cli) -> Result<()> {
                 &serde_json::json!({ "sms": "set up", "sender": g.sender, "templates": g.templates.keys().collect::<Vec<_>>() }),
             )
         }
+        Cmd::Messaging(MessagingCmd::Email {
+            host,
+            port,
+            username,
+            password,
+            from,
+            plain,
+        }) => {
+            let m = crate::email::SmtpSettings {
+                host,
+                port,
+                username,
+                password,
+                from,
+                plain,
+            };
+            if let Err((field, rule)) = m.check() {
+                return Err(HubError::invalid(&field, rule));
+            }
+            hub.set_message_channel(
+                "email",
+                &serde_json::to_string(&m).map_err(|e| HubError::Setup(e.to_string()))?,
+            )?;
+            print(
+                &serde_json::json!({ "email": "set up", "host": m.host, "port": m.port, "from": m.from }),
+            )
+        }
         Cmd::Messaging(MessagingCmd::Show) => {
             let w = crate::outbox::whatsapp(&*hub)?;
             let s = crate::outbox::sms(&*hub)?;
+            let e = crate::outbox::email(&*hub)?;
             print(&serde_json::json!({
+                "email": e.map(|e| serde_json::json!({ "host": e.host, "port": e.port, "from": e.from, "plain": e.plain })),
                 "whatsapp": w.map(|w| serde_json::json!({ "base": w.base, "version": w.version, "phone_number_id": w.phone_number_id, "verify_token_set": w.verify_token.is_some() })),
                 "sms": s.map(|s| serde_json::json!({ "base": s.base, "sender": s.sender, "entity_id": s.entity_id, "templates": s.templates })),
                 "without_a_channel": "messages wait at the counter as a WhatsApp link",

@@ -24,6 +24,7 @@ pub mod charts;
 pub mod cli;
 pub mod customer;
 pub mod dashboard;
+pub mod email;
 pub mod error;
 pub mod filters;
 pub mod login;

@@ -88,6 +88,16 @@ pub fn sms(hub: &dyn HubStore) -> Result<Option<crate::sms::DltGateway>> {
     }
 }
 
+/// The business's mail server, if set up.
+pub fn email(hub: &dyn HubStore) -> Result<Option<crate::email::SmtpSettings>> {
+    match hub.message_channel("email")? {
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| HubError::Setup(format!("the stored email settings do not read: {e}"))),
+        None => Ok(None),
+    }
+}
+
 /// Where the hub is reached from outside (its customer pages), and their
 /// links' key.
 #[derive(Clone)]
@@ -131,39 +141,50 @@ pub async fn round(
     // A claim twice as old as any live request can be was left by a hub
     // that stopped (in this process or another one).
     let stale_ms = 2 * u64::try_from(request_timeout().as_millis()).unwrap_or(u64::MAX / 4);
-    let (whatsapp, sms, waiting) = blocking(move || {
+    let (whatsapp, sms, email, waiting) = blocking(move || {
         h.messages_unanswered(now_ms().saturating_sub(stale_ms))?;
-        Ok::<_, HubError>((whatsapp(&*h)?, sms(&*h)?, h.messages_to_send(BATCH)?))
+        Ok::<_, HubError>((
+            whatsapp(&*h)?,
+            sms(&*h)?,
+            email(&*h)?,
+            h.messages_to_send(BATCH)?,
+        ))
     })
     .await?;
     let mut asked = 0;
     for mut m in waiting {
         m.values = with_links(&m, pages);
         // WhatsApp when the business has it; else SMS when the event has a
-        // registered DLT template in the message's language; else the
-        // counter's link.
+        // registered DLT template in the message's language; else email
+        // when the customer has an address; else the counter's link.
         let sms_template = sms
             .as_ref()
             .and_then(|g| Some((g, g.template(m.event, m.language)?.clone())));
-        let channel = match (&whatsapp, &sms_template) {
-            (Some(_), _) => "whatsapp",
-            (None, Some(_)) => "sms",
-            (None, None) => "none",
+        let mail = email.as_ref().filter(|_| m.email.is_some());
+        let channel = match (&whatsapp, &sms_template, mail) {
+            (Some(_), _, _) => "whatsapp",
+            (None, Some(_), _) => "sms",
+            (None, None, Some(_)) => "email",
+            (None, None, None) => "none",
         };
         let (h, mm) = (hub.clone(), m.clone());
         if !blocking(move || h.claim_message(&mm, channel)).await? {
             continue; // another hub process has it
         }
-        let answer = match (&whatsapp, &sms_template) {
-            (Some(s), _) => {
+        let answer = match (&whatsapp, &sms_template, mail) {
+            (Some(s), _, _) => {
                 asked += 1;
                 send_whatsapp(&s.api(), http, &m).await
             }
-            (None, Some((g, t))) => {
+            (None, Some((g, t)), _) => {
                 asked += 1;
                 send_sms(g, t, http, &m).await
             }
-            (None, None) => Answer::NotSent {
+            (None, None, Some(smtp)) => {
+                asked += 1;
+                send_email(smtp, &m).await
+            }
+            (None, None, None) => Answer::NotSent {
                 reason: NO_CHANNEL.into(),
             },
         };
@@ -188,6 +209,35 @@ async fn send_sms(
         }
     };
     answer_of("the SMS gateway", g.send(http, &to, t, &m.values).await)
+}
+
+/// By email, in the built-in words of the message's language.
+async fn send_email(smtp: &crate::email::SmtpSettings, m: &Outgoing) -> Answer {
+    use sync_core::domain::messages::{Value, default_text, render};
+    let Some(to) = &m.email else {
+        return Answer::Refused {
+            reason: "the customer has no email address".into(),
+        };
+    };
+    let values: Vec<Value> = m.values.iter().map(|v| Value::Text(v.clone())).collect();
+    let body = match render(default_text(m.event, m.language), &values) {
+        Ok(b) => b,
+        Err(e) => {
+            return Answer::Refused {
+                reason: e.to_string(),
+            };
+        }
+    };
+    answer_of(
+        "the mail server",
+        smtp.send(
+            to,
+            crate::email::subject(m.event),
+            &body,
+            &hex::encode(m.id.0),
+        )
+        .await,
+    )
 }
 
 fn answer_of(who: &str, r: std::result::Result<String, SendError>) -> Answer {

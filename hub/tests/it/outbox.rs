@@ -342,3 +342,108 @@ async fn without_whatsapp_a_message_goes_by_sms_under_its_dlt_template() {
     assert_eq!(status_of(&h, hindi).await.0, "sent");
     assert_eq!(status_of(&h, english).await.0, "not_sent");
 }
+
+/// A stand-in mail server on loopback speaking just enough SMTP, keeping
+/// each mail's envelope recipient and data.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got: Arc<Mutex<Vec<(String, String)>>> = Default::default();
+    let kept = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 stand-in ESMTP\r\n").await.unwrap();
+                let (mut rcpt, mut data, mut in_data) = (String::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            kept.lock().unwrap().push((rcpt.clone(), data.clone()));
+                            w.write_all(b"250 2.0.0 OK queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-stand-in\r\n250 8BITMIME\r\n",
+                        "RCPT" => {
+                            rcpt = line.clone();
+                            b"250 OK\r\n"
+                        }
+                        "DATA" => {
+                            in_data = true;
+                            data.clear();
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            w.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    w.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_whatsapp_or_sms_a_customer_with_an_address_gets_an_email() {
+    let (port, mails) = smtp_server().await;
+    let http = reqwest::Client::new();
+    let h = start().await;
+    let settings = json!({ "host": "127.0.0.1", "port": port, "from": "Jayanagar Laptop Care <care@jlcare.in>", "plain": true });
+    h.hub
+        .set_message_channel("email", &settings.to_string())
+        .unwrap();
+    let mut counter = Dev::enroll(&h, h.a, true).await;
+    let rec = h.users["rec_a"];
+    let mut with_mail = customer(1);
+    if let OpBody::CustomerCreated(c) = &mut with_mail {
+        c.email = Some("asha@example.in".into());
+    }
+    let cust = counter.make(rec, with_mail);
+    let without = counter.make(rec, customer(2));
+    let ids: Vec<RecordId> = [&cust, &without]
+        .iter()
+        .map(|o| match &o.body {
+            OpBody::CustomerCreated(c) => c.id,
+            _ => unreachable!(),
+        })
+        .collect();
+    let (mailed, b1) = message(21, ids[0], "9845012345");
+    let (not_mailed, b2) = message(22, ids[1], "9845012346");
+    let ops = vec![cust, without, counter.make(rec, b1), counter.make(rec, b2)];
+    assert_eq!(counter.push(&ops).await.0, 200);
+    assert_eq!(round(&h, &http).await, 1);
+    let got = mails.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (rcpt, data) = &got[0];
+    assert!(rcpt.contains("asha@example.in"), "{rcpt}");
+    assert!(
+        data.contains("Subject: Payment received, thank you"),
+        "{data}"
+    );
+    assert!(
+        data.contains(&format!(
+            "Message-ID: <{}@repair-hub>",
+            hex::encode(mailed.0)
+        )),
+        "{data}"
+    );
+    assert_eq!(status_of(&h, mailed).await.0, "sent");
+    assert_eq!(status_of(&h, not_mailed).await.0, "not_sent");
+}

@@ -38,6 +38,8 @@ pub struct Outgoing {
     pub language: Language,
     /// Ten digits.
     pub to: String,
+    /// The customer's email as the hub has it now, if any.
+    pub email: Option<String>,
     pub values: Vec<String>,
 }
 
@@ -114,10 +116,11 @@ pub(super) fn to_send(hub: &HubDb, limit: u32) -> Result<Vec<Outgoing>> {
         String,
         String,
         Option<Vec<u8>>,
+        Option<String>,
     );
     let rows: Vec<Row> = hub.read(|c| {
         Ok(c.all(
-            "SELECT m.id, m.branch, m.event, m.language, m.recipient, m.msg_values, m.job FROM messages m
+            "SELECT m.id, m.branch, m.event, m.language, m.recipient, m.msg_values, m.job, c.email FROM messages m LEFT JOIN customers c ON c.id = m.customer
               WHERE m.status = 'queued' AND NOT EXISTS (SELECT 1 FROM message_sends s WHERE s.message = m.id)
               ORDER BY m.at, m.id LIMIT ?1",
             p![i64::from(limit)],
@@ -130,13 +133,14 @@ pub(super) fn to_send(hub: &HubDb, limit: u32) -> Result<Vec<Outgoing>> {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             },
         )?)
     })?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, branch, event, language, to, values, job)| {
+        .filter_map(|(id, branch, event, language, to, values, job, email)| {
             // Kinds a later version added are left for that version.
             Some(Outgoing {
                 id: RecordId(to16(&id)),
@@ -145,6 +149,7 @@ pub(super) fn to_send(hub: &HubDb, limit: u32) -> Result<Vec<Outgoing>> {
                 event: Event::parse(&event)?,
                 language: Language::parse(&language)?,
                 to,
+                email,
                 values: serde_json::from_str(&values).ok()?,
             })
         })
