@@ -73,6 +73,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0006_messages",
             sql: include_str!("../migrations/business/0006_messages.sql"),
         },
+        Migration {
+            version: 7,
+            name: "business/0007_message_templates",
+            sql: include_str!("../migrations/business/0007_message_templates.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

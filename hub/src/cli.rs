@@ -200,6 +200,19 @@ pub enum MessagingCmd {
         #[arg(long)]
         plain: bool,
     },
+    /// The words of an event's message in a language (`{{1}}`, `{{2}}`, …
+    /// for its details in order), for the business or one branch.
+    Template {
+        #[arg(long)]
+        event: String,
+        #[arg(long)]
+        language: String,
+        #[arg(long)]
+        branch: Option<BranchId>,
+        /// The words; leave out to go back to the built-in ones.
+        #[arg(long)]
+        text: Option<String>,
+    },
     /// The channels set up (secrets not shown).
     Show,
     /// A link to a job's page for its customer (to send by hand).
@@ -553,6 +566,26 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
             print(
                 &serde_json::json!({ "email": "set up", "host": m.host, "port": m.port, "from": m.from }),
+            )
+        }
+        Cmd::Messaging(MessagingCmd::Template {
+            event,
+            language,
+            branch,
+            text,
+        }) => {
+            let event = sync_core::domain::messages::Event::parse(&event)
+                .ok_or_else(|| HubError::invalid("event", "must be one of job_opened, estimate_shared, job_ready, invoice_finalized, payment_received"))?;
+            let language = sync_core::domain::messages::Language::parse(&language)
+                .ok_or_else(|| HubError::invalid("language", "must be one of en, hi, kn, ta"))?;
+            hub.set_message_template(sync_core::body::MessageTemplate {
+                branch,
+                event,
+                language,
+                text: text.clone().filter(|t| !t.trim().is_empty()),
+            })?;
+            print(
+                &serde_json::json!({ "event": event.as_str(), "language": language.code(), "branch": branch, "words": text.unwrap_or_else(|| sync_core::domain::messages::default_text(event, language).into()) }),
             )
         }
         Cmd::Messaging(MessagingCmd::Show) => {

@@ -36,6 +36,7 @@ pub mod reports;
 pub mod server;
 pub mod sms;
 pub mod store;
+pub mod templates_page;
 pub mod tenants;
 pub mod tls;
 pub mod webhooks;

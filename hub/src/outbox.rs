@@ -182,7 +182,10 @@ pub async fn round(
             }
             (None, None, Some(smtp)) => {
                 asked += 1;
-                send_email(smtp, &m).await
+                let (h, branch, event, language) = (hub.clone(), m.branch, m.event, m.language);
+                let words =
+                    blocking(move || h.message_template(Some(branch), event, language)).await?;
+                send_email(smtp, &m, words.as_deref()).await
             }
             (None, None, None) => Answer::NotSent {
                 reason: NO_CHANNEL.into(),
@@ -211,8 +214,13 @@ async fn send_sms(
     answer_of("the SMS gateway", g.send(http, &to, t, &m.values).await)
 }
 
-/// By email, in the built-in words of the message's language.
-async fn send_email(smtp: &crate::email::SmtpSettings, m: &Outgoing) -> Answer {
+/// By email, in the owner's words for the event and language if set, else
+/// the built-in ones.
+async fn send_email(
+    smtp: &crate::email::SmtpSettings,
+    m: &Outgoing,
+    words: Option<&str>,
+) -> Answer {
     use sync_core::domain::messages::{Value, default_text, render};
     let Some(to) = &m.email else {
         return Answer::Refused {
@@ -220,7 +228,8 @@ async fn send_email(smtp: &crate::email::SmtpSettings, m: &Outgoing) -> Answer {
         };
     };
     let values: Vec<Value> = m.values.iter().map(|v| Value::Text(v.clone())).collect();
-    let body = match render(default_text(m.event, m.language), &values) {
+    let text = words.unwrap_or_else(|| default_text(m.event, m.language));
+    let body = match render(text, &values) {
         Ok(b) => b,
         Err(e) => {
             return Answer::Refused {

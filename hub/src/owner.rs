@@ -23,7 +23,7 @@ use crate::store::{BranchChange, HubStore, ItemChange, UserChange};
 type St = Arc<AppState>;
 
 /// A request from the logged-in owner: the store to act on.
-pub struct Owner(Arc<dyn HubStore>);
+pub struct Owner(pub Arc<dyn HubStore>);
 
 impl FromRequestParts<St> for Owner {
     type Rejection = Refusal;
@@ -139,6 +139,25 @@ pub(crate) fn routes(d: Described<St>, session: &'static str) -> Described<St> {
             .access(session)],
     )
     .route(
+        "/messages",
+        [Op::get(
+            crate::templates_page::show,
+            "The owner's page for the words of customer messages (HTML): every event in every language, with a preview from a real job; ?branch= for a branch's own words. Without a session, a redirect (303) to /login",
+        )
+        .query("branch", json!({ "type": "string" }))
+        .access(session)
+        .also(303, "Not logged in: to /login")],
+    )
+    .route(
+        "/owner/templates",
+        [Op::put(
+            crate::templates_page::set,
+            "Set the words of an event's message in a language, for the business or one branch (text null or empty: the built-in words); every variable {{n}} of the event used and no other. Devices apply it at their next sync",
+        )
+        .body("TemplateInput")
+        .access(session)],
+    )
+    .route(
         "/owner/items/{id}",
         [Op::patch(
             change_item,
@@ -157,6 +176,7 @@ pub(crate) fn schemas() -> serde_json::Value {
     let dec = json!({ "type": ["string", "null"], "pattern": "^[0-9]{1,10}(\\.[0-9]{1,2})?$" });
     json!({
         "UserChange": s(json!({ "name": text(100), "role": { "type": ["string", "null"], "enum": ["owner", "manager", "receptionist", "technician", "accountant", null] }, "active": { "type": ["boolean", "null"] }, "pin": { "type": ["string", "null"], "pattern": "^[0-9]{4,8}$" } })),
+        "TemplateInput": { "type": "object", "additionalProperties": false, "properties": { "branch": { "type": ["string", "null"], "format": "uuid" }, "event": { "type": "string", "enum": ["job_opened", "estimate_shared", "job_ready", "invoice_finalized", "payment_received"] }, "language": { "type": "string", "enum": ["en", "hi", "kn", "ta"] }, "text": { "type": ["string", "null"], "maxLength": 1000 } }, "required": ["event", "language"] },
         "MoveInput": { "type": "object", "additionalProperties": false, "properties": { "to": { "type": "string", "format": "uuid" } }, "required": ["to"] },
         "BranchChange": s(json!({ "name": text(100), "address": text(500), "upi_id": text(100), "phone": text(20) })),
         "ItemChange": s(json!({ "name": text(200), "sale_price": dec, "cost": dec, "reorder_level": dec, "gst_rate": dec, "hsn_sac": text(8), "unit": text(10) })),

@@ -42,6 +42,7 @@ const MENU: &[(&str, &str)] = &[
     ("/reports/audit.html", "Audit log"),
     ("/reports/password_reads.html", "Password log"),
     ("/people", "People"),
+    ("/messages", "Messages"),
 ];
 
 /// The top bar: the business's name, and for a logged-in owner the menu

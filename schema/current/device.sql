@@ -365,6 +365,13 @@ CREATE TABLE messages (
     reason      TEXT,
     status_at   INTEGER
 );
+CREATE TABLE message_templates (
+    scope    BLOB    NOT NULL,
+    event    TEXT    NOT NULL,
+    language TEXT    NOT NULL,
+    text     TEXT    NOT NULL,
+    PRIMARY KEY (scope, event, language)
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

@@ -381,6 +381,13 @@ CREATE TABLE webhook_events (
     event_id TEXT PRIMARY KEY,
     at       INTEGER NOT NULL
 );
+CREATE TABLE message_templates (
+    scope    BLOB    NOT NULL,
+    event    TEXT    NOT NULL,
+    language TEXT    NOT NULL,
+    text     TEXT    NOT NULL,
+    PRIMARY KEY (scope, event, language)
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

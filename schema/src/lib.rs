@@ -99,6 +99,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0006_messages",
         sql: include_str!("../migrations/common/0006_messages.sql"),
     },
+    Migration {
+        version: 11,
+        name: "common/0007_message_templates",
+        sql: include_str!("../migrations/common/0007_message_templates.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -151,6 +156,11 @@ const HUB: &[Migration] = &[
         version: 10,
         name: "hub/0004_outbox",
         sql: include_str!("../migrations/hub/0004_outbox.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "common/0007_message_templates",
+        sql: include_str!("../migrations/common/0007_message_templates.sql"),
     },
 ];
 

@@ -740,6 +740,13 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 blob16(&r.message.0)
             ])?;
         }
+        OpBody::TemplateSet(t) => {
+            let scope = t.branch.unwrap_or(sync_core::replica::HQ);
+            match &t.text {
+                Some(text) => c.queue("INSERT INTO message_templates (scope, event, language, text) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (scope, event, language) DO UPDATE SET text = excluded.text", p![&scope.0[..], t.event.as_str(), t.language.code(), text])?,
+                None => c.queue("DELETE FROM message_templates WHERE scope = ?1 AND event = ?2 AND language = ?3", p![&scope.0[..], t.event.as_str(), t.language.code()])?,
+            }
+        }
         OpBody::LeaseGranted(l) => {
             c.queue("INSERT INTO leases (id, device, doc_type, prefix, fy, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![blob16(&l.id.0), blob16(&l.device.0), l.doc_type.as_str(), l.prefix, l.fy, l.first, l.last])?;
         }

@@ -86,6 +86,10 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
         "SELECT id, customer, job, event, language, recipient, msg_values, resend_of, author, at, status, channel, provider_id, reason, status_at FROM messages WHERE branch = ?1 ORDER BY id",
     ),
     (
+        "message_templates",
+        "SELECT event, language, text FROM message_templates WHERE scope = ?1 ORDER BY event, language",
+    ),
+    (
         "leases",
         "SELECT l.id, l.device, l.doc_type, l.prefix, l.fy, l.first, l.last FROM leases l JOIN devices d ON d.id = l.device WHERE d.branch = ?1 ORDER BY l.id",
     ),

@@ -376,6 +376,20 @@ pub struct Message {
     pub resend_of: Option<RecordId>,
 }
 
+/// The words of one event's message in one language, set by the owner at
+/// the hub: for one branch (in its chain) or the whole business (in the
+/// head office's, `branch: None`). `text: None` goes back to the built-in
+/// words. Devices use it for the counter's WhatsApp link; the hub for
+/// email.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageTemplate {
+    pub branch: Option<BranchId>,
+    pub event: crate::domain::messages::Event,
+    pub language: crate::domain::messages::Language,
+    /// With `{{1}}`, `{{2}}`, ... in `Event::variables`' order.
+    pub text: Option<String>,
+}
+
 /// What the hub heard of a message from its channel, told to the branch.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MessageReport {
@@ -481,6 +495,8 @@ pub enum OpBody {
     MessageQueued(Message),
     /// The hub's news of a message: sent, delivered, read, failed.
     MessageReported(MessageReport),
+    /// The owner's words for an event's message (hub only).
+    TemplateSet(MessageTemplate),
 }
 
 /// The ceiling of a device enrolled without one: the front desk up to a
@@ -510,6 +526,7 @@ impl OpBody {
                 | OpBody::TransferAnnounced(_)
                 | OpBody::TransferSettled(_)
                 | OpBody::MessageReported(_)
+                | OpBody::TemplateSet(_)
         )
     }
 
@@ -543,6 +560,7 @@ impl OpBody {
             OpBody::TransferSettled(t) => t.transfer.to_string(),
             OpBody::MessageQueued(m) => m.id.to_string(),
             OpBody::MessageReported(r) => r.message.to_string(),
+            OpBody::TemplateSet(t) => format!("{}:{}", t.event.as_str(), t.language.code()),
             OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
         })
     }
@@ -576,6 +594,7 @@ impl OpBody {
             OpBody::TransferSettled(_) => "transfer_settled",
             OpBody::MessageQueued(_) => "message_queued",
             OpBody::MessageReported(_) => "message_reported",
+            OpBody::TemplateSet(_) => "template_set",
         }
     }
 

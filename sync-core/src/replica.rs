@@ -122,6 +122,9 @@ pub struct State {
     /// branch's hub device reports, and its ops apply in its chain's order
     /// everywhere, so every replica keeps the same one.
     pub message_status: BTreeMap<RecordId, crate::body::MessageReport>,
+    /// The owner's words by (branch or HQ, event, language code): one
+    /// signer per scope, so the last in its chain's order.
+    pub templates: BTreeMap<(BranchId, &'static str, &'static str), String>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -450,6 +453,17 @@ impl State {
                     self.message_status.insert(r.message, r.clone());
                 }
             }
+            OpBody::TemplateSet(t) => {
+                let key = (t.branch.unwrap_or(HQ), t.event.as_str(), t.language.code());
+                match &t.text {
+                    Some(text) => {
+                        self.templates.insert(key, text.clone());
+                    }
+                    None => {
+                        self.templates.remove(&key);
+                    }
+                }
+            }
             OpBody::TransferAnnounced(t) => {
                 // The sender's own item, for a receiver that never saw it;
                 // a replica that holds the item already keeps its own.
@@ -534,6 +548,7 @@ impl State {
             audit: Vec<(&'a OpId, &'a AuditEntry)>,
             messages: Vec<(&'a RecordId, &'a crate::body::Message)>,
             message_status: Vec<(&'a RecordId, &'a crate::body::MessageReport)>,
+            templates: Vec<(&'a (BranchId, &'static str, &'static str), &'a String)>,
         }
         let canon = Canon {
             records: self
@@ -582,6 +597,7 @@ impl State {
             audit: self.audit.iter().collect(),
             messages: self.messages.iter().map(|(k, (_, m))| (k, m)).collect(),
             message_status: self.message_status.iter().collect(),
+            templates: self.templates.iter().collect(),
         };
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()

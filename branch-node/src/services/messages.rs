@@ -150,7 +150,7 @@ pub fn resend(node: &Node, s: &Session, message: RecordId) -> Result<MessageView
     node.read(|c| read::message(c, id)).map(|(m, _, _)| m)
 }
 
-/// The WhatsApp click-to-chat link of a message, in the built-in words:
+/// The WhatsApp click-to-chat link of a message, in the owner's words:
 /// what the counter opens with one click when the hub has no channel (the
 /// message's status is `not_sent`), or whenever a person prefers.
 pub fn chat_link(node: &Node, s: &Session, message: RecordId) -> Result<String> {
@@ -164,8 +164,13 @@ pub fn chat_link(node: &Node, s: &Session, message: RecordId) -> Result<String> 
         .iter()
         .map(|v| sync_core::domain::messages::Value::Text(v.clone()))
         .collect();
+    // The owner's words if they wrote any (they reach the device as the
+    // hub's op), else the built-in ones.
+    let words = node.read(|c| read::template(c, node.branch, event.as_str(), language.code()))?;
     let text = sync_core::domain::messages::render(
-        sync_core::domain::messages::default_text(event, language),
+        words
+            .as_deref()
+            .unwrap_or_else(|| sync_core::domain::messages::default_text(event, language)),
         &values,
     )?;
     Ok(sync_core::domain::messages::click_to_chat(&m.to, &text)?)

@@ -516,6 +516,19 @@ pub trait HubStore: Send + Sync {
     /// A verified delivery report from a provider's webhook.
     fn message_status_heard(&self, news: &Heard) -> Result<Outcome>;
 
+    /// The owner's words for an event's message in a language, in force
+    /// for `branch` (its own, else the business's); none: the built-in.
+    fn message_template(
+        &self,
+        branch: Option<BranchId>,
+        event: sync_core::domain::messages::Event,
+        language: sync_core::domain::messages::Language,
+    ) -> Result<Option<String>>;
+    /// Set (or, with no text, clear) the owner's words, as a signed op.
+    fn set_message_template(&self, t: sync_core::body::MessageTemplate) -> Result<()>;
+    /// A real job to fill a preview with.
+    fn template_sample(&self, branch: Option<BranchId>) -> Result<Option<db::templates::Sample>>;
+
     // The customer's own page (`crate::customer`).
     /// The key its links are signed with (derived from the root seed).
     fn customer_link_key(&self) -> [u8; 32];

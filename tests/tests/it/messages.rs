@@ -619,3 +619,103 @@ async fn messages_decided_offline_reach_the_customer_once_through_a_bad_link_and
     // Nothing was sent again by any of it.
     assert_eq!(provider.got.lock().unwrap().len(), 3);
 }
+
+/// The owner writes the words at the hub; the counter's WhatsApp link says
+/// them after its next sync, a branch's own words over the business's; a
+/// template with a stray variable is refused naming it; the owner's page
+/// previews the words with a real job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owners_words_reach_the_counter_and_preview_with_a_real_job() {
+    use branch_node::services as svc;
+    use e2e_tests::world::{Hub, bg};
+    use sync_core::domain::roles::Role;
+
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(dir.path(), 1000).await;
+    let desk = hub.enroll(dir.path(), 0, "jayanagar", true, &hub.url).await;
+    branch_node::sync::sync_once(&desk.node, &hub.url)
+        .await
+        .unwrap();
+    let b0 = &hub.branches[0];
+    let counter = desk.login(b0, Role::Receptionist).await;
+    let n = desk.node.clone();
+    let c2 = counter.clone();
+    let opened = bg(move || svc::open_job(&n, &c2, e2e_tests::demo::intake(0, 80)))
+        .await
+        .unwrap();
+    let job = opened.job.summary.id;
+    branch_node::sync::sync_once(&desk.node, &hub.url)
+        .await
+        .unwrap();
+
+    let http = reqwest::Client::new();
+    let cookie = hub.owner_cookie(&http).await;
+    let put = |body: Value| {
+        let (http, cookie, url) = (http.clone(), cookie.clone(), hub.url.clone());
+        async move {
+            let r = http
+                .put(format!("{url}/owner/templates"))
+                .header("cookie", cookie)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, e) =
+        put(json!({ "event": "job_opened", "language": "en", "text": "Hello {{1}}, see {{5}}" }))
+            .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["error"]["field"], "template", "{e}");
+    let (st, e) = put(json!({ "event": "job_opened", "language": "en", "text": "Namaste {{1}}! Your {{3}} is with us as {{2}}. - {{4}}" })).await;
+    assert_eq!(st, 200, "{e}");
+    let (st, e) = put(json!({ "branch": b0.id, "event": "job_opened", "language": "en", "text": "Vanakkam {{1}}, job {{2}} ({{3}}) is in. - {{4}}" })).await;
+    assert_eq!(st, 200, "{e}");
+
+    // The page previews the business's words with the newest real job.
+    let page = http
+        .get(format!("{}/messages", hub.url))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("is with us as {}", opened.job.summary.job_no)),
+        "no preview with the real job: {page}"
+    );
+
+    // The counter, after its sync, says the branch's own words.
+    branch_node::sync::sync_once(&desk.node, &hub.url)
+        .await
+        .unwrap();
+    let n = desk.node.clone();
+    let link = bg(move || {
+        let m = svc::job_detail(&n, &counter, job)?.messages[0].id;
+        svc::chat_link(&n, &counter, m)
+    })
+    .await
+    .unwrap();
+    assert!(link.starts_with("https://wa.me/91"), "{link}");
+    assert!(link.contains("Vanakkam"), "{link}");
+    // The branch's words withdrawn: the business's are in force again.
+    let (st, _) =
+        put(json!({ "branch": b0.id, "event": "job_opened", "language": "en", "text": null }))
+            .await;
+    assert_eq!(st, 200);
+    branch_node::sync::sync_once(&desk.node, &hub.url)
+        .await
+        .unwrap();
+    let n = desk.node.clone();
+    let counter = desk.login(b0, Role::Receptionist).await;
+    let link = bg(move || {
+        let m = svc::job_detail(&n, &counter, job)?.messages[0].id;
+        svc::chat_link(&n, &counter, m)
+    })
+    .await
+    .unwrap();
+    assert!(link.contains("Namaste"), "{link}");
+}

@@ -105,3 +105,25 @@ pub fn message(c: &Connection, id: RecordId) -> Result<(MessageView, RecordId, O
     .ok_or_else(|| NodeError::NotFound(format!("message {id}")))?;
     Ok((view, rid(customer), job))
 }
+
+/// The owner's words for `event` in `language` in force at `branch` (its
+/// own, else the business's), if the owner wrote any.
+pub fn template(
+    c: &Connection,
+    branch: sync_core::ids::BranchId,
+    event: &str,
+    language: &str,
+) -> Result<Option<String>> {
+    for scope in [branch, sync_core::replica::HQ] {
+        let t: Option<String> = c
+            .prepare_cached(
+                "SELECT text FROM message_templates WHERE scope = ?1 AND event = ?2 AND language = ?3",
+            )?
+            .query_row(rusqlite::params![&scope.0[..], event, language], |r| r.get(0))
+            .optional()?;
+        if t.is_some() {
+            return Ok(t);
+        }
+    }
+    Ok(None)
+}

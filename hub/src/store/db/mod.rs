@@ -50,6 +50,7 @@ mod org;
 mod pull;
 mod reports;
 pub mod restore;
+pub mod templates;
 
 pub use devices::CODE_TTL_MS;
 pub use leases::{DEFAULT_LEASE, MAX_UNUSED_PER_SERIES};
@@ -734,6 +735,23 @@ impl HubStore for HubDb {
 
     fn message_status_heard(&self, news: &messages::Heard) -> Result<messages::Outcome> {
         messages::webhook_status(self, news)
+    }
+
+    fn message_template(
+        &self,
+        branch: Option<BranchId>,
+        event: sync_core::domain::messages::Event,
+        language: sync_core::domain::messages::Language,
+    ) -> Result<Option<String>> {
+        templates::in_force(self, branch, event, language)
+    }
+
+    fn set_message_template(&self, t: sync_core::body::MessageTemplate) -> Result<()> {
+        templates::set(self, t)
+    }
+
+    fn template_sample(&self, branch: Option<BranchId>) -> Result<Option<templates::Sample>> {
+        templates::sample(self, branch)
     }
 
     fn customer_link_key(&self) -> [u8; 32] {

@@ -1,7 +1,7 @@
 //! The rules of customer messages: what a device may ask the hub to send,
 //! and the hub's reports of what became of it.
 
-use crate::body::{Message, MessageReport};
+use crate::body::{Message, MessageReport, MessageTemplate};
 use crate::domain::validate;
 use crate::error::CoreError;
 use crate::op::Op;
@@ -70,6 +70,32 @@ pub(super) fn message_reported(
         if let Some(v) = v {
             validate::text(field, v, 0, 500)?;
         }
+    }
+    Ok(())
+}
+
+/// The owner's words (only the hub signs them, `OpBody::hub_only`): for
+/// the signing chain's own branch, or business-wide from the head office;
+/// every variable of the event used, none other, within 1,000 characters.
+pub(super) fn template_set(op: &Op, t: &MessageTemplate) -> Result<(), CoreError> {
+    match t.branch {
+        Some(b) if b != op.branch => {
+            return Err(CoreError::invalid(
+                "branch",
+                "a branch's words are set in its own chain",
+            ));
+        }
+        None if op.branch != crate::replica::HQ => {
+            return Err(CoreError::invalid(
+                "branch",
+                "the business's words are set by the head office",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(text) = &t.text {
+        validate::text("text", text, 1, 1000)?;
+        crate::domain::messages::placeholders(text, t.event.variables().len())?;
     }
     Ok(())
 }

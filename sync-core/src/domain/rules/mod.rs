@@ -298,5 +298,6 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
         OpBody::LeaseGranted(l) => billing::lease_granted(ctx, role, l),
         OpBody::MessageQueued(m) => messages::message_queued(op, ctx, m),
         OpBody::MessageReported(r) => messages::message_reported(op, ctx, r),
+        OpBody::TemplateSet(t) => messages::template_set(op, t),
     }
 }
