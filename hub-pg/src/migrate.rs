@@ -78,6 +78,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0007_message_templates",
             sql: include_str!("../migrations/business/0007_message_templates.sql"),
         },
+        Migration {
+            version: 8,
+            name: "business/0008_job_ratings",
+            sql: include_str!("../migrations/business/0008_job_ratings.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

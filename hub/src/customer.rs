@@ -215,6 +215,24 @@ fn page(j: &CustomerJob, token: &str, said: Option<&str>) -> String {
         }
         h.push_str("<button type=\"button\" onclick=\"print()\">Print</button></section>");
     }
+    if j.status == JobStatus::Delivered {
+        match &j.rating {
+            Some((stars, _)) => h.push_str(&format!(
+                "<section id=\"rated\">You rated us {}{} — thank you.</section>",
+                "★".repeat(usize::from(*stars)),
+                "☆".repeat(5usize.saturating_sub(usize::from(*stars)))
+            )),
+            None => {
+                h.push_str(&format!("<section id=\"rating\"><h2>How did we do?</h2><form method=\"post\" action=\"/c/{token}/rating\"><div>"));
+                for n in 1..=5 {
+                    h.push_str(&format!(
+                        "<label style=\"margin-right:.6rem\"><input type=\"radio\" name=\"stars\" value=\"{n}\" id=\"stars-{n}\" required> {n}★</label>"
+                    ));
+                }
+                h.push_str("</div><p><textarea name=\"comment\" id=\"comment\" rows=\"3\" maxlength=\"500\" style=\"width:100%\" placeholder=\"A word for the shop (optional)\"></textarea></p><button class=\"yes\" id=\"rate\">Send</button></form></section>");
+            }
+        }
+    }
     h.push_str("<section id=\"timeline\"><h2>So far</h2><ol>");
     for (s, at) in &j.timeline {
         h.push_str(&format!(
@@ -270,6 +288,53 @@ pub(crate) async fn show(State(st): State<St>, Path(token): Path<String>) -> Res
         Ok(Some(j)) => (
             [(header::CACHE_CONTROL, "no-store")],
             Html(page(&j, &token, None)),
+        )
+            .into_response(),
+        Ok(None) => nothing(StatusCode::FORBIDDEN, "This link is not valid"),
+        Err(e) => Refusal::from(e).into_response(),
+    }
+}
+
+/// `POST /c/{token}/rating` (`stars=1..5`, `comment`): the rating goes to
+/// the shop as the hub's signed op; the page thanks them.
+pub(crate) async fn rate(
+    State(st): State<St>,
+    Path(token): Path<String>,
+    body: String,
+) -> Response {
+    let job = match opened(&st, &token) {
+        Ok(j) => j,
+        Err(e) => return refused(e),
+    };
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let field = |k: &str| {
+        form.iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let Some(stars) = field("stars").and_then(|s| s.parse::<u8>().ok()) else {
+        return Refusal::from(HubError::invalid("stars", "must be 1 to 5")).into_response();
+    };
+    let comment = field("comment").filter(|c| !c.is_empty());
+    let hub = st.hub.clone();
+    let rated = {
+        let hub = hub.clone();
+        blocking(move || hub.customer_rates(job, stars, comment)).await
+    };
+    let said = match &rated {
+        Ok(()) => "Thank you for your rating.".to_string(),
+        Err(HubError::Rule(e)) => e.to_string(),
+        Err(e) => return e.refusal().into_response(),
+    };
+    match blocking(move || hub.customer_job(job)).await {
+        Ok(Some(j)) => (
+            if rated.is_ok() {
+                StatusCode::OK
+            } else {
+                StatusCode::CONFLICT
+            },
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(page(&j, &token, Some(&said))),
         )
             .into_response(),
         Ok(None) => nothing(StatusCode::FORBIDDEN, "This link is not valid"),

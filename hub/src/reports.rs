@@ -37,6 +37,7 @@ pub const LISTS: &[(&str, &str)] = &[
     ("jobs", "Jobs"),
     ("audit", "Audit log, every branch"),
     ("password_reads", "Device password access log, every branch"),
+    ("ratings", "Customers' ratings of their delivered jobs"),
     (
         "message_failures",
         "Customer messages that failed, were not sent, or whose fate is unknown",
@@ -421,6 +422,33 @@ pub fn report_for(store: &dyn HubStore, name: &str, ask: &Ask) -> Result<Report>
                 row.push(asked.to_string());
                 t.rows.push(row);
             }
+            t
+        }
+        "ratings" => {
+            let mut t = t(&[
+                ("date", Text),
+                ("branch", Text),
+                ("job_no", Text),
+                ("customer", Text),
+                ("technician", Text),
+                ("stars", Integer),
+                ("comment", Text),
+            ]);
+            t.rows = store
+                .ratings(f)?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        date_ist(r.at_ms),
+                        r.branch,
+                        r.job_no,
+                        r.customer,
+                        r.technician,
+                        r.stars.to_string(),
+                        r.comment,
+                    ]
+                })
+                .collect();
             t
         }
         "message_failures" => {

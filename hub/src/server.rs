@@ -405,6 +405,13 @@ fn described() -> Described<St> {
                 .also(410, "Expired")],
         )
         .route(
+            "/c/{token}/rating",
+            [Op::post(crate::customer::rate, "The customer's rating of their delivered job (form: stars=1..5, comment): the hub's signed op to the branch; the page again, thanking them (409 before delivery)")
+                .param("token", json!({ "type": "string", "pattern": "^[0-9a-f]{80}$" }))
+                .also(403, "Not a link the hub made")
+                .also(410, "Expired")],
+        )
+        .route(
             "/webhooks/whatsapp",
             [
                 Op::get(crate::webhooks::whatsapp_verify, "Meta's check of the webhook's address: hub.challenge back when hub.verify_token is the one set up (hub messaging whatsapp --verify-token)")

@@ -388,6 +388,13 @@ CREATE TABLE message_templates (
     text     TEXT    NOT NULL,
     PRIMARY KEY (scope, event, language)
 );
+CREATE TABLE job_ratings (
+    job      BLOB PRIMARY KEY,
+    branch   BLOB    NOT NULL,
+    stars    INTEGER NOT NULL,
+    comment  TEXT,
+    at       INTEGER NOT NULL
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);

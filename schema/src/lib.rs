@@ -104,6 +104,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0007_message_templates",
         sql: include_str!("../migrations/common/0007_message_templates.sql"),
     },
+    Migration {
+        version: 12,
+        name: "common/0008_job_ratings",
+        sql: include_str!("../migrations/common/0008_job_ratings.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -161,6 +166,11 @@ const HUB: &[Migration] = &[
         version: 11,
         name: "common/0007_message_templates",
         sql: include_str!("../migrations/common/0007_message_templates.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "common/0008_job_ratings",
+        sql: include_str!("../migrations/common/0008_job_ratings.sql"),
     },
 ];
 

@@ -740,6 +740,9 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 blob16(&r.message.0)
             ])?;
         }
+        OpBody::JobRated(r) => {
+            c.queue("INSERT INTO job_ratings (job, branch, stars, comment, at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (job) DO UPDATE SET stars = excluded.stars, comment = excluded.comment, at = excluded.at", p![blob16(&r.job.0), &b[..], i64::from(r.stars), r.comment, at])?;
+        }
         OpBody::TemplateSet(t) => {
             let scope = t.branch.unwrap_or(sync_core::replica::HQ);
             match &t.text {

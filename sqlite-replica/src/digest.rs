@@ -86,6 +86,10 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
         "SELECT id, customer, job, event, language, recipient, msg_values, resend_of, author, at, status, channel, provider_id, reason, status_at FROM messages WHERE branch = ?1 ORDER BY id",
     ),
     (
+        "job_ratings",
+        "SELECT job, stars, comment, at FROM job_ratings WHERE branch = ?1 ORDER BY job",
+    ),
+    (
         "message_templates",
         "SELECT event, language, text FROM message_templates WHERE scope = ?1 ORDER BY event, language",
     ),

@@ -390,6 +390,16 @@ pub struct MessageTemplate {
     pub text: Option<String>,
 }
 
+/// The customer's rating of a finished job, given on their own page and
+/// signed by the branch's hub device.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rating {
+    pub job: RecordId,
+    /// 1 to 5.
+    pub stars: u8,
+    pub comment: Option<String>,
+}
+
 /// What the hub heard of a message from its channel, told to the branch.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MessageReport {
@@ -497,6 +507,8 @@ pub enum OpBody {
     MessageReported(MessageReport),
     /// The owner's words for an event's message (hub only).
     TemplateSet(MessageTemplate),
+    /// The customer's rating of a delivered job, from their page (hub only).
+    JobRated(Rating),
 }
 
 /// The ceiling of a device enrolled without one: the front desk up to a
@@ -527,6 +539,7 @@ impl OpBody {
                 | OpBody::TransferSettled(_)
                 | OpBody::MessageReported(_)
                 | OpBody::TemplateSet(_)
+                | OpBody::JobRated(_)
         )
     }
 
@@ -561,6 +574,7 @@ impl OpBody {
             OpBody::MessageQueued(m) => m.id.to_string(),
             OpBody::MessageReported(r) => r.message.to_string(),
             OpBody::TemplateSet(t) => format!("{}:{}", t.event.as_str(), t.language.code()),
+            OpBody::JobRated(r) => r.job.to_string(),
             OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
         })
     }
@@ -595,6 +609,7 @@ impl OpBody {
             OpBody::MessageQueued(_) => "message_queued",
             OpBody::MessageReported(_) => "message_reported",
             OpBody::TemplateSet(_) => "template_set",
+            OpBody::JobRated(_) => "job_rated",
         }
     }
 

@@ -125,6 +125,8 @@ pub struct State {
     /// The owner's words by (branch or HQ, event, language code): one
     /// signer per scope, so the last in its chain's order.
     pub templates: BTreeMap<(BranchId, &'static str, &'static str), String>,
+    /// Each rated job's latest rating (one signer: the branch's hub).
+    pub ratings: BTreeMap<RecordId, crate::body::Rating>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -453,6 +455,9 @@ impl State {
                     self.message_status.insert(r.message, r.clone());
                 }
             }
+            OpBody::JobRated(r) => {
+                self.ratings.insert(r.job, r.clone());
+            }
             OpBody::TemplateSet(t) => {
                 let key = (t.branch.unwrap_or(HQ), t.event.as_str(), t.language.code());
                 match &t.text {
@@ -549,6 +554,7 @@ impl State {
             messages: Vec<(&'a RecordId, &'a crate::body::Message)>,
             message_status: Vec<(&'a RecordId, &'a crate::body::MessageReport)>,
             templates: Vec<(&'a (BranchId, &'static str, &'static str), &'a String)>,
+            ratings: Vec<&'a crate::body::Rating>,
         }
         let canon = Canon {
             records: self
@@ -598,6 +604,7 @@ impl State {
             messages: self.messages.iter().map(|(k, (_, m))| (k, m)).collect(),
             message_status: self.message_status.iter().collect(),
             templates: self.templates.iter().collect(),
+            ratings: self.ratings.values().collect(),
         };
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()

@@ -229,6 +229,8 @@ export interface JobDetail extends JobSummary {
   timeline: TimelineEntry[];
   /** Messages to the customer, with the hub's latest news of each. */
   messages: CustomerMessage[];
+  /** The customer's rating, once given on their page. */
+  rating: { stars: number; comment: string | null; at: number } | null;
   parts_used: PartUsed[];
   password_reads: { at: number; user_name?: string; purpose?: string; [k: string]: unknown }[];
   field_conflicts: FieldConflict[];

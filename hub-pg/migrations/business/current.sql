@@ -529,3 +529,12 @@ CREATE TABLE message_templates (
     text     text COLLATE "C" NOT NULL,
     PRIMARY KEY (scope, event, language)
 );
+-- Customers' ratings of their delivered jobs, from their own page
+-- (`JobRated`, signed by the branch's hub device): the latest per job.
+CREATE TABLE job_ratings (
+    job      bytea PRIMARY KEY,
+    branch   bytea  NOT NULL,
+    stars    bigint NOT NULL,
+    comment  text COLLATE "C",
+    at       bigint NOT NULL
+);

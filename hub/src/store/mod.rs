@@ -229,6 +229,18 @@ pub struct MessageFailureRow {
     pub reason: String,
 }
 
+/// A customer's rating of a delivered job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RatingRow {
+    pub at_ms: u64,
+    pub branch: String,
+    pub job_no: String,
+    pub customer: String,
+    pub technician: String,
+    pub stars: i64,
+    pub comment: String,
+}
+
 /// One reading of a customer's device password (the access log).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordReadRow {
@@ -534,6 +546,10 @@ pub trait HubStore: Send + Sync {
     fn customer_link_key(&self) -> [u8; 32];
     /// One job as its customer sees it.
     fn customer_job(&self, job: RecordId) -> Result<Option<db::customer_page::CustomerJob>>;
+    /// The customer's rating of their delivered job, as the hub's signed op.
+    fn customer_rates(&self, job: RecordId, stars: u8, comment: Option<String>) -> Result<()>;
+    /// Ratings given in the range, newest first.
+    fn ratings(&self, f: &ReportFilter) -> Result<Vec<RatingRow>>;
     /// The customer's answer to the estimate, as the hub's signed op.
     fn customer_decides(
         &self,

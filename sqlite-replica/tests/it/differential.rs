@@ -35,12 +35,13 @@ fn answers(ctx: &dyn RuleContext, w: &World, all: &[Op]) -> Vec<String> {
             OpBody::DocumentIssued(d) => ids.push(d.id),
             OpBody::PaymentRecorded(p) => ids.push(p.id),
             OpBody::StockMoved(m) => ids.push(m.id),
+            OpBody::MessageQueued(m) => ids.push(m.id),
             _ => {}
         }
     }
     for id in &ids {
         out.push(format!(
-            "{id}: job {:?} due {} customer {:?} line {:?} doc {:?} exists {}",
+            "{id}: job {:?} due {} customer {:?} line {:?} doc {:?} exists {} message {:?}",
             ctx.job(*id),
             ctx.job_balance_due(*id).normalize(),
             ctx.customer_branch(*id),
@@ -50,6 +51,7 @@ fn answers(ctx: &dyn RuleContext, w: &World, all: &[Op]) -> Vec<String> {
                 d
             }),
             ctx.record_exists(*id),
+            ctx.message_branch(*id),
         ));
     }
     for d in &w.devs {

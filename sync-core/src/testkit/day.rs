@@ -293,6 +293,25 @@ pub fn act(w: &mut World, i: usize, what: u8, a: u32, b: u32, clock: u64) -> Opt
                 date: crate::domain::date::Date::from_unix_ms_ist(clock),
             })
         }
+        // Half of the rest: a message for a customer (the hub sends it).
+        _ if b % 2 == 1 => {
+            let c = pick(&customers, a)?;
+            OpBody::MessageQueued(crate::body::Message {
+                id: rid(uniq),
+                customer: c,
+                job: None,
+                event: crate::domain::messages::Event::PaymentReceived,
+                language: crate::domain::messages::Language::Hindi,
+                to: format!("98{:08}", b % 100_000_000),
+                values: vec![
+                    format!("Customer {a}"),
+                    "500.00".into(),
+                    format!("JOB-{a}"),
+                    "07-12-2026".into(),
+                ],
+                resend_of: None,
+            })
+        }
         _ => {
             let j = pick(&jobs, a)?;
             author = w.org.technician;

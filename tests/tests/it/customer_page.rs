@@ -54,11 +54,20 @@ async fn the_customer_approves_on_their_page_and_the_branch_moves_the_job() {
     });
     let st = s.clone();
     let jobs = work(&desk.node, move |n| {
-        let jobs = demo::take_in(n, &st, 0, 2, 80)?;
+        let jobs = demo::take_in(n, &st, 0, 3, 80)?;
         demo::diagnose(n, &st.technician, &jobs)?;
-        for (job, _) in &jobs {
+        for (job, _) in &jobs[..2] {
             svc::change_status(n, &st.manager, *job, demo::to(JobStatus::EstimateShared))?;
         }
+        // The third goes all the way: approved, repaired, billed, delivered.
+        demo::approve(n, &st.manager, &jobs[2..])?;
+        demo::repair(n, &st.technician, &jobs[2..], None)?;
+        demo::bill_and_deliver(
+            n,
+            &st,
+            &jobs[2..],
+            sync_core::domain::date::Date::from_unix_ms_ist(hub::store::db::now_ms()),
+        )?;
         Ok(jobs)
     })
     .await;
@@ -179,9 +188,45 @@ async fn the_customer_approves_on_their_page_and_the_branch_moves_the_job() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     let store = hub.store.clone();
-    let still = bg(move || store.customer_job(ids[0]))
+    let first_id = ids[0];
+    let still = bg(move || store.customer_job(first_id))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(still.status, JobStatus::Approved);
+
+    // A job not delivered yet is not rated: refused, nothing signed.
+    let r = reqwest::Client::new()
+        .post(format!("{good}/rating"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("stars=5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.text().await.unwrap().contains("once it is delivered"));
+
+    // The delivered one: its customer rates it at the end, and the branch
+    // and the owner's report have it.
+    b.goto(&link(ids[2])).await;
+    b.wait_text("#job-no", &job_nos[2], 10).await;
+    b.click("#stars-4").await;
+    b.fill("#comment", "Quick and honest").await;
+    b.click("#rate").await;
+    b.wait_text("#rated", "★★★★☆", 10).await;
+    branch_node::sync::sync_once(&desk.node, &hub.url)
+        .await
+        .unwrap();
+    let st = s.clone();
+    let third = ids[2];
+    let rated = work(&desk.node, move |n| svc::job_detail(n, &st.counter, third)).await;
+    let rating = rated.rating.expect("the rating reached the branch");
+    assert_eq!(rating.stars, 4);
+    assert_eq!(rating.comment.as_deref(), Some("Quick and honest"));
+    let store = hub.store.clone();
+    let report = bg(move || hub::reports::report(&*store, "ratings"))
+        .await
+        .unwrap();
+    assert_eq!(report.rows.len(), 1, "{:?}", report.rows);
+    assert!(report.rows[0].contains(&"4".to_string()) && report.rows[0].contains(&job_nos[2]));
 }

@@ -498,7 +498,7 @@ register('job', {
           section('Estimate', estimate, estimateTotals(j), estimateActions(j), lineForm),
           section('Parts used', parts),
         ),
-        h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline), section('Messages to the customer', messages)),
+        h('div', {}, section('Technician', assign), section('Device password', password), section('Billing', billing), section('Timeline', timeline), section('Messages to the customer', messages, j.rating ? h('p#rating', {}, h('b', {}, 'Customer’s rating: '), '★'.repeat(j.rating.stars) + '☆'.repeat(5 - j.rating.stars), j.rating.comment ? ` — “${j.rating.comment}”` : '') : null)),
       ),
     );
   },

@@ -75,6 +75,8 @@ pub struct JobDetail {
     /// Messages to the customer about this job, with the hub's latest news
     /// of each (sent, delivered, read, failed and why).
     pub messages: Vec<super::MessageView>,
+    /// The customer's rating, once given on their page.
+    pub rating: Option<super::RatingView>,
     pub parts_used: Vec<PartUsed>,
     pub password_reads: Vec<PasswordReadView>,
     pub field_conflicts: Vec<FieldConflict>,
@@ -298,6 +300,7 @@ pub fn job_detail(c: &Connection, id: RecordId) -> Result<JobDetail> {
         estimate,
         timeline,
         messages: super::job_messages(c, id)?,
+        rating: super::job_rating(c, id)?,
         parts_used,
         password_reads,
         // For the session's role: `services::jobs::job_detail`.

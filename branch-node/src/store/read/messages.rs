@@ -127,3 +127,25 @@ pub fn template(
     }
     Ok(None)
 }
+
+/// The customer's rating of a job, once given on their page.
+#[derive(Clone, Debug, Serialize)]
+pub struct RatingView {
+    pub stars: u8,
+    pub comment: Option<String>,
+    pub at: u64,
+}
+
+pub fn job_rating(c: &Connection, job: RecordId) -> Result<Option<RatingView>> {
+    Ok(
+        c.prepare_cached("SELECT stars, comment, at FROM job_ratings WHERE job = ?1")?
+            .query_row([&job.0[..]], |r| {
+                Ok(RatingView {
+                    stars: r.get(0)?,
+                    comment: r.get(1)?,
+                    at: r.get(2)?,
+                })
+            })
+            .optional()?,
+    )
+}

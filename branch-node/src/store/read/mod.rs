@@ -27,7 +27,9 @@ pub use job_card::{
     job_money, job_password, job_text_doc, text_version,
 };
 pub use jobs::{JobFilter, JobSummary, job_branch, job_summary, jobs, jobs_numbered_with};
-pub use messages::{Contact, MessageView, contact, job_messages, job_otp, message, template};
+pub use messages::{
+    Contact, MessageView, RatingView, contact, job_messages, job_otp, job_rating, message, template,
+};
 pub use people::{UserView, user_name, user_pin_hash, users};
 pub use stock::sku_taken;
 

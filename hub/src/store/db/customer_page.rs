@@ -38,6 +38,8 @@ pub struct CustomerJob {
     pub invoices: Vec<(String, String, Decimal, bool)>,
     /// Invoiced less paid (and credited), never below zero.
     pub due: Decimal,
+    /// The customer's rating, once given: stars and their words.
+    pub rating: Option<(u8, Option<String>)>,
 }
 
 fn money(s: &str) -> Decimal {
@@ -201,6 +203,11 @@ fn read(c: &dyn Sql, job: RecordId) -> Result<Option<CustomerJob>> {
         .and_then(|d| d.checked_sub(paid))
         .unwrap_or_default()
         .max(Decimal::ZERO);
+    let rating = c.one(
+        "SELECT stars, comment FROM job_ratings WHERE job = ?1",
+        p![&job.0[..]],
+        |r| Ok((r.get::<i64>(0)?, r.get::<Option<String>>(1)?)),
+    )?;
     let device = [brand.as_str(), model.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -226,6 +233,7 @@ fn read(c: &dyn Sql, job: RecordId) -> Result<Option<CustomerJob>> {
         estimate_total: totals.map(|t| t.grand_total),
         invoices,
         due,
+        rating: rating.map(|(s, c)| (u8::try_from(s).unwrap_or(0), c)),
     }))
 }
 
@@ -293,5 +301,42 @@ pub(super) fn customer_decides(
             },
         )?;
         Ok(to)
+    })
+}
+
+/// The customer's rating of their delivered job, from their page: signed by
+/// the branch's hub device (the rule book refuses one of a job not yet
+/// delivered, or out of 1 to 5 stars).
+pub(super) fn customer_rates(
+    hub: &HubDb,
+    job: RecordId,
+    stars: u8,
+    comment: Option<String>,
+) -> Result<()> {
+    hub.write(|c, parts| {
+        let branch: Vec<u8> = c
+            .one(
+                "SELECT branch FROM jobs WHERE id = ?1",
+                p![&job.0[..]],
+                |r| r.get(0),
+            )?
+            .ok_or_else(|| HubError::NotFound(format!("job {job}")))?;
+        let branch = BranchId(to16(&branch));
+        let device = branch_hub(parts.root_seed, branch).0;
+        let author = parts.genesis.owner;
+        super::restore::commit_or_defer(
+            c,
+            parts,
+            HubOp {
+                device,
+                branch,
+                author,
+                body: OpBody::JobRated(sync_core::body::Rating {
+                    job,
+                    stars,
+                    comment,
+                }),
+            },
+        )
     })
 }

@@ -188,10 +188,16 @@ pub(super) fn answered(hub: &HubDb, message: RecordId, answer: &Answer) -> Resul
     };
     hub.write(|c, parts| {
         let (branch, channel) = send_row(c, message)?;
-        c.run(
-            "UPDATE message_sends SET state = ?1, provider_id = ?2, reason = ?3, answered_at = ?4 WHERE message = ?5",
+        // Only a send still waiting for its answer is answered, once: a
+        // delivery report that came first, or another process's sweep of
+        // a stale claim, has told the branch already.
+        let n = c.run(
+            "UPDATE message_sends SET state = ?1, provider_id = COALESCE(provider_id, ?2), reason = ?3, answered_at = ?4 WHERE message = ?5 AND state = 'sending'",
             p![state, provider_id, reason, now_ms(), &message.0[..]],
         )?;
+        if n == 0 {
+            return Ok(());
+        }
         report(
             c,
             parts,

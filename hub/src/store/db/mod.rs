@@ -767,6 +767,14 @@ impl HubStore for HubDb {
         customer_page::customer_job(self, job)
     }
 
+    fn customer_rates(&self, job: RecordId, stars: u8, comment: Option<String>) -> Result<()> {
+        customer_page::customer_rates(self, job, stars, comment)
+    }
+
+    fn ratings(&self, f: &ReportFilter) -> Result<Vec<crate::store::RatingRow>> {
+        reports::ratings(self, f)
+    }
+
     fn customer_decides(
         &self,
         job: RecordId,

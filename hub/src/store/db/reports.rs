@@ -525,6 +525,30 @@ pub(super) fn message_failures(hub: &HubDb, f: &ReportFilter) -> Result<Vec<Mess
     })
 }
 
+pub(super) fn ratings(hub: &HubDb, f: &ReportFilter) -> Result<Vec<crate::store::RatingRow>> {
+    let (b, from, until) = jobs_in(f);
+    hub.read(|c| {
+        Ok(c.all(
+            "SELECT r.at, br.name, j.job_no, coalesce(c.name, ''), coalesce(u.name, ''), r.stars, coalesce(r.comment, '')
+               FROM job_ratings r JOIN jobs j ON j.id = r.job JOIN branches br ON br.id = r.branch
+               LEFT JOIN customers c ON c.id = j.customer LEFT JOIN users u ON u.id = j.technician
+              WHERE (r.branch = ?1 OR ?1 IS NULL) AND r.at >= ?2 AND r.at < ?3 ORDER BY r.at DESC, r.job",
+            p![b, from, until],
+            |r| {
+                Ok(crate::store::RatingRow {
+                    at_ms: r.get(0)?,
+                    branch: r.get(1)?,
+                    job_no: r.get(2)?,
+                    customer: r.get(3)?,
+                    technician: r.get(4)?,
+                    stars: r.get(5)?,
+                    comment: r.get(6)?,
+                })
+            },
+        )?)
+    })
+}
+
 /// A branch id as [`key_text`] gives it back.
 fn branch_of_hex(h: &str) -> BranchId {
     let mut b = [0u8; 16];

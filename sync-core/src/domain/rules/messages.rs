@@ -1,7 +1,7 @@
 //! The rules of customer messages: what a device may ask the hub to send,
 //! and the hub's reports of what became of it.
 
-use crate::body::{Message, MessageReport, MessageTemplate};
+use crate::body::{Message, MessageReport, MessageTemplate, Rating};
 use crate::domain::validate;
 use crate::error::CoreError;
 use crate::op::Op;
@@ -96,6 +96,25 @@ pub(super) fn template_set(op: &Op, t: &MessageTemplate) -> Result<(), CoreError
     if let Some(text) = &t.text {
         validate::text("text", text, 1, 1000)?;
         crate::domain::messages::placeholders(text, t.event.variables().len())?;
+    }
+    Ok(())
+}
+
+/// The customer's rating (only the hub signs it, from their page): of a
+/// job of the branch that was delivered, one to five stars, a short word.
+pub(super) fn job_rated(op: &Op, ctx: &dyn RuleContext, r: &Rating) -> Result<(), CoreError> {
+    let j = known_job(ctx, r.job, op.branch)?;
+    if j.status != crate::domain::lifecycle::JobStatus::Delivered {
+        return Err(CoreError::invalid(
+            "job",
+            "a job is rated once it is delivered",
+        ));
+    }
+    if !(1..=5).contains(&r.stars) {
+        return Err(CoreError::invalid("stars", "must be 1 to 5"));
+    }
+    if let Some(c) = &r.comment {
+        validate::text("comment", c, 0, 500)?;
     }
     Ok(())
 }
