@@ -295,6 +295,26 @@ pub(crate) async fn show(State(st): State<St>, Path(token): Path<String>) -> Res
     }
 }
 
+/// The page again after the customer's answer or rating, saying what was
+/// done, or why not (409).
+async fn again(st: &AppState, job: RecordId, token: &str, done: bool, said: &str) -> Response {
+    let hub = st.hub.clone();
+    match blocking(move || hub.customer_job(job)).await {
+        Ok(Some(j)) => (
+            if done {
+                StatusCode::OK
+            } else {
+                StatusCode::CONFLICT
+            },
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(page(&j, token, Some(said))),
+        )
+            .into_response(),
+        Ok(None) => nothing(StatusCode::FORBIDDEN, "This link is not valid"),
+        Err(e) => Refusal::from(e).into_response(),
+    }
+}
+
 /// `POST /c/{token}/rating` (`stars=1..5`, `comment`): the rating goes to
 /// the shop as the hub's signed op; the page thanks them.
 pub(crate) async fn rate(
@@ -326,20 +346,7 @@ pub(crate) async fn rate(
         Err(HubError::Rule(e)) => e.to_string(),
         Err(e) => return e.refusal().into_response(),
     };
-    match blocking(move || hub.customer_job(job)).await {
-        Ok(Some(j)) => (
-            if rated.is_ok() {
-                StatusCode::OK
-            } else {
-                StatusCode::CONFLICT
-            },
-            [(header::CACHE_CONTROL, "no-store")],
-            Html(page(&j, &token, Some(&said))),
-        )
-            .into_response(),
-        Ok(None) => nothing(StatusCode::FORBIDDEN, "This link is not valid"),
-        Err(e) => Refusal::from(e).into_response(),
-    }
+    again(&st, job, &token, rated.is_ok(), &said).await
 }
 
 /// `POST /c/{token}/answer` (`answer=approve|decline`): the answer goes to
@@ -386,20 +393,7 @@ pub(crate) async fn answer(
         Err(HubError::Rule(e)) => e.to_string(),
         Err(e) => return e.refusal().into_response(),
     };
-    match blocking(move || hub.customer_job(job)).await {
-        Ok(Some(j)) => (
-            if decided.is_ok() {
-                StatusCode::OK
-            } else {
-                StatusCode::CONFLICT
-            },
-            [(header::CACHE_CONTROL, "no-store")],
-            Html(page(&j, &token, Some(&said))),
-        )
-            .into_response(),
-        Ok(None) => nothing(StatusCode::FORBIDDEN, "This link is not valid"),
-        Err(e) => Refusal::from(e).into_response(),
-    }
+    again(&st, job, &token, decided.is_ok(), &said).await
 }
 
 #[cfg(test)]

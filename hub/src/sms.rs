@@ -150,13 +150,7 @@ impl DltGateway {
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    SendError::Unreachable(e.to_string())
-                } else {
-                    SendError::Unanswered(e.to_string())
-                }
-            })?;
+            .map_err(SendError::of)?;
         let text = answer
             .text()
             .await

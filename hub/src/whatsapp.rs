@@ -45,6 +45,18 @@ pub enum SendError {
     Unreachable(String),
 }
 
+impl SendError {
+    /// A request that got no answer: `Unreachable` if no connection was
+    /// made (nothing left), else `Unanswered` (it may have arrived).
+    pub fn of(e: reqwest::Error) -> SendError {
+        if e.is_connect() {
+            SendError::Unreachable(e.to_string())
+        } else {
+            SendError::Unanswered(e.to_string())
+        }
+    }
+}
+
 /// The body of a template message to `to` (`91` and ten digits), with
 /// `reference` (the op id of the message) echoed back in every status
 /// webhook of it.
@@ -116,13 +128,7 @@ impl CloudApi {
             .json(body)
             .send()
             .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    SendError::Unreachable(e.to_string())
-                } else {
-                    SendError::Unanswered(e.to_string())
-                }
-            })?;
+            .map_err(SendError::of)?;
         let ok = answer.status().is_success();
         let text = answer
             .text()

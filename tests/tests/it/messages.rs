@@ -8,9 +8,8 @@
 //! and a repeated webhook change nothing.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +17,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use e2e_tests::procs::{self, Proc, free_port};
 use e2e_tests::proxy::{FaultProxy, FaultRates};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -26,72 +26,14 @@ use sha2::Sha256;
 const PASS: &str = "a passphrase for the messages hub";
 const APP_SECRET: &str = "the app secret of the test app";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn cli(bin: &str, args: &[&str]) -> Value {
-    let out = Command::new(bin)
-        .args(args)
-        .env("HUB_PASSPHRASE", PASS)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{bin} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    procs::cli(bin, PASS, args)
 }
 
-/// Start a server and wait for the line that carries its address.
+/// Start a server (a provider waited for at most 5 s) and wait for the
+/// line that carries its address.
 fn start(bin: &str, args: &[&str], marker: &str) -> (Proc, String) {
-    let mut child = Proc(
-        Command::new(bin)
-            .args(args)
-            .env("HUB_PASSPHRASE", PASS)
-            .env("HUB_SEND_TIMEOUT_SECS", "5")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    for stream in [
-        Box::new(child.0.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.0.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
-            && line.contains(marker)
-            && let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://"))
-        {
-            return (child, url.to_string());
-        }
-    }
-    panic!("{bin} {args:?} did not print `{marker}`");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    procs::start(bin, PASS, &[("HUB_SEND_TIMEOUT_SECS", "5")], args, marker)
 }
 
 fn hub_serve(hub: &str, db: &Path, port: u16) -> Proc {

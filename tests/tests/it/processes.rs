@@ -6,83 +6,22 @@
 //! on the same address: nothing it acknowledged is lost, the devices retry
 //! on their own, and both end up with every job of the branch.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use e2e_tests::check;
+use e2e_tests::procs::{self, Proc, free_port};
 use serde_json::{Value, json};
 
 const PASS: &str = "a passphrase for the test hub";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn cli(bin: &str, args: &[&str]) -> Value {
-    let out = Command::new(bin)
-        .args(args)
-        .env("HUB_PASSPHRASE", PASS)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{bin} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    procs::cli(bin, PASS, args)
 }
 
 /// Start a server and wait for the line that carries its address.
 fn start(bin: &str, args: &[&str], marker: &str) -> (Proc, String) {
-    // Owned by `Proc` at once, whose drop kills and waits for it on every path.
-    let mut child = Proc(
-        Command::new(bin)
-            .args(args)
-            .env("HUB_PASSPHRASE", PASS)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let (tx, rx) = mpsc::channel::<String>();
-    for stream in [
-        Box::new(child.0.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.0.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
-            && line.contains(marker)
-            && let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://"))
-        {
-            return (child, url.to_string());
-        }
-    }
-    panic!("{bin} {args:?} did not print `{marker}`");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    procs::start(bin, PASS, &[], args, marker)
 }
 
 struct Api {

@@ -11,8 +11,7 @@ use sync_core::domain::lifecycle::JobStatus;
 use sync_core::ids::{BranchId, DeviceId, RecordId};
 use sync_core::op::OpId;
 
-use super::ops::HubOp;
-use super::{HubDb, branch_hub};
+use super::HubDb;
 use crate::error::{HubError, Result};
 
 /// One job as its customer sees it: nothing of any other job, no device
@@ -278,27 +277,20 @@ pub(super) fn customer_decides(
             }),
             _ => None,
         };
-        let branch = BranchId(to16(&branch));
-        let device = branch_hub(parts.root_seed, branch).0;
-        let author = parts.genesis.owner;
-        super::restore::commit_or_defer(
+        super::restore::sign_for_branch(
             c,
             parts,
-            HubOp {
-                device,
-                branch,
-                author,
-                body: OpBody::JobStatusChanged(StatusChange {
-                    job,
-                    from,
-                    to,
-                    after,
-                    override_reason: None,
-                    delivery: None,
-                    allow_balance_due: false,
-                    note: Some(note.to_string()),
-                }),
-            },
+            BranchId(to16(&branch)),
+            OpBody::JobStatusChanged(StatusChange {
+                job,
+                from,
+                to,
+                after,
+                override_reason: None,
+                delivery: None,
+                allow_balance_due: false,
+                note: Some(note.to_string()),
+            }),
         )?;
         Ok(to)
     })
@@ -321,22 +313,15 @@ pub(super) fn customer_rates(
                 |r| r.get(0),
             )?
             .ok_or_else(|| HubError::NotFound(format!("job {job}")))?;
-        let branch = BranchId(to16(&branch));
-        let device = branch_hub(parts.root_seed, branch).0;
-        let author = parts.genesis.owner;
-        super::restore::commit_or_defer(
+        super::restore::sign_for_branch(
             c,
             parts,
-            HubOp {
-                device,
-                branch,
-                author,
-                body: OpBody::JobRated(sync_core::body::Rating {
-                    job,
-                    stars,
-                    comment,
-                }),
-            },
+            BranchId(to16(&branch)),
+            OpBody::JobRated(sync_core::body::Rating {
+                job,
+                stars,
+                comment,
+            }),
         )
     })
 }

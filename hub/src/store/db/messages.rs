@@ -23,8 +23,7 @@ use sync_core::body::{MessageReport, OpBody};
 use sync_core::domain::messages::{Event, Language, Status};
 use sync_core::ids::{BranchId, RecordId};
 
-use super::ops::HubOp;
-use super::{HubDb, branch_hub, now_ms};
+use super::{HubDb, now_ms};
 use crate::error::{HubError, Result};
 
 /// A message the hub has not yet asked any provider to send.
@@ -322,16 +321,5 @@ fn report(
     branch: BranchId,
     r: MessageReport,
 ) -> Result<()> {
-    let device = branch_hub(parts.root_seed, branch).0;
-    let author = parts.genesis.owner;
-    super::restore::commit_or_defer(
-        c,
-        parts,
-        HubOp {
-            device,
-            branch,
-            author,
-            body: OpBody::MessageReported(r),
-        },
-    )
+    super::restore::sign_for_branch(c, parts, branch, OpBody::MessageReported(r))
 }

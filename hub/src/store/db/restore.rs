@@ -283,6 +283,30 @@ pub(super) fn commit_or_defer(c: &dyn Sql, inner: &mut InnerParts<'_>, op: HubOp
     }
 }
 
+/// Sign `body` as the branch's hub device, the owner its author, in the
+/// branch's chain (deferred while that chain recovers from a restore): how
+/// the hub speaks for a branch — a message's fate, the customer's answer
+/// or rating, the branch's own words.
+pub(super) fn sign_for_branch(
+    c: &dyn Sql,
+    inner: &mut InnerParts<'_>,
+    branch: BranchId,
+    body: OpBody,
+) -> Result<()> {
+    let device = super::branch_hub(inner.root_seed, branch).0;
+    let author = inner.genesis.owner;
+    commit_or_defer(
+        c,
+        inner,
+        HubOp {
+            device,
+            branch,
+            author,
+            body,
+        },
+    )
+}
+
 /// The parts of the hub's state that signing needs, borrowed apart.
 pub(super) struct InnerParts<'a> {
     pub(super) genesis: &'a sync_core::replica::Genesis,
