@@ -9,8 +9,9 @@ use crate::op::Op;
 use super::RuleContext;
 use super::jobs::known_job;
 
-/// The longest value of one variable: a name, a number, a link.
-const VALUE_MAX: usize = 200;
+/// The longest value of one variable: a name, a number, a device's brand
+/// and model together (each up to 100 at intake), a link.
+const VALUE_MAX: usize = 500;
 
 /// Any member of the branch may tell its own customer of its own job: the
 /// message rides with an event the author was allowed to make (an intake,
@@ -101,10 +102,18 @@ pub(super) fn template_set(op: &Op, t: &MessageTemplate) -> Result<(), CoreError
 }
 
 /// The customer's rating (only the hub signs it, from their page): of a
-/// job of the branch that was delivered, one to five stars, a short word.
-pub(super) fn job_rated(op: &Op, ctx: &dyn RuleContext, r: &Rating) -> Result<(), CoreError> {
+/// job of the branch, one to five stars, a short word; made only once the
+/// job is delivered (`fresh`). On receipt the delivery is not asked again:
+/// a concurrent move another device made offline may since have won the
+/// job's status, and every replica must take what the hub took.
+pub(super) fn job_rated(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    fresh: bool,
+    r: &Rating,
+) -> Result<(), CoreError> {
     let j = known_job(ctx, r.job, op.branch)?;
-    if j.status != crate::domain::lifecycle::JobStatus::Delivered {
+    if fresh && j.status != crate::domain::lifecycle::JobStatus::Delivered {
         return Err(CoreError::invalid(
             "job",
             "a job is rated once it is delivered",

@@ -299,6 +299,6 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
         OpBody::MessageQueued(m) => messages::message_queued(op, ctx, m),
         OpBody::MessageReported(r) => messages::message_reported(op, ctx, r),
         OpBody::TemplateSet(t) => messages::template_set(op, t),
-        OpBody::JobRated(r) => messages::job_rated(op, ctx, r),
+        OpBody::JobRated(r) => messages::job_rated(op, ctx, fresh, r),
     }
 }
