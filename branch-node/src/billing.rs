@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sync_core::body::{DocRef, Document, Lease, Line, LineKind, OpBody, Payment, PaymentMode};
+use sync_core::body::{DocRef, Document, Lease, Line, OpBody, Payment, PaymentMode};
 use sync_core::domain::date::Date;
 use sync_core::domain::gst;
 use sync_core::domain::invoice_no::{DocType, Series};
@@ -72,44 +72,28 @@ pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView
     s.require(Action::CreateInvoices)?;
     let mut lines: Vec<Line> = vec![];
     let mut customer = i.customer;
+    let mut billed_out = false;
     if let Some(job) = i.job {
         let j = node.read(|c| read::job_summary(c, job))?;
         customer = customer.or(Some(j.customer));
-        let (est, parts) = node.read(|c| money::job_billable(c, job))?;
-        // A part on the estimate is what the customer approved, at that
-        // price; using it on the job is the same part, not a second sale.
-        // Only what was used beyond the estimate is billed as extra lines.
-        let mut estimated: std::collections::HashMap<RecordId, Decimal> = Default::default();
-        for l in &est {
-            if let Some(item) = l.item {
-                *estimated.entry(item).or_default() += l.qty;
-            }
-        }
-        lines.extend(est);
-        for (item, used, price) in parts {
-            let covered = estimated.entry(item).or_default();
-            let qty = used - (*covered).min(used);
-            *covered -= used.min(*covered);
-            if qty.is_zero() {
-                continue;
-            }
-            let (name, hsn, rate, _, unit) = node.read(|c| money::item_pricing(c, item))?;
-            lines.push(Line {
-                id: new_id()?,
-                kind: LineKind::Part,
-                item: Some(item),
-                description: name,
-                hsn_sac: hsn,
-                qty,
-                unit,
-                unit_price: price,
-                discount: Decimal::ZERO,
-                gst_rate: rate,
-            });
-        }
+        let unbilled = node.read(|c| {
+            let (est, parts) = money::job_billable(c, job)?;
+            let had_any = !est.is_empty() || !parts.is_empty();
+            let unbilled = crate::sales::job_unbilled(c, job, est, parts)?;
+            Ok((had_any, unbilled))
+        })?;
+        billed_out = unbilled.0 && unbilled.1.is_empty();
+        lines.extend(unbilled.1);
     }
     for l in i.lines {
-        lines.push(l.into_line(new_id()?));
+        let id = new_id()?;
+        lines.push(node.read(|c| l.from_catalogue(c, id))?);
+    }
+    if lines.is_empty() && billed_out {
+        return Err(NodeError::invalid(
+            "job",
+            "everything on this job has been invoiced already: its estimate lines and parts are each on a standing invoice",
+        ));
     }
     if lines.is_empty() {
         return Err(NodeError::invalid(
@@ -199,6 +183,18 @@ pub fn finalize(
     draft: RecordId,
     date: Option<Date>,
 ) -> Result<DocumentView> {
+    finalize_with(node, s, draft, date, true)
+}
+
+/// As [`finalize`]; `restock` says whether a credit note's goods came
+/// back (a return) or not (a price correction).
+fn finalize_with(
+    node: &Node,
+    s: &Session,
+    draft: RecordId,
+    date: Option<Date>,
+    restock: bool,
+) -> Result<DocumentView> {
     crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     let date = date.unwrap_or_else(|| Date::from_unix_ms_ist(now_ms()));
@@ -262,7 +258,9 @@ pub fn finalize(
             DocType::TaxInvoice => crate::services::messages::invoice_finalized(c, &doc)?,
             DocType::CreditNote => None,
         };
+        let goods = crate::sales::with_document(c, node.branch, node.device, &doc, restock)?;
         let mut bodies = vec![OpBody::DocumentIssued(doc)];
+        bodies.extend(goods);
         bodies.extend(message);
         Ok(bodies)
     })?;
@@ -293,13 +291,14 @@ pub fn list_documents(
 pub fn cancel(node: &Node, s: &Session, id: RecordId, reason: &str) -> Result<DocumentView> {
     crate::services::own_branch(node, s)?;
     get_document(node, s, id)?;
-    node.commit(
-        s.user,
-        OpBody::DocumentCancelled {
+    node.write(s.user, |c| {
+        let mut bodies = vec![OpBody::DocumentCancelled {
             document: id,
             reason: reason.trim().to_string(),
-        },
-    )?;
+        }];
+        bodies.extend(crate::sales::with_cancellation(c, id)?);
+        Ok(bodies)
+    })?;
     get_document(node, s, id)
 }
 
@@ -311,6 +310,10 @@ pub struct CreditNoteInput {
     /// Lines to credit; the whole invoice when omitted.
     pub lines: Option<Vec<LineInput>>,
     pub date: Option<Date>,
+    /// The goods on it came back to stock (a return, the default); `false`
+    /// for a price correction, where nothing came back.
+    #[serde(default)]
+    pub restock: Option<bool>,
 }
 
 /// A credit note against an invoice, in the branch's credit-note series,
@@ -327,9 +330,32 @@ pub fn credit_note(node: &Node, s: &Session, i: CreditNoteInput) -> Result<Docum
     }
     validate::text("reason", &i.reason, 1, 500)?;
     let lines = match i.lines {
+        // A credited item is credited as it was invoiced: at the invoice's
+        // rate and HSN, whatever the catalogue says today.
         Some(ls) => ls
             .into_iter()
-            .map(|l| Ok(l.into_line(new_id()?)))
+            .map(|l| {
+                let id = new_id()?;
+                let billed = inv
+                    .doc
+                    .lines
+                    .iter()
+                    .find(|b| l.item.is_some() && b.item == l.item);
+                match billed {
+                    Some(b) => {
+                        let mut line = l.into_line(id);
+                        if line.description.is_empty() {
+                            line.description = b.description.clone();
+                        }
+                        line.kind = b.kind;
+                        line.hsn_sac = b.hsn_sac.clone();
+                        line.gst_rate = b.gst_rate;
+                        line.unit = b.unit.clone();
+                        Ok(line)
+                    }
+                    None => node.read(|c| l.from_catalogue(c, id)),
+                }
+            })
             .collect::<Result<Vec<_>>>()?,
         None => inv
             .doc
@@ -359,7 +385,7 @@ pub fn credit_note(node: &Node, s: &Session, i: CreditNoteInput) -> Result<Docum
         created_by: s.user,
     };
     node.read(|c| money::insert_draft(c, &d))?;
-    match finalize(node, s, d.id, i.date) {
+    match finalize_with(node, s, d.id, i.date, i.restock.unwrap_or(true)) {
         Ok(v) => Ok(v),
         Err(e) => {
             let _ = node.read(|c| money::delete_draft(c, d.id));

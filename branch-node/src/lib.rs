@@ -31,6 +31,7 @@ pub mod node;
 pub mod peers;
 pub mod render;
 pub mod reports;
+pub mod sales;
 pub mod services;
 pub mod store;
 pub mod sync;

@@ -66,7 +66,9 @@ pub enum Cmd {
     Item(ItemCmd),
     /// Print a report as CSV (revenue, gst, hsn, documents, stock, pending_jobs,
     /// technicians, to_settle, invoices, jobs, audit, password_reads, or
-    /// customer_history with --mobile), narrowed by --from, --to, --branch.
+    /// customer_history with --mobile), narrowed by --from, --to, --branch;
+    /// or a GST return as the portal's JSON: gstr1 or gstr3b with --gstin and
+    /// --period MMYYYY.
     Report {
         name: String,
         /// The customer's mobile number, for customer_history.
@@ -81,6 +83,12 @@ pub enum Cmd {
         /// One branch, by its id.
         #[arg(long)]
         branch: Option<String>,
+        /// For the returns gstr1 and gstr3b: the GSTIN they are of.
+        #[arg(long)]
+        gstin: Option<String>,
+        /// For the returns: the month as MMYYYY (112026 is November 2026).
+        #[arg(long)]
+        period: Option<String>,
     },
     /// Copy the hub (running or not) to <to>, with its key file as
     /// <to>.keys: keep both somewhere safe, as safe as the key file itself.
@@ -745,10 +753,28 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Report {
             name,
+            gstin: Some(gstin),
+            period,
+            ..
+        } if name == "gstr1" || name == "gstr3b" => {
+            let period = period.ok_or_else(|| {
+                HubError::invalid("period", "a return is for a month: --period MMYYYY")
+            })?;
+            let json = if name == "gstr1" {
+                serde_json::to_string_pretty(&crate::returns::gstr1_of(&*hub, &gstin, &period)?)
+            } else {
+                serde_json::to_string_pretty(&crate::returns::gstr3b_of(&*hub, &gstin, &period)?)
+            };
+            println!("{}", json.map_err(|e| HubError::Setup(e.to_string()))?);
+            Ok(())
+        }
+        Cmd::Report {
+            name,
             mobile,
             from,
             to,
             branch,
+            ..
         } => {
             // The same checks as the dashboard's query string.
             let mut q = crate::filters::Params::new();

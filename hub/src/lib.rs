@@ -33,6 +33,7 @@ pub mod owner;
 pub mod owner_page;
 pub mod pages;
 pub mod reports;
+pub mod returns;
 pub mod server;
 pub mod sms;
 pub mod store;

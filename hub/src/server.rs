@@ -363,7 +363,8 @@ async fn not_found() -> Refusal {
 /// describes it.
 fn described() -> Described<St> {
     let signed = |op: Op<St>| op.access(DEVICE);
-    crate::owner::routes(Described::default(), SESSION)
+    let d = crate::owner::routes(Described::default(), SESSION);
+    crate::returns::http::routes(d, SESSION)
         .route("/health", [Op::get(health, "Liveness and the hub's clock")])
         .route("/openapi.json", [Op::get(openapi, "This document")])
         .route(

@@ -75,6 +75,12 @@ impl Table {
     }
 }
 
+/// Several tables as one workbook, a sheet each, named by their titles
+/// (distinct in their first 31 characters).
+pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>, Error> {
+    xlsx::write_all(tables)
+}
+
 /// A number as a plain decimal (`-12.50`, `46`), or `None`: exponents,
 /// `NaN` and the like are text, so nothing is silently read as a number.
 pub fn plain_number(v: &str) -> Option<&str> {

@@ -50,7 +50,19 @@ fn fail(e: XlsxError) -> Error {
 }
 
 pub(crate) fn write(t: &Table) -> Result<Vec<u8>, Error> {
+    write_all(&[t])
+}
+
+/// Several tables, one sheet each (named by their titles), in one workbook.
+pub(crate) fn write_all(tables: &[&Table]) -> Result<Vec<u8>, Error> {
     let mut book = Workbook::new();
+    for t in tables {
+        sheet(&mut book, t)?;
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+fn sheet(book: &mut Workbook, t: &Table) -> Result<(), Error> {
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name(&t.title)).map_err(fail)?;
     let bold = Format::new().set_bold();
@@ -99,7 +111,7 @@ pub(crate) fn write(t: &Table) -> Result<Vec<u8>, Error> {
             .map_err(fail)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(fail)?;
-    book.save_to_buffer().map_err(fail)
+    Ok(())
 }
 
 #[cfg(test)]

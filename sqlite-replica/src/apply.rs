@@ -567,6 +567,8 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                 MovementKind::TransferIn { transfer, .. } => {
                     ("transfer_in", None, None, Some(*transfer))
                 }
+                MovementKind::Sale { .. } => ("sale", None, None, None),
+                MovementKind::SaleReturn { .. } => ("sale_return", None, None, None),
             };
             let n = c.run("INSERT INTO stock_movements (id, device, seq, branch, item, kind, qty, job, to_device, transfer, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING", p![
                     blob16(&m.id.0),

@@ -308,7 +308,7 @@ impl RuleContext for TxCtx<'_> {
 
     fn document(&self, id: RecordId) -> Option<DocInfo> {
         let row = self.row(
-            "SELECT branch, doc_type, number, date, grand_total, cancelled FROM documents WHERE id = ?1",
+            "SELECT branch, doc_type, number, date, grand_total, cancelled, body FROM documents WHERE id = ?1",
             p![&id.0[..]],
             |r| {
                 Ok((
@@ -318,9 +318,11 @@ impl RuleContext for TxCtx<'_> {
                     r.get::<String>(3)?,
                     r.get::<String>(4)?,
                     r.get::<bool>(5)?,
+                    r.get::<String>(6)?,
                 ))
             },
         )?;
+        let body: sync_core::body::Document = serde_json::from_str(&row.6).ok()?;
         Some(DocInfo {
             branch: BranchId(to16(&row.0)),
             doc_type: DocType::parse(&row.1)?,
@@ -332,6 +334,11 @@ impl RuleContext for TxCtx<'_> {
                 "SELECT amount FROM payments WHERE invoice = ?1",
                 p![&id.0[..]],
             ),
+            credited: self.sum(
+                "SELECT grand_total FROM documents WHERE against = ?1 AND cancelled = 0",
+                p![&id.0[..]],
+            ),
+            goods: sync_core::domain::rules::goods_of(&body.lines),
         })
     }
 

@@ -240,6 +240,21 @@ pub enum MovementKind {
         #[serde(with = "rust_decimal::serde::str")]
         sent: Decimal,
     },
+    /// Goods sold on a tax invoice leave with it, in the same write as
+    /// the invoice, from the invoicing device's own bucket. `short` is
+    /// what the invoice sold beyond what that bucket held (the qty moved):
+    /// the invoice is never held up for stock, and the shortfall is shown
+    /// for a count.
+    Sale {
+        document: RecordId,
+        #[serde(with = "rust_decimal::serde::str")]
+        short: Decimal,
+    },
+    /// Goods back in stock: returned on a credit note, or never gone
+    /// because their invoice was cancelled (`document` is that one).
+    SaleReturn {
+        document: RecordId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

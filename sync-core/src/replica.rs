@@ -958,6 +958,17 @@ impl RuleContext for Replica {
             grand_total: d.grand_total,
             cancelled: self.state.cancelled.contains(&id),
             paid: self.state.invoice_paid(id),
+            credited: self
+                .state
+                .documents
+                .iter()
+                .filter(|(k, (_, _, c))| {
+                    c.against.as_ref().is_some_and(|r| r.invoice == id)
+                        && !self.state.cancelled.contains(k)
+                })
+                .map(|(_, (_, _, c))| c.grand_total)
+                .sum(),
+            goods: crate::domain::rules::goods_of(&d.lines),
         })
     }
 

@@ -175,7 +175,7 @@ pub(super) fn all() -> Value {
         "DraftInput": object(json!({ "job": s(id()), "customer": s(id()), "customer_name": s(text()), "customer_gstin": s(text()), "customer_state": s(text()), "customer_address": s(text()), "lines": { "type": "array", "items": line() } }), &[]),
         "FinalizeInput": object(json!({ "date": s(date()) }), &[]),
         "ReasonInput": object(json!({ "reason": text_of(1, 500) }), &["reason"]),
-        "CreditNoteInput": object(json!({ "invoice": id(), "reason": text_of(1, 500), "lines": { "type": ["array", "null"], "items": line() }, "date": s(date()) }), &["invoice", "reason"]),
+        "CreditNoteInput": object(json!({ "invoice": id(), "reason": text_of(1, 500), "lines": { "type": ["array", "null"], "items": line() }, "date": s(date()), "restock": { "type": ["boolean", "null"] } }), &["invoice", "reason"]),
         "PaymentInput": object(json!({ "invoice": s(id()), "job": s(id()), "amount": decimal(), "mode": one_of(&["cash", "upi", "card", "bank"]), "reference": s(text()), "date": s(date()) }), &["amount", "mode"]),
         "LocalLeaseInput": object(json!({ "doc_type": one_of(&["tax_invoice", "credit_note"]), "size": { "type": "integer", "minimum": 1, "maximum": 100000 }, "fy": { "type": ["integer", "null"], "minimum": 2000, "maximum": 2998 } }), &["doc_type", "size"]),
         "PushRequest": object(json!({ "ops": { "type": "array", "maxItems": sync_core::protocol::MAX_BATCH, "items": { "type": "string", "description": "an operation's signed wire bytes, hex" } } }), &["ops"]),

@@ -38,11 +38,14 @@ pub enum InvoiceCmd {
         #[arg(long)]
         reason: String,
     },
-    /// A credit note reversing a whole invoice.
+    /// A credit note reversing a whole invoice; its goods come back to
+    /// stock unless `--no-restock` (a price correction).
     CreditNote {
         invoice: RecordId,
         #[arg(long)]
         reason: String,
+        #[arg(long)]
+        no_restock: bool,
     },
 }
 
@@ -114,7 +117,11 @@ pub(super) fn invoice(node: &Node, s: &Session, c: &InvoiceCmd) -> Result<()> {
             Ok(())
         }
         InvoiceCmd::Cancel { id, reason } => print(&bill::cancel(node, s, *id, reason)?),
-        InvoiceCmd::CreditNote { invoice, reason } => print(&bill::credit_note(
+        InvoiceCmd::CreditNote {
+            invoice,
+            reason,
+            no_restock,
+        } => print(&bill::credit_note(
             node,
             s,
             bill::CreditNoteInput {
@@ -122,6 +129,7 @@ pub(super) fn invoice(node: &Node, s: &Session, c: &InvoiceCmd) -> Result<()> {
                 reason: reason.clone(),
                 lines: None,
                 date: None,
+                restock: Some(!*no_restock),
             },
         )?),
     }

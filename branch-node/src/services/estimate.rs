@@ -40,6 +40,32 @@ fn default_unit() -> String {
 }
 
 impl LineInput {
+    /// The line as billed: one that names a catalogue item takes the
+    /// item's HSN/SAC, GST rate and unit (and is a part unless the item is
+    /// a service), whatever the form said, so the catalogue is the one
+    /// place a rate is decided.
+    pub fn from_catalogue(self, c: &rusqlite::Connection, id: RecordId) -> Result<Line> {
+        let Some(item) = self.item else {
+            return Ok(self.into_line(id));
+        };
+        let (name, hsn, rate, _, unit) = crate::store::money::item_pricing(c, item)
+            .map_err(|_| crate::error::NodeError::invalid("item", "no such catalogue item"))?;
+        let goods = crate::store::sales::is_goods(c, item)?;
+        let mut line = self.into_line(id);
+        if line.description.is_empty() {
+            line.description = name;
+        }
+        line.hsn_sac = hsn;
+        line.gst_rate = rate;
+        line.unit = unit;
+        line.kind = if goods {
+            LineKind::Part
+        } else {
+            LineKind::Service
+        };
+        Ok(line)
+    }
+
     pub fn into_line(self, id: RecordId) -> Line {
         Line {
             id,
@@ -63,7 +89,8 @@ pub fn add_estimate_line(
     l: LineInput,
 ) -> Result<JobDetail> {
     job_detail(node, s, id)?;
-    let line = l.into_line(new_id()?);
+    let new = new_id()?;
+    let line = node.read(|c| l.from_catalogue(c, new))?;
     node.commit(s.user, OpBody::EstimateLineAdded { job: id, line })?;
     job_detail(node, s, id)
 }

@@ -21,6 +21,7 @@ pub mod money;
 pub mod people;
 pub mod read;
 pub mod reports;
+pub mod sales;
 pub mod sync;
 
 use std::path::Path;

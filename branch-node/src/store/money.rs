@@ -211,6 +211,18 @@ fn describe(c: &Connection, detail: &serde_json::Value) -> Result<String> {
             name("SELECT job_no FROM jobs WHERE id = ?1", &job.0)?,
             format_inr(*unit_price)
         ),
+        MovementKind::Sale { document, short } => {
+            let number = name("SELECT number FROM documents WHERE id = ?1", &document.0)?;
+            if short.is_zero() {
+                format!("Sold on invoice {number}")
+            } else {
+                format!("Sold on invoice {number}; {short} more were sold than this device held")
+            }
+        }
+        MovementKind::SaleReturn { document } => format!(
+            "Back in stock with {}",
+            name("SELECT number FROM documents WHERE id = ?1", &document.0)?
+        ),
         MovementKind::Adjustment { increase, reason } => {
             format!(
                 "Adjusted {} by a count: {reason}",

@@ -109,6 +109,7 @@ fn day_end_and_receivables_match_the_figures_worked_by_hand() {
             reason: "repair redone under warranty".into(),
             lines: None,
             date: Some(d("2026-12-01")),
+            restock: None,
         },
     )
     .unwrap();

@@ -118,6 +118,7 @@ fn seed(s: &Shop) {
             reason: "repair redone under warranty".into(),
             lines: None,
             date: Some(d("2026-12-03")),
+            restock: None,
         },
     )
     .unwrap();

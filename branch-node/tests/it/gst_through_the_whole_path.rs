@@ -14,6 +14,9 @@ use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 
 fn through_a_job(s: &Shop, n: usize, c: &Case) -> branch_node::store::money::DocumentView {
+    if day_of(c).year == 2025 {
+        return at_the_counter(s, c);
+    }
     let mut job = intake(&format!("98450{:05}", n));
     if c.supply == Inter {
         // Karnataka shop, Tamil Nadu customer: the place of supply is elsewhere.
@@ -57,29 +60,77 @@ fn through_a_job(s: &Shop, n: usize, c: &Case) -> branch_node::store::money::Doc
         },
     )
     .unwrap_or_else(|e| panic!("{}: draft refused: {e}", c.name));
-    let day = Date {
-        year: 2026,
-        month: 12,
-        day: 1,
-    };
-    bill::finalize(&s.node, &s.accountant, draft.draft.id, Some(day))
+    bill::finalize(&s.node, &s.accountant, draft.draft.id, Some(day_of(c)))
         .unwrap_or_else(|e| panic!("{}: finalize refused: {e}", c.name))
+}
+
+/// A rate no longer in force cannot be on an estimate made today: such a
+/// case is a counter sale, dated when its rate was in force.
+fn at_the_counter(s: &Shop, c: &Case) -> branch_node::store::money::DocumentView {
+    let draft = bill::create_draft(
+        &s.node,
+        &s.accountant,
+        bill::DraftInput {
+            job: None,
+            customer: None,
+            customer_name: Some("Counter customer".into()),
+            customer_gstin: None,
+            customer_state: (c.supply == Inter).then(|| "33".into()),
+            customer_address: None,
+            lines: c
+                .lines
+                .iter()
+                .map(|l| svc::LineInput {
+                    kind: l.kind,
+                    item: None,
+                    description: l.description.clone(),
+                    hsn_sac: l.hsn_sac.clone(),
+                    qty: l.qty,
+                    unit: l.unit.clone(),
+                    unit_price: l.unit_price,
+                    discount: l.discount,
+                    gst_rate: l.gst_rate,
+                })
+                .collect(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: draft refused: {e}", c.name));
+    bill::finalize(&s.node, &s.accountant, draft.draft.id, Some(day_of(c)))
+        .unwrap_or_else(|e| panic!("{}: finalize refused: {e}", c.name))
+}
+
+/// The day a case is invoiced: 1 December 2026, or, for a rate that went
+/// on 22 September 2025 (12 %, 28 %), 1 September 2025, when it was in force.
+fn day_of(c: &Case) -> Date {
+    let today = Date::new(2026, 12, 1).unwrap();
+    let in_force = sync_core::domain::rates::in_force(today);
+    if c.lines.iter().all(|l| in_force.contains(&l.gst_rate)) {
+        today
+    } else {
+        Date::new(2025, 9, 1).unwrap()
+    }
 }
 
 #[test]
 fn every_worked_invoice_comes_out_the_same_from_a_job_card() {
     let s = shop();
     let all = cases();
-    bill::grant_local_lease(
-        &s.node,
-        &s.owner,
-        bill::LocalLeaseInput {
-            doc_type: DocType::TaxInvoice,
-            size: all.len() as u64 + 5,
-            fy: Some(2026),
-        },
-    )
-    .unwrap();
+    for fy in [2025, 2026] {
+        bill::grant_local_lease(
+            &s.node,
+            &s.owner,
+            bill::LocalLeaseInput {
+                doc_type: DocType::TaxInvoice,
+                size: all.len() as u64 + 5,
+                fy: Some(fy),
+            },
+        )
+        .unwrap();
+    }
+    assert!(
+        all.iter().any(|c| day_of(c).year == 2025),
+        "some case is of a rate no longer in force, invoiced on its day"
+    );
     let mut problems = vec![];
     for (n, c) in all.iter().enumerate() {
         let doc = through_a_job(&s, n, c);

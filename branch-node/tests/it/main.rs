@@ -10,6 +10,7 @@ mod branch_tables;
 mod cli;
 mod common;
 mod crash;
+mod goods;
 mod gst_through_the_whole_path;
 mod http;
 mod lan_sync;

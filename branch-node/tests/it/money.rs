@@ -556,6 +556,7 @@ fn job_to_invoice_to_payment_to_delivery() {
                 gst_rate: d("18"),
             }]),
             date: Some(DAY),
+            restock: None,
         },
     )
     .unwrap();

@@ -550,6 +550,18 @@ pub trait HubStore: Send + Sync {
     fn customer_rates(&self, job: RecordId, stars: u8, comment: Option<String>) -> Result<()>;
     /// Ratings given in the range, newest first.
     fn ratings(&self, f: &ReportFilter) -> Result<Vec<RatingRow>>;
+
+    /// A GSTIN's documents dated from `from` to `to` (GST returns).
+    fn return_documents(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Filed>>;
+    /// The lease blocks of a GSTIN's series, with the day each was retired.
+    fn series_blocks(&self, gstin: &str) -> Result<Vec<crate::returns::Block>>;
+    /// The GSTINs the business's branches bill under.
+    fn gstins(&self) -> Result<Vec<String>>;
     /// The customer's answer to the estimate, as the hub's signed op.
     fn customer_decides(
         &self,

@@ -7,6 +7,7 @@
 mod common;
 mod crash;
 mod dashboard;
+mod gst_returns;
 mod outbox;
 mod owner_reports;
 mod protocol;

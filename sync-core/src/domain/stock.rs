@@ -46,7 +46,8 @@ pub fn deltas(m: &StockMovement, branch: BranchId, device: DeviceId) -> Vec<Delt
         | MovementKind::ReturnToStore { to_device } => {
             vec![d(me, -m.qty), d(Holder::Device(*to_device), m.qty)]
         }
-        MovementKind::UseOnJob { .. } => vec![d(me, -m.qty)],
+        MovementKind::UseOnJob { .. } | MovementKind::Sale { .. } => vec![d(me, -m.qty)],
+        MovementKind::SaleReturn { .. } => vec![d(me, m.qty)],
         MovementKind::Adjustment { increase, .. } => {
             vec![d(me, if *increase { m.qty } else { -m.qty })]
         }
@@ -97,7 +98,22 @@ pub fn check_qty(field: &str, q: Decimal) -> Result<(), CoreError> {
 
 pub fn check_movement(m: &StockMovement, device: DeviceId) -> Result<(), CoreError> {
     check_qty("qty", m.qty)?;
-    if m.qty <= Decimal::ZERO && !matches!(m.movement, MovementKind::TransferIn { .. }) {
+    // A sale of goods this device did not hold moves nothing and says so.
+    let may_be_nothing = match &m.movement {
+        MovementKind::TransferIn { .. } => true,
+        MovementKind::Sale { short, .. } => *short > Decimal::ZERO,
+        _ => false,
+    };
+    if let MovementKind::Sale { short, .. } = &m.movement {
+        check_qty("short", *short)?;
+        if *short < Decimal::ZERO || short.normalize().scale() > 3 {
+            return Err(CoreError::invalid(
+                "short",
+                "must not be negative and have at most 3 decimal places",
+            ));
+        }
+    }
+    if m.qty <= Decimal::ZERO && !may_be_nothing {
         return Err(CoreError::invalid("qty", "must be greater than 0"));
     }
     if m.qty < Decimal::ZERO || m.qty.normalize().scale() > 3 {

@@ -622,7 +622,8 @@ fn make(
             MovementKind::Adjustment { increase, .. } => {
                 *net += if *increase { m.qty } else { -m.qty }
             }
-            MovementKind::UseOnJob { .. } => *net -= m.qty,
+            MovementKind::UseOnJob { .. } | MovementKind::Sale { .. } => *net -= m.qty,
+            MovementKind::SaleReturn { .. } => *net += m.qty,
             MovementKind::IssueToTechnician { .. } | MovementKind::ReturnToStore { .. } => {}
             MovementKind::TransferOut { transfer, .. } => {
                 w.transfers.insert(

@@ -50,6 +50,7 @@ mod org;
 mod pull;
 mod reports;
 pub mod restore;
+mod returns;
 pub mod templates;
 
 pub use devices::CODE_TTL_MS;
@@ -773,6 +774,23 @@ impl HubStore for HubDb {
 
     fn ratings(&self, f: &ReportFilter) -> Result<Vec<crate::store::RatingRow>> {
         reports::ratings(self, f)
+    }
+
+    fn return_documents(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Filed>> {
+        returns::documents(self, gstin, from, to)
+    }
+
+    fn series_blocks(&self, gstin: &str) -> Result<Vec<crate::returns::Block>> {
+        returns::blocks(self, gstin)
+    }
+
+    fn gstins(&self) -> Result<Vec<String>> {
+        returns::gstins(self)
     }
 
     fn customer_decides(

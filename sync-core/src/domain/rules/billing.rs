@@ -74,6 +74,9 @@ pub fn check_document(op: &Op, d: &Document, ctx: &dyn RuleContext) -> Result<()
     }
     validate::state_code("place_of_supply", &d.place_of_supply)?;
     let totals = compute(&d.lines, supply_for(&b.state_code, &d.place_of_supply))?;
+    for (i, l) in d.lines.iter().enumerate() {
+        crate::domain::rates::check(&format!("lines[{i}].gst_rate"), l.gst_rate, d.date)?;
+    }
     if totals.grand_total != d.grand_total {
         return Err(CoreError::invalid(
             "grand_total",
@@ -133,10 +136,31 @@ pub(super) fn document_issued(
     op: &Op,
     ctx: &dyn RuleContext,
     role: Role,
+    fresh: bool,
     d: &Document,
 ) -> Result<(), CoreError> {
     require(role, Action::CreateInvoices)?;
     check_document(op, d, ctx)?;
+    // Two devices offline can each credit the same invoice: on receipt
+    // both are taken (the money may have been refunded) and the excess is
+    // shown for settling; a new one is never made beyond what is left.
+    if let (true, Some(r)) = (fresh, &d.against)
+        && let Some(orig) = ctx.document(r.invoice)
+    {
+        let left = orig.grand_total - orig.credited.min(orig.grand_total);
+        if d.grand_total > left {
+            return Err(CoreError::invalid(
+                "grand_total",
+                format!(
+                    "₹{} is more than is left to credit on {}: ₹{} of ₹{} already credited",
+                    crate::domain::money::format_inr(d.grand_total),
+                    orig.number,
+                    crate::domain::money::format_inr(orig.credited),
+                    crate::domain::money::format_inr(orig.grand_total),
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -294,6 +294,7 @@ pub(super) fn estimate_line_added(
     require(role, Action::AddDiagnosis)?;
     open_job(ctx, *job, op.branch, fresh)?;
     crate::domain::gst::check_line_named("", line)?;
+    crate::domain::rates::check_at("gst_rate", line.gst_rate, op.hlc.wall_ms)?;
     if ctx.record_exists(line.id) {
         return Err(CoreError::invalid("id", "record already exists"));
     }

@@ -81,6 +81,19 @@ pub struct DocInfo {
     pub grand_total: Decimal,
     pub cancelled: bool,
     pub paid: Decimal,
+    /// The grand totals of the live credit notes against it.
+    pub credited: Decimal,
+    /// Quantities of catalogue items on its part lines (`Line::item`).
+    pub goods: Vec<(RecordId, Decimal)>,
+}
+
+/// The goods a document carries: its part lines that name an item.
+pub fn goods_of(lines: &[crate::body::Line]) -> Vec<(RecordId, Decimal)> {
+    lines
+        .iter()
+        .filter(|l| l.kind == crate::body::LineKind::Part)
+        .filter_map(|l| l.item.map(|i| (i, l.qty)))
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -285,10 +298,10 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
         OpBody::DevicePasswordRead { job, purpose } => {
             jobs::device_password_read(op, ctx, role, job, purpose)
         }
-        OpBody::ItemCreated(i) => stock::item_created(ctx, role, i),
+        OpBody::ItemCreated(i) => stock::item_created(op, ctx, role, i),
         OpBody::ItemUpdated { item, writes } => stock::item_updated(op, ctx, role, item, writes),
         OpBody::StockMoved(m) => stock::stock_moved(op, ctx, role, fresh, dev, m),
-        OpBody::DocumentIssued(d) => billing::document_issued(op, ctx, role, d),
+        OpBody::DocumentIssued(d) => billing::document_issued(op, ctx, role, fresh, d),
         OpBody::DocumentCancelled { document, reason } => {
             billing::document_cancelled(op, ctx, role, fresh, document, reason)
         }

@@ -6,6 +6,7 @@
 use rust_decimal::Decimal;
 
 use crate::body::{FieldWrite, Item, MovementKind, StockMovement, TransferNotice, TransferReceipt};
+use crate::domain::invoice_no::DocType;
 use crate::domain::roles::{Action, Role, require};
 use crate::domain::stock::{check_escrow, check_movement, deltas};
 use crate::domain::validate;
@@ -20,7 +21,7 @@ use super::{DeviceInfo, RuleContext, check_writes};
 pub const ITEM_FIELDS: crate::domain::fields::Fields = crate::domain::fields::ITEM;
 
 /// An edited item field holds what a new item's would (see `ItemCreated`).
-fn item_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError> {
+fn item_field(field: &str, v: &crate::body::FieldValue, wall_ms: u64) -> Result<(), CoreError> {
     use crate::body::FieldValue;
     match (field, v) {
         ("name" | "hsn_sac" | "unit", FieldValue::Text(t)) => match field {
@@ -34,11 +35,7 @@ fn item_field(field: &str, v: &crate::body::FieldValue) -> Result<(), CoreError>
         ("reorder_level", FieldValue::Decimal(d)) if *d >= Decimal::ZERO => {
             crate::domain::stock::check_qty(field, *d)
         }
-        ("gst_rate", FieldValue::Decimal(d))
-            if *d >= Decimal::ZERO && *d <= Decimal::from(100) && d.normalize().scale() <= 2 =>
-        {
-            Ok(())
-        }
+        ("gst_rate", FieldValue::Decimal(d)) => crate::domain::rates::check_at(field, *d, wall_ms),
         _ => Err(CoreError::invalid(
             field,
             "is not a valid value for this item field",
@@ -61,7 +58,12 @@ fn same_branch_device(
     Ok(info)
 }
 
-pub(super) fn item_created(ctx: &dyn RuleContext, role: Role, i: &Item) -> Result<(), CoreError> {
+pub(super) fn item_created(
+    op: &Op,
+    ctx: &dyn RuleContext,
+    role: Role,
+    i: &Item,
+) -> Result<(), CoreError> {
     require(role, Action::ManageInventory)?;
     validate::text("sku", &i.sku, 1, 40)?;
     validate::text("name", &i.name, 1, 200)?;
@@ -73,6 +75,7 @@ pub(super) fn item_created(ctx: &dyn RuleContext, role: Role, i: &Item) -> Resul
         return Err(CoreError::invalid("reorder_level", "must not be negative"));
     }
     crate::domain::stock::check_qty("reorder_level", i.reorder_level)?;
+    crate::domain::rates::check_at("gst_rate", i.gst_rate, op.hlc.wall_ms)?;
     if i.gst_rate < Decimal::ZERO || i.gst_rate > Decimal::from(100) {
         return Err(CoreError::invalid(
             "gst_rate",
@@ -95,7 +98,7 @@ pub(super) fn item_updated(
     require(role, Action::ManageInventory)?;
     check_writes(writes, ITEM_FIELDS)?;
     for w in writes {
-        item_field(&w.field, &w.value)?;
+        item_field(&w.field, &w.value, op.hlc.wall_ms)?;
     }
     match ctx.item_branch(*item) {
         None => return Err(CoreError::invalid("item", "unknown item")),
@@ -122,6 +125,8 @@ pub(super) fn stock_moved(
         MovementKind::UseOnJob { .. } => Action::UseParts,
         MovementKind::Adjustment { .. } => Action::ManualStockAdjust,
         MovementKind::ReturnToStore { .. } => Action::UseParts,
+        // Whoever bills the goods moves them with the invoice.
+        MovementKind::Sale { .. } | MovementKind::SaleReturn { .. } => Action::CreateInvoices,
         _ => Action::ManageInventory,
     };
     require(role, action)?;
@@ -138,6 +143,16 @@ pub(super) fn stock_moved(
         MovementKind::UseOnJob { job, unit_price } => {
             open_job(ctx, *job, op.branch, fresh)?;
             crate::domain::money::check_amount("unit_price", *unit_price)?;
+        }
+        MovementKind::Sale { document, short } => {
+            goods_of_document(ctx, op, *document, m, m.qty + *short, |d| {
+                d.doc_type == DocType::TaxInvoice && !d.cancelled
+            })?;
+        }
+        MovementKind::SaleReturn { document } => {
+            goods_of_document(ctx, op, *document, m, m.qty, |d| {
+                d.doc_type == DocType::CreditNote || d.cancelled
+            })?;
         }
         MovementKind::IssueToTechnician {
             technician,
@@ -232,6 +247,41 @@ pub(super) fn stock_moved(
             _ => None,
         };
         check_escrow(&d, dev, ctx.balance(d.branch, m.item, d.holder), receiver)?;
+    }
+    Ok(())
+}
+
+/// A sale or return moves only goods of its document, of this branch, at
+/// most as many as the document carries: billing moves stock, it does not
+/// adjust it.
+fn goods_of_document(
+    ctx: &dyn RuleContext,
+    op: &Op,
+    document: RecordId,
+    m: &StockMovement,
+    qty: Decimal,
+    kind_fits: impl Fn(&super::DocInfo) -> bool,
+) -> Result<(), CoreError> {
+    let d = ctx
+        .document(document)
+        .ok_or_else(|| CoreError::invalid("document", "unknown document"))?;
+    if d.branch != op.branch || !kind_fits(&d) {
+        return Err(CoreError::invalid(
+            "document",
+            "goods leave with a tax invoice of this branch, and come back with its credit note or its cancellation",
+        ));
+    }
+    let on_it = d
+        .goods
+        .iter()
+        .filter(|(i, _)| *i == m.item)
+        .map(|(_, q)| *q)
+        .sum::<Decimal>();
+    if qty > on_it {
+        return Err(CoreError::invalid(
+            "qty",
+            format!("the document carries {on_it} of this item, not {qty}"),
+        ));
     }
     Ok(())
 }

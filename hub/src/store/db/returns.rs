@@ -1,0 +1,96 @@
+//! What the GST returns read: a GSTIN's documents between two days (with,
+//! for a credit note, its invoice's total) and the lease blocks of its
+//! series with the day each block's device was retired. One set of
+//! queries for both engines; the returns themselves are `crate::returns`.
+
+use sqlite_replica::{SqlExt, p, to16};
+use sync_core::body::Document;
+use sync_core::domain::date::Date;
+use sync_core::domain::invoice_no::DocType;
+use sync_core::ids::DeviceId;
+
+use super::HubDb;
+use crate::error::Result;
+use crate::returns::{Block, Filed};
+
+pub(super) fn documents(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Filed>> {
+    hub.read(|c| {
+        let rows = c.all(
+            "SELECT d.body, d.cancelled, x.grand_total FROM documents d JOIN branches b ON b.id = d.branch
+               LEFT JOIN documents x ON x.id = d.against
+              WHERE b.gstin = ?1 AND d.date >= ?2 AND d.date <= ?3 ORDER BY d.prefix, d.fy, d.seq",
+            p![gstin, from.to_string(), to.to_string()],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<bool>(1)?,
+                    r.get::<Option<String>>(2)?,
+                ))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(body, cancelled, original)| {
+                Some(Filed {
+                    doc: serde_json::from_str::<Document>(&body).ok()?,
+                    cancelled,
+                    original_total: original.and_then(|t| t.parse().ok()),
+                })
+            })
+            .collect())
+    })
+}
+
+pub(super) fn blocks(hub: &HubDb, gstin: &str) -> Result<Vec<Block>> {
+    hub.read(|c| {
+        let retired: Vec<(String, i64)> = c.all(
+            "SELECT record, at FROM audit WHERE kind = 'device_revoked' AND record IS NOT NULL",
+            p![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let rows = c.all(
+            "SELECT l.doc_type, l.prefix, l.fy, l.first, l.last, l.device FROM leases l
+               JOIN devices dv ON dv.id = l.device JOIN branches b ON b.id = dv.branch
+              WHERE b.gstin = ?1 ORDER BY l.prefix, l.fy, l.first",
+            p![gstin],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<i64>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<i64>(4)?,
+                    r.get::<Vec<u8>>(5)?,
+                ))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(t, prefix, fy, first, last, device)| {
+                let device = DeviceId(to16(&device)).to_string();
+                Some(Block {
+                    doc_type: DocType::parse(&t)?,
+                    prefix,
+                    fy: u16::try_from(fy).ok()?,
+                    first: u64::try_from(first).ok()?,
+                    last: u64::try_from(last).ok()?,
+                    retired_on: retired
+                        .iter()
+                        .filter(|(d, _)| *d == device)
+                        .map(|(_, at)| Date::from_unix_ms_ist(*at as u64))
+                        .min(),
+                })
+            })
+            .collect())
+    })
+}
+
+pub(super) fn gstins(hub: &HubDb) -> Result<Vec<String>> {
+    hub.read(|c| {
+        Ok(c.all(
+            "SELECT DISTINCT gstin FROM branches ORDER BY gstin",
+            p![],
+            |r| r.get(0),
+        )?)
+    })
+}
