@@ -39,6 +39,8 @@ pub struct Doc {
     pub params: Vec<(&'static str, Value)>,
     /// The query parameters it reads: (name, schema).
     pub query: Vec<(&'static str, Value)>,
+    /// Those of them it cannot do without.
+    pub required_query: Vec<&'static str>,
     /// The success answer's schema name, when it has one.
     pub answer: Option<&'static str>,
     /// A `links` object for the success answer: what a client can call next
@@ -80,6 +82,7 @@ impl<S: Clone + Send + Sync + 'static> Op<S> {
                 also: vec![],
                 params: vec![],
                 query: vec![],
+                required_query: vec![],
                 answer: None,
                 links: None,
             },
@@ -120,6 +123,12 @@ impl<S: Clone + Send + Sync + 'static> Op<S> {
     pub fn query(mut self, name: &'static str, schema: Value) -> Self {
         self.doc.query.push((name, schema));
         self
+    }
+
+    /// A query parameter the operation cannot do without.
+    pub fn required_query(mut self, name: &'static str, schema: Value) -> Self {
+        self.doc.required_query.push(name);
+        self.query(name, schema)
     }
 
     /// The success answer's schema name.
@@ -265,7 +274,7 @@ fn describe(path: &str, o: &Doc) -> Value {
     params.extend(
         o.query
             .iter()
-            .map(|(name, schema)| json!({ "name": name, "in": "query", "required": false, "schema": schema })),
+            .map(|(name, schema)| json!({ "name": name, "in": "query", "required": o.required_query.contains(name), "schema": schema })),
     );
     if !params.is_empty() {
         op["parameters"] = json!(params);

@@ -102,7 +102,7 @@ pub(crate) fn routes(d: Described<St>, session: &'static str) -> Described<St> {
         )
         .access(session)
         .param("name", json!({ "type": "string", "enum": ["gstr1", "gstr1.json", "gstr1.xlsx", "gstr3b", "gstr3b.json"] }))
-        .query("gstin", json!({ "type": "string" }))
-        .query("period", json!({ "type": "string", "pattern": "^(0[1-9]|1[0-2])[0-9]{4}$" }))],
+        .required_query("gstin", json!({ "type": "string" }))
+        .required_query("period", json!({ "type": "string", "pattern": "^(0[1-9]|1[0-2])[0-9]{4}$" }))],
     )
 }
