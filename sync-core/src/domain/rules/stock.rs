@@ -145,8 +145,11 @@ pub(super) fn stock_moved(
             crate::domain::money::check_amount("unit_price", *unit_price)?;
         }
         MovementKind::Sale { document, short } => {
+            // Not "and not cancelled": a sale rides in its invoice's write,
+            // and a replica may have taken another device's cancellation
+            // of that invoice first; the honest sale must still be taken.
             goods_of_document(ctx, op, *document, m, m.qty + *short, |d| {
-                d.doc_type == DocType::TaxInvoice && !d.cancelled
+                d.doc_type == DocType::TaxInvoice
             })?;
         }
         MovementKind::SaleReturn { document } => {
