@@ -198,6 +198,7 @@ fn finalize_with(
     crate::services::own_branch(node, s)?;
     s.require(Action::CreateInvoices)?;
     let date = date.unwrap_or_else(|| Date::from_unix_ms_ist(now_ms()));
+    top_up_standalone(node, draft, date)?;
     let mut issued = None;
     // The draft, the branch, the next leased number and the op that uses
     // it, all in the one transaction that commits it: two finalizes cannot
@@ -206,10 +207,7 @@ fn finalize_with(
     node.write(s.user, |c| {
         let d = money::draft(c, draft)?;
         let b = read::branch(c, node.branch)?;
-        let prefix = match d.doc_type {
-            DocType::TaxInvoice => &b.invoice_prefix,
-            DocType::CreditNote => &b.credit_note_prefix,
-        };
+        let prefix = &read::series_prefix(c, &b, node.device, d.doc_type)?;
         let series = Series::new(prefix, d.doc_type, date.financial_year())?;
         let (leases, used) = money::series_usage(c, node.device, prefix, d.doc_type, series.fy)?;
         let n = lease::next_number(leases.iter(), node.device, &series, used)?;
@@ -544,16 +542,15 @@ pub const LEASE_LOW_WATER: u64 = 20;
 /// would otherwise hold blocks that end as gaps in the GSTR-1 summary.
 pub fn lease_wants(node: &Node, today: Date) -> Result<Vec<DocType>> {
     let b = node.read(|c| read::branch(c, node.branch))?;
+    // A device with a series of its own bills by design: it asks too.
     let holds_store = node
         .read(money::devices)?
         .iter()
-        .any(|d| d.id == node.device && d.holds_store);
+        .any(|d| d.id == node.device && d.holds_store)
+        || node.read(|c| read::has_own_series(c, node.device))?;
     let mut out = vec![];
     for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
-        let prefix = match doc_type {
-            DocType::TaxInvoice => &b.invoice_prefix,
-            DocType::CreditNote => &b.credit_note_prefix,
-        };
+        let prefix = &node.read(|c| read::series_prefix(c, &b, node.device, doc_type))?;
         let series = Series::new(prefix, doc_type, today.financial_year())?;
         let (ls, used) =
             node.read(|c| money::series_usage(c, node.device, prefix, doc_type, series.fy))?;
@@ -590,30 +587,58 @@ pub fn grant_local_lease(
 ) -> Result<Vec<SeriesHolding>> {
     crate::services::own_branch(node, s)?;
     s.require(Action::ManageUsers)?;
-    let b = node.read(|c| read::branch(c, node.branch))?;
-    let prefix = match i.doc_type {
-        DocType::TaxInvoice => b.invoice_prefix,
-        DocType::CreditNote => b.credit_note_prefix,
-    };
     let fy =
         i.fy.unwrap_or_else(|| Date::from_unix_ms_ist(now_ms()).financial_year());
-    let series = Series::new(&prefix, i.doc_type, fy)?;
-    let high = node.read(|c| money::series_high(c, &prefix, i.doc_type, fy))?;
+    grant_local(node, i.doc_type, fy, i.size)?;
+    leases(node, s)
+}
+
+/// Numbers a standalone device gives itself at a time when it runs out.
+const STANDALONE_BLOCK: u64 = 100;
+
+/// A standalone device is its own hub: when it has no number left in the
+/// series a document needs, it leases itself the next block then and
+/// there, so it bills from the moment it is set up and across a new
+/// financial year. An enrolled device waits for its hub.
+fn top_up_standalone(node: &Node, draft: RecordId, date: Date) -> Result<()> {
+    if !node.is_standalone() {
+        return Ok(());
+    }
+    let Ok(d) = node.read(|c| money::draft(c, draft)) else {
+        return Ok(()); // finalize says what is wrong with it
+    };
+    let fy = date.financial_year();
+    let b = node.read(|c| read::branch(c, node.branch))?;
+    let prefix = node.read(|c| read::series_prefix(c, &b, node.device, d.doc_type))?;
+    let series = Series::new(&prefix, d.doc_type, fy)?;
+    let (ls, used) = node.read(|c| money::series_usage(c, node.device, &prefix, d.doc_type, fy))?;
+    if lease::remaining(ls.iter(), node.device, &series, used) == 0 {
+        grant_local(node, d.doc_type, fy, STANDALONE_BLOCK)?;
+    }
+    Ok(())
+}
+
+/// Lease this standalone device the next `size` numbers of its series.
+fn grant_local(node: &Node, doc_type: DocType, fy: u16, size: u64) -> Result<()> {
+    let b = node.read(|c| read::branch(c, node.branch))?;
+    let prefix = node.read(|c| read::series_prefix(c, &b, node.device, doc_type))?;
+    let series = Series::new(&prefix, doc_type, fy)?;
+    let high = node.read(|c| money::series_high(c, &prefix, doc_type, fy))?;
     let mut book = lease::LeaseBook::default();
     if high > 0 {
         book.insert(Lease {
             id: RecordId([0; 16]),
             device: node.device,
-            doc_type: i.doc_type,
+            doc_type,
             prefix: prefix.clone(),
             fy,
             first: 1,
             last: high,
         })?;
     }
-    let l = book.grant(new_id()?, &series, node.device, i.size)?;
+    let l = book.grant(new_id()?, &series, node.device, size)?;
     node.commit_as_root(OpBody::LeaseGranted(l))?;
-    leases(node, s)
+    Ok(())
 }
 
 /// The printable document (HTML), with the UPI QR while money is due.

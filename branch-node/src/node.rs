@@ -251,6 +251,7 @@ impl Node {
             ceiling: Some(Role::Owner),
             hub: false,
             number: Some(1),
+            series: None,
         })?;
         Ok(node)
     }

@@ -83,6 +83,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0008_job_ratings",
             sql: include_str!("../migrations/business/0008_job_ratings.sql"),
         },
+        Migration {
+            version: 9,
+            name: "business/0009_device_series",
+            sql: include_str!("../migrations/business/0009_device_series.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

@@ -365,6 +365,13 @@ pub enum DeviceCmd {
         /// device can act at most this far.
         #[arg(long, value_parser = parse_role)]
         ceiling: Option<Role>,
+        /// Give the device an invoice and credit-note series of its own, so
+        /// two devices of the branch can each bill offline with consecutive
+        /// numbers. Alone it takes the branch's prefixes cut to four and the
+        /// next free letter (BLR1 → BLR1A); or name them: `--own-series
+        /// BLR1A,BLRCA` (invoice, credit note).
+        #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "INVOICE,CREDIT_NOTE")]
+        own_series: Option<String>,
     },
     /// Revoke a device (lost or stolen laptop). Its number blocks are reported, never re-leased.
     Revoke {
@@ -372,6 +379,27 @@ pub enum DeviceCmd {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// `--own-series` alone, or with `INVOICE,CREDIT_NOTE` prefixes.
+fn series_choice(arg: Option<&str>) -> Result<crate::store::SeriesChoice> {
+    use crate::store::SeriesChoice;
+    Ok(match arg.map(str::trim) {
+        None => SeriesChoice::Branch,
+        Some("") => SeriesChoice::OwnNext,
+        Some(s) => {
+            let (inv, cn) = s.split_once(',').ok_or_else(|| {
+                HubError::invalid(
+                    "own_series",
+                    "name both prefixes as INVOICE,CREDIT_NOTE (e.g. BLR1A,BLRCA), or give none",
+                )
+            })?;
+            SeriesChoice::Own(sync_core::body::OwnSeries {
+                invoice_prefix: inv.trim().to_uppercase(),
+                credit_note_prefix: cn.trim().to_uppercase(),
+            })
+        }
+    })
 }
 
 fn print<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -743,7 +771,17 @@ pub fn run(cli: Cli) -> Result<()> {
             label,
             store,
             ceiling,
-        }) => print(&hub.create_enrollment_with(branch, &label, store, ceiling, now_ms())?),
+            own_series,
+        }) => print(&hub.create_enrollment_for(
+            &crate::store::EnrollmentAsk {
+                branch,
+                label,
+                holds_store: store,
+                ceiling,
+                series: series_choice(own_series.as_deref())?,
+            },
+            now_ms(),
+        )?),
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),

@@ -70,7 +70,7 @@ CREATE TABLE devices (
     holds_store  INTEGER NOT NULL,
     revoked      INTEGER NOT NULL DEFAULT 0,
     revoked_reason TEXT
-, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER);
+, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER, invoice_prefix TEXT, credit_note_prefix TEXT);
 CREATE TABLE customers (
     id          BLOB PRIMARY KEY,
     branch      BLOB    NOT NULL,

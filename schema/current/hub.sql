@@ -70,7 +70,7 @@ CREATE TABLE devices (
     holds_store  INTEGER NOT NULL,
     revoked      INTEGER NOT NULL DEFAULT 0,
     revoked_reason TEXT
-, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER);
+, ceiling TEXT NOT NULL DEFAULT 'technician', hub INTEGER NOT NULL DEFAULT 0, number INTEGER, invoice_prefix TEXT, credit_note_prefix TEXT);
 CREATE TABLE customers (
     id          BLOB PRIMARY KEY,
     branch      BLOB    NOT NULL,
@@ -299,7 +299,7 @@ CREATE TABLE enrollments (
     expires_at   INTEGER NOT NULL,
     used_by      BLOB,
     used_at      INTEGER
-, ceiling TEXT);
+, ceiling TEXT, invoice_prefix TEXT, credit_note_prefix TEXT);
 CREATE TABLE rejected_ops (
     device  BLOB    NOT NULL,
     seq     INTEGER NOT NULL,

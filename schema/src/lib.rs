@@ -109,6 +109,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0008_job_ratings",
         sql: include_str!("../migrations/common/0008_job_ratings.sql"),
     },
+    Migration {
+        version: 13,
+        name: "common/0009_device_series",
+        sql: include_str!("../migrations/common/0009_device_series.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -171,6 +176,16 @@ const HUB: &[Migration] = &[
         version: 12,
         name: "common/0008_job_ratings",
         sql: include_str!("../migrations/common/0008_job_ratings.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "common/0009_device_series",
+        sql: include_str!("../migrations/common/0009_device_series.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "hub/0005_enrollment_series",
+        sql: include_str!("../migrations/hub/0005_enrollment_series.sql"),
     },
 ];
 

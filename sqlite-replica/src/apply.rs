@@ -404,9 +404,14 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             ceiling,
             hub,
             number,
+            series,
         } => {
             let ceiling = ceiling.unwrap_or(sync_core::body::default_ceiling(*holds_store));
-            c.queue("INSERT INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING", p![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number])?;
+            let (inv, cn) = match series {
+                Some(s) => (Some(&s.invoice_prefix), Some(&s.credit_note_prefix)),
+                None => (None, None),
+            };
+            c.queue("INSERT INTO devices (id, branch, public_key, label, holds_store, ceiling, hub, number, invoice_prefix, credit_note_prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING", p![blob16(&device.0), blob16(&branch.0), &key.0[..], label, holds_store, ceiling.as_str(), hub, number, inv, cn])?;
         }
         OpBody::DeviceRevoked { device, reason } => {
             c.queue(

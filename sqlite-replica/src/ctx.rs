@@ -2,7 +2,7 @@
 //! device checks an operation exactly as the reference replica and the hub do.
 
 use rust_decimal::Decimal;
-use sync_core::body::Lease;
+use sync_core::body::{Lease, OwnSeries};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::lifecycle::JobStatus;
@@ -150,12 +150,20 @@ impl RuleContext for TxCtx<'_> {
                 ceiling: Role::Owner,
                 hub: true,
                 number: None,
+                series: None,
             });
         }
         self.row(
-            "SELECT branch, revoked, holds_store, ceiling, hub, number FROM devices WHERE id = ?1",
+            "SELECT branch, revoked, holds_store, ceiling, hub, number, invoice_prefix, credit_note_prefix FROM devices WHERE id = ?1",
             p![&id.0[..]],
             |r| {
+                let series = match (r.get::<Option<String>>(6)?, r.get::<Option<String>>(7)?) {
+                    (Some(invoice_prefix), Some(credit_note_prefix)) => Some(OwnSeries {
+                        invoice_prefix,
+                        credit_note_prefix,
+                    }),
+                    _ => None,
+                };
                 Ok((
                     r.get::<Vec<u8>>(0)?,
                     r.get::<bool>(1)?,
@@ -163,10 +171,11 @@ impl RuleContext for TxCtx<'_> {
                     r.get::<String>(3)?,
                     r.get::<bool>(4)?,
                     r.get::<Option<u32>>(5)?,
+                    series,
                 ))
             },
         )
-        .and_then(|(b, revoked, holds_store, ceiling, hub, number)| {
+        .and_then(|(b, revoked, holds_store, ceiling, hub, number, series)| {
             Some(DeviceInfo {
                 branch: BranchId(to16(&b)),
                 revoked,
@@ -174,6 +183,7 @@ impl RuleContext for TxCtx<'_> {
                 ceiling: Role::parse(&ceiling)?,
                 hub,
                 number,
+                series,
             })
         })
     }

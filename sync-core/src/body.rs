@@ -300,6 +300,14 @@ pub struct TransferReceipt {
     pub received: Decimal,
 }
 
+/// A device's own invoice and credit-note prefixes (see
+/// [`OpBody::DeviceEnrolled`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OwnSeries {
+    pub invoice_prefix: String,
+    pub credit_note_prefix: String,
+}
+
 /// A finalized invoice or credit note: an immutable fact once signed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Document {
@@ -464,6 +472,11 @@ pub enum OpBody {
         /// enrollment; it is in the device's job numbers (`BLR1-2-00017`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         number: Option<u32>,
+        /// Series of its own, when the branch has two devices billing
+        /// offline at once: its documents are numbered in these prefixes,
+        /// not the branch's, so each device's run stays consecutive.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        series: Option<OwnSeries>,
     },
     DeviceRevoked {
         device: DeviceId,

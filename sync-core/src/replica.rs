@@ -249,6 +249,7 @@ impl State {
                 ceiling,
                 hub,
                 number,
+                series,
             } => self.init_fields(
                 Kind::Device,
                 rid_device(*device),
@@ -272,7 +273,15 @@ impl State {
                         "number",
                         number.map_or(FieldValue::Null, |n| FieldValue::Int(n.into())),
                     ),
-                ],
+                ]
+                .into_iter()
+                .chain(series.iter().flat_map(|s| {
+                    [
+                        ("invoice_prefix", text(&s.invoice_prefix)),
+                        ("credit_note_prefix", text(&s.credit_note_prefix)),
+                    ]
+                }))
+                .collect(),
             ),
             OpBody::DeviceRevoked { device, reason } => {
                 let r = self.record_mut(Kind::Device, rid_device(*device));
@@ -838,6 +847,7 @@ impl RuleContext for Replica {
                 ceiling: Role::Owner,
                 hub: true,
                 number: None,
+                series: None,
             });
         }
         let r = self.state.record(Kind::Device, rid_device(id))?;
@@ -849,6 +859,13 @@ impl RuleContext for Replica {
             hub: r.get("hub") == Some(&FieldValue::Bool(true)),
             number: match r.get("number") {
                 Some(FieldValue::Int(n)) => u32::try_from(*n).ok(),
+                _ => None,
+            },
+            series: match (r.text("invoice_prefix"), r.text("credit_note_prefix")) {
+                (Some(i), Some(c)) => Some(crate::body::OwnSeries {
+                    invoice_prefix: i.to_string(),
+                    credit_note_prefix: c.to_string(),
+                }),
                 _ => None,
             },
         })

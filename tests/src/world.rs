@@ -362,13 +362,23 @@ impl Hub {
         ceiling: Option<Role>,
         via: &str,
     ) -> Device {
-        let (hub, b, l) = (
-            self.store.clone(),
-            self.branches[branch].id,
-            label.to_string(),
-        );
+        let ask = hub::store::EnrollmentAsk {
+            branch: self.branches[branch].id,
+            label: label.to_string(),
+            holds_store,
+            ceiling,
+            series: hub::store::SeriesChoice::Branch,
+        };
+        self.enroll_as(dir, ask, via).await
+    }
+
+    /// Enroll a device as the owner's `ask` describes it (its ceiling,
+    /// its own series).
+    pub async fn enroll_as(&self, dir: &Path, ask: hub::store::EnrollmentAsk, via: &str) -> Device {
+        let hub = self.store.clone();
+        let label = ask.label.clone();
         let code = bg(move || {
-            hub.create_enrollment_with(b, &l, holds_store, ceiling, now_ms())
+            hub.create_enrollment_for(&ask, now_ms())
                 .expect("enrollment code")
         })
         .await
@@ -377,7 +387,7 @@ impl Hub {
         let node = branch_node::sync::enroll(&db, via, &code)
             .await
             .expect("enroll");
-        Device::serve(label, node, db).await
+        Device::serve(&label, node, db).await
     }
 }
 

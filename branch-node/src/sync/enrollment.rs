@@ -237,6 +237,7 @@ impl Node {
             ceiling,
             hub: false,
             number: Some(number),
+            series: None,
         })?;
         self.clone_for_device(db, device, seed)?;
         Ok(device)

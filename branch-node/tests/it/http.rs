@@ -436,6 +436,7 @@ fn matrix_fixture(s: &Shop) -> MatrixFixture {
         ceiling: None,
         hub: false,
         number: None,
+        series: None,
     })
     .unwrap();
     let other = BranchId([0x2b; 16]);
@@ -460,6 +461,7 @@ fn matrix_fixture(s: &Shop) -> MatrixFixture {
         ceiling: None,
         hub: false,
         number: None,
+        series: None,
     })
     .unwrap();
     // A user of every non-owner role at the other branch, known here.

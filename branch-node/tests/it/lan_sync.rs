@@ -447,6 +447,7 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
                 ceiling: None,
                 hub: false,
                 number: None,
+                series: None,
             })
             .unwrap();
             a.commit_as_root(OpBody::DeviceEnrolled {
@@ -458,6 +459,7 @@ async fn lan_endpoints_refuse_unsigned_stale_forged_and_foreign_requests() {
                 ceiling: None,
                 hub: false,
                 number: None,
+                series: None,
             })
             .unwrap();
             a.commit_as_root(OpBody::DeviceRevoked {

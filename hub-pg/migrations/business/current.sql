@@ -94,7 +94,9 @@ CREATE TABLE devices (
     holds_store bigint NOT NULL,
     revoked bigint NOT NULL DEFAULT 0,
     revoked_reason text COLLATE "C",
-    ceiling text COLLATE "C" NOT NULL DEFAULT 'technician', hub bigint NOT NULL DEFAULT 0, number bigint);
+    ceiling text COLLATE "C" NOT NULL DEFAULT 'technician', hub bigint NOT NULL DEFAULT 0, number bigint,
+    invoice_prefix text COLLATE "C",
+    credit_note_prefix text COLLATE "C");
 CREATE TABLE customers (
     id bytea PRIMARY KEY,
     branch bytea NOT NULL,
@@ -396,7 +398,9 @@ CREATE TABLE enrollments (
     expires_at   bigint NOT NULL,
     used_by      bytea,
     used_at      bigint,
-    ceiling      text COLLATE "C"
+    ceiling      text COLLATE "C",
+    invoice_prefix     text COLLATE "C",
+    credit_note_prefix text COLLATE "C"
 );
 
 CREATE TABLE rejected_ops (

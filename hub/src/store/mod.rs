@@ -37,6 +37,33 @@ pub struct EnrollmentCode {
     pub branch: BranchId,
     pub label: String,
     pub expires_at_ms: u64,
+    /// The series of its own the device will number in, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_series: Option<sync_core::body::OwnSeries>,
+}
+
+/// Which series an enrolled device numbers its documents in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SeriesChoice {
+    /// Its branch's (one billing device, or devices that bill in turn).
+    #[default]
+    Branch,
+    /// One of its own, named by the hub: the branch's prefixes cut to four
+    /// characters and the next free letter (`BLR1` → `BLR1A`).
+    OwnNext,
+    /// One of its own, named by the owner.
+    Own(sync_core::body::OwnSeries),
+}
+
+/// What the owner asks an enrollment code to give a device.
+#[derive(Clone, Debug)]
+pub struct EnrollmentAsk {
+    pub branch: BranchId,
+    pub label: String,
+    pub holds_store: bool,
+    /// `None`: a store device manager, else technician.
+    pub ceiling: Option<Role>,
+    pub series: SeriesChoice,
 }
 
 /// What every report is narrowed to: a range of days (IST, both ends
@@ -427,6 +454,8 @@ pub trait HubStore: Send + Sync {
         role: Role,
         pin: &str,
     ) -> Result<UserId>;
+    /// A one-time code for a device as `ask` describes it.
+    fn create_enrollment_for(&self, ask: &EnrollmentAsk, now_ms: u64) -> Result<EnrollmentCode>;
     /// A one-time code for a device of `branch` whose signatures count at
     /// most as `ceiling` (`None`: a store device manager, else technician).
     fn create_enrollment_with(
@@ -436,7 +465,18 @@ pub trait HubStore: Send + Sync {
         holds_store: bool,
         ceiling: Option<Role>,
         now_ms: u64,
-    ) -> Result<EnrollmentCode>;
+    ) -> Result<EnrollmentCode> {
+        self.create_enrollment_for(
+            &EnrollmentAsk {
+                branch,
+                label: label.into(),
+                holds_store,
+                ceiling,
+                series: SeriesChoice::Branch,
+            },
+            now_ms,
+        )
+    }
     fn create_enrollment(
         &self,
         branch: BranchId,

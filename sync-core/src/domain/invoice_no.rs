@@ -90,6 +90,22 @@ pub fn check_prefix(prefix: &str) -> Result<(), CoreError> {
     }
 }
 
+/// The prefix a device numbers `doc_type` in: its own series' when it has
+/// one (`hub device enroll --own-series`), else its branch's.
+pub fn prefix_for<'a>(
+    own: Option<&'a crate::body::OwnSeries>,
+    branch_invoice: &'a str,
+    branch_credit_note: &'a str,
+    doc_type: DocType,
+) -> &'a str {
+    match (own, doc_type) {
+        (Some(o), DocType::TaxInvoice) => &o.invoice_prefix,
+        (Some(o), DocType::CreditNote) => &o.credit_note_prefix,
+        (None, DocType::TaxInvoice) => branch_invoice,
+        (None, DocType::CreditNote) => branch_credit_note,
+    }
+}
+
 /// A numbering series: one per branch prefix, document type and financial year.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Series {

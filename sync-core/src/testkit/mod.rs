@@ -147,6 +147,7 @@ impl Org {
             ceiling,
             hub: false,
             number: Some(n.into()),
+            series: None,
         });
         DeviceWriter::new(device, k)
     }

@@ -10,7 +10,7 @@
 
 use rust_decimal::Decimal;
 use sync_core::body::{
-    Branch, FieldValue, FieldWrite, Lease, MovementKind, OpBody, StockMovement, User,
+    Branch, FieldValue, FieldWrite, Lease, MovementKind, OpBody, OwnSeries, StockMovement, User,
 };
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::roles::Role;
@@ -57,6 +57,7 @@ fn shop() -> Shop {
         ceiling: None,
         hub: false,
         number: Some(1),
+        series: None,
     });
     Shop {
         org,
@@ -172,6 +173,7 @@ fn only_the_hub_signs_leases_users_pins_revocations_and_branches() {
             ceiling: Some(Role::Owner),
             hub: true,
             number: None,
+            series: None,
         },
     ];
     // Signed as the laptop's own technician (within its ceiling), as the
@@ -243,4 +245,81 @@ fn a_ceiling_admits_its_role_and_below_a_manager_none_above() {
     assert!(!Owner.within(Manager) && Owner.within(Owner));
     assert!(!Manager.within(Technician) && !Receptionist.within(Technician));
     assert!(Technician.within(Technician));
+}
+
+/// A device with a series of its own is leased only that series, and a
+/// device without one never that series: the hub cannot (by mistake or
+/// forgery) hand one device's numbers to another, so each series stays
+/// one device's consecutive run.
+#[test]
+fn a_series_of_its_own_is_leased_to_its_device_only() {
+    let mut s = shop();
+    let accounts = DeviceId(id16(b'd', 40));
+    let enroll = |series: Option<OwnSeries>, device: DeviceId| OpBody::DeviceEnrolled {
+        device,
+        key: sync_core::testkit::key(40).public(),
+        branch: s.org.branch,
+        label: "accounts laptop".into(),
+        holds_store: false,
+        ceiling: Some(Role::Manager),
+        hub: false,
+        number: Some(4),
+        series,
+    };
+    let own = |i: &str, c: &str| {
+        Some(OwnSeries {
+            invoice_prefix: i.into(),
+            credit_note_prefix: c.into(),
+        })
+    };
+    let r = s.org.replica();
+    for (series, why) in [
+        (own("blr1a", "BLRCA"), "series.invoice_prefix"),
+        (own("BLR1A", "TOOLONG"), "series.credit_note_prefix"),
+        (own("BLR1A", "BLR1A"), "must differ from the invoice prefix"),
+    ] {
+        // A trial op: made by a second writer of the hub's key, so the
+        // hub's own chain goes on without it.
+        let op = DeviceWriter::new(s.org.genesis.hub_device, sync_core::testkit::key(200))
+            .make(
+                s.org.owner,
+                HQ,
+                enroll(series, accounts),
+                r.applied(),
+                T0 + 1_000,
+            )
+            .unwrap();
+        let e = rules::check(&op, &r).unwrap_err().to_string();
+        assert!(e.contains(why), "{why}: {e}");
+    }
+    s.org.hub_op(enroll(own("BLR1A", "BLRCA"), accounts));
+    let r = s.org.replica();
+    let lease = |device: DeviceId, prefix: &str, doc_type: DocType, n: u32| {
+        OpBody::LeaseGranted(Lease {
+            id: rid(700 + n),
+            device,
+            doc_type,
+            prefix: prefix.into(),
+            fy: 2026,
+            first: 1,
+            last: 50,
+        })
+    };
+    let check = |body: OpBody, n: u64| {
+        let op = DeviceWriter::new(s.org.genesis.hub_device, sync_core::testkit::key(200))
+            .make(s.org.owner, HQ, body, r.applied(), T0 + 2_000 + n)
+            .unwrap();
+        rules::check(&op, &r).map_err(|e| e.to_string())
+    };
+    check(lease(accounts, "BLR1A", DocType::TaxInvoice, 1), 1).expect("its own invoices");
+    check(lease(accounts, "BLRCA", DocType::CreditNote, 2), 2).expect("its own credit notes");
+    for (body, n) in [
+        (lease(accounts, "BLR1", DocType::TaxInvoice, 3), 3),
+        (lease(accounts, "BLRC", DocType::CreditNote, 4), 4),
+        (lease(s.counter.device, "BLR1A", DocType::TaxInvoice, 5), 5),
+        (lease(s.counter.device, "BLRCA", DocType::CreditNote, 6), 6),
+    ] {
+        let e = check(body, n).unwrap_err();
+        assert!(e.contains("prefix"), "{e}");
+    }
 }

@@ -226,6 +226,7 @@ fn world() -> World {
         ceiling: None,
         hub: false,
         number: None,
+        series: None,
     });
     let store2 = DeviceWriter::new(store2_id, store2_key);
 

@@ -19,5 +19,6 @@ mod reports;
 mod restore;
 mod roles_ui;
 mod schemathesis;
+mod series;
 mod tls_and_gzip;
 mod ui;

@@ -39,6 +39,48 @@ pub fn device_number(c: &Connection, device: DeviceId) -> Result<Option<u32>> {
     )
 }
 
+/// The prefix `device` numbers `doc_type` in: its own series' when the
+/// hub gave it one, else its branch's.
+pub fn series_prefix(
+    c: &Connection,
+    b: &BranchView,
+    device: DeviceId,
+    doc_type: sync_core::domain::invoice_no::DocType,
+) -> Result<String> {
+    let own = c
+        .prepare_cached("SELECT invoice_prefix, credit_note_prefix FROM devices WHERE id = ?1")?
+        .query_row([&device.0[..]], |r| {
+            Ok(match (r.get(0)?, r.get(1)?) {
+                (Some(invoice_prefix), Some(credit_note_prefix)) => {
+                    Some(sync_core::body::OwnSeries {
+                        invoice_prefix,
+                        credit_note_prefix,
+                    })
+                }
+                _ => None,
+            })
+        })
+        .optional()?
+        .flatten();
+    Ok(sync_core::domain::invoice_no::prefix_for(
+        own.as_ref(),
+        &b.invoice_prefix,
+        &b.credit_note_prefix,
+        doc_type,
+    )
+    .to_string())
+}
+
+/// Whether `device` has a series of its own.
+pub fn has_own_series(c: &Connection, device: DeviceId) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT invoice_prefix IS NOT NULL FROM devices WHERE id = ?1")?
+            .query_row([&device.0[..]], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false),
+    )
+}
+
 /// How many devices (not the hub's own) a branch has enrolled.
 pub fn devices_in_branch(c: &Connection, branch: BranchId) -> Result<u32> {
     Ok(

@@ -18,7 +18,9 @@ mod people;
 mod stock;
 
 pub use audit::{AuditCheck, AuditView, audit, op_count, verify_audit};
-pub use branch::{BranchView, branch, device_number, devices_in_branch};
+pub use branch::{
+    BranchView, branch, device_number, devices_in_branch, has_own_series, series_prefix,
+};
 pub use conflicts::{FieldConflict, FieldVersion, field_conflicts, live_versions, record_kind};
 pub use customers::{CustomerView, customer, find_customers};
 pub use export::export_table;

@@ -21,7 +21,7 @@ use super::leases::{DEFAULT_LEASE, LeaseGrant, grant_in};
 use super::ops::{HubOp, commit_in};
 use super::{HubDb, Inner, branch_hub, now_ms, random};
 use crate::error::{HubError, Result};
-use crate::store::{DeviceAuth, EnrollmentCode};
+use crate::store::{DeviceAuth, EnrollmentAsk, EnrollmentCode, SeriesChoice};
 
 /// How long an enrollment code stays valid.
 pub const CODE_TTL_MS: u64 = 24 * 60 * 60 * 1000;
@@ -121,16 +121,27 @@ pub(super) fn issued_code(hub: &HubDb, code: &str, now: u64) -> Result<bool> {
     })
 }
 
-pub(super) fn create_enrollment_with(
+pub(super) fn create_enrollment(
     hub: &HubDb,
-    branch: BranchId,
-    label: &str,
-    holds_store: bool,
-    ceiling: Option<Role>,
+    ask: &EnrollmentAsk,
     now: u64,
 ) -> Result<EnrollmentCode> {
+    let EnrollmentAsk {
+        branch,
+        label,
+        holds_store,
+        ceiling,
+        series,
+    } = ask;
+    let (branch, holds_store, ceiling) = (*branch, *holds_store, *ceiling);
     let master = hub.master("issue an enrollment code (it carries the branch key)")?;
     sync_core::domain::validate::text("label", label, 1, 100)?;
+    if *series != SeriesChoice::Branch && !may_invoice(ceiling, holds_store) {
+        return Err(HubError::invalid(
+            "own_series",
+            "a device whose ceiling cannot issue invoices numbers nothing: give it a ceiling that can",
+        ));
+    }
     let (nonce, wrapped): (Vec<u8>, Vec<u8>) = hub
         .read(|c| {
             Ok(c.one(
@@ -156,16 +167,31 @@ pub(super) fn create_enrollment_with(
     let secret = protocol::code_secret_key(&code).expect("well-formed code");
     let for_device = seal::seal(&secret, random()?, &seal::branch_key_aad(&branch), &key);
     let expires = now + CODE_TTL_MS;
-    hub.read(|c| {
-        c.run("INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", p![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str())])?;
-        Ok(())
+    let own_series = hub.read(|c| {
+        let own = super::series::choose(c, branch, series, now)?;
+        let (inv, cn) = match &own {
+            Some(s) => (Some(&s.invoice_prefix), Some(&s.credit_note_prefix)),
+            None => (None, None),
+        };
+        c.run("INSERT INTO enrollments (code_hash, branch, label, holds_store, wrapped_key, nonce, expires_at, ceiling, invoice_prefix, credit_note_prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", p![&protocol::code_hash(&code)[..], &branch.0[..], label.trim(), holds_store, serde_json::to_vec(&for_device).expect("sealed serializes"), Vec::<u8>::new(), expires, ceiling.map(|c| c.as_str()), inv, cn])?;
+        Ok(own)
     })?;
     Ok(EnrollmentCode {
         code,
         branch,
         label: label.trim().into(),
         expires_at_ms: expires,
+        own_series,
     })
+}
+
+/// A device whose ceiling admits a role that may invoice.
+fn may_invoice(ceiling: Option<Role>, holds_store: bool) -> bool {
+    use sync_core::domain::roles::{Action, allowed};
+    let ceiling = ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store));
+    Role::ALL
+        .iter()
+        .any(|r| r.within(ceiling) && allowed(*r, Action::CreateInvoices))
 }
 
 pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<EnrollResponse> {
@@ -187,12 +213,14 @@ pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<Enrol
         u64,
         Option<Vec<u8>>,
         Option<String>,
+        Option<String>,
+        Option<String>,
     );
     let row: Option<Row> = tx
-        .one("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling FROM enrollments WHERE code_hash = ?1", p![&hash[..]], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        .one("SELECT branch, label, holds_store, wrapped_key, expires_at, used_by, ceiling, invoice_prefix, credit_note_prefix FROM enrollments WHERE code_hash = ?1", p![&hash[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
         })?;
-    let Some((branch, label, holds_store, wrapped, expires, used, ceiling)) = row else {
+    let Some((branch, label, holds_store, wrapped, expires, used, ceiling, inv, cn)) = row else {
         return Err(HubError::invalid("code", "is not a valid enrollment code"));
     };
     if used.is_some() {
@@ -220,6 +248,7 @@ pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<Enrol
     }
     let branch = BranchId(to16(&branch));
     let ceiling = ceiling.as_deref().and_then(Role::parse);
+    let own = super::leases::own_series(inv, cn);
     // The device's number in its branch, in its job numbers: one more
     // than the branch's devices so far, in this serial transaction.
     let number: u32 = tx.row(
@@ -254,16 +283,18 @@ pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<Enrol
                 ceiling: Some(ceiling.unwrap_or(sync_core::body::default_ceiling(holds_store))),
                 hub: false,
                 number: Some(number),
+                series: own.clone(),
             },
         },
     )?;
-    // The counter (the device that keeps the store) leaves enrollment
-    // holding numbers: its first blocks are granted in the same
-    // transaction and come down with its first pull, so it can bill even
-    // if the link drops right after. Other devices ask when they first
-    // need one (see `branch-node`'s `lease_wants`).
+    // The counter (the device that keeps the store), and a device with a
+    // series of its own, leave enrollment holding numbers: their first
+    // blocks are granted in the same transaction and come down with the
+    // first pull, so they can bill even if the link drops right after.
+    // Other devices ask when they first need one (see `branch-node`'s
+    // `lease_wants`).
     let mut leases = vec![];
-    if holds_store {
+    if holds_store || own.is_some() {
         let today = Date::from_unix_ms_ist(now);
         for doc_type in [DocType::TaxInvoice, DocType::CreditNote] {
             leases.push(grant_in(
@@ -274,6 +305,7 @@ pub(super) fn redeem(hub: &HubDb, req: &EnrollRequest, now: u64) -> Result<Enrol
                 LeaseGrant {
                     device: req.device,
                     branch,
+                    own: own.clone(),
                     doc_type,
                     size: DEFAULT_LEASE,
                     today,

@@ -6,7 +6,7 @@
 
 use sqlite_replica::to16;
 use sqlite_replica::{Sql, SqlExt, p};
-use sync_core::body::{Lease, OpBody};
+use sync_core::body::{Lease, OpBody, OwnSeries};
 use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::{DocType, Series};
 use sync_core::domain::lease::LeaseBook;
@@ -34,6 +34,8 @@ pub(super) struct LeaseGrant {
     pub(super) device: DeviceId,
     /// Whose series: a branch's numbers are its own.
     pub(super) branch: BranchId,
+    /// The device's own series, when it has one: its blocks are of that.
+    pub(super) own: Option<OwnSeries>,
     pub(super) doc_type: DocType,
     pub(super) size: u64,
     /// The day whose financial year the series is of.
@@ -53,11 +55,12 @@ pub(super) fn grant_in(
     let LeaseGrant {
         device,
         branch,
+        own,
         doc_type,
         size,
         today,
     } = grant;
-    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
+    let (prefix, series) = series_of(tx, branch, own.as_ref(), doc_type, today)?;
     // Blocks go upwards and are never re-leased, even after revocation.
     let high: u64 = tx
         .row(
@@ -97,10 +100,12 @@ pub(super) fn grant_in(
     Ok(lease)
 }
 
-/// The branch's series of `doc_type` for the financial year of `today`.
-fn branch_series(
+/// The series of `doc_type` a device numbers in for the financial year of
+/// `today`: its own when it has one, else its branch's.
+fn series_of(
     tx: &dyn Sql,
     branch: BranchId,
+    own: Option<&OwnSeries>,
     doc_type: DocType,
     today: Date,
 ) -> Result<(String, Series)> {
@@ -109,11 +114,7 @@ fn branch_series(
         p![&branch.0[..]],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let prefix = if doc_type == DocType::TaxInvoice {
-        inv
-    } else {
-        cn
-    };
+    let prefix = sync_core::domain::invoice_no::prefix_for(own, &inv, &cn, doc_type).to_string();
     let series = Series::new(&prefix, doc_type, today.financial_year())?;
     Ok((prefix, series))
 }
@@ -126,6 +127,7 @@ fn lease_allowed(
     tx: &dyn Sql,
     device: DeviceId,
     branch: BranchId,
+    own: Option<&OwnSeries>,
     ceiling: &str,
     doc_type: DocType,
     today: Date,
@@ -144,7 +146,7 @@ fn lease_allowed(
             ),
         ));
     }
-    let (prefix, series) = branch_series(tx, branch, doc_type, today)?;
+    let (prefix, series) = series_of(tx, branch, own, doc_type, today)?;
     let leases: Vec<Lease> = tx.all(
         "SELECT id, first, last FROM leases WHERE device = ?1 AND prefix = ?2 AND doc_type = ?3 AND fy = ?4",
         p![&device.0[..], prefix, doc_type.as_str(), series.fy],
@@ -184,13 +186,15 @@ pub(super) fn lease_block(
     today: Date,
 ) -> Result<Lease> {
     hub.write(|tx, p| {
-        let (branch, revoked, ceiling): (Vec<u8>, bool, String) = tx
+        type Row = (Vec<u8>, bool, String, Option<String>, Option<String>);
+        let (branch, revoked, ceiling, inv, cn): Row = tx
             .one(
-                "SELECT branch, revoked, ceiling FROM devices WHERE id = ?1",
+                "SELECT branch, revoked, ceiling, invoice_prefix, credit_note_prefix FROM devices WHERE id = ?1",
                 p![&device.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )?
             .ok_or_else(|| HubError::NotFound(format!("device {device}")))?;
+        let own = own_series(inv, cn);
         if revoked {
             return Err(HubError::Revoked(device.to_string()));
         }
@@ -198,7 +202,7 @@ pub(super) fn lease_block(
         // "Not now" before any other answer: the lease book may lack blocks
         // granted after the backup.
         super::restore::refuse_if_recovering(tx, branch)?;
-        lease_allowed(tx, device, branch, &ceiling, doc_type, today)?;
+        lease_allowed(tx, device, branch, own.as_ref(), &ceiling, doc_type, today)?;
         let lease = grant_in(
             tx,
             p.genesis,
@@ -207,11 +211,20 @@ pub(super) fn lease_block(
             LeaseGrant {
                 device,
                 branch,
+                own,
                 doc_type,
                 size,
                 today,
             },
         )?;
         Ok(lease)
+    })
+}
+
+/// A device's own series from its two stored prefixes (both or neither).
+pub(super) fn own_series(inv: Option<String>, cn: Option<String>) -> Option<OwnSeries> {
+    Some(OwnSeries {
+        invoice_prefix: inv?,
+        credit_note_prefix: cn?,
     })
 }

@@ -51,6 +51,7 @@ mod pull;
 mod reports;
 pub mod restore;
 mod returns;
+mod series;
 pub mod templates;
 
 pub use devices::CODE_TTL_MS;
@@ -549,15 +550,12 @@ impl HubStore for HubDb {
         org::add_user(self, branch, name, role, pin)
     }
 
-    fn create_enrollment_with(
+    fn create_enrollment_for(
         &self,
-        branch: BranchId,
-        label: &str,
-        holds_store: bool,
-        ceiling: Option<Role>,
+        ask: &crate::store::EnrollmentAsk,
         now: u64,
     ) -> Result<EnrollmentCode> {
-        devices::create_enrollment_with(self, branch, label, holds_store, ceiling, now)
+        devices::create_enrollment(self, ask, now)
     }
 
     fn add_item(&self, item: sync_core::body::Item) -> Result<()> {

@@ -38,6 +38,7 @@ pub(super) fn add_branch(hub: &HubDb, b: Branch) -> Result<BranchId> {
             ceiling: Some(Role::Owner),
             hub: true,
             number: None,
+            series: None,
         },
     )?;
     let branch_key: [u8; 32] = random()?;

@@ -23,15 +23,15 @@ pub fn check_document(op: &Op, d: &Document, ctx: &dyn RuleContext) -> Result<()
     let b = ctx
         .branch(op.branch)
         .ok_or_else(|| CoreError::invalid("branch", "unknown branch"))?;
-    let prefix = match d.doc_type {
-        DocType::TaxInvoice => &b.invoice_prefix,
-        DocType::CreditNote => &b.credit_note_prefix,
-    };
-    if &d.prefix != prefix {
+    let issuer = ctx
+        .device(op.id.device)
+        .ok_or(CoreError::UnknownDevice(op.id.device))?;
+    let prefix = issuer.prefix(&b, d.doc_type);
+    if d.prefix != prefix {
         return Err(CoreError::invalid(
             "prefix",
             format!(
-                "must be the branch's {} series `{prefix}`",
+                "must be the issuing device's {} series `{prefix}`",
                 d.doc_type.as_str()
             ),
         ));
@@ -260,11 +260,7 @@ pub(super) fn lease_granted(ctx: &dyn RuleContext, role: Role, l: &Lease) -> Res
     let b = ctx
         .branch(d.branch)
         .ok_or_else(|| CoreError::invalid("branch", "unknown branch"))?;
-    let prefix = match l.doc_type {
-        DocType::TaxInvoice => &b.invoice_prefix,
-        DocType::CreditNote => &b.credit_note_prefix,
-    };
-    if &l.prefix != prefix {
+    if l.prefix != d.prefix(&b, l.doc_type) {
         return Err(CoreError::invalid(
             "prefix",
             "lease is not of the device's branch series",

@@ -54,6 +54,21 @@ pub struct DeviceInfo {
     pub hub: bool,
     /// Its number in its branch (job numbers), when the hub gave one.
     pub number: Option<u32>,
+    /// Its own invoice and credit-note series, when it has them.
+    pub series: Option<crate::body::OwnSeries>,
+}
+
+impl DeviceInfo {
+    /// The prefix this device numbers `doc_type` in: its own series', or
+    /// else its branch's.
+    pub fn prefix<'a>(&'a self, b: &'a BranchInfo, doc_type: DocType) -> &'a str {
+        crate::domain::invoice_no::prefix_for(
+            self.series.as_ref(),
+            &b.invoice_prefix,
+            &b.credit_note_prefix,
+            doc_type,
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -276,8 +291,9 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
             branch,
             label,
             hub,
+            series,
             ..
-        } => org::device_enrolled(op, ctx, role, device, branch, label, hub),
+        } => org::device_enrolled(op, ctx, role, device, branch, label, hub, series.as_ref()),
         OpBody::DeviceRevoked { device, reason } => org::device_revoked(ctx, role, device, reason),
         OpBody::CustomerCreated(c) => customers::customer_created(ctx, role, c),
         OpBody::CustomerUpdated { customer, writes } => {

@@ -3,7 +3,7 @@
 //! they sit together: what they guard is who may act at all, not the shop's
 //! day-to-day records.
 
-use crate::body::{Branch, FieldWrite, User};
+use crate::body::{Branch, FieldWrite, OwnSeries, User};
 use crate::domain::invoice_no::check_prefix;
 use crate::domain::roles::{Action, Role, require};
 use crate::domain::validate;
@@ -132,6 +132,7 @@ pub(super) fn user_updated(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn device_enrolled(
     op: &Op,
     ctx: &dyn RuleContext,
@@ -140,9 +141,30 @@ pub(super) fn device_enrolled(
     branch: &BranchId,
     label: &str,
     hub: &bool,
+    series: Option<&OwnSeries>,
 ) -> Result<(), CoreError> {
     require(role, Action::ManageUsers)?;
     validate::text("label", label, 1, 100)?;
+    if let Some(s) = series {
+        check_prefix(&s.invoice_prefix).map_err(|_| {
+            CoreError::invalid(
+                "series.invoice_prefix",
+                "must be 1 to 5 upper-case letters or digits, starting with a letter",
+            )
+        })?;
+        check_prefix(&s.credit_note_prefix).map_err(|_| {
+            CoreError::invalid(
+                "series.credit_note_prefix",
+                "must be 1 to 5 upper-case letters or digits, starting with a letter",
+            )
+        })?;
+        if s.invoice_prefix == s.credit_note_prefix {
+            return Err(CoreError::invalid(
+                "series.credit_note_prefix",
+                "must differ from the invoice prefix: their numbers would print alike",
+            ));
+        }
+    }
     if ctx.branch(*branch).is_none() {
         return Err(CoreError::invalid("branch", "unknown branch"));
     }
