@@ -68,7 +68,8 @@ pub enum Cmd {
     /// technicians, to_settle, invoices, jobs, audit, password_reads, or
     /// customer_history with --mobile), narrowed by --from, --to, --branch;
     /// or a GST return as the portal's JSON: gstr1 or gstr3b with --gstin and
-    /// --period MMYYYY.
+    /// --period MMYYYY; or, the same way, tally: the month's vouchers as
+    /// Tally's import XML.
     Report {
         name: String,
         /// The customer's mobile number, for customer_history.
@@ -83,7 +84,7 @@ pub enum Cmd {
         /// One branch, by its id.
         #[arg(long)]
         branch: Option<String>,
-        /// For the returns gstr1 and gstr3b: the GSTIN they are of.
+        /// For the returns gstr1, gstr3b and tally: the GSTIN they are of.
         #[arg(long)]
         gstin: Option<String>,
         /// For the returns: the month as MMYYYY (112026 is November 2026).
@@ -794,10 +795,14 @@ pub fn run(cli: Cli) -> Result<()> {
             gstin: Some(gstin),
             period,
             ..
-        } if name == "gstr1" || name == "gstr3b" => {
+        } if name == "gstr1" || name == "gstr3b" || name == "tally" => {
             let period = period.ok_or_else(|| {
                 HubError::invalid("period", "a return is for a month: --period MMYYYY")
             })?;
+            if name == "tally" {
+                print!("{}", crate::returns::tally_of(&*hub, &gstin, &period)?);
+                return Ok(());
+            }
             let json = if name == "gstr1" {
                 serde_json::to_string_pretty(&crate::returns::gstr1_of(&*hub, &gstin, &period)?)
             } else {

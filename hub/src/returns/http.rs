@@ -1,7 +1,9 @@
 //! The returns over HTTP, for the logged-in owner (or their accountant at
 //! the owner's screen): `GET /returns/gstr1?gstin=…&period=MMYYYY` as the
 //! portal's JSON (a download), `/returns/gstr1.xlsx` as a workbook, and
-//! `/returns/gstr3b` as JSON. A bad GSTIN or period is refused naming it.
+//! `/returns/gstr3b` as JSON, and `/returns/tally.xml`, the month's
+//! vouchers for Tally (a download). A bad GSTIN or period is refused
+//! naming it.
 
 use std::sync::Arc;
 
@@ -85,8 +87,21 @@ async fn get_return(
             let r = blocking(move || crate::returns::gstr3b_of(&*hub, &q.gstin, &q.period)).await?;
             Ok(axum::Json(r).into_response())
         }
+        "tally.xml" => {
+            let disposition = file("xml");
+            let xml =
+                blocking(move || crate::returns::tally_of(&*hub, &q.gstin, &q.period)).await?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/xml".to_string()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                xml,
+            )
+                .into_response())
+        }
         _ => Err(HubError::NotFound(format!(
-            "return `{name}` (returns: gstr1, gstr1.xlsx, gstr3b)"
+            "return `{name}` (returns: gstr1, gstr1.xlsx, gstr3b, tally.xml)"
         ))
         .into()),
     }
@@ -98,10 +113,10 @@ pub(crate) fn routes(d: Described<St>, session: &'static str) -> Described<St> {
         "/returns/{name}",
         [Op::get(
             get_return,
-            "A GST return of one GSTIN for one month: gstr1 (the portal's offline-tool JSON, a download), gstr1.xlsx (the same figures as a workbook) or gstr3b (its outward summary). A GSTIN not of this business, or a period not MMYYYY, is refused naming the field",
+            "A GST return of one GSTIN for one month: gstr1 (the portal's offline-tool JSON, a download), gstr1.xlsx (the same figures as a workbook), gstr3b (its outward summary) or tally.xml (the month's sales, credit notes and receipts as Tally vouchers, a download). A GSTIN not of this business, or a period not MMYYYY, is refused naming the field",
         )
         .access(session)
-        .param("name", json!({ "type": "string", "enum": ["gstr1", "gstr1.json", "gstr1.xlsx", "gstr3b", "gstr3b.json"] }))
+        .param("name", json!({ "type": "string", "enum": ["gstr1", "gstr1.json", "gstr1.xlsx", "gstr3b", "gstr3b.json", "tally.xml"] }))
         .required_query("gstin", json!({ "type": "string" }))
         .required_query("period", json!({ "type": "string", "pattern": "^(0[1-9]|1[0-2])[0-9]{4}$" }))],
     )

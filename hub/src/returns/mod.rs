@@ -2,19 +2,22 @@
 //! offline tool takes it ([`gstr1`]) and GSTR-3B's outward summary
 //! ([`gstr3b`]), per GSTIN and month, computed from the signed documents
 //! themselves (their lines, through the same `gst::compute` that issued
-//! them), so a return can never disagree with the invoices it reports.
+//! them), so a return can never disagree with the invoices it reports;
+//! and the same month's books as Tally vouchers ([`tally`]), for those who
+//! keep their accounts there.
 //!
-//! Pure functions over what the store reads ([`Filed`], [`Block`]); the
-//! store reads, these decide.
+//! Pure functions over what the store reads ([`Filed`], [`Block`],
+//! [`Received`]); the store reads, these decide.
 
 pub mod gstr1;
 pub mod gstr3b;
 pub mod http;
 mod sheet;
+pub mod tally;
 
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
-use sync_core::body::Document;
+use sync_core::body::{Document, PaymentMode};
 use sync_core::domain::date::Date;
 
 use crate::error::{HubError, Result};
@@ -24,6 +27,18 @@ use crate::store::HubStore;
 /// its financial year up to the period's end (table 13 needs each block's
 /// earlier numbers), and its series' lease blocks.
 pub fn read(store: &dyn HubStore, gstin: &str, period: Period) -> Result<(Vec<Filed>, Vec<Block>)> {
+    let gstin = ours(store, gstin)?;
+    let fy_start = Date {
+        year: period.first().financial_year(),
+        month: 4,
+        day: 1,
+    };
+    let filed = store.return_documents(gstin, fy_start, period.last())?;
+    Ok((filed, store.series_blocks(gstin)?))
+}
+
+/// `gstin`, trimmed, if it is well formed and one this business bills under.
+fn ours<'a>(store: &dyn HubStore, gstin: &'a str) -> Result<&'a str> {
     let gstin = gstin.trim();
     sync_core::domain::validate::gstin("gstin", gstin)?;
     let known = store.gstins()?;
@@ -36,13 +51,7 @@ pub fn read(store: &dyn HubStore, gstin: &str, period: Period) -> Result<(Vec<Fi
             ),
         ));
     }
-    let fy_start = Date {
-        year: period.first().financial_year(),
-        month: 4,
-        day: 1,
-    };
-    let filed = store.return_documents(gstin, fy_start, period.last())?;
-    Ok((filed, store.series_blocks(gstin)?))
+    Ok(gstin)
 }
 
 /// The GSTR-1 of `gstin` for `period` (MMYYYY).
@@ -57,6 +66,17 @@ pub fn gstr3b_of(store: &dyn HubStore, gstin: &str, period: &str) -> Result<gstr
     let period = Period::parse(period)?;
     let (filed, _) = read(store, gstin, period)?;
     Ok(gstr3b::gstr3b(gstin.trim(), period, &filed))
+}
+
+/// The vouchers of `gstin` for `period` (MMYYYY) as a Tally import file,
+/// for the business's company in Tally.
+pub fn tally_of(store: &dyn HubStore, gstin: &str, period: &str) -> Result<String> {
+    let period = Period::parse(period)?;
+    let gstin = ours(store, gstin)?;
+    let (from, to) = (period.first(), period.last());
+    let filed = store.return_documents(gstin, from, to)?;
+    let received = store.return_receipts(gstin, from, to)?;
+    tally::vouchers(&store.business_name()?, gstin, period, &filed, &received)
 }
 
 /// A return's month, `fp` as the portal writes it: MMYYYY.
@@ -122,6 +142,23 @@ pub struct Filed {
     pub cancelled: bool,
     /// For a credit note, the grand total of the invoice it cites.
     pub original_total: Option<Decimal>,
+}
+
+/// A payment received by a branch of the GSTIN: money in, against an
+/// invoice or (an advance) a job.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub date: Date,
+    pub amount: Decimal,
+    pub mode: PaymentMode,
+    /// The UPI, card or bank reference, as the counter took it.
+    pub reference: Option<String>,
+    /// Who paid: the invoice's customer, or the job's.
+    pub party: String,
+    /// The number of the invoice it settles.
+    pub invoice: Option<String>,
+    /// The job it is an advance on, when there is no invoice yet.
+    pub job: Option<String>,
 }
 
 /// A block of numbers leased to a device, and the day it was retired (its

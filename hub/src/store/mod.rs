@@ -598,6 +598,14 @@ pub trait HubStore: Send + Sync {
         from: sync_core::domain::date::Date,
         to: sync_core::domain::date::Date,
     ) -> Result<Vec<crate::returns::Filed>>;
+    /// The payments a GSTIN's branches received, dated from `from` to `to`
+    /// (the Tally export's receipts).
+    fn return_receipts(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Received>>;
     /// The lease blocks of a GSTIN's series, with the day each was retired.
     fn series_blocks(&self, gstin: &str) -> Result<Vec<crate::returns::Block>>;
     /// The GSTINs the business's branches bill under.

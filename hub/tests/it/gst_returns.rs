@@ -33,11 +33,11 @@ use sync_core::domain::date::Date;
 use sync_core::domain::invoice_no::{DocType, Series};
 use sync_core::ids::RecordId;
 
-fn dec(s: &str) -> Decimal {
+pub(crate) fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-fn line(n: u32, price: &str, rate: &str) -> Line {
+pub(crate) fn line(n: u32, price: &str, rate: &str) -> Line {
     Line {
         id: RecordId(sync_core::testkit::id16(b'L', n)),
         kind: LineKind::Service,
@@ -52,18 +52,18 @@ fn line(n: u32, price: &str, rate: &str) -> Line {
     }
 }
 
-struct Doc<'a> {
-    lease: &'a Lease,
-    n: u64,
-    date: Date,
-    buyer_gstin: Option<String>,
-    pos: &'a str,
-    lines: Vec<Line>,
-    total: &'a str,
-    against: Option<&'a Document>,
+pub(crate) struct Doc<'a> {
+    pub(crate) lease: &'a Lease,
+    pub(crate) n: u64,
+    pub(crate) date: Date,
+    pub(crate) buyer_gstin: Option<String>,
+    pub(crate) pos: &'a str,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) total: &'a str,
+    pub(crate) against: Option<&'a Document>,
 }
 
-fn document(gstin: &str, d: Doc) -> Document {
+pub(crate) fn document(gstin: &str, d: Doc) -> Document {
     let seq = d.lease.first + d.n - 1;
     let series = Series::new(&d.lease.prefix, d.lease.doc_type, d.lease.fy).unwrap();
     Document {
@@ -100,7 +100,7 @@ fn document(gstin: &str, d: Doc) -> Document {
     }
 }
 
-async fn push_all(d: &Dev, ops: &[sync_core::op::Op]) {
+pub(crate) async fn push_all(d: &Dev, ops: &[sync_core::op::Op]) {
     let (st, v) = d.push(ops).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for r in v["results"].as_array().unwrap() {
@@ -108,7 +108,7 @@ async fn push_all(d: &Dev, ops: &[sync_core::op::Op]) {
     }
 }
 
-async fn login(h: &Hub) -> String {
+pub(crate) async fn login(h: &Hub) -> String {
     let r = h
         .client
         .post(format!("{}/login", h.url))

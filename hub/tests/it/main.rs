@@ -11,6 +11,7 @@ mod gst_returns;
 mod outbox;
 mod owner_reports;
 mod protocol;
+mod tally;
 mod tenants;
 mod transport;
 mod trust;

@@ -58,7 +58,7 @@ struct Day {
     http: reqwest::Client,
 }
 
-fn job(id: RecordId, no: &str, customer: RecordId) -> OpBody {
+pub(crate) fn job(id: RecordId, no: &str, customer: RecordId) -> OpBody {
     OpBody::JobOpened(JobIntake {
         id,
         job_no: no.into(),
@@ -79,7 +79,7 @@ fn job(id: RecordId, no: &str, customer: RecordId) -> OpBody {
     })
 }
 
-fn customer(id: RecordId, name: &str, mobile: &str) -> OpBody {
+pub(crate) fn customer(id: RecordId, name: &str, mobile: &str) -> OpBody {
     OpBody::CustomerCreated(Customer {
         id,
         name: name.into(),

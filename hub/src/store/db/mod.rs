@@ -787,6 +787,15 @@ impl HubStore for HubDb {
         returns::blocks(self, gstin)
     }
 
+    fn return_receipts(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Received>> {
+        returns::receipts(self, gstin, from, to)
+    }
+
     fn gstins(&self) -> Result<Vec<String>> {
         returns::gstins(self)
     }

@@ -1,7 +1,8 @@
-//! What the GST returns read: a GSTIN's documents between two days (with,
-//! for a credit note, its invoice's total) and the lease blocks of its
-//! series with the day each block's device was retired. One set of
-//! queries for both engines; the returns themselves are `crate::returns`.
+//! What the GST returns and the Tally export read: a GSTIN's documents
+//! between two days (with, for a credit note, its invoice's total), the
+//! lease blocks of its series with the day each block's device was
+//! retired, and the payments its branches received. One set of queries
+//! for both engines; the returns themselves are `crate::returns`.
 
 use sqlite_replica::{SqlExt, p, to16};
 use sync_core::body::Document;
@@ -11,7 +12,7 @@ use sync_core::ids::DeviceId;
 
 use super::HubDb;
 use crate::error::Result;
-use crate::returns::{Block, Filed};
+use crate::returns::{Block, Filed, Received};
 
 pub(super) fn documents(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Filed>> {
     hub.read(|c| {
@@ -35,6 +36,48 @@ pub(super) fn documents(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Resul
                     doc: serde_json::from_str::<Document>(&body).ok()?,
                     cancelled,
                     original_total: original.and_then(|t| t.parse().ok()),
+                })
+            })
+            .collect())
+    })
+}
+
+pub(super) fn receipts(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Received>> {
+    hub.read(|c| {
+        // The party is the one the invoice names (what its sale was booked
+        // to); an advance on a job has no invoice yet, so the job's customer.
+        let rows = c.all(
+            "SELECT p.date, p.amount, p.mode, p.reference, d.number, d.customer_name, j.job_no, cu.name
+               FROM payments p JOIN branches b ON b.id = p.branch
+               LEFT JOIN documents d ON d.id = p.invoice
+               LEFT JOIN jobs j ON j.id = p.job
+               LEFT JOIN customers cu ON cu.id = j.customer
+              WHERE b.gstin = ?1 AND p.date >= ?2 AND p.date <= ?3 ORDER BY p.date, p.at, p.id",
+            p![gstin, from.to_string(), to.to_string()],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<Option<String>>(3)?,
+                    r.get::<Option<String>>(4)?,
+                    r.get::<Option<String>>(5)?,
+                    r.get::<Option<String>>(6)?,
+                    r.get::<Option<String>>(7)?,
+                ))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(date, amount, mode, reference, invoice, billed_to, job, customer)| {
+                Some(Received {
+                    date: date.parse().ok()?,
+                    amount: amount.parse().ok()?,
+                    mode: serde_json::from_value(serde_json::Value::String(mode)).ok()?,
+                    reference,
+                    party: billed_to.or(customer).unwrap_or_default(),
+                    invoice,
+                    job,
                 })
             })
             .collect())

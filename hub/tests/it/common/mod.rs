@@ -15,6 +15,8 @@ use sync_core::protocol::*;
 use sync_core::replica::{Genesis, Replica};
 use sync_core::writer::DeviceWriter;
 
+pub mod xml;
+
 pub const PASS: &str = "correct horse battery";
 /// The owner, who logs in to the dashboard.
 pub const OWNER: &str = "Olivia Owner";
