@@ -207,10 +207,8 @@ fn finalize_with(
     node.write(s.user, |c| {
         let d = money::draft(c, draft)?;
         let b = read::branch(c, node.branch)?;
-        let prefix = &read::series_prefix(c, &b, node.device, d.doc_type)?;
-        let series = Series::new(prefix, d.doc_type, date.financial_year())?;
-        let (leases, used) = money::series_usage(c, node.device, prefix, d.doc_type, series.fy)?;
-        let n = lease::next_number(leases.iter(), node.device, &series, used)?;
+        let (prefix, series, n) = &next_number(c, node, &b, d.doc_type, date)?;
+        let n = *n;
         let pos = gst::place_of_supply(
             &b.state_code,
             d.customer_state.as_deref(),
@@ -248,6 +246,7 @@ fn finalize_with(
             grand_total: totals.grand_total,
             against,
             reason: d.reason.clone(),
+            transfer: None,
         };
         issued = Some(doc.id);
         // The draft goes with the same commit, or stays.
@@ -264,6 +263,22 @@ fn finalize_with(
     })?;
     let id = issued.expect("set by the committed write");
     node.read(|c| money::document(c, id))
+}
+
+/// The next number this device may issue in its series of `doc_type` for
+/// `date`'s financial year, read inside the write that will use it.
+pub(crate) fn next_number(
+    c: &rusqlite::Connection,
+    node: &Node,
+    b: &read::BranchView,
+    doc_type: DocType,
+    date: Date,
+) -> Result<(String, Series, u64)> {
+    let prefix = read::series_prefix(c, b, node.device, doc_type)?;
+    let series = Series::new(&prefix, doc_type, date.financial_year())?;
+    let (leases, used) = money::series_usage(c, node.device, &prefix, doc_type, series.fy)?;
+    let n = lease::next_number(leases.iter(), node.device, &series, used)?;
+    Ok((prefix, series, n))
 }
 
 pub fn get_document(node: &Node, s: &Session, id: RecordId) -> Result<DocumentView> {
@@ -383,7 +398,11 @@ pub fn credit_note(node: &Node, s: &Session, i: CreditNoteInput) -> Result<Docum
         created_by: s.user,
     };
     node.read(|c| money::insert_draft(c, &d))?;
-    match finalize_with(node, s, d.id, i.date, i.restock.unwrap_or(true)) {
+    // A transfer's goods never came to this branch's stock through its
+    // invoice, so crediting it puts nothing back: goods come back by a
+    // transfer the other way.
+    let restock = i.restock.unwrap_or(true) && inv.doc.transfer.is_none();
+    match finalize_with(node, s, d.id, i.date, restock) {
         Ok(v) => Ok(v),
         Err(e) => {
             let _ = node.read(|c| money::delete_draft(c, d.id));
@@ -607,13 +626,22 @@ fn top_up_standalone(node: &Node, draft: RecordId, date: Date) -> Result<()> {
     let Ok(d) = node.read(|c| money::draft(c, draft)) else {
         return Ok(()); // finalize says what is wrong with it
     };
+    standalone_numbers(node, d.doc_type, date)
+}
+
+/// On a standalone device, a number of `doc_type` for `date` is at hand
+/// (leased now if none was left); elsewhere, nothing to do.
+pub(crate) fn standalone_numbers(node: &Node, doc_type: DocType, date: Date) -> Result<()> {
+    if !node.is_standalone() {
+        return Ok(());
+    }
     let fy = date.financial_year();
     let b = node.read(|c| read::branch(c, node.branch))?;
-    let prefix = node.read(|c| read::series_prefix(c, &b, node.device, d.doc_type))?;
-    let series = Series::new(&prefix, d.doc_type, fy)?;
-    let (ls, used) = node.read(|c| money::series_usage(c, node.device, &prefix, d.doc_type, fy))?;
+    let prefix = node.read(|c| read::series_prefix(c, &b, node.device, doc_type))?;
+    let series = Series::new(&prefix, doc_type, fy)?;
+    let (ls, used) = node.read(|c| money::series_usage(c, node.device, &prefix, doc_type, fy))?;
     if lease::remaining(ls.iter(), node.device, &series, used) == 0 {
-        grant_local(node, d.doc_type, fy, STANDALONE_BLOCK)?;
+        grant_local(node, doc_type, fy, STANDALONE_BLOCK)?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Stock at the branch: the catalogue, receipts, adjustments, issue to a
-//! technician and return, use on a job, two-phase transfers, low stock and
-//! the ledger. Every movement takes only from what this device holds (the
+//! technician and return, use on a job, low stock and the ledger (transfers
+//! between branches are [`crate::transfers`]'s). Every movement takes only from what this device holds (the
 //! escrow rule, checked by the rule book before the op is signed).
 
 use rust_decimal::Decimal;
@@ -13,8 +13,12 @@ use sync_core::ids::{BranchId, DeviceId, RecordId, UserId};
 use crate::auth::Session;
 use crate::error::{NodeError, Result};
 use crate::node::{Node, new_id};
-use crate::store::money::{self, DeviceView, ItemView, MovementView, TransferView};
+use crate::store::money::{self, DeviceView, ItemView, MovementView};
+
 use crate::store::read;
+pub use crate::transfers::{
+    TransferInInput, TransferOutInput, transfer_in, transfer_out, transfers,
+};
 
 fn money_in(field: &str, d: Decimal) -> Result<Decimal> {
     sync_core::domain::money::check_amount(field, d)?;
@@ -97,12 +101,7 @@ pub fn devices(node: &Node, s: &Session) -> Result<Vec<DeviceView>> {
     node.read(money::devices)
 }
 
-pub fn transfers(node: &Node, s: &Session) -> Result<Vec<TransferView>> {
-    crate::services::own_branch(node, s)?;
-    node.read(|c| money::transfers(c, node.branch))
-}
-
-fn qty(field: &str, q: Decimal) -> Result<Decimal> {
+pub(crate) fn qty(field: &str, q: Decimal) -> Result<Decimal> {
     if q <= Decimal::ZERO || q.normalize().scale() > 3 {
         return Err(NodeError::invalid(
             field,
@@ -282,80 +281,4 @@ pub fn use_on_job(node: &Node, s: &Session, i: UseInput) -> Result<ItemView> {
         },
         None,
     )
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferOutInput {
-    pub item: RecordId,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub qty: Decimal,
-    pub to_branch: BranchId,
-    /// The receiving branch's store device (defaults to it).
-    pub to_device: Option<DeviceId>,
-}
-
-pub fn transfer_out(node: &Node, s: &Session, i: TransferOutInput) -> Result<TransferView> {
-    crate::services::own_branch(node, s)?;
-    let to_device = match i.to_device {
-        Some(d) => d,
-        None => store_device(node, i.to_branch)?,
-    };
-    let transfer = new_id()?;
-    movement(
-        node,
-        s,
-        i.item,
-        qty("qty", i.qty)?,
-        MovementKind::TransferOut {
-            transfer,
-            to_branch: i.to_branch,
-            to_device,
-        },
-        None,
-    )?;
-    find_transfer(node, transfer)
-}
-
-fn find_transfer(node: &Node, id: RecordId) -> Result<TransferView> {
-    node.read(|c| money::transfers(c, node.branch))?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| NodeError::NotFound(format!("transfer {id}")))
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferInInput {
-    pub transfer: RecordId,
-    /// Quantity actually received (may be less than sent; the variance is recorded).
-    #[serde(with = "rust_decimal::serde::str")]
-    pub received: Decimal,
-}
-
-pub fn transfer_in(node: &Node, s: &Session, i: TransferInInput) -> Result<TransferView> {
-    crate::services::own_branch(node, s)?;
-    let t = find_transfer(node, i.transfer)?;
-    if i.received < Decimal::ZERO || i.received.normalize().scale() > 3 {
-        return Err(NodeError::invalid(
-            "received",
-            "must not be negative, with at most 3 decimal places",
-        ));
-    }
-    let sent: Decimal = t.sent.parse().unwrap_or_default();
-    node.commit(
-        s.user,
-        OpBody::StockMoved(StockMovement {
-            id: new_id()?,
-            item: t.item,
-            qty: i.received,
-            movement: MovementKind::TransferIn {
-                transfer: t.id,
-                from_branch: t.from_branch,
-                sent,
-            },
-            note: None,
-        }),
-    )?;
-    find_transfer(node, i.transfer)
 }

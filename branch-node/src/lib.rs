@@ -35,6 +35,7 @@ pub mod sales;
 pub mod services;
 pub mod store;
 pub mod sync;
+pub mod transfers;
 pub mod ui;
 
 pub use error::{NodeError, Result};

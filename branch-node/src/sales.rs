@@ -50,6 +50,9 @@ pub fn with_document(
     restock: bool,
 ) -> Result<Vec<OpBody>> {
     let mut out = vec![];
+    if doc.transfer.is_some() {
+        return Ok(out); // its goods went with the transfer
+    }
     match doc.doc_type {
         DocType::TaxInvoice => {
             let (used, billed) = match doc.job {

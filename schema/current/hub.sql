@@ -228,7 +228,7 @@ CREATE TABLE documents (
     against          BLOB,
     body             TEXT    NOT NULL,         -- the signed document as JSON
     cancelled        INTEGER NOT NULL DEFAULT 0,
-    cancel_reason    TEXT,
+    cancel_reason    TEXT, transfer BLOB,
     UNIQUE (prefix, doc_type, fy, seq)
 );
 CREATE TABLE document_lines (

@@ -638,8 +638,8 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
             );
             let totals = gst::compute(&d.lines, supply)?;
             let n = c.run("INSERT INTO documents (id, branch, device, doc_type, prefix, fy, seq, number, date, customer, customer_name, customer_gstin, place_of_supply, job,
-                      taxable, cgst, sgst, igst, round_off, grand_total, against, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT DO NOTHING", p![
+                      taxable, cgst, sgst, igst, round_off, grand_total, against, body, transfer)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT DO NOTHING", p![
                     blob16(&d.id.0),
                     &b[..],
                     blob16(&op.id.device.0),
@@ -662,6 +662,7 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                     d.grand_total.to_string(),
                     d.against.as_ref().map(|a| a.invoice.0.to_vec()),
                     serde_json::to_string(d).expect("document serializes"),
+                    d.transfer.as_ref().map(|t| t.transfer.0.to_vec()),
                 ])?;
             if n == 1 {
                 for (i, (l, t)) in d.lines.iter().zip(&totals.lines).enumerate() {

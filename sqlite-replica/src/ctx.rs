@@ -348,7 +348,7 @@ impl RuleContext for TxCtx<'_> {
                 "SELECT grand_total FROM documents WHERE against = ?1 AND cancelled = 0",
                 p![&id.0[..]],
             ),
-            goods: sync_core::domain::rules::goods_of(&body.lines),
+            goods: sync_core::domain::rules::goods_of_doc(&body),
         })
     }
 

@@ -336,6 +336,21 @@ pub struct Document {
     /// For a credit note: the invoice it reverses.
     pub against: Option<DocRef>,
     pub reason: Option<String>,
+    /// A tax invoice for goods sent to a branch with another GSTIN (a
+    /// supply between distinct persons): the transfer it bills. Its goods
+    /// move with the transfer, not with the invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferBill>,
+}
+
+/// What a transfer's tax invoice carries besides an invoice's fields.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TransferBill {
+    pub transfer: RecordId,
+    /// The e-way bill number (12 digits), required when the consignment's
+    /// value exceeds ₹50,000 (CGST Rule 138).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eway_bill: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

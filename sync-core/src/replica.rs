@@ -985,7 +985,7 @@ impl RuleContext for Replica {
                 })
                 .map(|(_, (_, _, c))| c.grand_total)
                 .sum(),
-            goods: crate::domain::rules::goods_of(&d.lines),
+            goods: crate::domain::rules::goods_of_doc(d),
         })
     }
 

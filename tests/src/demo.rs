@@ -292,6 +292,8 @@ pub fn transfer(
             qty: dec(qty),
             to_branch,
             to_device: Some(to_device),
+            unit_value: None,
+            eway_bill: None,
         },
     )?
     .id)

@@ -340,6 +340,8 @@ export interface Transfer {
   variance: string | null;
   sent_at: number;
   received_at: number | null;
+  /** The tax invoice of a transfer to another GSTIN. */
+  invoice: string | null;
 }
 
 export interface PeerStatus {

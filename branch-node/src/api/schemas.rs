@@ -170,7 +170,7 @@ pub(super) fn all() -> Value {
         "IssueInput": object(json!({ "item": id(), "qty": qty(), "technician": id(), "to_device": id() }), &["item", "qty", "technician", "to_device"]),
         "ReturnInput": object(json!({ "item": id(), "qty": qty(), "to_device": s(id()) }), &["item", "qty"]),
         "UseInput": object(json!({ "job": id(), "item": id(), "qty": qty(), "unit_price": s(decimal()) }), &["job", "item", "qty"]),
-        "TransferOutInput": object(json!({ "item": id(), "qty": qty(), "to_branch": id(), "to_device": s(id()) }), &["item", "qty", "to_branch"]),
+        "TransferOutInput": object(json!({ "item": id(), "qty": qty(), "to_branch": id(), "to_device": s(id()), "unit_value": s(decimal()), "eway_bill": s(text()) }), &["item", "qty", "to_branch"]),
         "ReceiveInput": object(json!({ "received": decimal() }), &["received"]),
         "DraftInput": object(json!({ "job": s(id()), "customer": s(id()), "customer_name": s(text()), "customer_gstin": s(text()), "customer_state": s(text()), "customer_address": s(text()), "lines": { "type": "array", "items": line() } }), &[]),
         "FinalizeInput": object(json!({ "date": s(date()) }), &[]),

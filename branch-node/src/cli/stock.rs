@@ -98,6 +98,13 @@ pub enum StockCmd {
         qty: String,
         #[arg(long)]
         to_branch: sync_core::ids::BranchId,
+        /// To another GSTIN: the value per unit before tax on its tax
+        /// invoice (default: the item's cost, else its sale price).
+        #[arg(long)]
+        unit_value: Option<String>,
+        /// To another GSTIN, goods worth more than ₹50,000: the e-way bill's 12-digit number.
+        #[arg(long)]
+        eway_bill: Option<String>,
     },
     /// Receive a transfer.
     TransferIn {
@@ -211,6 +218,8 @@ pub(super) fn stock(node: &Node, s: &Session, c: &StockCmd) -> Result<()> {
             item,
             qty,
             to_branch,
+            unit_value,
+            eway_bill,
         } => print(&inv::transfer_out(
             node,
             s,
@@ -219,6 +228,11 @@ pub(super) fn stock(node: &Node, s: &Session, c: &StockCmd) -> Result<()> {
                 qty: dec("qty", qty)?,
                 to_branch: *to_branch,
                 to_device: None,
+                unit_value: unit_value
+                    .as_deref()
+                    .map(|v| dec("unit_value", v))
+                    .transpose()?,
+                eway_bill: eway_bill.clone(),
             },
         )?),
         StockCmd::TransferIn { transfer, received } => print(&inv::transfer_in(

@@ -120,6 +120,7 @@ fn invoice(place_of_supply: &str) -> Document {
         grand_total: totals.grand_total,
         against: None,
         reason: None,
+        transfer: None,
     }
 }
 

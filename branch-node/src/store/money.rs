@@ -114,6 +114,14 @@ pub fn item(c: &Connection, branch: BranchId, me: DeviceId, id: RecordId) -> Res
         .ok_or_else(|| NodeError::NotFound(format!("item {id}")))
 }
 
+/// What an item is carried at (its cost), for valuing a transfer.
+pub fn item_cost(c: &Connection, id: RecordId) -> Result<Decimal> {
+    c.prepare_cached("SELECT cost FROM items WHERE id = ?1")?
+        .query_row([&id.0[..]], |r| Ok(dec(r.get(0)?)))
+        .optional()?
+        .ok_or_else(|| NodeError::NotFound(format!("item {id}")))
+}
+
 /// Sale price, HSN/SAC, GST rate, unit and name of an item.
 pub fn item_pricing(
     c: &Connection,
@@ -297,11 +305,16 @@ pub struct TransferView {
     pub variance: Option<String>,
     pub sent_at: u64,
     pub received_at: Option<u64>,
+    /// The tax invoice that bills it (a transfer to another GSTIN), as
+    /// the sending branch knows it.
+    pub invoice: Option<String>,
 }
 
 pub fn transfers(c: &Connection, branch: BranchId) -> Result<Vec<TransferView>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, item, from_branch, to_branch, receiver, sent, received, variance, sent_at, received_at FROM transfers WHERE from_branch = ?1 OR to_branch = ?1 ORDER BY sent_at DESC",
+        "SELECT t.id, t.item, t.from_branch, t.to_branch, t.receiver, t.sent, t.received, t.variance, t.sent_at, t.received_at,
+                (SELECT number FROM documents d WHERE d.transfer = t.id)
+           FROM transfers t WHERE t.from_branch = ?1 OR t.to_branch = ?1 ORDER BY t.sent_at DESC",
     )?;
     let rows = stmt.query_map([&branch.0[..]], |r| {
         Ok(TransferView {
@@ -315,6 +328,7 @@ pub fn transfers(c: &Connection, branch: BranchId) -> Result<Vec<TransferView>> 
             variance: r.get(7)?,
             sent_at: r.get(8)?,
             received_at: r.get(9)?,
+            invoice: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -183,6 +183,8 @@ fn stock_moves_only_from_what_this_device_holds() {
             qty: d("1"),
             to_branch: other,
             to_device: None,
+            unit_value: None,
+            eway_bill: None,
         },
     )
     .unwrap();

@@ -264,6 +264,7 @@ CREATE TABLE documents (
     body text COLLATE "C" NOT NULL,
     cancelled bigint NOT NULL DEFAULT 0,
     cancel_reason    text COLLATE "C",
+    transfer         bytea,
     UNIQUE (prefix, doc_type, fy, seq)
 );
 

@@ -97,6 +97,7 @@ pub(crate) fn document(gstin: &str, d: Doc) -> Document {
             date: o.date,
         }),
         reason: d.against.map(|_| "returned".into()),
+        transfer: None,
     }
 }
 

@@ -146,6 +146,7 @@ fn invoice(
         grand_total: dec(total),
         against: None,
         reason: None,
+        transfer: None,
     })
 }
 

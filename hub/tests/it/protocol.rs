@@ -480,6 +480,7 @@ async fn hundreds_of_concurrent_lease_requests_never_overlap() {
             grand_total: Decimal::from(1180),
             against: None,
             reason: None,
+            transfer: None,
         })
     };
     let good = d.make(acc, doc(mine.first, 1));

@@ -16,3 +16,4 @@ mod gst_worked;
 mod invoice_no;
 mod merge_laws;
 mod stock_escrow;
+mod transfer_bill;

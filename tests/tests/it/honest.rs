@@ -243,6 +243,8 @@ async fn honest_offline_concurrency_is_taken_flagged_and_converges() {
                     qty: dec("2"),
                     to_branch: tb,
                     to_device: None,
+                    unit_value: None,
+                    eway_bill: None,
                 },
             )
             .unwrap()

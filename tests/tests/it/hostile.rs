@@ -177,6 +177,7 @@ async fn a_stolen_laptop_is_refused_everything_beyond_its_trust() {
         grand_total: dec("1180"),
         against: None,
         reason: None,
+        transfer: None,
     };
     // (what, author, branch, body, a word the refusal must contain)
     let forged: Vec<(&str, UserId, sync_core::ids::BranchId, OpBody, &str)> = vec![

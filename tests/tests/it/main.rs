@@ -21,4 +21,5 @@ mod roles_ui;
 mod schemathesis;
 mod series;
 mod tls_and_gzip;
+mod transfer_invoice;
 mod ui;

@@ -259,6 +259,8 @@ impl Day {
                                     qty: Decimal::ONE,
                                     to_branch: tb,
                                     to_device: Some(tdev),
+                                    unit_value: None,
+                                    eway_bill: None,
                                 },
                             )
                             .map(|t| t.id)

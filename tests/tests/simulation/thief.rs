@@ -173,6 +173,7 @@ impl Day {
                         grand_total: dec("1180"),
                         against: None,
                         reason: None,
+                        transfer: None,
                     }),
                 )
             }

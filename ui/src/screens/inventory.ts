@@ -104,9 +104,14 @@ register('inventory', {
           select('Item', 'item', itemOpts),
           input('Qty', 'qty', { inputmode: 'decimal' }),
           select('To', 'to_device', otherStores.map((d): [string, string] => [d.id, d.label])),
+          input('Value per unit ₹ (to another GSTIN; default: cost)', 'unit_value', { inputmode: 'decimal' }),
+          input('E-way bill no. (goods above ₹50,000.00)', 'eway_bill', { inputmode: 'numeric' }),
         ], (f) => {
           const d = otherStores.find((s) => s.id === field(f, 'to_device'));
-          return post('/api/transfers', { item: field(f, 'item'), qty: field(f, 'qty'), to_branch: d?.branch, to_device: d?.id });
+          return post('/api/transfers', {
+            item: field(f, 'item'), qty: field(f, 'qty'), to_branch: d?.branch, to_device: d?.id,
+            unit_value: field(f, 'unit_value') || undefined, eway_bill: field(f, 'eway_bill') || undefined,
+          });
         }, 'Transfer sent'),
         can('manage_inventory') && form('item-form', 'New item', [
           input('SKU', 'sku'), input('Name', 'name'), input('HSN/SAC', 'hsn_sac'), input('GST %', 'gst_rate', { value: '18' }),
@@ -132,7 +137,7 @@ register('inventory', {
                 {},
                 h('td', {}, itemName(t.item)),
                 h('td', {}, incoming ? 'incoming' : 'outgoing'),
-                h('td.num', {}, t.sent),
+                h('td.num', {}, t.sent, t.invoice ? h('div.muted', {}, t.invoice) : null),
                 h('td.num', {}, t.received ?? 'in transit'),
                 h('td.num', {}, t.variance && t.variance !== '0' ? h('span.warn', {}, `short ${t.variance}`) : t.variance ?? ''),
                 h('td', {}, dateTime(t.received_at ?? t.sent_at)),

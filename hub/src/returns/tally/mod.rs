@@ -282,6 +282,7 @@ mod tests {
                 grand_total: total.parse().unwrap(),
                 against: None,
                 reason: None,
+                transfer: None,
             },
             cancelled: false,
             original_total: None,

@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::body::{Document, Lease, Payment};
+use crate::body::{Document, Lease, Payment, TransferBill};
 use crate::domain::gst::{compute, supply_for};
 use crate::domain::invoice_no::{DocType, Series, check_format};
 use crate::domain::lease;
@@ -125,11 +125,81 @@ pub fn check_document(op: &Op, d: &Document, ctx: &dyn RuleContext) -> Result<()
             validate::text("reason", d.reason.as_deref().unwrap_or(""), 1, 500)?;
         }
     }
+    if let Some(tb) = &d.transfer {
+        transfer_bill(op, d, tb, &b.gstin, ctx)?;
+    }
     if ctx.record_exists(d.id) {
         return Err(CoreError::invalid("id", "record already exists"));
     }
     let _ = user_record;
     Ok(())
+}
+
+/// Consignments above this value travel with an e-way bill (Rule 138).
+pub const EWAY_BILL_ABOVE: Decimal = Decimal::from_parts(50_000, 0, 0, false, 0);
+
+/// A transfer's tax invoice bills exactly the goods its transfer sent, from
+/// this branch to a branch under another GSTIN (a supply between distinct
+/// persons); within one GSTIN a transfer is no supply and has no invoice.
+fn transfer_bill(
+    op: &Op,
+    d: &Document,
+    tb: &TransferBill,
+    gstin: &str,
+    ctx: &dyn RuleContext,
+) -> Result<(), CoreError> {
+    let field = "transfer.transfer";
+    let t = ctx
+        .transfer(tb.transfer)
+        .filter(|t| t.sent_out && t.from_branch == op.branch)
+        .ok_or_else(|| CoreError::invalid(field, "must be a transfer this branch sent"))?;
+    let to = ctx
+        .branch(t.to_branch)
+        .ok_or_else(|| CoreError::invalid(field, "unknown receiving branch"))?;
+    if d.doc_type != DocType::TaxInvoice || d.job.is_some() {
+        return Err(CoreError::invalid(
+            field,
+            "only a tax invoice of no job bills a transfer",
+        ));
+    }
+    if to.gstin == gstin {
+        return Err(CoreError::invalid(
+            field,
+            "a transfer within one GSTIN is no supply: it travels on a delivery challan, not a tax invoice",
+        ));
+    }
+    if d.customer_gstin.as_deref() != Some(to.gstin.as_str()) || d.place_of_supply != to.state_code
+    {
+        return Err(CoreError::invalid(
+            "customer_gstin",
+            "must be the receiving branch's GSTIN, its state the place of supply",
+        ));
+    }
+    let [l] = d.lines.as_slice() else {
+        return Err(CoreError::invalid(
+            "lines",
+            "a transfer's invoice has one line: the goods sent",
+        ));
+    };
+    if l.item != Some(t.item) || l.qty != t.sent || l.kind != crate::body::LineKind::Part {
+        return Err(CoreError::invalid(
+            "lines[0]",
+            "must be the item and quantity the transfer sent",
+        ));
+    }
+    match &tb.eway_bill {
+        Some(e) if e.len() != 12 || !e.bytes().all(|b| b.is_ascii_digit()) => Err(
+            CoreError::invalid("transfer.eway_bill", "an e-way bill number is 12 digits"),
+        ),
+        None if d.grand_total > EWAY_BILL_ABOVE => Err(CoreError::invalid(
+            "transfer.eway_bill",
+            format!(
+                "goods worth {} travel with an e-way bill (above ₹50,000, CGST Rule 138): give its number",
+                d.grand_total
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub(super) fn document_issued(

@@ -103,6 +103,15 @@ pub struct DocInfo {
 }
 
 /// The goods a document carries: its part lines that name an item.
+/// The goods that move with a document: none for a transfer's invoice,
+/// whose goods move with the transfer itself.
+pub fn goods_of_doc(d: &crate::body::Document) -> Vec<(RecordId, Decimal)> {
+    if d.transfer.is_some() {
+        return vec![];
+    }
+    goods_of(&d.lines)
+}
+
 pub fn goods_of(lines: &[crate::body::Line]) -> Vec<(RecordId, Decimal)> {
     lines
         .iter()
