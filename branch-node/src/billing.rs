@@ -21,157 +21,12 @@ use crate::services::LineInput;
 use crate::store::money::{self, DocumentView, Draft, PaymentView};
 use crate::store::read;
 
-#[derive(Clone, Debug, Serialize)]
-pub struct DraftView {
-    #[serde(flatten)]
-    pub draft: Draft,
-    pub place_of_supply: String,
-    /// The state's name, as a person reads the place of supply.
-    pub place_of_supply_name: Option<&'static str>,
-    pub totals: gst::Totals,
-}
+mod drafts;
 
-fn view(node: &Node, d: Draft) -> Result<DraftView> {
-    let b = node.read(|c| read::branch(c, node.branch))?;
-    let pos = gst::place_of_supply(
-        &b.state_code,
-        d.customer_state.as_deref(),
-        d.customer_gstin.as_deref(),
-    );
-    let totals = gst::compute(&d.lines, gst::supply_for(&b.state_code, &pos))?;
-    Ok(DraftView {
-        draft: d,
-        place_of_supply_name: sync_core::domain::states::state_name(&pos),
-        place_of_supply: pos,
-        totals,
-    })
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DraftInput {
-    /// Bill a job: its estimate lines and the parts used on it.
-    pub job: Option<RecordId>,
-    /// Or a counter sale: a customer (optional, walk-in otherwise)…
-    pub customer: Option<RecordId>,
-    /// …or just a name for a walk-in.
-    pub customer_name: Option<String>,
-    /// B2B: the buyer's GSTIN (decides place of supply with the state).
-    pub customer_gstin: Option<String>,
-    pub customer_state: Option<String>,
-    pub customer_address: Option<String>,
-    /// Extra or counter-sale lines.
-    #[serde(default)]
-    pub lines: Vec<LineInput>,
-}
-
-/// Create a draft invoice. From a job it takes the estimate lines and the
-/// parts used (priced as used); other lines are added as given.
-pub fn create_draft(node: &Node, s: &Session, i: DraftInput) -> Result<DraftView> {
-    crate::services::own_branch(node, s)?;
-    s.require(Action::CreateInvoices)?;
-    let mut lines: Vec<Line> = vec![];
-    let mut customer = i.customer;
-    let mut billed_out = false;
-    if let Some(job) = i.job {
-        let j = node.read(|c| read::job_summary(c, job))?;
-        customer = customer.or(Some(j.customer));
-        let unbilled = node.read(|c| {
-            let (est, parts) = money::job_billable(c, job)?;
-            let had_any = !est.is_empty() || !parts.is_empty();
-            let unbilled = crate::sales::job_unbilled(c, job, est, parts)?;
-            Ok((had_any, unbilled))
-        })?;
-        billed_out = unbilled.0 && unbilled.1.is_empty();
-        lines.extend(unbilled.1);
-    }
-    for l in i.lines {
-        let id = new_id()?;
-        lines.push(node.read(|c| l.from_catalogue(c, id))?);
-    }
-    if lines.is_empty() && billed_out {
-        return Err(NodeError::invalid(
-            "job",
-            "everything on this job has been invoiced already: its estimate lines and parts are each on a standing invoice",
-        ));
-    }
-    if lines.is_empty() {
-        return Err(NodeError::invalid(
-            "lines",
-            "nothing to bill: the job has no estimate lines or parts, and no lines were given",
-        ));
-    }
-    for (n, l) in lines.iter().enumerate() {
-        gst::check_line(n, l)?;
-    }
-    let (name, gstin, state, address) = match customer {
-        Some(c) => {
-            let cu = crate::services::get_customer(node, s, c)?;
-            (
-                cu.name,
-                i.customer_gstin.or(cu.gstin),
-                i.customer_state.or(cu.state_code),
-                i.customer_address.or(cu.address),
-            )
-        }
-        None => (
-            i.customer_name.unwrap_or_else(|| "Walk-in customer".into()),
-            i.customer_gstin,
-            i.customer_state,
-            i.customer_address,
-        ),
-    };
-    validate::text("customer_name", &name, 1, 200)?;
-    if let Some(a) = &address {
-        validate::text("customer_address", a, 0, 500)?;
-    }
-    let gstin = gstin
-        .map(|g| g.trim().to_uppercase())
-        .filter(|g| !g.is_empty());
-    if let Some(g) = &gstin {
-        validate::gstin("customer_gstin", g)?;
-    }
-    if let Some(st) = &state {
-        validate::state_code("customer_state", st)?;
-    }
-    let d = Draft {
-        id: new_id()?,
-        doc_type: DocType::TaxInvoice,
-        job: i.job,
-        customer,
-        customer_name: name,
-        customer_gstin: gstin,
-        customer_address: address,
-        customer_state: state,
-        against: None,
-        reason: None,
-        lines,
-        created_at: now_ms(),
-        created_by: s.user,
-    };
-    let v = view(node, d.clone())?;
-    node.read(|c| money::insert_draft(c, &d))?;
-    Ok(v)
-}
-
-pub fn drafts(node: &Node, s: &Session) -> Result<Vec<DraftView>> {
-    crate::services::own_branch(node, s)?;
-    s.require(Action::CreateInvoices)?;
-    node.read(money::drafts)?
-        .into_iter()
-        .map(|d| view(node, d))
-        .collect()
-}
-
-pub fn delete_draft(node: &Node, s: &Session, id: RecordId) -> Result<()> {
-    crate::services::own_branch(node, s)?;
-    s.require(Action::CreateInvoices)?;
-    if node.read(|c| money::delete_draft(c, id))? {
-        Ok(())
-    } else {
-        Err(NodeError::NotFound(format!("draft {id}")))
-    }
-}
+pub use drafts::{
+    DraftInput, DraftView, add_draft_line, create_draft, delete_draft, drafts, get_draft,
+    remove_draft_line,
+};
 
 /// Give a draft its number — the next one of this device's lease — and
 /// issue it. The number and the document land in one transaction with the
@@ -288,6 +143,24 @@ pub fn get_document(node: &Node, s: &Session, id: RecordId) -> Result<DocumentVi
         return Err(NodeError::NotFound(format!("document {id}")));
     }
     Ok(d)
+}
+
+/// A document by its printed number (`BLR1/2627/000003`, any case) or its
+/// id: an accountant reads the number off the paper.
+pub fn find_document(node: &Node, s: &Session, number_or_id: &str) -> Result<DocumentView> {
+    let number_or_id = number_or_id.trim();
+    if let Ok(id) = number_or_id.parse::<RecordId>() {
+        return get_document(node, s, id);
+    }
+    crate::services::own_branch(node, s)?;
+    sync_core::domain::invoice_no::check_format(number_or_id).map_err(|_| {
+        NodeError::invalid(
+            "document",
+            format!("{number_or_id} is neither a document number like BLR1/2627/000003 nor an id"),
+        )
+    })?;
+    let number = number_or_id.to_ascii_uppercase();
+    node.read(|c| money::document_by_number(c, node.branch, &number))
 }
 
 pub fn list_documents(

@@ -80,6 +80,26 @@ pub fn get_item(node: &Node, s: &Session, id: RecordId) -> Result<ItemView> {
     node.read(|c| money::item(c, node.branch, node.device, id))
 }
 
+/// An item by its SKU, as a person types it at the counter, or by its id.
+pub fn find_item(node: &Node, s: &Session, sku_or_id: &str) -> Result<ItemView> {
+    if let Ok(id) = sku_or_id.parse::<RecordId>() {
+        return get_item(node, s, id);
+    }
+    crate::services::own_branch(node, s)?;
+    let sku = sku_or_id.trim();
+    match node.read(|c| read::items_by_sku(c, node.branch, sku))?[..] {
+        [id] => get_item(node, s, id),
+        [] => Err(NodeError::invalid(
+            "item",
+            format!("no catalogue item has the SKU {sku}"),
+        )),
+        _ => Err(NodeError::invalid(
+            "item",
+            format!("several catalogue items have the SKU {sku}: give the item's id"),
+        )),
+    }
+}
+
 pub fn list_items(node: &Node, s: &Session, q: &str, low_only: bool) -> Result<Vec<ItemView>> {
     crate::services::own_branch(node, s)?;
     validate::text("q", q, 0, 100)?;

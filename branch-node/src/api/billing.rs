@@ -26,6 +26,27 @@ async fn delete_draft(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl In
         .await
 }
 
+async fn draft(who: SignedIn, Path(id): Path<RecordId>) -> Answer<impl IntoResponse> {
+    who.run(move |n, s| bill::get_draft(n, s, id)).await
+}
+
+async fn add_draft_line(
+    who: SignedIn,
+    Path(id): Path<RecordId>,
+    Json(l): Json<crate::services::LineInput>,
+) -> Answer<impl IntoResponse> {
+    who.create(move |n, s| bill::add_draft_line(n, s, id, l))
+        .await
+}
+
+async fn remove_draft_line(
+    who: SignedIn,
+    Path((id, line)): Path<(RecordId, RecordId)>,
+) -> Answer<impl IntoResponse> {
+    who.run(move |n, s| bill::remove_draft_line(n, s, id, line))
+        .await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FinalizeInput {
@@ -133,7 +154,24 @@ pub(super) fn routes(d: Described<AppState>) -> Described<AppState> {
     )
     .route(
         "/api/drafts/{id}",
-        [Op::delete(delete_draft, "Discard a draft").access(SESSION)],
+        [
+            Op::get(draft, "One invoice draft with its tax").access(SESSION),
+            Op::delete(delete_draft, "Discard a draft").access(SESSION),
+        ],
+    )
+    .route(
+        "/api/drafts/{id}/lines",
+        [Op::post(
+            add_draft_line,
+            "Add a line to a draft (typed, or naming a catalogue item)",
+        )
+        .body("LineInput")
+        .access(SESSION)
+        .success(201, "Created")],
+    )
+    .route(
+        "/api/drafts/{id}/lines/{line}",
+        [Op::delete(remove_draft_line, "Remove a line from a draft").access(SESSION)],
     )
     .route(
         "/api/drafts/{id}/finalize",

@@ -6,7 +6,8 @@ use sync_core::body::{PasswordKind, TextField};
 use sync_core::domain::lifecycle::JobStatus;
 use sync_core::ids::{RecordId, UserId};
 
-use super::{dec, print};
+use super::lines::LineArgs;
+use super::print;
 use crate::auth::Session;
 use crate::error::{NodeError, Result};
 use crate::node::Node;
@@ -100,21 +101,12 @@ pub enum JobCmd {
         #[arg(long)]
         text: String,
     },
-    /// Add an estimate line.
+    /// Add an estimate line: a catalogue item (--item SKU) or a typed one
+    /// (--line DESCRIPTION --hsn --rate --price).
     EstimateAdd {
         id: RecordId,
-        #[arg(long)]
-        description: String,
-        #[arg(long, default_value = "998713")]
-        hsn_sac: String,
-        #[arg(long, default_value = "1")]
-        qty: String,
-        #[arg(long)]
-        unit_price: String,
-        #[arg(long, default_value = "0")]
-        discount: String,
-        #[arg(long, default_value = "18")]
-        gst_rate: String,
+        #[command(flatten)]
+        line: LineArgs,
     },
     /// Remove an estimate line.
     EstimateRemove { id: RecordId, line: RecordId },
@@ -268,30 +260,10 @@ pub(super) fn run(node: &Node, s: &Session, c: &JobCmd) -> Result<()> {
         JobCmd::Notes { id, text } => {
             print(&svc::set_text(node, s, *id, TextField::Notes, text, None)?)
         }
-        JobCmd::EstimateAdd {
-            id,
-            description,
-            hsn_sac,
-            qty,
-            unit_price,
-            discount,
-            gst_rate,
-        } => print(&svc::add_estimate_line(
-            node,
-            s,
-            *id,
-            svc::LineInput {
-                kind: sync_core::body::LineKind::Service,
-                item: None,
-                description: description.clone(),
-                hsn_sac: hsn_sac.clone(),
-                qty: dec("qty", qty)?,
-                unit: "nos".into(),
-                unit_price: dec("unit_price", unit_price)?,
-                discount: dec("discount", discount)?,
-                gst_rate: dec("gst_rate", gst_rate)?,
-            },
-        )?),
+        JobCmd::EstimateAdd { id, line } => {
+            let l = line.input(node, s)?;
+            print(&svc::add_estimate_line(node, s, *id, l)?)
+        }
         JobCmd::EstimateRemove { id, line } => {
             print(&svc::remove_estimate_line(node, s, *id, *line)?)
         }

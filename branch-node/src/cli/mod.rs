@@ -1,6 +1,8 @@
 //! The command line: everything a shop needs to script or repair a device.
-//! Output is JSON on stdout; errors go to stderr as JSON naming the field and
-//! the rule, with exit code 1 (2 for usage errors).
+//! Output is JSON on stdout, except that `invoice` prints drafts and
+//! documents as text for the accountant reading them (`invoice --json` for
+//! JSON); errors go to stderr as JSON naming the field and the rule, with
+//! exit code 1 (2 for usage errors).
 //!
 //! [`Cli`] and [`Cmd`] are the top of the command tree; each group of
 //! commands (its clap arguments and what it does) lives in the file named
@@ -10,7 +12,9 @@ mod audit;
 mod billing;
 mod conflicts;
 mod customers;
+mod invoice_text;
 mod jobs;
+mod lines;
 mod people;
 mod serve;
 mod setup;
@@ -19,10 +23,11 @@ mod stress;
 mod sync;
 
 pub use audit::AuditCmd;
-pub use billing::{InvoiceCmd, LeaseCmd, PaymentCmd};
+pub use billing::{InvoiceArgs, InvoiceCmd, LeaseCmd, LineCmd, PaymentCmd};
 pub use conflicts::ConflictCmd;
 pub use customers::CustomerCmd;
 pub use jobs::JobCmd;
+pub use lines::LineArgs;
 pub use people::UserCmd;
 pub use setup::InitArgs;
 pub use stock::{ItemCmd, StockCmd};
@@ -124,8 +129,7 @@ pub enum Cmd {
     #[command(subcommand)]
     Stock(StockCmd),
     /// Invoices and credit notes.
-    #[command(subcommand)]
-    Invoice(InvoiceCmd),
+    Invoice(InvoiceArgs),
     /// Payments.
     #[command(subcommand)]
     Payment(PaymentCmd),
@@ -198,7 +202,7 @@ fn dec(field: &str, s: &str) -> Result<rust_decimal::Decimal> {
         .map_err(|_| NodeError::invalid(field, "must be a decimal number like 1499.00"))
 }
 
-fn print<T: Serialize>(v: &T) -> Result<()> {
+fn print<T: Serialize + ?Sized>(v: &T) -> Result<()> {
     println!(
         "{}",
         serde_json::to_string_pretty(v).expect("output serializes")

@@ -7,6 +7,7 @@
 //! - [`ctx::TxCtx`] answers the rule book's questions (`RuleContext`) from
 //!   the tables.
 //! - [`read`] holds the queries behind the services' views.
+//! - [`drafts`] holds invoice drafts, device-local until finalized.
 //! - [`people`] holds the device-local login tables: failed PINs, sessions.
 //! - [`sync`] holds what sync keeps: peer acknowledgements and cursors,
 //!   operations refused elsewhere, the log as served to LAN peers.
@@ -17,6 +18,7 @@
 //! survives `kill -9` and power loss. WAL keeps readers off the writer's back.
 
 pub use sqlite_replica::{apply, ctx};
+pub mod drafts;
 pub mod money;
 pub mod people;
 pub mod read;

@@ -4,7 +4,8 @@ use std::process::Command;
 
 use clap::CommandFactory;
 
-fn bn(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+/// Run the real binary on `db`: (succeeded, stdout, stderr).
+pub(crate) fn bn(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_branch-node"))
         .arg("--db")
         .arg(db)
@@ -67,6 +68,9 @@ fn help_on_every_command() {
         "stock adjust",
         "stock transfer-in",
         "invoice draft",
+        "invoice line add",
+        "invoice line remove",
+        "invoice show",
         "invoice finalize",
         "invoice credit-note",
         "invoice print",

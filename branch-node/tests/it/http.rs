@@ -1872,6 +1872,10 @@ async fn bad_input_is_refused_with_json_and_changes_nothing() {
         ),
         (
             Method::POST,
+            "/api/drafts/00000000-0000-0000-0000-000000000000/lines".into(),
+        ),
+        (
+            Method::POST,
             "/api/documents/00000000-0000-0000-0000-000000000000/cancel".into(),
         ),
         (Method::POST, "/api/credit-notes".into()),

@@ -8,6 +8,7 @@ mod billing_from_job;
 mod branch_reports;
 mod branch_tables;
 mod cli;
+mod cli_invoices;
 mod common;
 mod crash;
 mod goods;

@@ -33,7 +33,7 @@ pub use messages::{
     Contact, MessageView, RatingView, contact, job_messages, job_otp, job_rating, message, template,
 };
 pub use people::{UserView, user_name, user_pin_hash, users};
-pub use stock::sku_taken;
+pub use stock::{items_by_sku, sku_taken};
 
 use sync_core::ids::{RecordId, UserId};
 
