@@ -29,6 +29,7 @@ pub mod inventory;
 pub mod keys;
 pub mod node;
 pub mod peers;
+pub mod purchases;
 pub mod render;
 pub mod reports;
 pub mod sales;

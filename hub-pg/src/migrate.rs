@@ -93,6 +93,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0010_transfer_invoice",
             sql: include_str!("../migrations/business/0010_transfer_invoice.sql"),
         },
+        Migration {
+            version: 11,
+            name: "business/0011_purchases",
+            sql: include_str!("../migrations/business/0011_purchases.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

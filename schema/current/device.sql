@@ -379,6 +379,31 @@ CREATE TABLE job_ratings (
     comment  TEXT,
     at       INTEGER NOT NULL
 );
+CREATE TABLE purchases (
+    id              BLOB PRIMARY KEY,
+    branch          BLOB    NOT NULL,
+    supplier_name   TEXT    NOT NULL,
+    supplier_gstin  TEXT,
+    supplier_state  TEXT    NOT NULL,
+    bill_number     TEXT    NOT NULL,
+    bill_date       TEXT    NOT NULL,
+    taxable         TEXT    NOT NULL,
+    cgst            TEXT    NOT NULL,
+    sgst            TEXT    NOT NULL,
+    igst            TEXT    NOT NULL,
+    grand_total     TEXT    NOT NULL,
+    body            TEXT    NOT NULL,
+    at              INTEGER NOT NULL
+);
+CREATE TABLE supplier_payments (
+    id          BLOB PRIMARY KEY,
+    branch      BLOB    NOT NULL,
+    purchase    BLOB    NOT NULL,
+    amount      TEXT    NOT NULL,
+    mode        TEXT    NOT NULL,
+    reference   TEXT,
+    date        TEXT    NOT NULL
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -402,6 +427,8 @@ CREATE INDEX job_edits_job ON job_edits (job);
 CREATE INDEX audit_place ON audit (device, seq);
 CREATE INDEX messages_job ON messages (job);
 CREATE INDEX messages_status ON messages (status);
+CREATE INDEX purchases_by_branch_date ON purchases (branch, bill_date);
+CREATE INDEX supplier_payments_by_purchase ON supplier_payments (purchase);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit

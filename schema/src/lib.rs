@@ -119,6 +119,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0010_transfer_invoice",
         sql: include_str!("../migrations/common/0010_transfer_invoice.sql"),
     },
+    Migration {
+        version: 15,
+        name: "common/0011_purchases",
+        sql: include_str!("../migrations/common/0011_purchases.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -196,6 +201,11 @@ const HUB: &[Migration] = &[
         version: 15,
         name: "common/0010_transfer_invoice",
         sql: include_str!("../migrations/common/0010_transfer_invoice.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "common/0011_purchases",
+        sql: include_str!("../migrations/common/0011_purchases.sql"),
     },
 ];
 

@@ -689,6 +689,45 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
                     at
                 ])?;
         }
+        OpBody::PurchaseRecorded(pu) => {
+            let our_state: Option<String> = c.one(
+                "SELECT state_code FROM branches WHERE id = ?1",
+                p![&b[..]],
+                |r| r.get(0),
+            )?;
+            let supply = gst::supply_for(
+                &pu.supplier_state,
+                our_state.as_deref().unwrap_or(&pu.supplier_state),
+            );
+            let t = gst::compute(&pu.lines, supply)?;
+            c.queue("INSERT INTO purchases (id, branch, supplier_name, supplier_gstin, supplier_state, bill_number, bill_date, taxable, cgst, sgst, igst, grand_total, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING", p![
+                blob16(&pu.id.0),
+                &b[..],
+                pu.supplier_name,
+                pu.supplier_gstin,
+                pu.supplier_state,
+                pu.bill_number,
+                pu.bill_date.to_string(),
+                t.taxable.to_string(),
+                t.cgst.to_string(),
+                t.sgst.to_string(),
+                t.igst.to_string(),
+                pu.grand_total.to_string(),
+                serde_json::to_string(pu).expect("purchase serializes"),
+                at
+            ])?;
+        }
+        OpBody::SupplierPaid(sp) => {
+            c.queue("INSERT INTO supplier_payments (id, branch, purchase, amount, mode, reference, date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", p![
+                blob16(&sp.id.0),
+                &b[..],
+                blob16(&sp.purchase.0),
+                sp.amount.to_string(),
+                serde_json::to_value(sp.mode).expect("enum").as_str().unwrap_or_default().to_string(),
+                sp.reference,
+                sp.date.to_string()
+            ])?;
+        }
         OpBody::TransferSettled(t) => {
             if transfer_open(c, t.transfer)? {
                 c.queue("UPDATE transfers SET received = ?1, variance = ?2, received_at = ?3 WHERE id = ?4", p![t.received.to_string(), (t.sent - t.received).to_string(), at, blob16(&t.transfer.0)])?;

@@ -364,9 +364,26 @@ impl RuleContext for TxCtx<'_> {
             "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1) OR EXISTS (SELECT 1 FROM users WHERE id = ?1) OR EXISTS (SELECT 1 FROM jobs WHERE id = ?1) OR EXISTS (SELECT 1 FROM items WHERE id = ?1)
              OR EXISTS (SELECT 1 FROM estimate_lines WHERE id = ?1) OR EXISTS (SELECT 1 FROM documents WHERE id = ?1)
              OR EXISTS (SELECT 1 FROM payments WHERE id = ?1) OR EXISTS (SELECT 1 FROM stock_movements WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM messages WHERE id = ?1)",
+             OR EXISTS (SELECT 1 FROM messages WHERE id = ?1) OR EXISTS (SELECT 1 FROM purchases WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM supplier_payments WHERE id = ?1)",
             p![&id.0[..]],
         )
+    }
+
+    fn purchase(&self, id: RecordId) -> Option<sync_core::domain::rules::PurchaseInfo> {
+        let (branch, total) = self.row(
+            "SELECT branch, grand_total FROM purchases WHERE id = ?1",
+            p![&id.0[..]],
+            |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<String>(1)?)),
+        )?;
+        Some(sync_core::domain::rules::PurchaseInfo {
+            branch: BranchId(to16(&branch)),
+            grand_total: total.parse().ok()?,
+            paid: self.sum(
+                "SELECT amount FROM supplier_payments WHERE purchase = ?1",
+                p![&id.0[..]],
+            ),
+        })
     }
 
     fn message_branch(&self, id: RecordId) -> Option<BranchId> {

@@ -27,7 +27,7 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     ),
     (
         "devices",
-        "SELECT id, label, holds_store, revoked, ceiling, hub, number FROM devices WHERE branch = ?1 ORDER BY id",
+        "SELECT id, label, holds_store, revoked, ceiling, hub, number, invoice_prefix, credit_note_prefix FROM devices WHERE branch = ?1 ORDER BY id",
     ),
     (
         "customers",
@@ -80,6 +80,14 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
     (
         "payments",
         "SELECT id, invoice, job, amount, mode, reference, date FROM payments WHERE branch = ?1 ORDER BY id",
+    ),
+    (
+        "purchases",
+        "SELECT id, supplier_name, supplier_gstin, supplier_state, bill_number, bill_date, taxable, cgst, sgst, igst, grand_total FROM purchases WHERE branch = ?1 ORDER BY id",
+    ),
+    (
+        "supplier_payments",
+        "SELECT id, purchase, amount, mode, reference, date FROM supplier_payments WHERE branch = ?1 ORDER BY id",
     ),
     (
         "messages",

@@ -127,6 +127,8 @@ pub struct State {
     pub templates: BTreeMap<(BranchId, &'static str, &'static str), String>,
     /// Each rated job's latest rating (one signer: the branch's hub).
     pub ratings: BTreeMap<RecordId, crate::body::Rating>,
+    pub purchases: Facts<RecordId, (BranchId, crate::body::Purchase)>,
+    pub supplier_payments: Facts<RecordId, (BranchId, crate::body::SupplierPayment)>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -467,6 +469,12 @@ impl State {
             OpBody::JobRated(r) => {
                 self.ratings.insert(r.job, r.clone());
             }
+            OpBody::PurchaseRecorded(p) => {
+                self.purchases.insert(p.id, (op.branch, p.clone()));
+            }
+            OpBody::SupplierPaid(p) => {
+                self.supplier_payments.insert(p.id, (op.branch, p.clone()));
+            }
             OpBody::TemplateSet(t) => {
                 let key = (t.branch.unwrap_or(HQ), t.event.as_str(), t.language.code());
                 match &t.text {
@@ -564,6 +572,8 @@ impl State {
             message_status: Vec<(&'a RecordId, &'a crate::body::MessageReport)>,
             templates: Vec<(&'a (BranchId, &'static str, &'static str), &'a String)>,
             ratings: Vec<&'a crate::body::Rating>,
+            purchases: Vec<&'a crate::body::Purchase>,
+            supplier_payments: Vec<&'a crate::body::SupplierPayment>,
         }
         let canon = Canon {
             records: self
@@ -606,6 +616,8 @@ impl State {
             documents: self.documents.iter().map(|(k, (_, _, d))| (k, d)).collect(),
             cancelled: self.cancelled.iter().map(|(k, _)| k).collect(),
             payments: self.payments.iter().map(|(k, (_, p))| (k, p)).collect(),
+            purchases: self.purchases.iter().map(|(_, (_, p))| p).collect(),
+            supplier_payments: self.supplier_payments.iter().map(|(_, (_, p))| p).collect(),
             leases: self.leases.iter().map(|(_, l)| l).collect(),
             announced: self.announced.iter().map(|(k, _)| k).collect(),
             password_reads: self.password_reads.iter().collect(),
@@ -1004,6 +1016,23 @@ impl RuleContext for Replica {
             || self.state.payments.contains(&id)
             || self.state.movements.contains(&id)
             || self.state.messages.contains(&id)
+            || self.state.purchases.contains(&id)
+            || self.state.supplier_payments.contains(&id)
+    }
+
+    fn purchase(&self, id: RecordId) -> Option<crate::domain::rules::PurchaseInfo> {
+        let (branch, p) = self.state.purchases.get(&id)?;
+        Some(crate::domain::rules::PurchaseInfo {
+            branch: *branch,
+            grand_total: p.grand_total,
+            paid: self
+                .state
+                .supplier_payments
+                .iter()
+                .filter(|(_, (_, sp))| sp.purchase == id)
+                .map(|(_, (_, sp))| sp.amount)
+                .sum(),
+        })
     }
 
     fn message_branch(&self, id: RecordId) -> Option<BranchId> {

@@ -17,6 +17,7 @@ mod billing;
 mod customers;
 mod jobs;
 mod people;
+mod purchases;
 mod reports;
 mod schemas;
 mod session;
@@ -71,6 +72,7 @@ fn described() -> Described<AppState> {
     let d = audit::routes(d);
     let d = stock::routes(d);
     let d = billing::routes(d);
+    let d = purchases::routes(d);
     let d = reports::routes(d);
     let d = sync::routes(d);
     crate::ui::routes(d)

@@ -176,6 +176,8 @@ pub(super) fn all() -> Value {
         "FinalizeInput": object(json!({ "date": s(date()) }), &[]),
         "ReasonInput": object(json!({ "reason": text_of(1, 500) }), &["reason"]),
         "CreditNoteInput": object(json!({ "invoice": id(), "reason": text_of(1, 500), "lines": { "type": ["array", "null"], "items": line() }, "date": s(date()), "restock": { "type": ["boolean", "null"] } }), &["invoice", "reason"]),
+        "PurchaseInput": object(json!({ "supplier_name": text_of(1, 200), "supplier_gstin": s(text()), "supplier_state": s(text()), "bill_number": text_of(1, 16), "bill_date": date(), "lines": { "type": "array", "items": line() }, "grand_total": s(decimal()) }), &["supplier_name", "bill_number", "bill_date", "lines"]),
+        "SupplierPaymentInput": object(json!({ "amount": decimal(), "mode": one_of(&["cash", "upi", "card", "bank"]), "reference": s(text_of(0, 100)), "date": s(date()) }), &["amount", "mode"]),
         "PaymentInput": object(json!({ "invoice": s(id()), "job": s(id()), "amount": decimal(), "mode": one_of(&["cash", "upi", "card", "bank"]), "reference": s(text()), "date": s(date()) }), &["amount", "mode"]),
         "LocalLeaseInput": object(json!({ "doc_type": one_of(&["tax_invoice", "credit_note"]), "size": { "type": "integer", "minimum": 1, "maximum": 100000 }, "fy": { "type": ["integer", "null"], "minimum": 2000, "maximum": 2998 } }), &["doc_type", "size"]),
         "PushRequest": object(json!({ "ops": { "type": "array", "maxItems": sync_core::protocol::MAX_BATCH, "items": { "type": "string", "description": "an operation's signed wire bytes, hex" } } }), &["ops"]),

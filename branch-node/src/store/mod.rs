@@ -21,6 +21,7 @@ pub use sqlite_replica::{apply, ctx};
 pub mod drafts;
 pub mod money;
 pub mod people;
+pub mod purchases;
 pub mod read;
 pub mod reports;
 pub mod sales;

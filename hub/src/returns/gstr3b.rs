@@ -1,8 +1,10 @@
 //! GSTR-3B's outward side for a month, in the portal's field names:
 //! 3.1 (a) taxable outward supplies and (c) nil-rated ones, net of credit
 //! notes; 3.2 inter-state supplies to unregistered persons by place of
-//! supply. The input side (4, ITC) needs purchase bills, which the product
-//! does not record yet: it is written as zero, and says so.
+//! supply; 4 (A)(5) "all other ITC": the tax on registered suppliers'
+//! bills and on goods another GSTIN of the business sent (its transfer
+//! invoices), by the bill's date, and 4 (C) the net (nothing is reversed:
+//! the shop records no ineligible credit).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 use sync_core::domain::gst::{self, Supply};
 use sync_core::domain::invoice_no::DocType;
 
-use super::{Amount, Filed, Period};
+use super::{Amount, Filed, Inward, Period};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Gstr3b {
@@ -19,8 +21,35 @@ pub struct Gstr3b {
     pub ret_period: String,
     pub sup_details: SupDetails,
     pub inter_sup: InterSup,
-    /// Why the input side is empty.
-    pub itc_note: &'static str,
+    pub itc_elg: ItcElg,
+}
+
+/// Table 4: eligible input tax credit.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ItcElg {
+    /// 4 (A), by type; the shop's is all "OTH" (all other ITC).
+    pub itc_avl: Vec<ItcRow>,
+    /// 4 (B) reversed: none.
+    pub itc_rev: Vec<ItcRow>,
+    /// 4 (C) net ITC available.
+    pub itc_net: ItcTax,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItcRow {
+    pub ty: &'static str,
+    pub iamt: Amount,
+    pub camt: Amount,
+    pub samt: Amount,
+    pub csamt: Amount,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ItcTax {
+    pub iamt: Amount,
+    pub camt: Amount,
+    pub samt: Amount,
+    pub csamt: Amount,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -61,7 +90,19 @@ pub struct PosTax {
 }
 
 /// GSTR-3B's outward summary of `gstin` for `period`.
-pub fn gstr3b(gstin: &str, period: Period, filed: &[Filed]) -> Gstr3b {
+pub fn gstr3b(gstin: &str, period: Period, filed: &[Filed], inward: &[Inward]) -> Gstr3b {
+    let mut itc = [Decimal::ZERO; 3];
+    for i in inward {
+        for (t, v) in itc.iter_mut().zip([i.igst, i.cgst, i.sgst]) {
+            *t = t.checked_add(v).unwrap_or(*t);
+        }
+    }
+    let itc = ItcTax {
+        iamt: Amount(itc[0]),
+        camt: Amount(itc[1]),
+        samt: Amount(itc[2]),
+        csamt: Amount::default(),
+    };
     let mut taxable = [Decimal::ZERO; 4];
     let mut nil = Decimal::ZERO;
     let mut unreg: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
@@ -123,6 +164,16 @@ pub fn gstr3b(gstin: &str, period: Period, filed: &[Filed]) -> Gstr3b {
                 .collect(),
             ..InterSup::default()
         },
-        itc_note: "Input tax credit (table 4) needs purchase bills, which are not recorded yet: take it from your purchase register",
+        itc_elg: ItcElg {
+            itc_avl: vec![ItcRow {
+                ty: "OTH",
+                iamt: itc.iamt,
+                camt: itc.camt,
+                samt: itc.samt,
+                csamt: itc.csamt,
+            }],
+            itc_rev: vec![],
+            itc_net: itc,
+        },
     }
 }

@@ -65,7 +65,8 @@ pub fn gstr1_of(store: &dyn HubStore, gstin: &str, period: &str) -> Result<gstr1
 pub fn gstr3b_of(store: &dyn HubStore, gstin: &str, period: &str) -> Result<gstr3b::Gstr3b> {
     let period = Period::parse(period)?;
     let (filed, _) = read(store, gstin, period)?;
-    Ok(gstr3b::gstr3b(gstin.trim(), period, &filed))
+    let inward = store.return_inward(gstin.trim(), period.first(), period.last())?;
+    Ok(gstr3b::gstr3b(gstin.trim(), period, &filed, &inward))
 }
 
 /// The vouchers of `gstin` for `period` (MMYYYY) as a Tally import file,
@@ -133,6 +134,19 @@ impl Period {
     pub fn from(&self, year: u16, month: u8) -> bool {
         (self.year, self.month) >= (year, month)
     }
+}
+
+/// A registered supplier's tax invoice a GSTIN's branch took in: the tax
+/// on it is input tax credit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inward {
+    pub supplier_gstin: String,
+    pub number: String,
+    pub date: String,
+    pub taxable: Decimal,
+    pub igst: Decimal,
+    pub cgst: Decimal,
+    pub sgst: Decimal,
 }
 
 /// A document of the GSTIN, as the hub holds it.

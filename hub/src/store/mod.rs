@@ -606,6 +606,14 @@ pub trait HubStore: Send + Sync {
         from: sync_core::domain::date::Date,
         to: sync_core::domain::date::Date,
     ) -> Result<Vec<crate::returns::Received>>;
+    /// What a GSTIN's branches took in on registered suppliers' tax
+    /// invoices, dated from `from` to `to` (GSTR-3B's input tax credit).
+    fn return_inward(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Inward>>;
     /// The lease blocks of a GSTIN's series, with the day each was retired.
     fn series_blocks(&self, gstin: &str) -> Result<Vec<crate::returns::Block>>;
     /// The GSTINs the business's branches bill under.

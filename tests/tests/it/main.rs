@@ -15,6 +15,7 @@ mod hub_ui;
 mod messages;
 mod people;
 mod processes;
+mod purchases;
 mod reports;
 mod restore;
 mod roles_ui;

@@ -783,6 +783,15 @@ impl HubStore for HubDb {
         returns::documents(self, gstin, from, to)
     }
 
+    fn return_inward(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Inward>> {
+        returns::inward(self, gstin, from, to)
+    }
+
     fn series_blocks(&self, gstin: &str) -> Result<Vec<crate::returns::Block>> {
         returns::blocks(self, gstin)
     }

@@ -12,7 +12,7 @@ use sync_core::ids::DeviceId;
 
 use super::HubDb;
 use crate::error::Result;
-use crate::returns::{Block, Filed, Received};
+use crate::returns::{Block, Filed, Inward, Received};
 
 pub(super) fn documents(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Filed>> {
     hub.read(|c| {
@@ -135,5 +135,47 @@ pub(super) fn gstins(hub: &HubDb) -> Result<Vec<String>> {
             p![],
             |r| r.get(0),
         )?)
+    })
+}
+
+/// What a GSTIN's branches took in on a registered supplier's tax invoice,
+/// dated from `from` to `to`: suppliers' bills with a GSTIN, and the tax
+/// invoices of goods another of the business's GSTINs sent it (a transfer
+/// between distinct persons is a supply to the receiver too).
+pub(super) fn inward(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Inward>> {
+    hub.read(|c| {
+        let mut rows = c.all(
+            "SELECT p.supplier_gstin, p.bill_number, p.bill_date, p.taxable, p.igst, p.cgst, p.sgst
+               FROM purchases p JOIN branches b ON b.id = p.branch
+              WHERE b.gstin = ?1 AND p.supplier_gstin IS NOT NULL AND p.bill_date >= ?2 AND p.bill_date <= ?3
+              ORDER BY p.bill_date, p.id",
+            p![gstin, from.to_string(), to.to_string()],
+            inward_row,
+        )?;
+        rows.extend(c.all(
+            "SELECT b.gstin, d.number, d.date, d.taxable, d.igst, d.cgst, d.sgst
+               FROM documents d JOIN branches b ON b.id = d.branch
+              WHERE d.customer_gstin = ?1 AND d.transfer IS NOT NULL AND d.cancelled = 0
+                AND d.date >= ?2 AND d.date <= ?3
+              ORDER BY d.date, d.number",
+            p![gstin, from.to_string(), to.to_string()],
+            inward_row,
+        )?);
+        Ok(rows)
+    })
+}
+
+fn inward_row(r: &sqlite_replica::sql::Row) -> sqlite_replica::Result<Inward> {
+    let d = |i: usize| -> sqlite_replica::Result<rust_decimal::Decimal> {
+        Ok(r.get::<String>(i)?.parse().unwrap_or_default())
+    };
+    Ok(Inward {
+        supplier_gstin: r.get(0)?,
+        number: r.get(1)?,
+        date: r.get(2)?,
+        taxable: d(3)?,
+        igst: d(4)?,
+        cgst: d(5)?,
+        sgst: d(6)?,
     })
 }

@@ -16,6 +16,7 @@ mod customers;
 mod jobs;
 mod messages;
 mod org;
+mod purchases;
 mod stock;
 
 use rust_decimal::Decimal;
@@ -102,7 +103,13 @@ pub struct DocInfo {
     pub goods: Vec<(RecordId, Decimal)>,
 }
 
-/// The goods a document carries: its part lines that name an item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurchaseInfo {
+    pub branch: BranchId,
+    pub grand_total: Decimal,
+    pub paid: Decimal,
+}
+
 /// The goods that move with a document: none for a transfer's invoice,
 /// whose goods move with the transfer itself.
 pub fn goods_of_doc(d: &crate::body::Document) -> Vec<(RecordId, Decimal)> {
@@ -158,6 +165,8 @@ pub trait RuleContext {
     fn transfer(&self, id: RecordId) -> Option<TransferInfo>;
     fn leases_of(&self, device: DeviceId) -> Vec<crate::body::Lease>;
     fn document(&self, id: RecordId) -> Option<DocInfo>;
+    /// A supplier's bill, with what has been paid on it.
+    fn purchase(&self, id: RecordId) -> Option<PurchaseInfo>;
     /// Is this number of this series already taken by another document?
     fn number_taken(&self, prefix: &str, doc_type: DocType, fy: u16, seq: u64) -> bool;
     /// Does a record with this id already exist (of any kind)?
@@ -331,6 +340,8 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
             billing::document_cancelled(op, ctx, role, fresh, document, reason)
         }
         OpBody::PaymentRecorded(p) => billing::payment_recorded(op, ctx, role, fresh, p),
+        OpBody::PurchaseRecorded(p) => purchases::purchase_recorded(op, ctx, role, p),
+        OpBody::SupplierPaid(p) => purchases::supplier_paid(op, ctx, role, fresh, p),
         OpBody::TransferSettled(t) => stock::transfer_settled(op, role, t),
         OpBody::TransferAnnounced(t) => stock::transfer_announced(op, role, t),
         OpBody::LeaseGranted(l) => billing::lease_granted(ctx, role, l),

@@ -15,6 +15,9 @@ use crate::identity::PublicKey;
 use crate::ids::{BranchId, DeviceId, RecordId, UserId};
 use crate::op::OpId;
 
+mod purchases;
+pub use purchases::{Purchase, SupplierPayment};
+
 /// A value written to one field of a record.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "t", content = "v", rename_all = "snake_case")]
@@ -552,6 +555,10 @@ pub enum OpBody {
     TemplateSet(MessageTemplate),
     /// The customer's rating of a delivered job, from their page (hub only).
     JobRated(Rating),
+    /// A supplier's bill received (its goods come into stock in the same write).
+    PurchaseRecorded(Purchase),
+    /// Money paid to a supplier against a bill.
+    SupplierPaid(SupplierPayment),
 }
 
 /// The ceiling of a device enrolled without one: the front desk up to a
@@ -611,6 +618,8 @@ impl OpBody {
             OpBody::DocumentIssued(d) => d.number.clone(),
             OpBody::DocumentCancelled { document, .. } => document.to_string(),
             OpBody::PaymentRecorded(p) => p.id.to_string(),
+            OpBody::PurchaseRecorded(p) => p.id.to_string(),
+            OpBody::SupplierPaid(p) => p.purchase.to_string(),
             OpBody::LeaseGranted(l) => l.id.to_string(),
             OpBody::TransferAnnounced(t) => t.transfer.to_string(),
             OpBody::TransferSettled(t) => t.transfer.to_string(),
@@ -653,6 +662,8 @@ impl OpBody {
             OpBody::MessageReported(_) => "message_reported",
             OpBody::TemplateSet(_) => "template_set",
             OpBody::JobRated(_) => "job_rated",
+            OpBody::PurchaseRecorded(_) => "purchase_recorded",
+            OpBody::SupplierPaid(_) => "supplier_paid",
         }
     }
 
