@@ -88,6 +88,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0009_device_series",
             sql: include_str!("../migrations/business/0009_device_series.sql"),
         },
+        Migration {
+            version: 10,
+            name: "business/0011_einvoice",
+            sql: include_str!("../migrations/business/0011_einvoice.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

@@ -114,6 +114,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0009_device_series",
         sql: include_str!("../migrations/common/0009_device_series.sql"),
     },
+    Migration {
+        version: 14,
+        name: "common/0011_einvoice",
+        sql: include_str!("../migrations/common/0011_einvoice.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -186,6 +191,16 @@ const HUB: &[Migration] = &[
         version: 14,
         name: "hub/0005_enrollment_series",
         sql: include_str!("../migrations/hub/0005_enrollment_series.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "common/0011_einvoice",
+        sql: include_str!("../migrations/common/0011_einvoice.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "hub/0007_einvoice_queue",
+        sql: include_str!("../migrations/hub/0007_einvoice_queue.sql"),
     },
 ];
 

@@ -127,6 +127,11 @@ pub struct State {
     pub templates: BTreeMap<(BranchId, &'static str, &'static str), String>,
     /// Each rated job's latest rating (one signer: the branch's hub).
     pub ratings: BTreeMap<RecordId, crate::body::Rating>,
+    /// Each registered invoice's IRN and QR (the rule book takes one IRN
+    /// per document, so the first is the only one).
+    pub einvoices: BTreeMap<RecordId, crate::body::EinvoiceRegistration>,
+    /// What became of a cancelled invoice's IRN (one signer: the hub).
+    pub einvoice_cancels: BTreeMap<RecordId, crate::body::EinvoiceCancellation>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -467,6 +472,16 @@ impl State {
             OpBody::JobRated(r) => {
                 self.ratings.insert(r.job, r.clone());
             }
+            OpBody::EinvoiceRegistered(e) => {
+                self.einvoices
+                    .entry(e.document)
+                    .or_insert_with(|| e.clone());
+            }
+            OpBody::EinvoiceCancelled(e) => {
+                self.einvoice_cancels
+                    .entry(e.document)
+                    .or_insert_with(|| e.clone());
+            }
             OpBody::TemplateSet(t) => {
                 let key = (t.branch.unwrap_or(HQ), t.event.as_str(), t.language.code());
                 match &t.text {
@@ -564,6 +579,8 @@ impl State {
             message_status: Vec<(&'a RecordId, &'a crate::body::MessageReport)>,
             templates: Vec<(&'a (BranchId, &'static str, &'static str), &'a String)>,
             ratings: Vec<&'a crate::body::Rating>,
+            einvoices: Vec<&'a crate::body::EinvoiceRegistration>,
+            einvoice_cancels: Vec<&'a crate::body::EinvoiceCancellation>,
         }
         let canon = Canon {
             records: self
@@ -614,6 +631,8 @@ impl State {
             message_status: self.message_status.iter().collect(),
             templates: self.templates.iter().collect(),
             ratings: self.ratings.values().collect(),
+            einvoices: self.einvoices.values().collect(),
+            einvoice_cancels: self.einvoice_cancels.values().collect(),
         };
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()
@@ -986,6 +1005,7 @@ impl RuleContext for Replica {
                 .map(|(_, (_, _, c))| c.grand_total)
                 .sum(),
             goods: crate::domain::rules::goods_of(&d.lines),
+            customer_gstin: d.customer_gstin.clone(),
         })
     }
 
@@ -1008,5 +1028,9 @@ impl RuleContext for Replica {
 
     fn message_branch(&self, id: RecordId) -> Option<BranchId> {
         self.state.messages.get(&id).map(|(b, _)| *b)
+    }
+
+    fn einvoice_irn(&self, document: RecordId) -> Option<String> {
+        self.state.einvoices.get(&document).map(|e| e.irn.clone())
     }
 }
