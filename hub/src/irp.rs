@@ -238,7 +238,7 @@ impl Irp<'_> {
 type Failure = (String, String, Option<Value>);
 
 fn ok(e: Envelope) -> Result<Value, Failure> {
-    let good = e.status == Value::from(1) || e.status == Value::from("1");
+    let good = e.status == 1 || e.status == "1";
     match (good, e.data) {
         (true, Some(d)) => Ok(d),
         _ => {
