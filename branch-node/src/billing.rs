@@ -560,11 +560,28 @@ pub fn render(node: &Node, s: &Session, id: RecordId, thermal: bool) -> Result<S
     } else {
         crate::render::Paper::A4
     };
-    Ok(crate::render::document_html(
+    let b2b = d.doc.doc_type == DocType::TaxInvoice
+        && d.doc
+            .customer_gstin
+            .as_deref()
+            .is_some_and(|g| !g.is_empty());
+    let mark = match &d.einvoice {
+        Some(e) => crate::render::EinvoiceMark::Registered {
+            irn: &e.irn,
+            ack_no: &e.ack_no,
+            ack_date: &e.ack_date,
+            signed_qr: &e.signed_qr,
+            cancelled: e.cancel_state.as_deref() == Some("cancelled"),
+        },
+        None if b2b && b.einvoicing => crate::render::EinvoiceMark::Pending,
+        None => crate::render::EinvoiceMark::None,
+    };
+    Ok(crate::render::document_html_marked(
         &d.doc,
         &supplier,
         paid,
         d.cancelled,
         paper,
+        mark,
     )?)
 }

@@ -98,6 +98,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0011_purchases",
             sql: include_str!("../migrations/business/0011_purchases.sql"),
         },
+        Migration {
+            version: 12,
+            name: "business/0012_einvoice",
+            sql: include_str!("../migrations/business/0012_einvoice.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

@@ -134,6 +134,10 @@ pub enum Cmd {
 pub enum BusinessCmd {
     /// Name this business (shown on every screen and print of the hub).
     Name { name: String },
+    /// E-invoicing for B2B (turnover above ₹5 crore): --on with the IRP's
+    /// (GSP's) address and credentials, --off, or neither to see the queue.
+    /// B2B tax invoices accepted while on are registered at the IRP.
+    Einvoice(EinvoiceArgs),
     /// Add a business to DIR, with its own hub, owner and passphrase
     /// (--passphrase or HUB_PASSPHRASE). Its owner's pages are at
     /// <slug>.<the hub's domain>; set it up with `hub --db DIR/<slug>.sqlite`.
@@ -161,6 +165,27 @@ pub enum BusinessCmd {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EinvoiceArgs {
+    #[arg(long, conflicts_with = "off")]
+    pub on: bool,
+    #[arg(long)]
+    pub off: bool,
+    /// The IRP's API through the business's GSP, e.g.
+    /// https://gsp.example.in/einv-gsp.
+    #[arg(long)]
+    pub irp_url: Option<String>,
+    #[arg(long, env = "IRP_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    #[arg(long, env = "IRP_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// The e-invoice API user created on the IRP for this GSTIN.
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long, env = "IRP_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -704,6 +729,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 address,
                 upi_id,
                 phone,
+                einvoicing: None,
             };
             hub.update_branch(branch, &ch)?;
             print(&serde_json::json!({ "branch": branch, "changed": true }))
@@ -786,6 +812,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Device(DeviceCmd::Revoke { device, reason }) => print(
             &serde_json::json!({ "revoked": device, "leases_retired": hub.revoke(device, &reason)? }),
         ),
+        Cmd::Business(BusinessCmd::Einvoice(a)) => crate::einvoice::cli::run(&*hub, a),
         Cmd::Business(BusinessCmd::Name { name }) => {
             hub.set_business_name(&name)?;
             print(&serde_json::json!({ "business": hub.business_name()? }))
@@ -861,6 +888,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     "hub: serving sync on {scheme}://{addr}  dashboard: {scheme}://{addr}/login"
                 );
                 let state = crate::server::AppState::new(hub);
+                tokio::spawn(crate::einvoice::run(state.hub.clone()));
                 tokio::spawn(crate::outbox::run(
                     state.hub.clone(),
                     state.outbox.clone(),

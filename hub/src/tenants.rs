@@ -265,12 +265,14 @@ impl Tenants {
             .collect()
     }
 
-    /// Start each business's message sender (`crate::outbox`) on the
+    /// Start each business's message sender (`crate::outbox`) and e-invoice
+    /// loop (`crate::einvoice`) on the
     /// current runtime; they run as long as it does. `public` is where
     /// customers reach the hub, `{business}` standing for each slug
     /// (without it, messages carry no page link).
     pub fn start_outboxes(&self, public: Option<&str>) {
         for t in self.all() {
+            tokio::spawn(crate::einvoice::run(t.state.hub.clone()));
             tokio::spawn(crate::outbox::run(
                 t.state.hub.clone(),
                 t.state.outbox.clone(),

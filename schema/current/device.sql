@@ -53,7 +53,7 @@ CREATE TABLE branches (
     invoice_prefix      TEXT NOT NULL,
     credit_note_prefix  TEXT NOT NULL,
     upi_id              TEXT
-, phone TEXT);
+, phone TEXT, einvoicing INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE users (
     id        BLOB PRIMARY KEY,
     branch    BLOB,
@@ -403,6 +403,17 @@ CREATE TABLE supplier_payments (
     mode        TEXT    NOT NULL,
     reference   TEXT,
     date        TEXT    NOT NULL
+);
+CREATE TABLE einvoices (
+    document      BLOB PRIMARY KEY,
+    branch        BLOB NOT NULL,
+    irn           TEXT NOT NULL,
+    ack_no        TEXT NOT NULL,
+    ack_date      TEXT NOT NULL,
+    signed_qr     TEXT NOT NULL,
+    cancel_state  TEXT,
+    cancel_date   TEXT,
+    cancel_remark TEXT
 );
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);

@@ -53,7 +53,7 @@ CREATE TABLE branches (
     invoice_prefix      TEXT NOT NULL,
     credit_note_prefix  TEXT NOT NULL,
     upi_id              TEXT
-, phone TEXT);
+, phone TEXT, einvoicing INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE users (
     id        BLOB PRIMARY KEY,
     branch    BLOB,
@@ -420,6 +420,34 @@ CREATE TABLE supplier_payments (
     reference   TEXT,
     date        TEXT    NOT NULL
 );
+CREATE TABLE einvoices (
+    document      BLOB PRIMARY KEY,
+    branch        BLOB NOT NULL,
+    irn           TEXT NOT NULL,
+    ack_no        TEXT NOT NULL,
+    ack_date      TEXT NOT NULL,
+    signed_qr     TEXT NOT NULL,
+    cancel_state  TEXT,
+    cancel_date   TEXT,
+    cancel_remark TEXT
+);
+CREATE TABLE einvoice_settings (
+    id         INTEGER PRIMARY KEY,
+    settings   TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE einvoice_queue (
+    document      BLOB PRIMARY KEY,
+    branch        BLOB    NOT NULL,
+    state         TEXT    NOT NULL,
+    claimed_at    INTEGER,
+    irn           TEXT,
+    ack_date      TEXT,
+    reason        TEXT,
+    cancel        TEXT,
+    cancel_reason TEXT,
+    queued_at     INTEGER NOT NULL
+);
 CREATE INDEX field_versions_live ON field_versions (record, field) WHERE superseded = 0;
 CREATE INDEX customers_mobile ON customers (branch, mobile);
 CREATE INDEX customers_name ON customers (branch, name COLLATE NOCASE);
@@ -448,6 +476,8 @@ CREATE INDEX message_sends_provider ON message_sends (provider_id);
 CREATE INDEX message_sends_state ON message_sends (state);
 CREATE INDEX purchases_by_branch_date ON purchases (branch, bill_date);
 CREATE INDEX supplier_payments_by_purchase ON supplier_payments (purchase);
+CREATE INDEX einvoice_queue_state ON einvoice_queue (state);
+CREATE INDEX einvoice_queue_cancel ON einvoice_queue (cancel);
 CREATE TRIGGER ops_no_update BEFORE UPDATE ON ops
 BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 CREATE TRIGGER ops_no_delete BEFORE DELETE ON ops

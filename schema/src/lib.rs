@@ -124,6 +124,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0011_purchases",
         sql: include_str!("../migrations/common/0011_purchases.sql"),
     },
+    Migration {
+        version: 16,
+        name: "common/0012_einvoice",
+        sql: include_str!("../migrations/common/0012_einvoice.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -206,6 +211,16 @@ const HUB: &[Migration] = &[
         version: 16,
         name: "common/0011_purchases",
         sql: include_str!("../migrations/common/0011_purchases.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "common/0012_einvoice",
+        sql: include_str!("../migrations/common/0012_einvoice.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "hub/0006_einvoice_queue",
+        sql: include_str!("../migrations/hub/0006_einvoice_queue.sql"),
     },
 ];
 

@@ -790,6 +790,18 @@ pub fn project(c: &dyn Sql, op: &Op) -> Result<()> {
         OpBody::JobRated(r) => {
             c.queue("INSERT INTO job_ratings (job, branch, stars, comment, at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (job) DO UPDATE SET stars = excluded.stars, comment = excluded.comment, at = excluded.at", p![blob16(&r.job.0), &b[..], i64::from(r.stars), r.comment, at])?;
         }
+        OpBody::EinvoiceRegistered(e) => {
+            // One IRN per document (the rule book): a repeat changes nothing.
+            c.queue("INSERT INTO einvoices (document, branch, irn, ack_no, ack_date, signed_qr) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", p![blob16(&e.document.0), &b[..], e.irn, e.ack_no, e.ack_date, e.signed_qr])?;
+        }
+        OpBody::EinvoiceCancelled(e) => {
+            let state = if e.at_irp {
+                "cancelled"
+            } else {
+                "window_closed"
+            };
+            c.queue("UPDATE einvoices SET cancel_state = ?1, cancel_date = ?2, cancel_remark = ?3 WHERE document = ?4 AND cancel_state IS NULL", p![state, e.date, e.remark, blob16(&e.document.0)])?;
+        }
         OpBody::TemplateSet(t) => {
             let scope = t.branch.unwrap_or(sync_core::replica::HQ);
             match &t.text {

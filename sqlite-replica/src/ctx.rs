@@ -349,6 +349,7 @@ impl RuleContext for TxCtx<'_> {
                 p![&id.0[..]],
             ),
             goods: sync_core::domain::rules::goods_of_doc(&body),
+            customer_gstin: body.customer_gstin.clone(),
         })
     }
 
@@ -393,5 +394,13 @@ impl RuleContext for TxCtx<'_> {
             |r| r.get::<Vec<u8>>(0),
         )
         .map(|b| BranchId(to16(&b)))
+    }
+
+    fn einvoice_irn(&self, document: RecordId) -> Option<String> {
+        self.row(
+            "SELECT irn FROM einvoices WHERE document = ?1",
+            p![&document.0[..]],
+            |r| r.get::<String>(0),
+        )
     }
 }

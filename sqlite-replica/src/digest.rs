@@ -98,6 +98,10 @@ pub const BRANCH_STATE: &[(&str, &str)] = &[
         "SELECT job, stars, comment, at FROM job_ratings WHERE branch = ?1 ORDER BY job",
     ),
     (
+        "einvoices",
+        "SELECT document, irn, ack_no, ack_date, signed_qr, cancel_state, cancel_date, cancel_remark FROM einvoices WHERE branch = ?1 ORDER BY document",
+    ),
+    (
         "message_templates",
         "SELECT event, language, text FROM message_templates WHERE scope = ?1 ORDER BY event, language",
     ),

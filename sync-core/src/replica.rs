@@ -129,6 +129,11 @@ pub struct State {
     pub ratings: BTreeMap<RecordId, crate::body::Rating>,
     pub purchases: Facts<RecordId, (BranchId, crate::body::Purchase)>,
     pub supplier_payments: Facts<RecordId, (BranchId, crate::body::SupplierPayment)>,
+    /// Each registered invoice's IRN and QR (the rule book takes one IRN
+    /// per document, so the first is the only one).
+    pub einvoices: BTreeMap<RecordId, crate::body::EinvoiceRegistration>,
+    /// What became of a cancelled invoice's IRN (one signer: the hub).
+    pub einvoice_cancels: BTreeMap<RecordId, crate::body::EinvoiceCancellation>,
 }
 
 fn rid_user(u: UserId) -> RecordId {
@@ -475,6 +480,16 @@ impl State {
             OpBody::SupplierPaid(p) => {
                 self.supplier_payments.insert(p.id, (op.branch, p.clone()));
             }
+            OpBody::EinvoiceRegistered(e) => {
+                self.einvoices
+                    .entry(e.document)
+                    .or_insert_with(|| e.clone());
+            }
+            OpBody::EinvoiceCancelled(e) => {
+                self.einvoice_cancels
+                    .entry(e.document)
+                    .or_insert_with(|| e.clone());
+            }
             OpBody::TemplateSet(t) => {
                 let key = (t.branch.unwrap_or(HQ), t.event.as_str(), t.language.code());
                 match &t.text {
@@ -574,6 +589,8 @@ impl State {
             ratings: Vec<&'a crate::body::Rating>,
             purchases: Vec<&'a crate::body::Purchase>,
             supplier_payments: Vec<&'a crate::body::SupplierPayment>,
+            einvoices: Vec<&'a crate::body::EinvoiceRegistration>,
+            einvoice_cancels: Vec<&'a crate::body::EinvoiceCancellation>,
         }
         let canon = Canon {
             records: self
@@ -626,6 +643,8 @@ impl State {
             message_status: self.message_status.iter().collect(),
             templates: self.templates.iter().collect(),
             ratings: self.ratings.values().collect(),
+            einvoices: self.einvoices.values().collect(),
+            einvoice_cancels: self.einvoice_cancels.values().collect(),
         };
         let bytes = serde_json::to_vec(&canon).expect("state serializes");
         Sha256::digest(bytes).into()
@@ -998,6 +1017,7 @@ impl RuleContext for Replica {
                 .map(|(_, (_, _, c))| c.grand_total)
                 .sum(),
             goods: crate::domain::rules::goods_of_doc(d),
+            customer_gstin: d.customer_gstin.clone(),
         })
     }
 
@@ -1037,5 +1057,9 @@ impl RuleContext for Replica {
 
     fn message_branch(&self, id: RecordId) -> Option<BranchId> {
         self.state.messages.get(&id).map(|(b, _)| *b)
+    }
+
+    fn einvoice_irn(&self, document: RecordId) -> Option<String> {
+        self.state.einvoices.get(&document).map(|e| e.irn.clone())
     }
 }

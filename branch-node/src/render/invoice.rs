@@ -9,6 +9,7 @@ use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::money::{amount_in_words, format_inr};
 use sync_core::domain::states::state_name;
 
+use super::einvoice::EinvoiceMark;
 use super::style::CSS;
 use super::tables::{lines_table, rates_table, totals_table};
 use super::text::esc;
@@ -79,6 +80,19 @@ pub fn document_html(
     paid: Decimal,
     cancelled: bool,
     paper: Paper,
+) -> Result<String, CoreError> {
+    document_html_marked(doc, supplier, paid, cancelled, paper, EinvoiceMark::None)
+}
+
+/// As [`document_html`], with the invoice's e-invoice block (its IRN, the
+/// IRP's acknowledgement and signed QR, or "IRN pending") above its lines.
+pub fn document_html_marked(
+    doc: &Document,
+    supplier: &Supplier,
+    paid: Decimal,
+    cancelled: bool,
+    paper: Paper,
+    einvoice: EinvoiceMark<'_>,
 ) -> Result<String, CoreError> {
     // The document's own GSTIN and state are what was issued; the branch's
     // current ones only stand in when the document lacks them.
@@ -209,6 +223,7 @@ pub fn document_html(
     }
     h.push_str("</td></tr></table>\n");
 
+    super::einvoice::section(&mut h, einvoice);
     lines_table(&mut h, doc, &totals);
     totals_table(&mut h, &totals, is_invoice, paid, balance);
     h.push_str(&format!(

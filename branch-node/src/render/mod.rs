@@ -19,21 +19,23 @@
 //!
 //! By part of the page: `invoice` the page itself, `tables` its lines,
 //! totals and GST-rate tables, `style` the CSS, `upi` the payment link and
-//! QR, `text` escaping and how numbers print. State names come from
+//! QR, `einvoice` the IRN and the IRP's signed QR, `text` escaping and how numbers print. State names come from
 //! [`sync_core::domain::states`], the table `validate` checks codes against.
 //!
 //! [`gst::compute`]: sync_core::domain::gst::compute
 
+mod einvoice;
 mod invoice;
 mod style;
 mod tables;
 mod text;
 mod upi;
 
-pub use invoice::{Paper, Supplier, document_html};
+pub use einvoice::EinvoiceMark;
+pub use invoice::{Paper, Supplier, document_html, document_html_marked};
 pub use sync_core::domain::states::{GST_STATES, state_name};
 pub use text::esc;
-pub use upi::{qr_svg, upi_link};
+pub use upi::{qr_svg, qr_svg_labelled, upi_link};
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,11 @@ table.totals tr.grand td { font-weight: bold; border-top: 1px solid #000; border
 .note { margin: 2px 0; }
 .against { margin: 4px 0; font-weight: bold; }
 .upi { margin: 8px 0; text-align: center; }
+.einvoice { display: flex; gap: 8px; align-items: center; justify-content: space-between; margin: 6px 0; border: 1px solid #000; padding: 4px; }
+.einvoice .mono { font-family: monospace; word-break: break-all; }
+.einvoice svg.qr { width: 40mm; height: 40mm; flex: none; }
+.thermal .einvoice { display: block; text-align: center; }
+.thermal .einvoice svg.qr { width: 36mm; height: 36mm; }
 .upi svg.qr { width: 40mm; height: 40mm; }
 .thermal .upi svg.qr { width: 36mm; height: 36mm; }
 .upi .link { font-size: 7pt; word-break: break-all; }

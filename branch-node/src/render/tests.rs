@@ -308,3 +308,31 @@ fn mismatched_grand_total_is_refused() {
     let err = document_html(&doc, &SUPPLIER, Decimal::ZERO, false, Paper::A4).unwrap_err();
     assert!(err.to_string().contains("grand_total"), "{err}");
 }
+
+#[test]
+fn an_einvoice_prints_its_irn_and_the_irps_qr_or_says_it_is_pending() {
+    let doc = invoice("29");
+    let marked =
+        |m| document_html_marked(&doc, &SUPPLIER, Decimal::ZERO, false, Paper::A4, m).unwrap();
+    let pending = marked(EinvoiceMark::Pending);
+    assert!(pending.contains("IRN pending"));
+    let irn = "0f".repeat(32);
+    let jwt = "eyJhbGciOiJFZERTQSJ9.eyJkYXRhIjp7fX0.c2ln";
+    let html = marked(EinvoiceMark::Registered {
+        irn: &irn,
+        ack_no: "112010000001",
+        ack_date: "2026-05-04 10:00:00",
+        signed_qr: jwt,
+        cancelled: false,
+    });
+    assert!(
+        html.contains(&irn)
+            && html.contains("112010000001")
+            && html.contains("2026-05-04 10:00:00")
+    );
+    assert!(!html.contains("IRN pending"));
+    // The QR is the signed JWT itself, as `qrcode` draws it.
+    let qr = qr_svg_labelled(jwt, "e-invoice signed QR code");
+    assert!(!qr.is_empty() && html.contains(&qr));
+    assert!(!marked(EinvoiceMark::None).contains("IRN"));
+}

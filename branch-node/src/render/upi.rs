@@ -38,6 +38,11 @@ pub fn upi_link(upi_id: &str, payee_name: &str, amount: Decimal, note: &str) -> 
 /// zone), ready to place inside HTML. Empty if `text` is too long for any QR
 /// version (about 2,300 bytes at level M).
 pub fn qr_svg(text: &str) -> String {
+    qr_svg_labelled(text, "UPI payment QR code")
+}
+
+/// As [`qr_svg`], named `label` for a screen reader.
+pub fn qr_svg_labelled(text: &str, label: &str) -> String {
     use qrcode::render::svg;
     use qrcode::{EcLevel, QrCode};
     let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
@@ -54,7 +59,10 @@ pub fn qr_svg(text: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     svg[start..].replacen(
         "<svg ",
-        "<svg class=\"qr\" role=\"img\" aria-label=\"UPI payment QR code\" ",
+        &format!(
+            "<svg class=\"qr\" role=\"img\" aria-label=\"{}\" ",
+            super::text::esc(label)
+        ),
         1,
     )
 }

@@ -352,6 +352,8 @@ pub struct DocumentView {
     pub balance_due: String,
     /// The place of supply's state name.
     pub place_of_supply_name: Option<&'static str>,
+    /// Its IRN and signed QR, once the hub has registered it at the IRP.
+    pub einvoice: Option<super::read::EinvoiceView>,
 }
 
 fn document_row(c: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentView> {
@@ -382,6 +384,7 @@ fn document_row(c: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<Docum
         paid: paid.to_string(),
         balance_due: due.to_string(),
         place_of_supply_name: sync_core::domain::states::state_name(&doc.place_of_supply),
+        einvoice: super::read::einvoice(c, doc.id)?,
         doc,
     })
 }

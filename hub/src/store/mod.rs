@@ -336,6 +336,9 @@ pub struct BranchChange {
     pub address: Option<String>,
     pub upi_id: Option<String>,
     pub phone: Option<String>,
+    /// E-invoicing applies (`hub business einvoice --on`).
+    #[serde(default)]
+    pub einvoicing: Option<bool>,
 }
 
 /// A change to an item of the shared catalogue.
@@ -374,6 +377,8 @@ pub struct BranchRow {
     pub address: String,
     pub upi_id: Option<String>,
     pub phone: Option<String>,
+    /// E-invoicing applies to its B2B invoices.
+    pub einvoicing: bool,
 }
 
 /// An item of the shared catalogue, as the owner edits it.
@@ -567,6 +572,35 @@ pub trait HubStore: Send + Sync {
     fn messages_unanswered(&self, cutoff_ms: u64) -> Result<usize>;
     /// A verified delivery report from a provider's webhook.
     fn message_status_heard(&self, news: &Heard) -> Result<Outcome>;
+
+    // E-invoices: the queue's steps (see `db::einvoice`).
+    /// The IRP's address and credentials (JSON), if e-invoicing is set up.
+    fn einvoice_settings(&self) -> Result<Option<String>>;
+    fn set_einvoice_settings(&self, settings: &str) -> Result<()>;
+    /// Invoices waiting for an IRN (or claimed before `stale_ms`).
+    fn einvoices_due(&self, stale_ms: u64, limit: u32) -> Result<Vec<db::einvoice::ToRegister>>;
+    /// Take an invoice for registering (committed before the IRP is asked).
+    fn claim_einvoice(&self, document: RecordId, stale_ms: u64) -> Result<bool>;
+    /// The IRP's answer: an IRN kept and told to the branch, once.
+    fn einvoice_answered(
+        &self,
+        document: RecordId,
+        answer: &db::einvoice::Registered,
+    ) -> Result<()>;
+    /// Registered invoices since cancelled, waiting for the IRP's word.
+    fn einvoice_cancels_due(
+        &self,
+        stale_ms: u64,
+        limit: u32,
+    ) -> Result<Vec<db::einvoice::ToCancel>>;
+    fn claim_einvoice_cancel(&self, document: RecordId, stale_ms: u64) -> Result<bool>;
+    fn einvoice_cancel_answered(
+        &self,
+        document: RecordId,
+        answer: &db::einvoice::Cancelled,
+    ) -> Result<()>;
+    /// The queue, for the owner.
+    fn einvoice_queue(&self) -> Result<Vec<db::einvoice::QueueRow>>;
 
     /// The owner's words for an event's message in a language, in force
     /// for `branch` (its own, else the business's); none: the built-in.

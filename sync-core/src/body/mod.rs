@@ -456,6 +456,36 @@ pub struct MessageReport {
     pub at_ms: u64,
 }
 
+/// A B2B tax invoice registered at the GST Invoice Registration Portal
+/// (IRP) by the hub: what must be printed on it from then on. The IRN is
+/// the IRP's (a SHA-256 of supplier GSTIN, financial year, document type
+/// and number), so one document has one IRN for good.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EinvoiceRegistration {
+    pub document: RecordId,
+    /// 64 hex digits.
+    pub irn: String,
+    pub ack_no: String,
+    /// As the IRP writes it, `YYYY-MM-DD hh:mm:ss` (IST).
+    pub ack_date: String,
+    /// The IRP's signed QR code (a JWT), printed as a QR on the invoice.
+    pub signed_qr: String,
+}
+
+/// What became of a cancelled invoice's IRN: cancelled at the IRP too, or
+/// left standing because the IRP's window (24 hours from the
+/// acknowledgement) had closed, so the way back is a credit note.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EinvoiceCancellation {
+    pub document: RecordId,
+    pub irn: String,
+    /// `true`: cancelled at the IRP; `false`: its window had closed.
+    pub at_irp: bool,
+    /// The IRP's cancel date, or when the hub found the window closed.
+    pub date: String,
+    pub remark: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", content = "data", rename_all = "snake_case")]
 pub enum OpBody {
@@ -559,6 +589,11 @@ pub enum OpBody {
     PurchaseRecorded(Purchase),
     /// Money paid to a supplier against a bill.
     SupplierPaid(SupplierPayment),
+    /// A B2B invoice's IRN, signed QR and acknowledgement (hub only).
+    EinvoiceRegistered(EinvoiceRegistration),
+    /// A registered invoice's IRN cancelled at the IRP, or its window
+    /// found closed (hub only).
+    EinvoiceCancelled(EinvoiceCancellation),
 }
 
 /// The ceiling of a device enrolled without one: the front desk up to a
@@ -590,6 +625,8 @@ impl OpBody {
                 | OpBody::MessageReported(_)
                 | OpBody::TemplateSet(_)
                 | OpBody::JobRated(_)
+                | OpBody::EinvoiceRegistered(_)
+                | OpBody::EinvoiceCancelled(_)
         )
     }
 
@@ -627,6 +664,8 @@ impl OpBody {
             OpBody::MessageReported(r) => r.message.to_string(),
             OpBody::TemplateSet(t) => format!("{}:{}", t.event.as_str(), t.language.code()),
             OpBody::JobRated(r) => r.job.to_string(),
+            OpBody::EinvoiceRegistered(e) => e.document.to_string(),
+            OpBody::EinvoiceCancelled(e) => e.document.to_string(),
             OpBody::CustomerUpdated { .. } | OpBody::JobTextEdited { .. } => return None,
         })
     }
@@ -664,6 +703,8 @@ impl OpBody {
             OpBody::JobRated(_) => "job_rated",
             OpBody::PurchaseRecorded(_) => "purchase_recorded",
             OpBody::SupplierPaid(_) => "supplier_paid",
+            OpBody::EinvoiceRegistered(_) => "einvoice_registered",
+            OpBody::EinvoiceCancelled(_) => "einvoice_cancelled",
         }
     }
 

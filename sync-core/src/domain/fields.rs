@@ -69,6 +69,10 @@ pub const BRANCH: Fields = &[
     ("address", Text),
     ("upi_id", OptText),
     ("phone", OptText),
+    // The business's turnover puts its B2B invoices under e-invoicing: set
+    // by the hub (`hub business einvoice`), so a device offline prints
+    // "IRN pending" on a B2B invoice until the IRN comes.
+    ("einvoicing", Bool),
 ];
 
 /// The editable fields of a replica table, by the table's name.

@@ -125,7 +125,7 @@ fn a_laptop_cannot_sign_for_hq_or_another_branch() {
 }
 
 #[test]
-fn only_the_hub_signs_leases_users_pins_revocations_and_branches() {
+fn only_the_hub_signs_leases_users_pins_revocations_branches_and_irns() {
     let mut s = shop();
     let (owner, b) = (s.org.owner, s.org.branch);
     let laptop = s.laptop.device;
@@ -175,6 +175,22 @@ fn only_the_hub_signs_leases_users_pins_revocations_and_branches() {
             number: None,
             series: None,
         },
+        // An IRN is the IRP's word, carried by the hub: a device that
+        // signed one could print any "registered" invoice.
+        OpBody::EinvoiceRegistered(sync_core::body::EinvoiceRegistration {
+            document: rid(601),
+            irn: "a".repeat(64),
+            ack_no: "112010000001".into(),
+            ack_date: "2026-05-04 10:00:00".into(),
+            signed_qr: "x.y.z".into(),
+        }),
+        OpBody::EinvoiceCancelled(sync_core::body::EinvoiceCancellation {
+            document: rid(601),
+            irn: "a".repeat(64),
+            at_irp: true,
+            date: "2026-05-04 11:00:00".into(),
+            remark: "wrong buyer".into(),
+        }),
     ];
     // Signed as the laptop's own technician (within its ceiling), as the
     // owner, for the branch: all refused, each because only the hub signs it.

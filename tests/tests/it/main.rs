@@ -9,6 +9,8 @@
 mod bad_day;
 mod customer_page;
 mod demo;
+mod einvoice;
+mod einvoice_irp;
 mod honest;
 mod hostile;
 mod hub_ui;

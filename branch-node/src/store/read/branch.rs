@@ -18,12 +18,14 @@ pub struct BranchView {
     pub credit_note_prefix: String,
     pub upi_id: Option<String>,
     pub phone: Option<String>,
+    /// The business's B2B invoices are e-invoiced (set at the hub).
+    pub einvoicing: bool,
 }
 
 pub fn branch(c: &Connection, id: BranchId) -> Result<BranchView> {
-    c.prepare_cached("SELECT name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone FROM branches WHERE id = ?1")?
+    c.prepare_cached("SELECT name, gstin, state_code, address, invoice_prefix, credit_note_prefix, upi_id, phone, einvoicing FROM branches WHERE id = ?1")?
         .query_row([&id.0[..]], |r| {
-            Ok(BranchView { id, name: r.get(0)?, gstin: r.get(1)?, state_code: r.get(2)?, address: r.get(3)?, invoice_prefix: r.get(4)?, credit_note_prefix: r.get(5)?, upi_id: r.get(6)?, phone: r.get(7)? })
+            Ok(BranchView { id, name: r.get(0)?, gstin: r.get(1)?, state_code: r.get(2)?, address: r.get(3)?, invoice_prefix: r.get(4)?, credit_note_prefix: r.get(5)?, upi_id: r.get(6)?, phone: r.get(7)?, einvoicing: r.get::<_, i64>(8)? == 1 })
         })
         .optional()?
         .ok_or_else(|| NodeError::NotFound(format!("branch {id}")))

@@ -10,6 +10,7 @@ mod audit;
 mod branch;
 mod conflicts;
 mod customers;
+mod einvoice;
 mod export;
 mod job_card;
 mod jobs;
@@ -23,6 +24,7 @@ pub use branch::{
 };
 pub use conflicts::{FieldConflict, FieldVersion, field_conflicts, live_versions, record_kind};
 pub use customers::{CustomerView, customer, find_customers};
+pub use einvoice::{EinvoiceView, einvoice};
 pub use export::export_table;
 pub use job_card::{
     EstimateLineView, JobDetail, JobMoney, PartUsed, PasswordReadView, TimelineEntry, job_detail,

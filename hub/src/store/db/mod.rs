@@ -43,6 +43,7 @@ use crate::error::{HubError, Result};
 
 pub mod customer_page;
 mod devices;
+pub mod einvoice;
 mod leases;
 pub mod messages;
 mod ops;
@@ -730,6 +731,46 @@ impl HubStore for HubDb {
 
     fn messages_unanswered(&self, cutoff_ms: u64) -> Result<usize> {
         messages::unanswered(self, cutoff_ms)
+    }
+
+    fn einvoice_settings(&self) -> Result<Option<String>> {
+        einvoice::settings(self)
+    }
+
+    fn set_einvoice_settings(&self, settings: &str) -> Result<()> {
+        einvoice::set_settings(self, settings)
+    }
+
+    fn einvoices_due(&self, stale_ms: u64, limit: u32) -> Result<Vec<einvoice::ToRegister>> {
+        einvoice::due(self, stale_ms, limit)
+    }
+
+    fn claim_einvoice(&self, document: RecordId, stale_ms: u64) -> Result<bool> {
+        einvoice::claim(self, document, stale_ms)
+    }
+
+    fn einvoice_answered(&self, document: RecordId, answer: &einvoice::Registered) -> Result<()> {
+        einvoice::answered(self, document, answer)
+    }
+
+    fn einvoice_cancels_due(&self, stale_ms: u64, limit: u32) -> Result<Vec<einvoice::ToCancel>> {
+        einvoice::cancels_due(self, stale_ms, limit)
+    }
+
+    fn claim_einvoice_cancel(&self, document: RecordId, stale_ms: u64) -> Result<bool> {
+        einvoice::claim_cancel(self, document, stale_ms)
+    }
+
+    fn einvoice_cancel_answered(
+        &self,
+        document: RecordId,
+        answer: &einvoice::Cancelled,
+    ) -> Result<()> {
+        einvoice::cancel_answered(self, document, answer)
+    }
+
+    fn einvoice_queue(&self) -> Result<Vec<einvoice::QueueRow>> {
+        einvoice::queue(self)
     }
 
     fn message_status_heard(&self, news: &messages::Heard) -> Result<messages::Outcome> {

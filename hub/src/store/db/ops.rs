@@ -262,6 +262,11 @@ pub(super) fn accept_batch(
         // (`sqlite_replica::overrule`). What the hub already holds stays
         // a duplicate.
         let announce = notice_for(tx.sql(), &op)?;
+        let billing = matches!(
+            op.body,
+            OpBody::DocumentIssued(_) | OpBody::DocumentCancelled { .. }
+        )
+        .then(|| op.clone());
         match intake.receive_op(op, wire, None, Check::Rules, verified[i]) {
             Ok(r) => {
                 let (verdict, reason) = match r.outcome {
@@ -282,13 +287,19 @@ pub(super) fn accept_batch(
                 {
                     notices.push(n);
                 }
+                if verdict == Verdict::Accepted
+                    && let Some(op) = &billing
+                {
+                    super::einvoice::note(tx.sql(), op)?;
+                }
                 // An op held back for its past and applied now that this
                 // one arrived tells the other branch too.
                 for (id, outcome, _) in &r.unblocked {
-                    if *outcome == Outcome::Applied
-                        && let Some(n) = notice_of_stored(tx.sql(), *id)?
-                    {
-                        notices.push(n);
+                    if *outcome == Outcome::Applied {
+                        if let Some(n) = notice_of_stored(tx.sql(), *id)? {
+                            notices.push(n);
+                        }
+                        super::einvoice::note_stored(tx.sql(), *id)?;
                     }
                 }
                 for (to, body) in notices {

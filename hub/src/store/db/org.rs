@@ -111,7 +111,7 @@ pub(super) fn users(hub: &HubDb) -> Result<Vec<UserRow>> {
 pub(super) fn branches(hub: &HubDb) -> Result<Vec<BranchRow>> {
     hub.read(|c| {
         let rows = c.all(
-            "SELECT id, name, address, upi_id, phone FROM branches ORDER BY name",
+            "SELECT id, name, address, upi_id, phone, einvoicing FROM branches ORDER BY name",
             p![],
             |r| {
                 Ok(BranchRow {
@@ -120,6 +120,7 @@ pub(super) fn branches(hub: &HubDb) -> Result<Vec<BranchRow>> {
                     address: r.get(2)?,
                     upi_id: r.get(3)?,
                     phone: r.get(4)?,
+                    einvoicing: r.get::<i64>(5)? == 1,
                 })
             },
         )?;
@@ -327,6 +328,9 @@ pub(super) fn update_branch(hub: &HubDb, branch: BranchId, ch: &BranchChange) ->
     }
     if let Some(p) = &ch.phone {
         f.push(("phone", opt_text(p)));
+    }
+    if let Some(on) = ch.einvoicing {
+        f.push(("einvoicing", FieldValue::Bool(on)));
     }
     if !exists(hub, "branches", &branch.0)? {
         return Err(HubError::NotFound(format!("branch {branch}")));

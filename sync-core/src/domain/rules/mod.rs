@@ -13,6 +13,7 @@
 
 mod billing;
 mod customers;
+mod einvoice;
 mod jobs;
 mod messages;
 mod org;
@@ -101,6 +102,8 @@ pub struct DocInfo {
     pub credited: Decimal,
     /// Quantities of catalogue items on its part lines (`Line::item`).
     pub goods: Vec<(RecordId, Decimal)>,
+    /// The buyer's GSTIN: a B2B supply when present.
+    pub customer_gstin: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,6 +176,8 @@ pub trait RuleContext {
     fn record_exists(&self, id: RecordId) -> bool;
     /// The branch of a customer message, if it is recorded.
     fn message_branch(&self, id: RecordId) -> Option<BranchId>;
+    /// The IRN a document is registered under at the IRP, if any.
+    fn einvoice_irn(&self, document: RecordId) -> Option<String>;
     /// A storage failure met by any read above since the check began. A
     /// read that fails answers as if nothing were there ("this number is
     /// free"), so [`check`] turns any failure into a refusal: a rule check
@@ -349,5 +354,7 @@ fn check_body(op: &Op, ctx: &dyn RuleContext, fresh: bool) -> Result<(), CoreErr
         OpBody::MessageReported(r) => messages::message_reported(op, ctx, r),
         OpBody::TemplateSet(t) => messages::template_set(op, t),
         OpBody::JobRated(r) => messages::job_rated(op, ctx, fresh, r),
+        OpBody::EinvoiceRegistered(e) => einvoice::registered(op, ctx, e),
+        OpBody::EinvoiceCancelled(e) => einvoice::cancelled(op, ctx, e),
     }
 }
