@@ -77,7 +77,17 @@ pub fn tally_of(store: &dyn HubStore, gstin: &str, period: &str) -> Result<Strin
     let (from, to) = (period.first(), period.last());
     let filed = store.return_documents(gstin, from, to)?;
     let received = store.return_receipts(gstin, from, to)?;
-    tally::vouchers(&store.business_name()?, gstin, period, &filed, &received)
+    let bought = store.return_purchases(gstin, from, to)?;
+    let paid_out = store.return_supplier_payments(gstin, from, to)?;
+    tally::vouchers(
+        &store.business_name()?,
+        gstin,
+        period,
+        &filed,
+        &received,
+        &bought,
+        &paid_out,
+    )
 }
 
 /// A return's month, `fp` as the portal writes it: MMYYYY.
@@ -134,6 +144,25 @@ impl Period {
     pub fn from(&self, year: u16, month: u8) -> bool {
         (self.year, self.month) >= (year, month)
     }
+}
+
+/// A supplier's bill a GSTIN's branch recorded, and that branch's state
+/// (with the supplier's, whether its tax is IGST or CGST and SGST).
+#[derive(Clone, Debug)]
+pub struct Bought {
+    pub purchase: sync_core::body::Purchase,
+    pub our_state: String,
+}
+
+/// Money a GSTIN's branch paid a supplier, against one of its bills.
+#[derive(Clone, Debug)]
+pub struct PaidOut {
+    pub supplier: String,
+    pub bill_number: String,
+    pub amount: Decimal,
+    pub mode: sync_core::body::PaymentMode,
+    pub reference: Option<String>,
+    pub date: Date,
 }
 
 /// A registered supplier's tax invoice a GSTIN's branch took in: the tax

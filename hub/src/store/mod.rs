@@ -640,6 +640,21 @@ pub trait HubStore: Send + Sync {
         from: sync_core::domain::date::Date,
         to: sync_core::domain::date::Date,
     ) -> Result<Vec<crate::returns::Received>>;
+    /// The suppliers' bills a GSTIN's branches recorded, dated from `from`
+    /// to `to` (the Tally export's purchases).
+    fn return_purchases(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Bought>>;
+    /// What a GSTIN's branches paid suppliers, dated from `from` to `to`.
+    fn return_supplier_payments(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::PaidOut>>;
     /// What a GSTIN's branches took in on registered suppliers' tax
     /// invoices, dated from `from` to `to` (GSTR-3B's input tax credit).
     fn return_inward(

@@ -12,6 +12,7 @@ mod outbox;
 mod owner_reports;
 mod protocol;
 mod tally;
+mod tally_purchases;
 mod tenants;
 mod transport;
 mod trust;

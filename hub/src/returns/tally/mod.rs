@@ -1,5 +1,7 @@
 //! A GSTIN's month as Tally vouchers: every tax invoice a "Sales" voucher,
 //! every credit note a "Credit Note", every payment received a "Receipt",
+//! every supplier's bill a "Purchase" and every payment to a supplier a
+//! "Payment" ([`purchases`]),
 //! in the import file TallyPrime (and Tally.ERP 9) takes through Gateway
 //! of Tally > Import > Transactions, or posted to its XML port.
 //!
@@ -27,9 +29,12 @@ use sync_core::domain::gst;
 use sync_core::domain::invoice_no::DocType;
 use sync_core::domain::states::state_name;
 
+mod purchases;
 mod xml;
 
-use super::{Filed, Period, Received};
+pub use purchases::{INPUT_CGST, INPUT_IGST, INPUT_SGST, purchases_ledger};
+
+use super::{Bought, Filed, PaidOut, Period, Received};
 use crate::error::{HubError, Result};
 
 /// The ledgers the vouchers post to, as an accountant names them in
@@ -89,6 +94,8 @@ pub fn vouchers(
     period: Period,
     filed: &[Filed],
     received: &[Received],
+    bought: &[Bought],
+    paid_out: &[PaidOut],
 ) -> Result<String> {
     let mut all = vec![];
     for f in filed
@@ -103,12 +110,26 @@ pub fn vouchers(
             .filter(|r| period.contains(r.date))
             .map(receipt),
     );
+    for b in bought
+        .iter()
+        .filter(|b| period.contains(b.purchase.bill_date))
+    {
+        all.push(purchases::purchase(b)?);
+    }
+    all.extend(
+        paid_out
+            .iter()
+            .filter(|p| period.contains(p.date))
+            .map(purchases::payment),
+    );
     // Stable: on one day, the sales, then the notes against them, then the
     // money paid for them, each in the order of its series.
     let rank = |v: &Voucher| match v.kind {
         "Sales" => 0,
         "Credit Note" => 1,
-        _ => 2,
+        "Receipt" => 2,
+        "Purchase" => 3,
+        _ => 4,
     };
     all.sort_by_key(|v| (v.date, rank(v)));
     for v in &all {
@@ -319,6 +340,8 @@ mod tests {
             period,
             std::slice::from_ref(&f),
             &[],
+            &[],
+            &[],
         )
         .unwrap();
         assert!(x.contains("<PARTYLEDGERNAME>Rao &amp; Sons &lt;Hubli&gt;</PARTYLEDGERNAME>"));
@@ -327,6 +350,17 @@ mod tests {
         assert!(x.contains("<PLACEOFSUPPLY>Karnataka</PLACEOFSUPPLY>"));
         // A total that disagrees with the lines is refused, not exported.
         let wrong = invoice("Rao", "1234.50", "1458");
-        assert!(vouchers("Shop", &f.doc.supplier_gstin, period, &[wrong], &[]).is_err());
+        assert!(
+            vouchers(
+                "Shop",
+                &f.doc.supplier_gstin,
+                period,
+                &[wrong],
+                &[],
+                &[],
+                &[]
+            )
+            .is_err()
+        );
     }
 }

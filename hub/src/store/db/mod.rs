@@ -824,6 +824,24 @@ impl HubStore for HubDb {
         returns::documents(self, gstin, from, to)
     }
 
+    fn return_purchases(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::Bought>> {
+        returns::purchases(self, gstin, from, to)
+    }
+
+    fn return_supplier_payments(
+        &self,
+        gstin: &str,
+        from: sync_core::domain::date::Date,
+        to: sync_core::domain::date::Date,
+    ) -> Result<Vec<crate::returns::PaidOut>> {
+        returns::supplier_payments(self, gstin, from, to)
+    }
+
     fn return_inward(
         &self,
         gstin: &str,

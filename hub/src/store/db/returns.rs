@@ -12,7 +12,7 @@ use sync_core::ids::DeviceId;
 
 use super::HubDb;
 use crate::error::Result;
-use crate::returns::{Block, Filed, Inward, Received};
+use crate::returns::{Block, Bought, Filed, Inward, PaidOut, Received};
 
 pub(super) fn documents(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Filed>> {
     hub.read(|c| {
@@ -177,5 +177,66 @@ fn inward_row(r: &sqlite_replica::sql::Row) -> sqlite_replica::Result<Inward> {
         igst: d(4)?,
         cgst: d(5)?,
         sgst: d(6)?,
+    })
+}
+
+pub(super) fn purchases(hub: &HubDb, gstin: &str, from: Date, to: Date) -> Result<Vec<Bought>> {
+    hub.read(|c| {
+        let rows = c.all(
+            "SELECT p.body, b.state_code FROM purchases p JOIN branches b ON b.id = p.branch
+              WHERE b.gstin = ?1 AND p.bill_date >= ?2 AND p.bill_date <= ?3
+              ORDER BY p.bill_date, p.bill_number, p.id",
+            p![gstin, from.to_string(), to.to_string()],
+            |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(body, our_state)| {
+                Some(Bought {
+                    purchase: serde_json::from_str(&body).ok()?,
+                    our_state,
+                })
+            })
+            .collect())
+    })
+}
+
+pub(super) fn supplier_payments(
+    hub: &HubDb,
+    gstin: &str,
+    from: Date,
+    to: Date,
+) -> Result<Vec<PaidOut>> {
+    hub.read(|c| {
+        let rows = c.all(
+            "SELECT p.supplier_name, p.bill_number, s.amount, s.mode, s.reference, s.date
+               FROM supplier_payments s JOIN purchases p ON p.id = s.purchase
+               JOIN branches b ON b.id = s.branch
+              WHERE b.gstin = ?1 AND s.date >= ?2 AND s.date <= ?3 ORDER BY s.date, s.id",
+            p![gstin, from.to_string(), to.to_string()],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<Option<String>>(4)?,
+                    r.get::<String>(5)?,
+                ))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(supplier, bill_number, amount, mode, reference, date)| {
+                Some(PaidOut {
+                    supplier,
+                    bill_number,
+                    amount: amount.parse().ok()?,
+                    mode: serde_json::from_value(serde_json::Value::String(mode)).ok()?,
+                    reference,
+                    date: date.parse().ok()?,
+                })
+            })
+            .collect())
     })
 }
