@@ -1,8 +1,9 @@
 //! What honest concurrency leaves for a person to settle, read from the
 //! shared tables the same way on a device and at the hub: invoices paid
 //! beyond what they owe (two devices took the last payment, or one took it on
-//! an invoice another cancelled), and edits of a job made without knowing it
-//! was closed. Both are derived from fact sets, so every replica that holds
+//! an invoice another cancelled), invoices credited beyond their total (two
+//! devices each issued a credit note, neither knowing of the other's), and
+//! edits of a job made without knowing it was closed. Both are derived from fact sets, so every replica that holds
 //! the same ops shows the same list, whatever order they arrived in.
 
 use rust_decimal::Decimal;
@@ -87,6 +88,66 @@ pub fn overpaid(c: &dyn Sql) -> Result<Vec<Overpaid>> {
         o.refund_due = o.paid - o.owed;
         o.refund_due > Decimal::ZERO
     });
+    Ok(out)
+}
+
+/// An invoice whose live credit notes add up to more than it: credit
+/// notes made offline at once, each within what was left when made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverCredited {
+    pub branch: BranchId,
+    pub invoice: RecordId,
+    pub device: DeviceId,
+    pub number: String,
+    pub total: Decimal,
+    pub credited: Decimal,
+}
+
+impl OverCredited {
+    pub fn excess(&self) -> Decimal {
+        self.credited - self.total
+    }
+}
+
+/// Invoices credited beyond their total, oldest first.
+pub fn over_credited(c: &dyn Sql) -> Result<Vec<OverCredited>> {
+    type Row = (Vec<u8>, Vec<u8>, Vec<u8>, String, String, String);
+    let rows: Vec<Row> = c.all(
+        "SELECT d.branch, d.id, d.device, d.number, d.grand_total, n.grand_total
+           FROM documents d JOIN documents n ON n.against = d.id AND n.cancelled = 0
+          WHERE d.doc_type = 'tax_invoice'
+          ORDER BY d.prefix, d.fy, d.seq",
+        p![],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
+    )?;
+    let mut out: Vec<OverCredited> = vec![];
+    for (branch, id, device, number, total, note) in rows {
+        let note: Decimal = note.parse().unwrap_or_default();
+        let invoice = RecordId(to16(&id));
+        match out.last_mut() {
+            Some(o) if o.invoice == invoice => {
+                o.credited = o.credited.checked_add(note).unwrap_or(o.credited);
+            }
+            _ => out.push(OverCredited {
+                branch: BranchId(to16(&branch)),
+                invoice,
+                device: DeviceId(to16(&device)),
+                number,
+                total: total.parse().unwrap_or_default(),
+                credited: note,
+            }),
+        }
+    }
+    out.retain(|o| o.credited > o.total);
     Ok(out)
 }
 

@@ -299,6 +299,22 @@ fn settle_items(c: &Connection) -> Result<Vec<AttentionView>> {
             resolved: false,
         });
     }
+    for o in sqlite_replica::review::over_credited(c)? {
+        out.push(AttentionView {
+            device: o.device,
+            seq: 0,
+            kind: "over_credited".into(),
+            reason: format!(
+                "{}: credit notes of ₹{} against ₹{}: ₹{} credited beyond it, to recover or to cancel a note",
+                o.number,
+                format_inr(o.credited),
+                format_inr(o.total),
+                format_inr(o.excess())
+            ),
+            at: 0,
+            resolved: false,
+        });
+    }
     for e in sqlite_replica::review::late_edits(c)? {
         out.push(AttentionView {
             device: e.device,

@@ -16,6 +16,7 @@ mod gst_through_the_whole_path;
 mod http;
 mod lan_sync;
 mod money;
+mod over_credit;
 mod races;
 mod stolen_laptop;
 mod workflows;

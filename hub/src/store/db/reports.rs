@@ -170,6 +170,18 @@ pub(super) fn to_settle(hub: &HubDb, f: &ReportFilter) -> Result<Vec<SettleRow>>
                 amount: Some(o.refund_due),
             });
         }
+        for o in sqlite_replica::review::over_credited(c)? {
+            if !wanted(&o.branch) {
+                continue;
+            }
+            out.push(SettleRow {
+                branch: name(&o.branch),
+                kind: "over_credited".into(),
+                detail: format!("credit notes of {} against {}", o.credited, o.total),
+                amount: Some(o.excess()),
+                reference: o.number,
+            });
+        }
         for e in sqlite_replica::review::late_edits(c)? {
             if !wanted(&e.branch) {
                 continue;
