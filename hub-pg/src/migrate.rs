@@ -103,6 +103,11 @@ pub const BUSINESS: Set = Set {
             name: "business/0012_einvoice",
             sql: include_str!("../migrations/business/0012_einvoice.sql"),
         },
+        Migration {
+            version: 13,
+            name: "business/0013_scheduled_rate",
+            sql: include_str!("../migrations/business/0013_scheduled_rate.sql"),
+        },
     ],
     snapshot: Some(include_str!("../migrations/business/current.sql")),
 };

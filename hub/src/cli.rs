@@ -367,6 +367,10 @@ pub enum ItemCmd {
         reorder_level: Option<Decimal>,
         #[arg(long)]
         gst_rate: Option<Decimal>,
+        /// With --gst-rate: the day (YYYY-MM-DD) the new rate applies from;
+        /// lines made before it keep the present rate.
+        #[arg(long)]
+        rate_from: Option<sync_core::domain::date::Date>,
         #[arg(long)]
         hsn_sac: Option<String>,
         #[arg(long)]
@@ -778,6 +782,7 @@ pub fn run(cli: Cli) -> Result<()> {
             cost,
             reorder_level,
             gst_rate,
+            rate_from,
             hsn_sac,
             unit,
         }) => {
@@ -787,6 +792,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 cost,
                 reorder_level,
                 gst_rate,
+                rate_from,
                 hsn_sac,
                 unit,
             };

@@ -169,7 +169,7 @@ CREATE TABLE items (
     cost           TEXT    NOT NULL,
     reorder_level  TEXT    NOT NULL,
     is_service     INTEGER NOT NULL
-, branch BLOB);
+, branch BLOB, next_gst_rate TEXT, rate_from TEXT);
 CREATE TABLE stock_movements (
     id          BLOB PRIMARY KEY,
     device      BLOB    NOT NULL,

@@ -129,6 +129,11 @@ const DEVICE: &[Migration] = &[
         name: "common/0012_einvoice",
         sql: include_str!("../migrations/common/0012_einvoice.sql"),
     },
+    Migration {
+        version: 17,
+        name: "common/0013_scheduled_rate",
+        sql: include_str!("../migrations/common/0013_scheduled_rate.sql"),
+    },
 ];
 
 const HUB: &[Migration] = &[
@@ -221,6 +226,11 @@ const HUB: &[Migration] = &[
         version: 18,
         name: "hub/0006_einvoice_queue",
         sql: include_str!("../migrations/hub/0006_einvoice_queue.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "common/0013_scheduled_rate",
+        sql: include_str!("../migrations/common/0013_scheduled_rate.sql"),
     },
 ];
 

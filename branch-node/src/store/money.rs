@@ -128,18 +128,35 @@ pub fn item_pricing(
     c: &Connection,
     id: RecordId,
 ) -> Result<(String, String, Decimal, Decimal, String)> {
-    c.prepare_cached("SELECT name, hsn_sac, gst_rate, sale_price, unit FROM items WHERE id = ?1")?
-        .query_row([&id.0[..]], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                dec(r.get(2)?),
-                dec(r.get(3)?),
-                r.get(4)?,
-            ))
-        })
-        .optional()?
-        .ok_or_else(|| NodeError::NotFound(format!("item {id}")))
+    let today = sync_core::domain::date::Date::from_unix_ms_ist(crate::node::now_ms());
+    item_pricing_on(c, id, today)
+}
+
+/// As [`item_pricing`], with the GST rate in force for the item on `on`:
+/// a rate scheduled from a day applies from that day.
+pub fn item_pricing_on(
+    c: &Connection,
+    id: RecordId,
+    on: sync_core::domain::date::Date,
+) -> Result<(String, String, Decimal, Decimal, String)> {
+    c.prepare_cached(
+        "SELECT name, hsn_sac,
+                CASE WHEN rate_from IS NOT NULL AND next_gst_rate IS NOT NULL AND rate_from <= ?2
+                     THEN next_gst_rate ELSE gst_rate END,
+                sale_price, unit
+           FROM items WHERE id = ?1",
+    )?
+    .query_row(params![&id.0[..], on.to_string()], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            dec(r.get(2)?),
+            dec(r.get(3)?),
+            r.get(4)?,
+        ))
+    })
+    .optional()?
+    .ok_or_else(|| NodeError::NotFound(format!("item {id}")))
 }
 
 #[derive(Clone, Debug, Serialize)]

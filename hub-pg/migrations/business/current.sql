@@ -605,3 +605,7 @@ CREATE TABLE einvoice_queue (
 );
 CREATE INDEX einvoice_queue_state ON einvoice_queue (state);
 CREATE INDEX einvoice_queue_cancel ON einvoice_queue (cancel);
+
+-- An item's GST rate announced ahead (business/0013).
+ALTER TABLE items ADD COLUMN next_gst_rate text COLLATE "C";
+ALTER TABLE items ADD COLUMN rate_from text COLLATE "C";

@@ -354,6 +354,10 @@ pub struct ItemChange {
     pub reorder_level: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub gst_rate: Option<Decimal>,
+    /// The day `gst_rate` applies from, when it is a change announced
+    /// ahead; absent: from now.
+    #[serde(default)]
+    pub rate_from: Option<sync_core::domain::date::Date>,
     pub hsn_sac: Option<String>,
     pub unit: Option<String>,
 }

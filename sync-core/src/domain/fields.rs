@@ -53,6 +53,10 @@ pub const ITEM: Fields = &[
     ("cost", Decimal),
     ("reorder_level", Decimal),
     ("gst_rate", Decimal),
+    // A rate that applies from a day on (`rate_from`, YYYY-MM-DD): a rate
+    // change announced ahead is scheduled, not made early.
+    ("next_gst_rate", Decimal),
+    ("rate_from", Text),
     ("hsn_sac", Text),
     ("unit", Text),
 ];

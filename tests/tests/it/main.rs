@@ -21,6 +21,7 @@ mod purchases;
 mod reports;
 mod restore;
 mod roles_ui;
+mod scheduled_rate;
 mod schemathesis;
 mod series;
 mod tls_and_gzip;

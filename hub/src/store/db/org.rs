@@ -351,15 +351,30 @@ pub(super) fn update_item(hub: &HubDb, item: RecordId, ch: &ItemChange) -> Resul
     if let Some(n) = &ch.name {
         f.push(("name", FieldValue::Text(n.trim().to_string())));
     }
+    // A rate announced ahead is scheduled: the present one stays until then.
+    let (now_rate, next_rate) = match ch.rate_from {
+        Some(_) if ch.gst_rate.is_none() => {
+            return Err(HubError::invalid(
+                "rate_from",
+                "is the day a new gst_rate applies from: give the rate too",
+            ));
+        }
+        Some(_) => (None, ch.gst_rate),
+        None => (ch.gst_rate, None),
+    };
     for (k, v) in [
         ("sale_price", ch.sale_price),
         ("cost", ch.cost),
         ("reorder_level", ch.reorder_level),
-        ("gst_rate", ch.gst_rate),
+        ("gst_rate", now_rate),
+        ("next_gst_rate", next_rate),
     ] {
         if let Some(d) = v {
             f.push((k, FieldValue::Decimal(d)));
         }
+    }
+    if let Some(from) = ch.rate_from {
+        f.push(("rate_from", FieldValue::Text(from.to_string())));
     }
     if let Some(h) = &ch.hsn_sac {
         f.push(("hsn_sac", FieldValue::Text(h.trim().to_string())));

@@ -36,9 +36,35 @@ fn item_field(field: &str, v: &crate::body::FieldValue, wall_ms: u64) -> Result<
             crate::domain::stock::check_qty(field, *d)
         }
         ("gst_rate", FieldValue::Decimal(d)) => crate::domain::rates::check_at(field, *d, wall_ms),
+        // Checked with its rate, in `item_updated`.
+        ("next_gst_rate", FieldValue::Decimal(_)) => Ok(()),
+        ("rate_from", FieldValue::Text(t)) => t
+            .parse::<crate::domain::date::Date>()
+            .map(|_| ())
+            .map_err(|_| CoreError::invalid(field, "must be a date as YYYY-MM-DD")),
         _ => Err(CoreError::invalid(
             field,
             "is not a valid value for this item field",
+        )),
+    }
+}
+
+/// A rate scheduled from a day comes with its day, and is one in force on
+/// that day (so 12 % cannot be scheduled after 22-09-2025).
+fn scheduled_rate(writes: &[FieldWrite]) -> Result<(), CoreError> {
+    use crate::body::FieldValue;
+    let value = |f: &str| writes.iter().find(|w| w.field == f).map(|w| &w.value);
+    match (value("next_gst_rate"), value("rate_from")) {
+        (None, None) => Ok(()),
+        (Some(FieldValue::Decimal(rate)), Some(FieldValue::Text(from))) => {
+            let from: crate::domain::date::Date = from
+                .parse()
+                .map_err(|_| CoreError::invalid("rate_from", "must be a date as YYYY-MM-DD"))?;
+            crate::domain::rates::check("next_gst_rate", *rate, from)
+        }
+        _ => Err(CoreError::invalid(
+            "rate_from",
+            "a scheduled rate and the day it applies from are set together",
         )),
     }
 }
@@ -100,6 +126,7 @@ pub(super) fn item_updated(
     for w in writes {
         item_field(&w.field, &w.value, op.hlc.wall_ms)?;
     }
+    scheduled_rate(writes)?;
     match ctx.item_branch(*item) {
         None => return Err(CoreError::invalid("item", "unknown item")),
         Some(b) if b != op.branch => {
