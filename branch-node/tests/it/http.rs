@@ -1881,6 +1881,11 @@ async fn bad_input_is_refused_with_json_and_changes_nothing() {
         (Method::POST, "/api/credit-notes".into()),
         (Method::POST, "/api/payments".into()),
         (Method::POST, "/api/leases/local".into()),
+        (Method::POST, "/api/purchases".into()),
+        (
+            Method::POST,
+            "/api/purchases/00000000-0000-0000-0000-000000000000/payments".into(),
+        ),
     ];
     let big = vec![b'a'; 10 * 1024 * 1024];
     let mut big_json = b"{\"name\":\"".to_vec();
@@ -2013,6 +2018,26 @@ async fn bad_input_is_refused_with_json_and_changes_nothing() {
             "/api/users".into(),
             json!({ "name": "P", "role": "manager", "pin": "12" }),
             "pin",
+        ),
+        // A supplier's bill: a GSTIN's check character, and a stated total
+        // its lines do not reach.
+        (
+            Method::POST,
+            "/api/purchases".into(),
+            json!({ "supplier_name": "Sri Ram", "supplier_gstin": "29ABCDE1234F1Z0",
+                    "bill_number": "SR/1", "bill_date": "2026-12-01",
+                    "lines": [{ "description": "Freight", "hsn_sac": "996511", "qty": "1",
+                                "unit_price": "200", "gst_rate": "18" }] }),
+            "supplier_gstin",
+        ),
+        (
+            Method::POST,
+            "/api/purchases".into(),
+            json!({ "supplier_name": "Sri Ram", "bill_number": "SR/1", "bill_date": "2026-12-01",
+                    "grand_total": "500",
+                    "lines": [{ "description": "Freight", "hsn_sac": "996511", "qty": "1",
+                                "unit_price": "200", "gst_rate": "18" }] }),
+            "grand_total",
         ),
     ];
     for (m, path, body, field) in rules {
