@@ -73,7 +73,7 @@ pub fn record(node: &Node, s: &Session, i: PurchaseInput) -> Result<PurchaseView
     node.write(s.user, |c| {
         let mut lines = vec![];
         for l in i.lines.clone() {
-            lines.push(l.from_catalogue(c, new_id()?)?);
+            lines.push(l.from_catalogue_on(c, new_id()?, i.bill_date)?);
         }
         let totals = gst::compute(&lines, gst::supply_for(&state, &b.state_code))?;
         if let Some(t) = i.grand_total

@@ -45,10 +45,22 @@ impl LineInput {
     /// a service), whatever the form said, so the catalogue is the one
     /// place a rate is decided.
     pub fn from_catalogue(self, c: &rusqlite::Connection, id: RecordId) -> Result<Line> {
+        let today = sync_core::domain::date::Date::from_unix_ms_ist(crate::node::now_ms());
+        self.from_catalogue_on(c, id, today)
+    }
+
+    /// As [`LineInput::from_catalogue`], at the rate in force for the item
+    /// on `on` (a supplier's bill: its own date).
+    pub fn from_catalogue_on(
+        self,
+        c: &rusqlite::Connection,
+        id: RecordId,
+        on: sync_core::domain::date::Date,
+    ) -> Result<Line> {
         let Some(item) = self.item else {
             return Ok(self.into_line(id));
         };
-        let (name, hsn, rate, _, unit) = crate::store::money::item_pricing(c, item)
+        let (name, hsn, rate, _, unit) = crate::store::money::item_pricing_on(c, item, on)
             .map_err(|_| crate::error::NodeError::invalid("item", "no such catalogue item"))?;
         let goods = crate::store::sales::is_goods(c, item)?;
         let mut line = self.into_line(id);

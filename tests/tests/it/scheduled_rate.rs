@@ -98,4 +98,42 @@ async fn a_rate_changed_from_a_day_applies_from_that_day() {
         ["40", "18"],
         "the RAM's new rate applies today; the SSD's not before tomorrow"
     );
+
+    // A supplier's bill is taxed at the rate of its own date: one dated
+    // before the change, 18 % (CGST 90 on 1000); one dated today, 40 % (200).
+    let (n, s) = (
+        counter.node.clone(),
+        counter.login(&hub.branches[0], Role::Accountant).await,
+    );
+    let cgst = bg(move || {
+        [(Date::new(2026, 11, 30).unwrap(), "A/1"), (today, "A/2")].map(|(bill_date, number)| {
+            branch_node::purchases::record(
+                &n,
+                &s,
+                branch_node::purchases::PurchaseInput {
+                    supplier_name: "Sri Ram Computers".into(),
+                    supplier_gstin: None,
+                    supplier_state: None,
+                    bill_number: number.into(),
+                    bill_date,
+                    lines: vec![LineInput {
+                        kind: LineKind::Part,
+                        item: Some(ram),
+                        description: String::new(),
+                        hsn_sac: String::new(),
+                        qty: dec("1"),
+                        unit: "pcs".into(),
+                        unit_price: dec("1000"),
+                        discount: dec("0"),
+                        gst_rate: dec("18"),
+                    }],
+                    grand_total: None,
+                },
+            )
+            .unwrap()
+            .cgst
+        })
+    })
+    .await;
+    assert_eq!(cgst, ["90.00".to_string(), "200.00".to_string()]);
 }
