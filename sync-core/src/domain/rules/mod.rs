@@ -106,6 +106,7 @@ pub struct DocInfo {
     pub customer_gstin: Option<String>,
 }
 
+/// A supplier's bill as the rules need it: whose, and how much is owed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PurchaseInfo {
     pub branch: BranchId,
@@ -122,6 +123,7 @@ pub fn goods_of_doc(d: &crate::body::Document) -> Vec<(RecordId, Decimal)> {
     goods_of(&d.lines)
 }
 
+/// The goods on `lines`: their part lines that name a catalogue item.
 pub fn goods_of(lines: &[crate::body::Line]) -> Vec<(RecordId, Decimal)> {
     lines
         .iter()
