@@ -112,38 +112,61 @@ pub struct Payable {
 
 /// Per supplier, what is owed, most owed first; suppliers paid up are left out.
 pub fn payables(c: &Connection, branch: BranchId) -> Result<Vec<Payable>> {
-    let mut by: std::collections::BTreeMap<(Option<String>, String), Payable> = Default::default();
+    /// One supplier's running sums; what is due is derived at the end.
+    struct Sums {
+        name: String,
+        gstin: Option<String>,
+        bills: usize,
+        billed: Decimal,
+        paid: Decimal,
+        oldest_unpaid: Option<String>,
+    }
+    // A registered supplier is one by GSTIN; an unregistered one by name.
+    let mut by: std::collections::BTreeMap<(Option<String>, String), Sums> = Default::default();
     for p in purchases(c, branch)? {
-        let key = (
-            p.supplier_gstin.clone(),
-            match &p.supplier_gstin {
-                Some(_) => String::new(),
-                None => p.supplier_name.clone(),
-            },
-        );
-        let e = by.entry(key).or_insert_with(|| Payable {
-            supplier_name: p.supplier_name.clone(),
-            supplier_gstin: p.supplier_gstin.clone(),
-            bills: 0,
-            billed: "0".into(),
-            paid: "0".into(),
-            due: "0".into(),
-            oldest_unpaid: None,
-        });
-        let add = |a: &str, b: &str| rupees(dec(a) + dec(b));
+        let name_key = if p.supplier_gstin.is_some() {
+            String::new()
+        } else {
+            p.supplier_name.clone()
+        };
+        let e = by
+            .entry((p.supplier_gstin.clone(), name_key))
+            .or_insert_with(|| Sums {
+                name: p.supplier_name.clone(),
+                gstin: p.supplier_gstin.clone(),
+                bills: 0,
+                billed: Decimal::ZERO,
+                paid: Decimal::ZERO,
+                oldest_unpaid: None,
+            });
         e.bills += 1;
-        e.billed = add(&e.billed, &p.grand_total);
-        e.paid = add(&e.paid, &p.paid);
-        e.due = add(&e.due, &p.due);
+        e.billed = e
+            .billed
+            .checked_add(dec(&p.grand_total))
+            .unwrap_or(e.billed);
+        e.paid = e.paid.checked_add(dec(&p.paid)).unwrap_or(e.paid);
         if dec(&p.due) > Decimal::ZERO && e.oldest_unpaid.as_ref().is_none_or(|o| p.bill_date < *o)
         {
             e.oldest_unpaid = Some(p.bill_date.clone());
         }
     }
-    let mut out: Vec<Payable> = by
+    let mut out: Vec<(Decimal, Payable)> = by
         .into_values()
-        .filter(|p| dec(&p.due) != Decimal::ZERO)
+        .map(|e| (e.billed - e.paid, e))
+        .filter(|(due, _)| !due.is_zero())
+        .map(|(due, e)| {
+            let p = Payable {
+                supplier_name: e.name,
+                supplier_gstin: e.gstin,
+                bills: e.bills,
+                billed: rupees(e.billed),
+                paid: rupees(e.paid),
+                due: rupees(due),
+                oldest_unpaid: e.oldest_unpaid,
+            };
+            (due, p)
+        })
         .collect();
-    out.sort_by_key(|p| std::cmp::Reverse(dec(&p.due)));
-    Ok(out)
+    out.sort_by_key(|(due, _)| std::cmp::Reverse(*due));
+    Ok(out.into_iter().map(|(_, p)| p).collect())
 }
